@@ -1,0 +1,54 @@
+//! `laporan build`: load what changed, render the reports, write them.
+
+use std::path::PathBuf;
+
+use super::{PERIOD_HELP, Ui, parse_param, parse_period};
+use crate::error::Error;
+use crate::period::Period;
+use crate::pipeline::{self, BuildRequest};
+use crate::project::Project;
+use crate::render::Formats;
+use crate::write::Outcome;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Reports to build (default: all)
+    #[arg(value_name = "REPORT")]
+    reports: Vec<String>,
+    /// The reporting period
+    #[arg(long, value_name = "PERIOD", value_parser = parse_period, help = format!("The reporting period: {PERIOD_HELP}"))]
+    period: Option<Period>,
+    /// A query parameter, as NAME=VALUE (repeatable)
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
+    params: Vec<(String, String)>,
+    /// The output folder (default: out/ in the project)
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Output formats, comma-separated
+    #[arg(long, value_name = "FORMATS", value_delimiter = ',', default_value = "md,html")]
+    format: Vec<FormatArg>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum FormatArg {
+    Md,
+    Html,
+}
+
+pub fn run(args: Args, ui: &Ui) -> Result<(), Error> {
+    let project = Project::open(&ui.project)?;
+    let formats =
+        Formats { markdown: args.format.contains(&FormatArg::Md), html: args.format.contains(&FormatArg::Html) };
+    let request = BuildRequest::new(&project, args.reports, args.period, &args.params, args.out, formats)?;
+    let (db, loaded) = pipeline::load(&project, false)?;
+    ui.load_summary(&loaded);
+    let summary = pipeline::build(&project, db, &request)?;
+    for (path, outcome) in &summary.files {
+        match outcome {
+            Outcome::Written => ui.status(&format!("wrote {}", path.display())),
+            Outcome::Unchanged => ui.detail(&format!("unchanged {}", path.display())),
+        }
+    }
+    ui.detail(&format!("{} queries run, {} answered from cache", summary.stats.executed, summary.stats.cached));
+    Ok(())
+}

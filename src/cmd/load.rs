@@ -1,0 +1,20 @@
+//! `laporan load`: load data/ into the database.
+
+use super::Ui;
+use crate::error::Error;
+use crate::pipeline;
+use crate::project::Project;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Reload every dataset, changed or not
+    #[arg(long)]
+    force: bool,
+}
+
+pub fn run(args: Args, ui: &Ui) -> Result<(), Error> {
+    let project = Project::open(&ui.project)?;
+    let (_db, summary) = pipeline::load(&project, args.force)?;
+    ui.load_summary(&summary);
+    Ok(())
+}

@@ -1,0 +1,171 @@
+//! The command line: global options, one module per command, and the
+//! messages a command prints on its way.
+//!
+//! Each command module is two things: its arguments (a clap struct) and a
+//! short `run` that calls into [`crate::pipeline`]. Arguments are parsed and
+//! validated here, once; nothing else in the crate reads them.
+
+mod build;
+mod list;
+mod load;
+mod query;
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::error::Error;
+use crate::period::{PERIOD_FORMS, Period};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "laporan",
+    version,
+    about = "Reports from CSV data, saved SQL and templates: DuckDB inside, Markdown and HTML out.",
+    after_help = "Run `laporan build` in a project folder (data/, queries/, report_templates/) to render its reports."
+)]
+pub struct Cli {
+    /// The project directory
+    #[arg(short = 'C', long = "project", global = true, value_name = "DIR", default_value = ".")]
+    project: PathBuf,
+    /// Print only errors
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Print more about what happens
+    #[arg(short, long, global = true)]
+    verbose: bool,
+    /// When to use colours (NO_COLOR is respected)
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    color: ColorChoice,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Load what changed and render the reports
+    Build(build::Args),
+    /// Load data/ into the database
+    Load(load::Args),
+    /// Run one saved query and print its result
+    Query(query::Args),
+    /// Show the datasets, saved queries and reports
+    List(list::Args),
+}
+
+/// How a command talks to the user: progress on stderr, results on stdout.
+pub struct Ui {
+    pub project: PathBuf,
+    quiet: bool,
+    verbose: bool,
+    color_stderr: bool,
+    color_stdout: bool,
+}
+
+impl Ui {
+    /// A progress line on stderr, unless `--quiet`.
+    pub fn status(&self, text: &str) {
+        if !self.quiet {
+            eprintln!("{text}");
+        }
+    }
+
+    /// A detail on stderr, only with `--verbose`.
+    pub fn detail(&self, text: &str) {
+        if self.verbose {
+            eprintln!("{text}");
+        }
+    }
+
+    /// Output on stdout. A closed pipe (`| head`) is not an error.
+    pub fn print(&self, text: &str) -> Result<(), Error> {
+        let mut out = std::io::stdout().lock();
+        match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            Err(e) => Err(Error::project("cannot write to standard output").note(e.to_string())),
+        }
+    }
+
+    pub fn color_stdout(&self) -> bool {
+        self.color_stdout
+    }
+
+    /// Reports what a load did.
+    pub fn load_summary(&self, summary: &crate::load::LoadSummary) {
+        for (name, rows) in &summary.loaded {
+            self.status(&format!("loaded {name} ({rows} rows)"));
+        }
+        for name in &summary.removed {
+            self.status(&format!("removed {name} (its file is gone)"));
+        }
+        if !summary.unchanged.is_empty() {
+            if summary.loaded.is_empty() && summary.removed.is_empty() {
+                self.status(&format!("data unchanged, not reloaded ({} datasets)", summary.unchanged.len()));
+            } else {
+                self.detail(&format!("unchanged, not reloaded: {}", summary.unchanged.join(", ")));
+            }
+        }
+    }
+}
+
+/// Parses `--period`.
+pub(crate) fn parse_period(text: &str) -> Result<Period, String> {
+    text.parse()
+}
+
+/// Parses `--param NAME=VALUE`.
+pub(crate) fn parse_param(text: &str) -> Result<(String, String), String> {
+    crate::params::split_assignment(text)
+}
+
+pub(crate) const PERIOD_HELP: &str = PERIOD_FORMS;
+
+/// Runs laporan with the process arguments; returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to stdout with code 0; usage errors exit 2.
+            let _ = e.print();
+            return e.exit_code();
+        }
+    };
+    let stderr_color = use_color(cli.color, std::io::stderr().is_terminal());
+    let ui = Ui {
+        project: cli.project.clone(),
+        quiet: cli.quiet,
+        verbose: cli.verbose,
+        color_stderr: stderr_color,
+        color_stdout: use_color(cli.color, std::io::stdout().is_terminal()),
+    };
+    let result = match cli.command {
+        Command::Build(args) => build::run(args, &ui),
+        Command::Load(args) => load::run(args, &ui),
+        Command::Query(args) => query::run(args, &ui),
+        Command::List(args) => list::run(args, &ui),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(error) => {
+            eprint!("{}", error.render(ui.color_stderr));
+            error.exit_code()
+        }
+    }
+}
+
+fn use_color(choice: ColorChoice, terminal: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    }
+}

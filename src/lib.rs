@@ -1,0 +1,37 @@
+//! laporan: reports from CSV data, saved SQL and templates.
+//!
+//! A project is a folder of inputs (`data/`), saved queries (`queries/`) and
+//! report templates (`report_templates/`). A build goes through five steps,
+//! each owned by one module, with data flowing one way:
+//!
+//! 1. [`project`]: read `laporan.toml`, find the datasets, parse the saved
+//!    queries ([`query::saved`]) and find the reports. Malformed input fails
+//!    here, with a file and line.
+//! 2. [`load`]: load each dataset that changed into the DuckDB database
+//!    ([`db`]), all in one transaction.
+//! 3. [`query`]: run saved queries with typed, bound parameters
+//!    ([`params`], [`period`]), each distinct call once per build; results
+//!    become [`value::Cell`]s, the one conversion from DuckDB values.
+//! 4. [`render`]: minijinja templates call `query(…)`; Markdown reports are
+//!    also converted to HTML and wrapped in the layout.
+//! 5. [`write`]: files are written atomically to `out/` (or `out/<period>/`).
+//!
+//! [`pipeline`] runs the steps in order for the commands in [`cmd`], which
+//! parse arguments and print; [`print`] formats results for `laporan query`
+//! and [`list`] describes a project. Every failure is an [`error::Error`]
+//! that names the file and line and says what to do.
+
+pub mod cmd;
+pub mod db;
+pub mod error;
+pub mod list;
+pub mod load;
+pub mod params;
+pub mod period;
+pub mod pipeline;
+pub mod print;
+pub mod project;
+pub mod query;
+pub mod render;
+pub mod value;
+pub mod write;

@@ -1,0 +1,120 @@
+//! What `laporan list` shows: datasets (rows and schema as loaded), saved
+//! queries (description and parameters) and reports.
+//!
+//! It reads the database only if one exists, and never loads or changes it.
+
+use std::fmt::Write as _;
+
+use crate::db::Database;
+use crate::error::Error;
+use crate::load::{db_error, loaded};
+use crate::project::{Project, TEMPLATES_DIR, TemplateKind};
+
+pub fn describe(project: &Project) -> Result<String, Error> {
+    let db = if project.database_path().is_file() { Some(Database::open(project)?) } else { None };
+    let loaded = match &db {
+        Some(db) => loaded(db)?,
+        None => Vec::new(),
+    };
+    let mut out = String::new();
+    let name_width = project
+        .datasets
+        .iter()
+        .map(|d| d.name.len())
+        .chain(project.queries.keys().map(String::len))
+        .chain(project.reports.iter().map(|r| r.name.len()))
+        .max()
+        .unwrap_or(0)
+        .max(12);
+
+    out.push_str("Datasets\n");
+    if project.datasets.is_empty() {
+        out.push_str("  (none: add CSV files to data/)\n");
+    }
+    for dataset in &project.datasets {
+        let file = project.shown(&dataset.file);
+        match loaded.iter().find(|l| l.name == dataset.name) {
+            Some(state) => {
+                let _ = writeln!(out, "  {:name_width$}  {:>9} rows  {}", dataset.name, state.rows, file.display());
+                if let Some(db) = &db {
+                    for line in wrap(&columns(db, &dataset.name)?, 96) {
+                        let _ = writeln!(out, "      {line}");
+                    }
+                }
+            }
+            None => {
+                let _ = writeln!(out, "  {:name_width$}  {:>14}  {}", dataset.name, "not loaded", file.display());
+            }
+        }
+    }
+
+    out.push_str("\nQueries\n");
+    if project.queries.is_empty() {
+        out.push_str("  (none: add .sql files to queries/)\n");
+    }
+    for query in project.queries.values() {
+        let _ = writeln!(out, "  {:name_width$}  {}", query.name, query.summary());
+        for param in &query.params {
+            let default = match &param.default {
+                Some(value) => format!(" = {value}"),
+                None => String::new(),
+            };
+            let _ = writeln!(out, "  {:name_width$}    @param {} {}{default}", "", param.name, param.ty);
+        }
+    }
+
+    out.push_str("\nReports\n");
+    if project.reports.is_empty() {
+        let _ = writeln!(out, "  (none: add *.md.j2 templates to {TEMPLATES_DIR}/)");
+    }
+    for report in &project.reports {
+        let outputs = match report.kind {
+            TemplateKind::Markdown => ".md, .html",
+            TemplateKind::Html => ".html",
+        };
+        let _ = writeln!(
+            out,
+            "  {:name_width$}  {TEMPLATES_DIR}/{} → {outputs} ({})",
+            report.name, report.template, report.locale
+        );
+    }
+    if db.is_none() && !project.datasets.is_empty() {
+        out.push_str("\nThe data is not loaded yet: run laporan load (or laporan build).\n");
+    }
+    Ok(out)
+}
+
+/// `name TYPE, name TYPE, …` of a loaded table.
+fn columns(db: &Database, table: &str) -> Result<String, Error> {
+    let mut stmt = db
+        .conn
+        .prepare(
+            "SELECT column_name, data_type FROM duckdb_columns() \
+             WHERE schema_name = 'main' AND table_name = ? ORDER BY column_index",
+        )
+        .map_err(|e| db_error("read a table's columns", e))?;
+    let rows = stmt
+        .query_map([table], |row| Ok(format!("{} {}", row.get::<_, String>(0)?, row.get::<_, String>(1)?)))
+        .map_err(|e| db_error("read a table's columns", e))?;
+    let columns = rows.collect::<Result<Vec<_>, _>>().map_err(|e| db_error("read a table's columns", e))?;
+    Ok(columns.join(", "))
+}
+
+/// Splits a `, `-separated list into lines of at most `width` characters.
+fn wrap(list: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for item in list.split(", ") {
+        if !line.is_empty() && line.len() + 2 + item.len() > width {
+            line.push(',');
+            lines.push(std::mem::take(&mut line));
+        } else if !line.is_empty() {
+            line.push_str(", ");
+        }
+        line.push_str(item);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}

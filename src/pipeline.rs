@@ -1,0 +1,185 @@
+//! The steps in order: project → load → query → render → write.
+//!
+//! Command handlers call these functions; each one drives the step modules
+//! and passes data forward, never back. [`BuildRequest`] is the validated,
+//! high-level form of the command line (parameters typed against the saved
+//! queries, the period resolved), made once by [`resolve_params`].
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::db::Database;
+use crate::error::Error;
+use crate::load::{self, LoadSummary};
+use crate::params::ParamValue;
+use crate::period::Period;
+use crate::project::{DEFAULT_OUT_DIR, Project};
+use crate::query::saved::SavedQuery;
+use crate::query::{BuildParam, BuildParams, PERIOD_PARAMS, RunStats, Runner};
+use crate::render::{BuildInfo, Formats, InputFile, Renderer};
+use crate::write::{Outcome, write_files};
+
+/// Opens the database and loads what changed.
+pub fn load(project: &Project, force: bool) -> Result<(Database, LoadSummary), Error> {
+    let db = Database::open(project)?;
+    let summary = load::load(project, &db, force)?;
+    Ok((db, summary))
+}
+
+/// Types `--param NAME=VALUE` pairs against the queries that declare them
+/// (all saved queries, or only `scope`) and adds the period's parameters.
+pub fn resolve_params(
+    project: &Project,
+    given: &[(String, String)],
+    period: Option<&Period>,
+    scope: Option<&SavedQuery>,
+) -> Result<BuildParams, Error> {
+    let queries: Vec<&SavedQuery> = match scope {
+        Some(query) => vec![query],
+        None => project.queries.values().collect(),
+    };
+    let mut params = BuildParams::new();
+    for (name, text) in given {
+        if period.is_some() && PERIOD_PARAMS.contains(&name.as_str()) {
+            return Err(Error::usage(format!("--param {name} conflicts with --period, which sets it"))
+                .help("give either --period or the period parameters, not both"));
+        }
+        let declaring: Vec<&&SavedQuery> = queries.iter().filter(|q| q.param(name).is_some()).collect();
+        if declaring.is_empty() {
+            let mut known: Vec<&str> = queries.iter().flat_map(|q| q.params.iter().map(|p| p.name.as_str())).collect();
+            known.sort();
+            known.dedup();
+            let what = match scope {
+                Some(query) => format!("query {}", query.name),
+                None => "any saved query".to_owned(),
+            };
+            let error = Error::usage(format!("unknown parameter {name}: it is not declared by {what}"));
+            return Err(if known.is_empty() {
+                error.note("no parameters are declared")
+            } else {
+                error.note(format!("declared parameters: {}", known.join(", ")))
+            });
+        }
+        for query in declaring {
+            let decl = query.param(name).expect("filtered above");
+            decl.ty.parse(text).map_err(|e| {
+                Error::usage(format!("--param {name}: {e}")).note(format!(
+                    "{} declares {name} {}",
+                    query.path.display(),
+                    decl.ty
+                ))
+            })?;
+        }
+        if params.insert(name.clone(), BuildParam::Text(text.clone())).is_some() {
+            return Err(Error::usage(format!("--param {name} is given twice")));
+        }
+    }
+    if let Some(period) = period {
+        let mut set = |name: &str, value: ParamValue| {
+            params.insert(name.to_owned(), BuildParam::Value(value));
+        };
+        set("period_start", ParamValue::Date(period.start()));
+        set("period_end", ParamValue::Date(period.end()));
+        set("period_label", ParamValue::Text(period.to_string()));
+        if let Some(previous) = period.previous() {
+            set("previous_start", ParamValue::Date(previous.start()));
+            set("previous_end", ParamValue::Date(previous.end()));
+        }
+    }
+    Ok(params)
+}
+
+/// What `laporan build` was asked to do, validated against the project.
+pub struct BuildRequest {
+    /// The reports to render, by name; all of them when none were named.
+    pub reports: Vec<String>,
+    pub period: Option<Period>,
+    pub params: BuildParams,
+    /// The output folder as the user gave it, if they did.
+    pub out: Option<PathBuf>,
+    pub formats: Formats,
+    pub generated_at: String,
+}
+
+impl BuildRequest {
+    /// Checks report names and parameters before anything is loaded.
+    pub fn new(
+        project: &Project,
+        reports: Vec<String>,
+        period: Option<Period>,
+        params: &[(String, String)],
+        out: Option<PathBuf>,
+        formats: Formats,
+    ) -> Result<BuildRequest, Error> {
+        if project.reports.is_empty() {
+            return Err(Error::project("the project has no reports")
+                .help("add a template such as report_templates/monthly.md.j2"));
+        }
+        for name in &reports {
+            if project.report(name).is_none() {
+                let known: Vec<&str> = project.reports.iter().map(|r| r.name.as_str()).collect();
+                return Err(
+                    Error::usage(format!("no report named {name}")).note(format!("reports: {}", known.join(", ")))
+                );
+            }
+        }
+        let reports =
+            if reports.is_empty() { project.reports.iter().map(|r| r.name.clone()).collect() } else { reports };
+        let params = resolve_params(project, params, period.as_ref(), None)?;
+        Ok(BuildRequest { reports, period, params, out, formats, generated_at: generated_at()? })
+    }
+}
+
+pub struct BuildSummary {
+    pub files: Vec<(PathBuf, Outcome)>,
+    pub stats: RunStats,
+}
+
+/// Renders the requested reports and writes them. Every saved query is
+/// prepared first, so a broken one fails the build even if no report uses it.
+pub fn build(project: &Project, db: Database, request: &BuildRequest) -> Result<BuildSummary, Error> {
+    let inputs: Vec<InputFile> = load::loaded(&db)?.iter().map(InputFile::from).collect();
+    let runner = Arc::new(Runner::new(db.conn, project.queries.clone(), request.params.clone()));
+    runner.check_all()?;
+    let renderer = Renderer::new(project, runner.clone());
+    let info = BuildInfo { version: env!("CARGO_PKG_VERSION"), generated_at: request.generated_at.clone(), inputs };
+
+    let mut rendered = Vec::new();
+    for report in request.reports.iter().filter_map(|name| project.report(name)) {
+        rendered.extend(renderer.render(report, request.period.as_ref(), &request.params, &info, request.formats)?);
+    }
+    // Nothing is written until every report has rendered.
+    let (dir, shown) = output_dir(project, request);
+    let files = write_files(&dir, &shown, &rendered)?;
+    Ok(BuildSummary { files, stats: runner.stats() })
+}
+
+/// The folder to write into (real path, shown path): `--out` or `out/`,
+/// plus the period's folder.
+fn output_dir(project: &Project, request: &BuildRequest) -> (PathBuf, PathBuf) {
+    let (mut dir, mut shown) = match &request.out {
+        Some(out) => (out.clone(), out.clone()),
+        None => (project.path(DEFAULT_OUT_DIR), project.shown(Path::new(DEFAULT_OUT_DIR))),
+    };
+    if let Some(period) = &request.period {
+        dir.push(period.to_string());
+        shown.push(period.to_string());
+    }
+    (dir, shown)
+}
+
+/// The build's timestamp: `SOURCE_DATE_EPOCH` when set (reproducible
+/// builds), else now; UTC, to the second.
+pub fn generated_at() -> Result<String, Error> {
+    let timestamp = match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(text) => {
+            let seconds: i64 = text.trim().parse().map_err(|_| {
+                Error::usage(format!("SOURCE_DATE_EPOCH must be whole seconds since 1970, got '{text}'"))
+            })?;
+            jiff::Timestamp::from_second(seconds)
+                .map_err(|e| Error::usage(format!("SOURCE_DATE_EPOCH is out of range: {e}")))?
+        }
+        Err(_) => jiff::Timestamp::now(),
+    };
+    Ok(timestamp.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+}

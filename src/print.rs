@@ -1,0 +1,247 @@
+//! Printing a query result for `laporan query`: an aligned text table, CSV,
+//! JSON or a Markdown table.
+//!
+//! JSON is an array of objects, keys in column order, numbers as JSON
+//! numbers with every digit, dates as ISO 8601 text. CSV follows RFC 4180.
+
+use std::str::FromStr;
+
+use crate::render::markdown;
+use crate::value::{Cell, QueryResult, write_json_string};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    Table,
+    Csv,
+    Json,
+    Markdown,
+}
+
+impl FromStr for OutputFormat {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<OutputFormat, String> {
+        Ok(match text {
+            "table" => OutputFormat::Table,
+            "csv" => OutputFormat::Csv,
+            "json" => OutputFormat::Json,
+            "md" | "markdown" => OutputFormat::Markdown,
+            _ => return Err(format!("unknown format '{text}': use table, csv, json or md")),
+        })
+    }
+}
+
+/// Renders `result` in `format`. `color` only affects the table.
+pub fn format_result(result: &QueryResult, format: OutputFormat, color: bool) -> String {
+    match format {
+        OutputFormat::Table => table(result, color),
+        OutputFormat::Csv => csv(result),
+        OutputFormat::Json => json(result),
+        OutputFormat::Markdown => markdown_table(result),
+    }
+}
+
+pub fn json(result: &QueryResult) -> String {
+    if result.rows.is_empty() {
+        return "[]\n".to_owned();
+    }
+    let mut out = String::from("[\n");
+    for (r, row) in result.rows.iter().enumerate() {
+        out.push_str("  {");
+        for (i, (column, cell)) in result.columns.iter().zip(row).enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            write_json_string(&mut out, &column.name);
+            out.push_str(": ");
+            cell.write_json(&mut out);
+        }
+        out.push('}');
+        if r + 1 < result.rows.len() {
+            out.push(',');
+        }
+        out.push('\n');
+    }
+    out.push_str("]\n");
+    out
+}
+
+pub fn csv(result: &QueryResult) -> String {
+    let mut out = String::new();
+    let field = |out: &mut String, text: &str| {
+        if text.contains([',', '"', '\n', '\r']) || text.starts_with(' ') || text.ends_with(' ') {
+            out.push('"');
+            out.push_str(&text.replace('"', "\"\""));
+            out.push('"');
+        } else {
+            out.push_str(text);
+        }
+    };
+    for (i, column) in result.columns.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        field(&mut out, &column.name);
+    }
+    out.push('\n');
+    for row in &result.rows {
+        for (i, cell) in row.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            field(&mut out, &cell.to_text());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn markdown_table(result: &QueryResult) -> String {
+    let mut out = String::from("|");
+    for column in &result.columns {
+        out.push(' ');
+        out.push_str(&markdown::escaped(&column.name));
+        out.push_str(" |");
+    }
+    out.push_str("\n|");
+    for i in 0..result.columns.len() {
+        out.push_str(if result.is_numeric(i) { " ---: |" } else { " --- |" });
+    }
+    out.push('\n');
+    for row in &result.rows {
+        out.push('|');
+        for cell in row {
+            out.push(' ');
+            out.push_str(&markdown::escaped(&cell.to_text()));
+            out.push_str(" |");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Longest cell shown in full in a text table.
+const MAX_WIDTH: usize = 48;
+
+fn table(result: &QueryResult, color: bool) -> String {
+    let shorten = |text: String| -> String {
+        let one_line = text.replace(['\n', '\r'], "⏎");
+        if one_line.chars().count() > MAX_WIDTH {
+            let mut cut: String = one_line.chars().take(MAX_WIDTH - 1).collect();
+            cut.push('…');
+            cut
+        } else {
+            one_line
+        }
+    };
+    let cells: Vec<Vec<(String, bool)>> = result
+        .rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|cell| match cell {
+                    Cell::Null => ("NULL".to_owned(), true),
+                    other => (shorten(other.to_text()), false),
+                })
+                .collect()
+        })
+        .collect();
+    let numeric: Vec<bool> = (0..result.columns.len()).map(|i| result.is_numeric(i)).collect();
+    let widths: Vec<usize> = result
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let data = cells.iter().map(|row| row[i].0.chars().count()).max().unwrap_or(0);
+            data.max(c.name.chars().count()).max(c.type_name.chars().count())
+        })
+        .collect();
+    let pad = |text: &str, width: usize, right: bool| -> String {
+        let fill = " ".repeat(width.saturating_sub(text.chars().count()));
+        if right { format!("{fill}{text}") } else { format!("{text}{fill}") }
+    };
+    let paint = |code: &str, text: String| if color { format!("\x1b[{code}m{text}\x1b[0m") } else { text };
+    let mut out = String::new();
+    let line = |parts: Vec<String>| parts.join("  ").trim_end().to_owned() + "\n";
+    out.push_str(&line(
+        result.columns.iter().enumerate().map(|(i, c)| paint("1", pad(&c.name, widths[i], numeric[i]))).collect(),
+    ));
+    out.push_str(&line(
+        result.columns.iter().enumerate().map(|(i, c)| paint("2", pad(&c.type_name, widths[i], numeric[i]))).collect(),
+    ));
+    out.push_str(&line(widths.iter().map(|w| "─".repeat(*w)).collect()));
+    for row in &cells {
+        out.push_str(&line(
+            row.iter()
+                .enumerate()
+                .map(|(i, (text, null))| {
+                    let padded = pad(text, widths[i], numeric[i]);
+                    if *null { paint("2;3", padded) } else { padded }
+                })
+                .collect(),
+        ));
+    }
+    let n = result.rows.len();
+    out.push_str(&format!("({n} row{})\n", if n == 1 { "" } else { "s" }));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::Column;
+
+    fn result() -> QueryResult {
+        QueryResult::new(
+            "q".into(),
+            vec![
+                Column { name: "name".into(), type_name: "VARCHAR".into() },
+                Column { name: "countries".into(), type_name: "BIGINT".into() },
+                Column { name: "assets_usd".into(), type_name: "DECIMAL(38,2)".into() },
+            ],
+            vec![
+                vec![
+                    Cell::Text("Lyon, \"NCB\" heads".into()),
+                    Cell::Int(136),
+                    Cell::Decimal { unscaled: 30000000000, scale: 2 },
+                ],
+                vec![Cell::Text("a|b".into()), Cell::Null, Cell::Null],
+            ],
+        )
+    }
+
+    #[test]
+    fn json_is_an_array_of_objects_in_column_order() {
+        assert_eq!(
+            json(&result()),
+            "[\n  {\"name\": \"Lyon, \\\"NCB\\\" heads\", \"countries\": 136, \"assets_usd\": 300000000.00},\n  \
+             {\"name\": \"a|b\", \"countries\": null, \"assets_usd\": null}\n]\n"
+        );
+    }
+
+    #[test]
+    fn csv_quotes_what_needs_it() {
+        assert_eq!(csv(&result()), "name,countries,assets_usd\n\"Lyon, \"\"NCB\"\" heads\",136,300000000.00\na|b,,\n");
+    }
+
+    #[test]
+    fn text_table_aligns_numbers_and_shows_null() {
+        assert_eq!(
+            table(&result(), false),
+            "name               countries     assets_usd\n\
+             VARCHAR               BIGINT  DECIMAL(38,2)\n\
+             ─────────────────  ─────────  ─────────────\n\
+             Lyon, \"NCB\" heads        136   300000000.00\n\
+             a|b                     NULL           NULL\n\
+             (2 rows)\n"
+        );
+    }
+
+    #[test]
+    fn markdown_escapes_pipes() {
+        assert_eq!(
+            markdown_table(&result()),
+            "| name | countries | assets\\_usd |\n| --- | ---: | ---: |\n| Lyon, \"NCB\" heads | 136 | 300000000.00 |\n| a\\|b |  |  |\n"
+        );
+    }
+}

@@ -1,0 +1,322 @@
+//! The project: what is on disk, read once and validated.
+//!
+//! ```text
+//! laporan.toml         optional configuration
+//! data/                one table per file, named after the file
+//! queries/             one saved query per .sql file
+//! report_templates/    *.md.j2 and *.html.j2 reports; _name files are layouts and partials
+//! out/                 rendered reports
+//! .laporan/            the database (never versioned)
+//! ```
+//!
+//! [`Project::open`] reads the configuration, finds the datasets, parses the
+//! saved queries and finds the reports, and fails with a positioned error if
+//! any of it is malformed. Later steps get a `&Project` and never look at the
+//! file system layout themselves.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{Error, Location, line_and_column};
+use crate::params::is_identifier;
+use crate::query::saved::SavedQuery;
+
+pub const CONFIG_FILE: &str = "laporan.toml";
+pub const DATA_DIR: &str = "data";
+pub const QUERIES_DIR: &str = "queries";
+pub const TEMPLATES_DIR: &str = "report_templates";
+pub const STATE_DIR: &str = ".laporan";
+pub const DEFAULT_OUT_DIR: &str = "out";
+
+/// `laporan.toml`. Everything has a default.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Shown in report headers and the provenance footer.
+    pub title: Option<String>,
+    /// `en` or `id`; formatting filters follow it. Default `en`.
+    pub locale: Option<String>,
+    /// Per-report settings, keyed by report name.
+    #[serde(default)]
+    pub reports: BTreeMap<String, ReportConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ReportConfig {
+    pub title: Option<String>,
+    pub locale: Option<String>,
+}
+
+pub const LOCALES: [&str; 2] = ["en", "id"];
+
+/// The format of a dataset's files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    Csv,
+    Parquet,
+    Json,
+}
+
+impl FileFormat {
+    fn from_path(path: &Path) -> Option<FileFormat> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" => Some(FileFormat::Csv),
+            "parquet" => Some(FileFormat::Parquet),
+            "json" | "jsonl" | "ndjson" => Some(FileFormat::Json),
+            _ => None,
+        }
+    }
+}
+
+/// A table to load: one file in `data/`.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    pub name: String,
+    /// Relative to the project root.
+    pub file: PathBuf,
+    pub format: FileFormat,
+}
+
+/// How a report template is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TemplateKind {
+    /// `*.md.j2`: renders to `.md`, and to `.html` through the layout.
+    Markdown,
+    /// `*.html.j2`: renders to `.html` only.
+    Html,
+}
+
+/// A report: one template in `report_templates/` not starting with `_`.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub name: String,
+    /// The template's file name, which is also its name in the environment.
+    pub template: String,
+    pub kind: TemplateKind,
+    pub title: Option<String>,
+    pub locale: String,
+}
+
+#[derive(Debug)]
+pub struct Project {
+    /// The project directory as the user gave it (`.` by default).
+    pub root: PathBuf,
+    pub config: Config,
+    pub datasets: Vec<Dataset>,
+    pub queries: BTreeMap<String, SavedQuery>,
+    pub reports: Vec<Report>,
+}
+
+impl Project {
+    pub fn open(root: &Path) -> Result<Project, Error> {
+        if !root.is_dir() {
+            return Err(Error::usage(format!("project directory {} does not exist", root.display()))
+                .help("pass an existing directory to -C/--project, or create one with laporan new"));
+        }
+        let mut project = Project {
+            root: root.to_path_buf(),
+            config: Config::default(),
+            datasets: Vec::new(),
+            queries: BTreeMap::new(),
+            reports: Vec::new(),
+        };
+        project.config = project.read_config()?;
+        if !LOCALES.contains(&project.locale()) {
+            return Err(project.config_error("locale", project.locale()));
+        }
+        project.datasets = project.find_datasets()?;
+        project.queries = project.read_queries()?;
+        project.reports = project.find_reports()?;
+        if [DATA_DIR, QUERIES_DIR, TEMPLATES_DIR].iter().all(|dir| !root.join(dir).is_dir()) {
+            return Err(Error::usage(format!(
+                "{} is not a laporan project: it has no {DATA_DIR}/, {QUERIES_DIR}/ or {TEMPLATES_DIR}/",
+                project.shown(Path::new(".")).display()
+            ))
+            .help("run laporan in a project directory, pass one with -C, or create one with laporan new"));
+        }
+        Ok(project)
+    }
+
+    /// The path of a project file as the user would type it from where they are.
+    pub fn shown(&self, relative: &Path) -> PathBuf {
+        if self.root == Path::new(".") || self.root.as_os_str().is_empty() {
+            relative.to_path_buf()
+        } else if relative == Path::new(".") {
+            self.root.clone()
+        } else {
+            self.root.join(relative)
+        }
+    }
+
+    /// The real path of a project file.
+    pub fn path(&self, relative: impl AsRef<Path>) -> PathBuf {
+        self.root.join(relative)
+    }
+
+    pub fn locale(&self) -> &str {
+        self.config.locale.as_deref().unwrap_or("en")
+    }
+
+    pub fn title(&self) -> Option<&str> {
+        self.config.title.as_deref()
+    }
+
+    pub fn database_path(&self) -> PathBuf {
+        self.path(STATE_DIR).join("laporan.duckdb")
+    }
+
+    pub fn report(&self, name: &str) -> Option<&Report> {
+        self.reports.iter().find(|r| r.name == name)
+    }
+
+    fn config_error(&self, key: &str, value: &str) -> Error {
+        Error::project(format!("{CONFIG_FILE}: locale '{value}' is not supported"))
+            .at(Location::file(self.shown(Path::new(CONFIG_FILE))))
+            .help(format!("set {key} to one of: {}", LOCALES.join(", ")))
+    }
+
+    fn read_config(&self) -> Result<Config, Error> {
+        let path = self.path(CONFIG_FILE);
+        let text = match fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(e) => return Err(Error::io("read", &self.shown(Path::new(CONFIG_FILE)), e)),
+        };
+        toml::from_str(&text).map_err(|e| {
+            let shown = self.shown(Path::new(CONFIG_FILE));
+            let location = match e.span() {
+                Some(span) => {
+                    let (line, column) = line_and_column(&text, span.start);
+                    Location::in_source(shown, &text, line, Some(column)).with_width(span.len())
+                }
+                None => Location::file(shown),
+            };
+            Error::project(format!("invalid configuration: {}", e.message())).at(location)
+        })
+    }
+
+    fn find_datasets(&self) -> Result<Vec<Dataset>, Error> {
+        let mut datasets: Vec<Dataset> = Vec::new();
+        for file in self.list_dir(DATA_DIR)? {
+            let Some(format) = FileFormat::from_path(&file) else { continue };
+            let name = stem(&file, 1);
+            if !is_identifier(&name) {
+                return Err(Error::project(format!("dataset file name '{name}' cannot be a table name"))
+                    .at(Location::file(self.shown(&file)))
+                    .help("name data files with letters, digits and underscores, such as event_participants.csv"));
+            }
+            if let Some(other) = datasets.iter().find(|d| d.name == name) {
+                return Err(Error::project(format!("two files would both be table {name}"))
+                    .at(Location::file(self.shown(&file)))
+                    .note(format!("the other one is {}", self.shown(&other.file).display()))
+                    .help("rename or remove one of them"));
+            }
+            datasets.push(Dataset { name, file, format });
+        }
+        Ok(datasets)
+    }
+
+    fn read_queries(&self) -> Result<BTreeMap<String, SavedQuery>, Error> {
+        let mut queries = BTreeMap::new();
+        for file in self.list_dir(QUERIES_DIR)? {
+            if file.extension().and_then(|e| e.to_str()) != Some("sql") {
+                continue;
+            }
+            let name = stem(&file, 1);
+            let shown = self.shown(&file);
+            if !is_identifier(&name) {
+                return Err(Error::project(format!("query file name '{name}' is not a valid query name"))
+                    .at(Location::file(shown))
+                    .help("name query files with letters, digits and underscores, such as events_per_period.sql"));
+            }
+            let source = read_text(&self.path(&file), &shown)?;
+            queries.insert(name.clone(), SavedQuery::parse(&name, shown, source)?);
+        }
+        Ok(queries)
+    }
+
+    fn find_reports(&self) -> Result<Vec<Report>, Error> {
+        let mut reports: Vec<Report> = Vec::new();
+        for file in self.list_dir(TEMPLATES_DIR)? {
+            let file_name = file.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+            let kind = if file_name.ends_with(".md.j2") {
+                TemplateKind::Markdown
+            } else if file_name.ends_with(".html.j2") {
+                TemplateKind::Html
+            } else {
+                continue;
+            };
+            if file_name.starts_with('_') {
+                continue;
+            }
+            let name = stem(&file, 2);
+            if let Some(other) = reports.iter().find(|r| r.name == name) {
+                return Err(Error::project(format!("two templates would both be report {name}"))
+                    .at(Location::file(self.shown(&file)))
+                    .note(format!("the other one is {TEMPLATES_DIR}/{}", other.template))
+                    .help("rename one of them"));
+            }
+            let settings = self.config.reports.get(&name).cloned().unwrap_or_default();
+            let locale = settings.locale.unwrap_or_else(|| self.locale().to_owned());
+            if !LOCALES.contains(&locale.as_str()) {
+                return Err(self.config_error(&format!("reports.{name}.locale"), &locale));
+            }
+            reports.push(Report { name, template: file_name, kind, title: settings.title, locale });
+        }
+        if let Some(unknown) = self.config.reports.keys().find(|name| !reports.iter().any(|r| &r.name == *name)) {
+            return Err(Error::project(format!("{CONFIG_FILE} configures report '{unknown}', which has no template"))
+                .at(Location::file(self.shown(Path::new(CONFIG_FILE))))
+                .help(format!("add {TEMPLATES_DIR}/{unknown}.md.j2 or remove [reports.{unknown}]")));
+        }
+        Ok(reports)
+    }
+
+    /// Files directly in a project folder, sorted, relative to the root;
+    /// hidden files are skipped and a missing folder is empty.
+    fn list_dir(&self, dir: &str) -> Result<Vec<PathBuf>, Error> {
+        let shown = self.shown(Path::new(dir));
+        let entries = match fs::read_dir(self.path(dir)) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(Error::io("read folder", &shown, e)),
+        };
+        let mut files = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::io("read folder", &shown, e))?;
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            if name.starts_with('.') || !entry.path().is_file() {
+                continue;
+            }
+            files.push(Path::new(dir).join(name));
+        }
+        files.sort();
+        Ok(files)
+    }
+}
+
+/// The file name without its last `extensions` extensions.
+fn stem(path: &Path, extensions: usize) -> String {
+    let mut name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    for _ in 0..extensions {
+        name = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+    }
+    name.to_owned()
+}
+
+/// Reads a UTF-8 text file, naming it (as shown) on failure.
+pub fn read_text(path: &Path, shown: &Path) -> Result<String, Error> {
+    let bytes = fs::read(path).map_err(|e| Error::io("read", shown, e))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+        Error::project(format!("{} is not valid UTF-8", shown.display()))
+            .at(Location::at_offset(shown, &text, offset))
+            .help("save the file as UTF-8")
+    })
+}

@@ -1,0 +1,350 @@
+//! Running saved queries.
+//!
+//! A [`Runner`] owns the database connection for the rest of a command. It
+//! resolves a query's parameters (given explicitly, else from the build's
+//! `--param`/`--period`, else the declared default), binds them as
+//! prepared-statement parameters, runs the statement, and caches the result:
+//! the same query with the same parameters runs once per build, however many
+//! templates ask for it. DuckDB's errors are mapped back to the `.sql` file
+//! and line.
+
+pub mod saved;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use duckdb::Connection;
+
+use crate::error::{Error, Location};
+use crate::params::{ParamType, ParamValue};
+use crate::value::{Cell, Column, QueryResult, type_name};
+use saved::SavedQuery;
+
+/// A parameter value given for the whole build.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BuildParam {
+    /// From `--param NAME=TEXT`: typed by each query that declares it.
+    Text(String),
+    /// Already typed, such as `period_start` from `--period`.
+    Value(ParamValue),
+}
+
+/// Parameters for the whole build, by name.
+pub type BuildParams = BTreeMap<String, BuildParam>;
+
+/// Names of the parameters a period sets; shown in help texts.
+pub const PERIOD_PARAMS: [&str; 5] = ["period_start", "period_end", "period_label", "previous_start", "previous_end"];
+
+/// How many queries a runner has run, and how many requests the cache served.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunStats {
+    pub executed: usize,
+    pub cached: usize,
+}
+
+pub struct Runner {
+    conn: Mutex<Connection>,
+    queries: BTreeMap<String, SavedQuery>,
+    build_params: BuildParams,
+    cache: Mutex<HashMap<String, Arc<QueryResult>>>,
+    executed: AtomicUsize,
+    cached: AtomicUsize,
+}
+
+impl Runner {
+    pub fn new(conn: Connection, queries: BTreeMap<String, SavedQuery>, build_params: BuildParams) -> Runner {
+        Runner {
+            conn: Mutex::new(conn),
+            queries,
+            build_params,
+            cache: Mutex::new(HashMap::new()),
+            executed: AtomicUsize::new(0),
+            cached: AtomicUsize::new(0),
+        }
+    }
+
+    pub fn build_params(&self) -> &BuildParams {
+        &self.build_params
+    }
+
+    pub fn saved(&self, name: &str) -> Option<&SavedQuery> {
+        self.queries.get(name)
+    }
+
+    pub fn stats(&self) -> RunStats {
+        RunStats { executed: self.executed.load(Ordering::Relaxed), cached: self.cached.load(Ordering::Relaxed) }
+    }
+
+    /// Runs saved query `name` with `args` overriding the build's parameters.
+    pub fn run(&self, name: &str, args: &[(String, ParamValue)]) -> Result<Arc<QueryResult>, Error> {
+        let query = self.queries.get(name).ok_or_else(|| self.unknown_query(name))?;
+        let values = self.resolve(query, args)?;
+        let key = format!(
+            "{name}\u{0}{}",
+            values.iter().map(|(k, v)| format!("{k}={v:?}")).collect::<Vec<_>>().join("\u{0}")
+        );
+        if let Some(hit) = self.lock_cache().get(&key) {
+            self.cached.fetch_add(1, Ordering::Relaxed);
+            return Ok(hit.clone());
+        }
+        let result = Arc::new(self.execute(query, &values)?);
+        self.executed.fetch_add(1, Ordering::Relaxed);
+        self.lock_cache().insert(key, result.clone());
+        Ok(result)
+    }
+
+    /// Runs ad-hoc SQL (no parameters).
+    pub fn run_sql(&self, sql: &str) -> Result<QueryResult, Error> {
+        let conn = self.lock_conn();
+        let mut stmt = conn.prepare(sql).map_err(|e| adhoc_error(sql, e))?;
+        collect("sql", &mut stmt, []).map_err(|e| adhoc_error(sql, e))
+    }
+
+    /// Prepares every saved query without running it, so that syntax errors,
+    /// unknown tables and columns and type errors surface in any of them.
+    pub fn check_all(&self) -> Result<(), Error> {
+        let conn = self.lock_conn();
+        for query in self.queries.values() {
+            conn.prepare(query.sql()).map_err(|e| sql_error(query, e))?;
+        }
+        Ok(())
+    }
+
+    /// The value of every declared parameter, in declaration order.
+    fn resolve(&self, query: &SavedQuery, args: &[(String, ParamValue)]) -> Result<Vec<(String, ParamValue)>, Error> {
+        for (name, _) in args {
+            if query.param(name).is_none() {
+                return Err(Error::project(format!("query {} has no parameter {name}", query.name))
+                    .at(Location::file(&query.path))
+                    .note(declared_list(query)));
+            }
+        }
+        let mut values = Vec::with_capacity(query.params.len());
+        for decl in &query.params {
+            let given = args.iter().find(|(name, _)| name == &decl.name).map(|(_, v)| v.clone());
+            let value = match (given, self.build_params.get(&decl.name), &decl.default) {
+                (Some(value), _, _) => value,
+                (None, Some(BuildParam::Text(text)), _) => decl.ty.parse(text).map_err(|e| {
+                    Error::usage(format!("--param {}: {e}", decl.name)).note(format!(
+                        "{} declares {} {}",
+                        query.path.display(),
+                        decl.name,
+                        decl.ty
+                    ))
+                })?,
+                (None, Some(BuildParam::Value(value)), _) => convert(value, decl.ty).map_err(|e| {
+                    Error::project(format!("parameter {} of query {}: {e}", decl.name, query.name))
+                        .at(Location::file(&query.path))
+                })?,
+                (None, None, Some(default)) => default.clone(),
+                (None, None, None) => {
+                    let how = if PERIOD_PARAMS.contains(&decl.name.as_str()) {
+                        format!("pass --period (such as --period 2024-Q2) or --param {}=…", decl.name)
+                    } else {
+                        format!("pass --param {}=… or give it a default in the @param line", decl.name)
+                    };
+                    return Err(Error::usage(format!(
+                        "query {} needs parameter {} ({})",
+                        query.name, decl.name, decl.ty
+                    ))
+                    .at(Location::file(&query.path))
+                    .help(how));
+                }
+            };
+            values.push((decl.name.clone(), value));
+        }
+        Ok(values)
+    }
+
+    fn execute(&self, query: &SavedQuery, values: &[(String, ParamValue)]) -> Result<QueryResult, Error> {
+        let conn = self.lock_conn();
+        let mut stmt = conn.prepare(query.sql()).map_err(|e| sql_error(query, e))?;
+        // Bind by position, in the order DuckDB numbered the $names.
+        let mut bound = Vec::with_capacity(stmt.parameter_count());
+        for index in 1..=stmt.parameter_count() {
+            let name = stmt.parameter_name(index).map_err(|e| sql_error(query, e))?;
+            // The lexer checked every $name against the declarations, so a
+            // miss here means DuckDB saw a parameter the lexer did not.
+            let value = values.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_db()).ok_or_else(|| {
+                Error::project(format!("parameter ${name} is not declared")).at(Location::file(&query.path))
+            })?;
+            bound.push(value);
+        }
+        collect(&query.name, &mut stmt, duckdb::params_from_iter(bound)).map_err(|e| sql_error(query, e))
+    }
+
+    fn unknown_query(&self, name: &str) -> Error {
+        let known: Vec<&str> = self.queries.keys().map(String::as_str).collect();
+        let error = Error::usage(format!("no saved query named {name}"));
+        if known.is_empty() {
+            error.help("add one as queries/NAME.sql")
+        } else {
+            error.note(format!("saved queries: {}", known.join(", ")))
+        }
+    }
+
+    fn lock_conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn lock_cache(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<QueryResult>>> {
+        self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// A typed value given for the build, as the type a query declares.
+fn convert(value: &ParamValue, ty: ParamType) -> Result<ParamValue, String> {
+    match (value, ty) {
+        (ParamValue::Null, _) => Ok(ParamValue::Null),
+        (ParamValue::Date(_), ParamType::Date)
+        | (ParamValue::Text(_), ParamType::Varchar)
+        | (ParamValue::Integer(_), ParamType::Integer) => Ok(value.clone()),
+        _ => ty.parse(&value.to_string()),
+    }
+}
+
+fn declared_list(query: &SavedQuery) -> String {
+    if query.params.is_empty() {
+        format!("{} declares no parameters", query.path.display())
+    } else {
+        let names: Vec<String> = query.params.iter().map(|p| format!("{} {}", p.name, p.ty)).collect();
+        format!("{} declares: {}", query.path.display(), names.join(", "))
+    }
+}
+
+/// Runs a prepared statement with `params` and collects its rows.
+fn collect(name: &str, stmt: &mut duckdb::Statement<'_>, params: impl duckdb::Params) -> duckdb::Result<QueryResult> {
+    let mut cells: Vec<Vec<Cell>> = Vec::new();
+    {
+        let mut rows = stmt.query(params)?;
+        let mut types = Vec::new();
+        while let Some(row) = rows.next()? {
+            if types.is_empty() {
+                let stmt: &duckdb::Statement<'_> = row.as_ref();
+                types = (0..stmt.column_count()).map(|i| stmt.column_logical_type(i).try_id().ok()).collect();
+            }
+            let mut values = Vec::with_capacity(types.len());
+            for (i, ty) in types.iter().enumerate() {
+                values.push(Cell::from_db(row.get(i)?, *ty));
+            }
+            cells.push(values);
+        }
+    }
+    // Names and types are known once the statement has run, rows or not.
+    let columns = (0..stmt.column_count())
+        .map(|i| Column {
+            name: stmt.column_name(i).cloned().unwrap_or_else(|_| format!("column{i}")),
+            type_name: type_name(&stmt.column_logical_type(i)),
+        })
+        .collect();
+    Ok(QueryResult::new(name.to_owned(), columns, cells))
+}
+
+/// A DuckDB error about a saved query, placed in its `.sql` file.
+pub fn sql_error(query: &SavedQuery, err: duckdb::Error) -> Error {
+    let (message, position, rest) = split_duckdb_message(&err.to_string(), query.sql());
+    let (first, last) = query.statement_lines();
+    let location = match position {
+        Some((line, column, width)) => {
+            Location::in_source(&query.path, &query.source, line, Some(column)).with_width(width)
+        }
+        None if first == last => Location::in_source(&query.path, &query.source, first, None),
+        None => Location::file(&query.path),
+    };
+    let mut error = Error::project(message).at(location);
+    if position.is_none() && first != last {
+        error = error.note(format!("in the statement on lines {first} to {last}"));
+    }
+    if !rest.is_empty() {
+        error = error.note(rest);
+    }
+    error
+}
+
+fn adhoc_error(sql: &str, err: duckdb::Error) -> Error {
+    let (message, position, rest) = split_duckdb_message(&err.to_string(), sql);
+    let mut error = Error::project(message);
+    if let Some((line, column, width)) = position {
+        error = error.at(Location::in_source("<sql>", sql, line, Some(column)).with_width(width));
+    }
+    if !rest.is_empty() {
+        error = error.note(rest);
+    }
+    error
+}
+
+/// Splits a DuckDB error message into its first line, the position it
+/// points at (line, column, width), and the remaining explanation.
+///
+/// DuckDB shows a position as `LINE 3: FORM events` followed by a line with
+/// a caret; the quoted context may be shortened with `...`, so the column is
+/// found by locating the context in the real source line.
+fn split_duckdb_message(text: &str, sql: &str) -> (String, Option<(usize, usize, usize)>, String) {
+    let lines: Vec<&str> = text.lines().collect();
+    let message = lines.first().map(|l| l.trim().to_owned()).unwrap_or_default();
+    let mut position = None;
+    let mut rest = Vec::new();
+    let mut i = 1;
+    while i < lines.len() {
+        let line = lines[i];
+        if let Some(after) = line.strip_prefix("LINE ")
+            && let Some((number, context)) = after.split_once(": ")
+            && let Ok(line_no) = number.parse::<usize>()
+        {
+            let prefix_len = line.len() - context.len();
+            let caret = lines.get(i + 1).and_then(|l| l.find('^'));
+            if caret.is_some() {
+                i += 1;
+            }
+            position = Some(locate(sql, line_no, context, caret.map(|c| c.saturating_sub(prefix_len))));
+        } else if !line.trim().is_empty() {
+            rest.push(line.trim_end());
+        }
+        i += 1;
+    }
+    (message, position, rest.join("\n"))
+}
+
+/// Column and width of DuckDB's caret within line `line_no` of `sql`.
+fn locate(sql: &str, line_no: usize, context: &str, caret: Option<usize>) -> (usize, usize, usize) {
+    let source_line = sql.lines().nth(line_no.saturating_sub(1)).unwrap_or("");
+    let Some(caret) = caret else { return (line_no, 1, 1) };
+    let (shown, skipped) = match context.strip_prefix("...") {
+        Some(stripped) => (stripped, 3),
+        None => (context, 0),
+    };
+    let shown = shown.strip_suffix("...").unwrap_or(shown);
+    let caret_in_shown = caret.saturating_sub(skipped);
+    let start = source_line.find(shown).unwrap_or(0);
+    let byte = (start + caret_in_shown).min(source_line.len());
+    let byte = (0..=byte).rev().find(|&b| source_line.is_char_boundary(b)).unwrap_or(0);
+    let column = source_line[..byte].chars().count() + 1;
+    let word: usize =
+        source_line[byte..].chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '$' || *c == '.').count();
+    (line_no, column, word.max(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_positioned_messages() {
+        let sql = "-- x\nSELECT *\nFORM events\n";
+        let text = "Parser Error: syntax error at or near \"FORM\"\n\nLINE 3: FORM events\n        ^";
+        let (message, position, rest) = split_duckdb_message(text, sql);
+        assert_eq!(message, "Parser Error: syntax error at or near \"FORM\"");
+        assert_eq!(position, Some((3, 1, 4)));
+        assert_eq!(rest, "");
+    }
+
+    #[test]
+    fn finds_the_column_in_a_shortened_context() {
+        let sql = "SELECT a, b, c, d, e, f, g, h, nope FROM t";
+        let text = "Binder Error: Referenced column \"nope\" not found\nCandidate bindings: \"a\"\n\nLINE 1: ...e, f, g, h, nope FROM t\n                       ^";
+        let (_, position, rest) = split_duckdb_message(text, sql);
+        assert_eq!(position, Some((1, 32, 4)));
+        assert_eq!(rest, "Candidate bindings: \"a\"");
+    }
+}

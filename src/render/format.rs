@@ -1,0 +1,240 @@
+//! Locale-aware formatting for `en` and `id`: numbers, money, percentages,
+//! dates and period names.
+//!
+//! Pure functions over plain values; the template filters in the parent
+//! module call them with the report's locale.
+
+use jiff::civil::Date;
+
+use crate::period::{Period, PeriodKind};
+
+/// Separators of a locale: (thousands, decimal).
+fn separators(locale: &str) -> (char, char) {
+    match locale {
+        "id" => ('.', ','),
+        _ => (',', '.'),
+    }
+}
+
+/// Groups the digits of an integer string (`-1234567` → `-1,234,567`).
+fn group(digits: &str, sep: char) -> String {
+    let (sign, digits) = match digits.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", digits),
+    };
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    out.push_str(sign);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(sep);
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Formats an exact decimal text (`1234567.891`, `-5`, `300000000.00`) with
+/// the locale's separators, keeping all its digits.
+pub fn decimal_text(text: &str, locale: &str) -> String {
+    let (thousands, decimal) = separators(locale);
+    match text.split_once('.') {
+        Some((int_part, frac)) => format!("{}{decimal}{frac}", group(int_part, thousands)),
+        None => group(text, thousands),
+    }
+}
+
+/// Formats a number with `decimals` digits after the point, or, when
+/// `decimals` is `None`, as many as it needs up to two (integers get none).
+pub fn number(value: f64, decimals: Option<usize>, locale: &str) -> String {
+    if !value.is_finite() {
+        return value.to_string();
+    }
+    let fixed = match decimals {
+        Some(d) => format!("{value:.d$}"),
+        None => {
+            let text = format!("{value:.2}");
+            let trimmed = text.trim_end_matches('0').trim_end_matches('.');
+            trimmed.to_owned()
+        }
+    };
+    // -0.00 reads as 0.
+    let fixed = if fixed.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') {
+        fixed.trim_start_matches('-').to_owned()
+    } else {
+        fixed
+    };
+    decimal_text(&fixed, locale)
+}
+
+/// Formats an integer with grouping.
+pub fn integer(value: i128, locale: &str) -> String {
+    group(&value.to_string(), separators(locale).0)
+}
+
+/// Money: `USD 300 million` / `USD 300 juta`, or in full with `compact: false`
+/// (`USD 300,000,000`). Indonesian rupiah is written `Rp`. `decimals` defaults
+/// to as many as needed up to two when compact, and none in full.
+pub fn money(value: f64, currency: &str, compact: bool, decimals: Option<usize>, locale: &str) -> String {
+    let symbol = match currency.to_ascii_uppercase().as_str() {
+        "IDR" | "RP" => "Rp".to_owned(),
+        other => other.to_owned(),
+    };
+    let scales: [(f64, &str, &str); 3] =
+        [(1e12, "trillion", "triliun"), (1e9, "billion", "miliar"), (1e6, "million", "juta")];
+    if compact {
+        for (scale, en, id) in scales {
+            if value.abs() >= scale {
+                let word = if locale == "id" { id } else { en };
+                return format!("{symbol} {} {word}", number(value / scale, decimals, locale));
+            }
+        }
+    }
+    format!("{symbol} {}", number(value, Some(decimals.unwrap_or(0)), locale))
+}
+
+/// A fraction as a percentage: 0.255 → `25.5%` / `25,5%`.
+pub fn percent(fraction: f64, decimals: usize, locale: &str) -> String {
+    format!("{}%", number(fraction * 100.0, Some(decimals), locale))
+}
+
+const MONTHS_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const MONTHS_ID: [&str; 12] = [
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+];
+const WEEKDAYS_EN: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+const WEEKDAYS_ID: [&str; 7] = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"];
+
+pub fn month_name(month: i8, locale: &str) -> &'static str {
+    let names = if locale == "id" { &MONTHS_ID } else { &MONTHS_EN };
+    names[(month.clamp(1, 12) - 1) as usize]
+}
+
+/// Date styles for the `date` filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateStyle {
+    /// `23 April 2024`
+    Long,
+    /// `Tuesday, 23 April 2024` / `Selasa, 23 April 2024`
+    Full,
+    /// `April 2024`
+    Month,
+    /// `2024-04-23`
+    Iso,
+}
+
+impl DateStyle {
+    pub fn parse(name: &str) -> Option<DateStyle> {
+        Some(match name {
+            "long" => DateStyle::Long,
+            "full" => DateStyle::Full,
+            "month" => DateStyle::Month,
+            "iso" => DateStyle::Iso,
+            _ => return None,
+        })
+    }
+}
+
+pub fn date(date: Date, style: DateStyle, locale: &str) -> String {
+    let month = month_name(date.month(), locale);
+    match style {
+        DateStyle::Iso => date.to_string(),
+        DateStyle::Month => format!("{month} {}", date.year()),
+        DateStyle::Long => format!("{} {month} {}", date.day(), date.year()),
+        DateStyle::Full => {
+            let weekdays = if locale == "id" { &WEEKDAYS_ID } else { &WEEKDAYS_EN };
+            let weekday = weekdays[(date.weekday().to_monday_zero_offset()) as usize];
+            format!("{weekday}, {} {month} {}", date.day(), date.year())
+        }
+    }
+}
+
+/// A period for people: `Q2 2024` / `Triwulan II 2024`, `May 2024` / `Mei 2024`.
+pub fn period_name(period: &Period, locale: &str) -> String {
+    const ROMAN: [&str; 4] = ["I", "II", "III", "IV"];
+    let year = period.year();
+    let index = period.index();
+    match (period.kind(), locale) {
+        (PeriodKind::Year, "id") => format!("Tahun {year}"),
+        (PeriodKind::Year, _) => format!("{year}"),
+        (PeriodKind::Half, "id") => format!("Semester {} {year}", ROMAN[(index - 1) as usize]),
+        (PeriodKind::Half, _) => format!("H{index} {year}"),
+        (PeriodKind::Quarter, "id") => format!("Triwulan {} {year}", ROMAN[(index - 1) as usize]),
+        (PeriodKind::Quarter, _) => format!("Q{index} {year}"),
+        (PeriodKind::Month, _) => format!("{} {year}", month_name(index, locale)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_follow_the_locale() {
+        assert_eq!(number(1234567.8, None, "en"), "1,234,567.8");
+        assert_eq!(number(1234567.8, None, "id"), "1.234.567,8");
+        assert_eq!(number(1234567.0, None, "en"), "1,234,567");
+        assert_eq!(number(0.3333, None, "en"), "0.33");
+        assert_eq!(number(2.5, Some(2), "id"), "2,50");
+        assert_eq!(number(-1234.0, Some(0), "en"), "-1,234");
+        assert_eq!(number(-0.001, Some(2), "en"), "0.00");
+        assert_eq!(integer(300000000, "id"), "300.000.000");
+        assert_eq!(integer(-999, "en"), "-999");
+        assert_eq!(decimal_text("300000000.00", "id"), "300.000.000,00");
+    }
+
+    #[test]
+    fn money_is_compact_by_default() {
+        assert_eq!(money(300_000_000.0, "USD", true, None, "en"), "USD 300 million");
+        assert_eq!(money(300_000_000.0, "USD", true, None, "id"), "USD 300 juta");
+        assert_eq!(money(1_500_000_000.0, "IDR", true, None, "id"), "Rp 1,5 miliar");
+        assert_eq!(money(161_939_928.06, "USD", true, Some(1), "en"), "USD 161.9 million");
+        assert_eq!(money(12_345.5, "USD", true, None, "en"), "USD 12,346");
+        assert_eq!(money(161_939_928.06, "USD", false, None, "id"), "USD 161.939.928");
+        assert_eq!(money(161_939_928.06, "USD", false, Some(2), "en"), "USD 161,939,928.06");
+    }
+
+    #[test]
+    fn percentages() {
+        assert_eq!(percent(0.255, 1, "en"), "25.5%");
+        assert_eq!(percent(0.255, 1, "id"), "25,5%");
+    }
+
+    #[test]
+    fn dates_and_periods() {
+        let d = Date::constant(2024, 4, 23);
+        assert_eq!(date(d, DateStyle::Long, "en"), "23 April 2024");
+        assert_eq!(date(d, DateStyle::Full, "id"), "Selasa, 23 April 2024");
+        assert_eq!(date(d, DateStyle::Full, "en"), "Tuesday, 23 April 2024");
+        assert_eq!(date(d, DateStyle::Month, "id"), "April 2024");
+        let p = |s: &str| s.parse::<Period>().unwrap();
+        assert_eq!(period_name(&p("2024-Q2"), "id"), "Triwulan II 2024");
+        assert_eq!(period_name(&p("2024-Q2"), "en"), "Q2 2024");
+        assert_eq!(period_name(&p("2024-05"), "id"), "Mei 2024");
+        assert_eq!(period_name(&p("2024-H2"), "id"), "Semester II 2024");
+        assert_eq!(period_name(&p("2024"), "id"), "Tahun 2024");
+    }
+}

@@ -1,0 +1,260 @@
+//! Markdown in and out: escaping data for Markdown, and turning a rendered
+//! Markdown report into HTML with heading ids and a table of contents.
+//!
+//! Safety rests on the escaping: a value from data is escaped before it
+//! enters the Markdown, so `<script>` in a cell reaches the HTML as the text
+//! `&lt;script&gt;`. Raw HTML written by the template author (or produced by
+//! laporan's own helpers, already escaped) is trusted and passes through.
+
+use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
+
+/// A level-2 heading in the table of contents, with its level-3 headings.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TocEntry {
+    pub id: String,
+    pub text: String,
+    pub children: Vec<TocEntry>,
+}
+
+/// A Markdown document converted to HTML.
+#[derive(Debug)]
+pub struct HtmlDocument {
+    pub body: String,
+    /// The text of the first level-1 heading.
+    pub title: Option<String>,
+    /// Level 2 headings, each with its level 3 headings.
+    pub toc: Vec<TocEntry>,
+}
+
+/// Escapes `text` so that Markdown shows it literally, inline.
+///
+/// Punctuation that can start inline markup is backslash-escaped, as are
+/// characters that only matter at the start of a line (`#`, `-`, `+`, `=`,
+/// `1.`), and line breaks become `<br>` so a value cannot start a new block.
+pub fn escape(text: &str, out: &mut String) {
+    let mut at_start = true;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '&' | '|' | '~' | '!' | '{' | '}' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '#' | '-' | '+' | '=' if at_start => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\r' => {
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                out.push_str("<br>");
+                at_start = true;
+                continue;
+            }
+            '\n' => {
+                out.push_str("<br>");
+                at_start = true;
+                continue;
+            }
+            c if at_start && c.is_ascii_digit() => {
+                // "1. text" or "1) text" would start an ordered list.
+                out.push(c);
+                while let Some(&d) = chars.peek() {
+                    if d.is_ascii_digit() {
+                        out.push(d);
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                }
+                if let Some(&p @ ('.' | ')')) = chars.peek() {
+                    chars.next();
+                    // Only "1. " or a bare "1." is a list marker; "3.571" is not.
+                    if chars.peek().is_none_or(|c| c.is_whitespace()) {
+                        out.push('\\');
+                    }
+                    out.push(p);
+                }
+            }
+            c => out.push(c),
+        }
+        at_start = false;
+    }
+}
+
+pub fn escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    escape(text, &mut out);
+    out
+}
+
+/// Escapes `text` for HTML element content and attribute values.
+pub fn escape_html(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+}
+
+pub fn html_escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    escape_html(text, &mut out);
+    out
+}
+
+/// Converts Markdown (GitHub flavour: tables, strikethrough, task lists) to
+/// HTML, giving every heading an id and collecting the table of contents.
+pub fn to_html(markdown: &str) -> HtmlDocument {
+    let options =
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS | Options::ENABLE_FOOTNOTES;
+    let mut events: Vec<Event<'_>> = Parser::new_ext(markdown, options).collect();
+    let mut title = None;
+    let mut toc = Vec::new();
+    let mut used_ids: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < events.len() {
+        if let Event::Start(Tag::Heading { level, .. }) = &events[i] {
+            let level = *level;
+            let mut text = String::new();
+            let mut j = i + 1;
+            while j < events.len() && !matches!(events[j], Event::End(TagEnd::Heading(_))) {
+                if let Event::Text(t) | Event::Code(t) = &events[j] {
+                    text.push_str(t);
+                }
+                j += 1;
+            }
+            let id = unique_id(slug(&text), &mut used_ids);
+            let depth = heading_depth(level);
+            if depth == 1 && title.is_none() {
+                title = Some(text.clone());
+            }
+            let entry = TocEntry { id: id.clone(), text, children: Vec::new() };
+            match (depth, toc.last_mut()) {
+                (2, _) => toc.push(entry),
+                (3, Some(parent)) => parent.children.push(entry),
+                (3, None) => toc.push(entry),
+                _ => {}
+            }
+            events[i] =
+                Event::Start(Tag::Heading { level, id: Some(CowStr::from(id)), classes: vec![], attrs: vec![] });
+            i = j;
+        }
+        i += 1;
+    }
+    let mut body = String::with_capacity(markdown.len() * 3 / 2);
+    html::push_html(&mut body, events.into_iter());
+    HtmlDocument { body, title, toc }
+}
+
+fn heading_depth(level: HeadingLevel) -> u8 {
+    match level {
+        HeadingLevel::H1 => 1,
+        HeadingLevel::H2 => 2,
+        HeadingLevel::H3 => 3,
+        HeadingLevel::H4 => 4,
+        HeadingLevel::H5 => 5,
+        HeadingLevel::H6 => 6,
+    }
+}
+
+/// A GitHub-style heading id: lower case, letters and digits kept, spaces
+/// to hyphens, other punctuation dropped.
+pub fn slug(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.trim().chars() {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if c == ' ' || c == '-' || c == '_' {
+            out.push('-');
+        }
+    }
+    if out.is_empty() { "section".to_owned() } else { out }
+}
+
+fn unique_id(base: String, used: &mut Vec<String>) -> String {
+    let mut id = base.clone();
+    let mut n = 1;
+    while used.contains(&id) {
+        id = format!("{base}-{n}");
+        n += 1;
+    }
+    used.push(id.clone());
+    id
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaped_data_stays_text_in_markdown_and_html() {
+        for hostile in [
+            "<script>alert(1)</script>",
+            "<img src=x onerror=alert(1)>",
+            "[click](javascript:alert(1))",
+            "**bold** _em_ `code`",
+            "# heading",
+            "- item",
+            "1. item",
+            "a | b",
+            "line\nbreak\r\n# heading",
+            "&lt; entity",
+            "![img](http://example.com/x.png)",
+        ] {
+            let md = format!("Value: {}\n", escaped(hostile));
+            let html = to_html(&md).body;
+            assert!(!html.contains("<script"), "{hostile:?} → {html}");
+            assert!(!html.contains("<img"), "{hostile:?} → {html}");
+            assert!(!html.contains("<a "), "{hostile:?} → {html}");
+            assert!(
+                !html.contains("<strong>") && !html.contains("<em>") && !html.contains("<code>"),
+                "{hostile:?} → {html}"
+            );
+            assert!(!html.contains("<h1") && !html.contains("<li>"), "{hostile:?} → {html}");
+        }
+        // At the start of a line too.
+        for hostile in ["# heading", "- item", "+ item", "1. item", "12) item", "=====", "> quote"] {
+            let html = to_html(&format!("Intro\n{}\n", escaped(hostile))).body;
+            assert!(
+                !html.contains("<h") && !html.contains("<li>") && !html.contains("<blockquote>"),
+                "{hostile:?} → {html}"
+            );
+        }
+    }
+
+    #[test]
+    fn escaping_keeps_the_text_readable() {
+        assert_eq!(escaped("Lyon, France (2024)"), "Lyon, France (2024)");
+        assert_eq!(escaped("event_id"), "event\\_id");
+        assert_eq!(escaped("2024-04-23"), "2024-04-23");
+        assert_eq!(escaped("-5"), "\\-5");
+        assert_eq!(escaped("3.571"), "3.571", "a number is not a list marker");
+        assert_eq!(escaped("3."), "3\\.");
+    }
+
+    #[test]
+    fn headings_get_ids_title_and_toc() {
+        let doc = to_html(
+            "# Laporan Kerja Sama\n\n## Ringkasan\n\ntext\n\n## Operasi & Hasil\n\n### Detail\n\n## Ringkasan\n",
+        );
+        assert_eq!(doc.title.as_deref(), Some("Laporan Kerja Sama"));
+        let ids: Vec<_> = doc.toc.iter().map(|e| (e.id.as_str(), e.children.len())).collect();
+        assert_eq!(ids, vec![("ringkasan", 0), ("operasi--hasil", 1), ("ringkasan-1", 0)]);
+        assert_eq!(doc.toc[1].children[0].id, "detail");
+        assert!(doc.body.contains("<h2 id=\"ringkasan\">Ringkasan</h2>"), "{}", doc.body);
+    }
+
+    #[test]
+    fn tables_render() {
+        let doc = to_html("| a | b |\n|---|--:|\n| x \\| y | 1 |\n");
+        assert!(doc.body.contains("<table>"), "{}", doc.body);
+        assert!(doc.body.contains("x | y"), "{}", doc.body);
+    }
+}

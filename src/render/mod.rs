@@ -1,0 +1,518 @@
+//! Rendering reports: minijinja templates over query results.
+//!
+//! A [`Renderer`] holds one template environment for the build:
+//! `report_templates/` first, then laporan's built-in layout, so a project
+//! overrides `_layout.html.j2` by adding a file of that name. Templates call
+//! `query("name", key=value…)`, which runs through the build's
+//! [`Runner`](crate::query::Runner) (and its cache).
+//!
+//! A `*.md.j2` report is rendered twice: once for the `.md` file and once
+//! for the `.html` page, where the Markdown is converted and wrapped in the
+//! layout. Helpers such as `table()` produce Markdown in the first and HTML
+//! in the second (`output` tells which). Escaping follows the file name:
+//! HTML for `.html.j2`, Markdown escaping for `.md.j2`. Values from data are
+//! escaped either way; data is never evaluated as template code.
+//!
+//! The renderer returns file contents; writing them is the `write` step's job.
+
+pub mod format;
+pub mod markdown;
+
+use std::path::{Component, Path};
+use std::sync::Arc;
+
+use minijinja::value::{Kwargs, ValueKind};
+use minijinja::{AutoEscape, Environment, ErrorKind, Output, State, UndefinedBehavior, Value, context};
+use serde::Serialize;
+
+use crate::error::{Error, Location, line_and_column};
+use crate::load::LoadedDataset;
+use crate::params::{date_from_days, format_decimal, parse_date};
+use crate::period::Period;
+use crate::project::{Project, Report, TEMPLATES_DIR, TemplateKind};
+use crate::query::{BuildParam, Runner};
+use crate::value::{Cell, QueryResult};
+
+/// The built-in layout wrapping Markdown reports in a page.
+pub const LAYOUT: &str = "_layout.html.j2";
+const BUILTIN_LAYOUT: &str = include_str!("layout.html.j2");
+
+/// Which files to produce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Formats {
+    pub markdown: bool,
+    pub html: bool,
+}
+
+impl Default for Formats {
+    fn default() -> Formats {
+        Formats { markdown: true, html: true }
+    }
+}
+
+/// Facts about the build that templates and the footer show.
+#[derive(Debug, Clone, Serialize)]
+pub struct BuildInfo {
+    pub version: &'static str,
+    /// ISO 8601, UTC.
+    pub generated_at: String,
+    pub inputs: Vec<InputFile>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InputFile {
+    pub dataset: String,
+    pub file: String,
+    pub rows: u64,
+    pub sha256: String,
+}
+
+impl From<&LoadedDataset> for InputFile {
+    fn from(d: &LoadedDataset) -> InputFile {
+        InputFile { dataset: d.name.clone(), file: d.file.clone(), rows: d.rows, sha256: d.sha256.clone() }
+    }
+}
+
+/// One rendered file, named relative to the output folder.
+#[derive(Debug, Clone)]
+pub struct RenderedFile {
+    pub file_name: String,
+    pub contents: String,
+}
+
+pub struct Renderer {
+    env: Environment<'static>,
+    project_title: Option<String>,
+    project_locale: String,
+    templates_shown: std::path::PathBuf,
+}
+
+impl Renderer {
+    pub fn new(project: &Project, runner: Arc<Runner>) -> Renderer {
+        let mut env = Environment::new();
+        env.set_debug(true);
+        env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+        env.set_trim_blocks(true);
+        env.set_lstrip_blocks(true);
+        env.set_keep_trailing_newline(true);
+        let dir = project.path(TEMPLATES_DIR);
+        env.set_loader(move |name| load_template(&dir, name));
+        env.set_auto_escape_callback(|name| {
+            if name.ends_with(".md.j2") || name.ends_with(".md") {
+                AutoEscape::Custom("markdown")
+            } else if name.ends_with(".html.j2") || name.ends_with(".html") {
+                AutoEscape::Html
+            } else {
+                AutoEscape::None
+            }
+        });
+        env.set_formatter(format_value);
+        register_query(&mut env, runner);
+        env.add_function("table", table);
+        env.add_filter("number", filter_number);
+        env.add_filter("money", filter_money);
+        env.add_filter("percent", filter_percent);
+        env.add_filter("date", filter_date);
+        Renderer {
+            env,
+            project_title: project.title().map(str::to_owned),
+            project_locale: project.locale().to_owned(),
+            templates_shown: project.shown(Path::new(TEMPLATES_DIR)),
+        }
+    }
+
+    /// Renders one report in the requested formats.
+    pub fn render(
+        &self,
+        report: &Report,
+        period: Option<&Period>,
+        params: &crate::query::BuildParams,
+        build: &BuildInfo,
+        formats: Formats,
+    ) -> Result<Vec<RenderedFile>, Error> {
+        let base = context! {
+            project => context! { title => self.project_title.clone(), locale => self.project_locale.clone() },
+            report => context! {
+                name => report.name.clone(),
+                title => report.title.clone(),
+                locale => report.locale.clone(),
+                template => report.template.clone(),
+            },
+            locale => report.locale.clone(),
+            period => period.map(|p| period_value(p, &report.locale)),
+            params => params_value(params),
+            build => Value::from_serialize(build),
+        };
+        let mut files = Vec::new();
+        match report.kind {
+            TemplateKind::Markdown => {
+                if formats.markdown {
+                    let md = self.render_template(&report.template, context! { output => "md", ..base.clone() })?;
+                    files.push(RenderedFile { file_name: format!("{}.md", report.name), contents: md });
+                }
+                if formats.html {
+                    let md = self.render_template(&report.template, context! { output => "html", ..base.clone() })?;
+                    let doc = markdown::to_html(&md);
+                    let title = report.title.clone().or(doc.title).unwrap_or_else(|| report.name.clone());
+                    let page = self.render_template(
+                        LAYOUT,
+                        context! {
+                            output => "html",
+                            title => title,
+                            toc => Value::from_serialize(&doc.toc),
+                            content => Value::from_safe_string(doc.body),
+                            ..base.clone()
+                        },
+                    )?;
+                    files.push(RenderedFile { file_name: format!("{}.html", report.name), contents: page });
+                }
+            }
+            TemplateKind::Html => {
+                if formats.html {
+                    let title = report.title.clone().unwrap_or_else(|| report.name.clone());
+                    let page = self.render_template(
+                        &report.template,
+                        context! { output => "html", title => title, toc => Vec::<Value>::new(), ..base.clone() },
+                    )?;
+                    files.push(RenderedFile { file_name: format!("{}.html", report.name), contents: page });
+                }
+            }
+        }
+        Ok(files)
+    }
+
+    fn render_template(&self, name: &str, ctx: Value) -> Result<String, Error> {
+        let template = self.env.get_template(name).map_err(|e| self.template_error(e))?;
+        template.render(ctx).map_err(|e| self.template_error(e))
+    }
+
+    /// A minijinja error as a laporan error. An error raised inside
+    /// `query()` (bad SQL, say) is reported as itself, with the template
+    /// position as a note.
+    fn template_error(&self, err: minijinja::Error) -> Error {
+        let shown = |name: &str| -> std::path::PathBuf {
+            if name == LAYOUT && !self.templates_shown.join(name).exists() {
+                format!("<built-in {LAYOUT}>").into()
+            } else {
+                self.templates_shown.join(name)
+            }
+        };
+        let position = match (err.name(), err.line()) {
+            (Some(name), Some(line)) => format!("{}:{line}", shown(name).display()),
+            (Some(name), None) => shown(name).display().to_string(),
+            _ => String::new(),
+        };
+        let mut source = std::error::Error::source(&err);
+        while let Some(cause) = source {
+            if let Some(inner) = cause.downcast_ref::<Error>() {
+                return inner.clone().note(format!("while rendering {position}"));
+            }
+            source = cause.source();
+        }
+        let expression = match (err.template_source(), err.range()) {
+            (Some(src), Some(range)) => src.get(range).map(str::to_owned),
+            _ => None,
+        };
+        let message = match (err.kind(), err.detail(), &expression) {
+            // Raised by laporan's own functions and filters: the detail says it all.
+            (ErrorKind::InvalidOperation, Some(detail), _) => detail.to_owned(),
+            (ErrorKind::UndefinedError, None, Some(expr)) => format!("undefined value: {expr}"),
+            (kind, Some(detail), _) => format!("{kind}: {detail}"),
+            (kind, None, _) => kind.to_string(),
+        };
+        let mut error = Error::project(message);
+        if err.kind() == ErrorKind::UndefinedError {
+            error = error.help(
+                "a variable or column name here does not exist: check its spelling \
+                 (laporan query NAME shows a query's columns)",
+            );
+        }
+        if let Some(name) = err.name() {
+            let path = shown(name);
+            let location = match (err.template_source(), err.range(), err.line()) {
+                (Some(src), Some(range), _) => {
+                    let (line, column) = line_and_column(src, range.start);
+                    let width = src[range.clone()].lines().next().map_or(1, |l| l.chars().count());
+                    Location::in_source(path, src, line, Some(column)).with_width(width)
+                }
+                (Some(src), None, Some(line)) => Location::in_source(path, src, line, None),
+                _ => Location::file(path),
+            };
+            error = error.at(location);
+        }
+        if err.kind() == ErrorKind::TemplateNotFound {
+            error = error.help(format!("templates are looked up in {}", self.templates_shown.display()));
+        }
+        error
+    }
+}
+
+/// Loads `name` from the templates folder, or a built-in. Names cannot climb
+/// out of the folder.
+fn load_template(dir: &Path, name: &str) -> Result<Option<String>, minijinja::Error> {
+    let relative = Path::new(name);
+    if relative.components().any(|c| !matches!(c, Component::Normal(_))) {
+        return Ok(None);
+    }
+    match std::fs::read_to_string(dir.join(relative)) {
+        Ok(source) => Ok(Some(source)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Ok(if name == LAYOUT { Some(BUILTIN_LAYOUT.to_owned()) } else { None })
+        }
+        Err(e) => {
+            Err(minijinja::Error::new(ErrorKind::InvalidOperation, format!("cannot read template {name}"))
+                .with_source(e))
+        }
+    }
+}
+
+/// Writes a value into the output: Markdown escaping for `.md.j2`, HTML
+/// escaping for `.html.j2`. `none` (a NULL) prints as nothing.
+fn format_value(out: &mut Output<'_>, state: &State<'_, '_>, value: &Value) -> Result<(), minijinja::Error> {
+    if value.is_none() {
+        return Ok(());
+    }
+    match state.auto_escape() {
+        AutoEscape::Custom("markdown") if !value.is_safe() => {
+            let text = match value.as_str() {
+                Some(s) => markdown::escaped(s),
+                None => markdown::escaped(&value.to_string()),
+            };
+            out.write_str(&text).map_err(minijinja::Error::from)
+        }
+        AutoEscape::Custom("markdown") => write!(out, "{value}").map_err(minijinja::Error::from),
+        _ => minijinja::escape_formatter(out, state, value),
+    }
+}
+
+fn register_query(env: &mut Environment<'static>, runner: Arc<Runner>) {
+    env.add_function("query", move |name: &str, kwargs: Kwargs| -> Result<Value, minijinja::Error> {
+        let Some(saved) = runner.saved(name) else {
+            return Err(minijinja::Error::new(ErrorKind::InvalidOperation, format!("no saved query named {name}")));
+        };
+        let mut args = Vec::new();
+        for key in kwargs.args() {
+            let Some(decl) = saved.param(key) else {
+                let declared: Vec<&str> = saved.params.iter().map(|p| p.name.as_str()).collect();
+                let list = if declared.is_empty() { "none".to_owned() } else { declared.join(", ") };
+                return Err(minijinja::Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("query {name} has no parameter {key} (it declares: {list})"),
+                ));
+            };
+            let value: Value = kwargs.get(key)?;
+            let typed = decl.ty.from_template(&value).map_err(|e| {
+                minijinja::Error::new(ErrorKind::InvalidOperation, format!("query {name}, parameter {key}: {e}"))
+            })?;
+            args.push((key.to_owned(), typed));
+        }
+        kwargs.assert_all_used()?;
+        let result = runner.run(name, &args).map_err(|e| {
+            minijinja::Error::new(ErrorKind::InvalidOperation, format!("query {name} failed")).with_source(e)
+        })?;
+        Ok(Value::from_dyn_object(result))
+    });
+}
+
+fn period_value(period: &Period, locale: &str) -> Value {
+    let previous = period.previous().map(|p| {
+        context! {
+            key => p.to_string(),
+            start => p.start().to_string(),
+            end => p.end().to_string(),
+            label => format::period_name(&p, locale),
+        }
+    });
+    context! {
+        key => period.to_string(),
+        kind => period.kind().as_str(),
+        year => period.year(),
+        index => period.index(),
+        start => period.start().to_string(),
+        end => period.end().to_string(),
+        label => format::period_name(period, locale),
+        previous => previous,
+    }
+}
+
+fn params_value(params: &crate::query::BuildParams) -> Value {
+    Value::from_iter(params.iter().map(|(name, value)| {
+        let value = match value {
+            BuildParam::Text(text) => Value::from(text.clone()),
+            BuildParam::Value(value) => value.to_template(),
+        };
+        (name.clone(), value)
+    }))
+}
+
+fn locale_of(state: &State<'_, '_>) -> String {
+    state.lookup("locale").and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_else(|| "en".to_owned())
+}
+
+fn filter_error(filter: &str, value: &Value, expected: &str) -> minijinja::Error {
+    minijinja::Error::new(ErrorKind::InvalidOperation, format!("{filter}: expected {expected}, got {value:?}"))
+}
+
+/// A number as f64, accepting numeric text such as a DECIMAL's digits.
+fn as_f64(value: &Value) -> Option<f64> {
+    match value.kind() {
+        ValueKind::Number => f64::try_from(value.clone()).ok(),
+        ValueKind::String => value.as_str()?.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// `{{ x | number }}`, `{{ x | number(1) }}`: grouped digits in the report's locale.
+fn filter_number(state: &State<'_, '_>, value: Value, decimals: Option<usize>) -> Result<String, minijinja::Error> {
+    if value.is_none() || value.is_undefined() {
+        return Ok(String::new());
+    }
+    let locale = locale_of(state);
+    if decimals.is_none()
+        && value.is_integer()
+        && let Ok(i) = i128::try_from(value.clone())
+    {
+        return Ok(format::integer(i, &locale));
+    }
+    let number = as_f64(&value).ok_or_else(|| filter_error("number", &value, "a number"))?;
+    Ok(format::number(number, decimals, &locale))
+}
+
+/// `{{ x | money }}` → `USD 300 million`; `money("IDR")`, `money(compact=false)`,
+/// `money(decimals=2)`.
+fn filter_money(
+    state: &State<'_, '_>,
+    value: Value,
+    currency: Option<&str>,
+    kwargs: Kwargs,
+) -> Result<String, minijinja::Error> {
+    let compact: Option<bool> = kwargs.get("compact")?;
+    let decimals: Option<usize> = kwargs.get("decimals")?;
+    kwargs.assert_all_used()?;
+    if value.is_none() || value.is_undefined() {
+        return Ok(String::new());
+    }
+    let amount = as_f64(&value).ok_or_else(|| filter_error("money", &value, "a number"))?;
+    Ok(format::money(amount, currency.unwrap_or("USD"), compact.unwrap_or(true), decimals, &locale_of(state)))
+}
+
+/// `{{ share | percent }}`: a fraction (0.25) as `25.0%`.
+fn filter_percent(state: &State<'_, '_>, value: Value, decimals: Option<usize>) -> Result<String, minijinja::Error> {
+    if value.is_none() || value.is_undefined() {
+        return Ok(String::new());
+    }
+    let fraction = as_f64(&value).ok_or_else(|| filter_error("percent", &value, "a number"))?;
+    Ok(format::percent(fraction, decimals.unwrap_or(1), &locale_of(state)))
+}
+
+/// `{{ d | date }}` → `23 April 2024`; styles `long`, `full`, `month`, `iso`.
+fn filter_date(state: &State<'_, '_>, value: Value, style: Option<&str>) -> Result<String, minijinja::Error> {
+    if value.is_none() || value.is_undefined() {
+        return Ok(String::new());
+    }
+    let style_name = style.unwrap_or("long");
+    let style = format::DateStyle::parse(style_name).ok_or_else(|| {
+        minijinja::Error::new(
+            ErrorKind::InvalidOperation,
+            format!("date: unknown style '{style_name}' (use long, full, month or iso)"),
+        )
+    })?;
+    let date = match value.as_str() {
+        Some(text) => text.get(..10).and_then(parse_date),
+        None => value.as_i64().and_then(|days| i32::try_from(days).ok()).and_then(date_from_days),
+    }
+    .ok_or_else(|| filter_error("date", &value, "a date such as 2024-04-23"))?;
+    Ok(format::date(date, style, &locale_of(state)))
+}
+
+/// `{{ table(result) }}`: the result as a table: Markdown in `.md` output,
+/// HTML (numbers right-aligned) in `.html` output. `columns=[…]` picks and
+/// orders columns; `labels={…}` renames headers.
+fn table(state: &State<'_, '_>, result: Value, kwargs: Kwargs) -> Result<Value, minijinja::Error> {
+    let columns: Option<Vec<String>> = kwargs.get("columns")?;
+    let labels: Option<Value> = kwargs.get("labels")?;
+    kwargs.assert_all_used()?;
+    let Some(result) = result.downcast_object_ref::<QueryResult>() else {
+        return Err(minijinja::Error::new(ErrorKind::InvalidOperation, "table() takes the result of query(…)"));
+    };
+    let indices: Vec<usize> = match columns {
+        None => (0..result.columns.len()).collect(),
+        Some(names) => names
+            .iter()
+            .map(|n| {
+                result.columns.iter().position(|c| &c.name == n).ok_or_else(|| {
+                    minijinja::Error::new(
+                        ErrorKind::InvalidOperation,
+                        format!("table(): query {} has no column {n}", result.name),
+                    )
+                })
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    let header = |i: usize| -> String {
+        let name = &result.columns[i].name;
+        labels
+            .as_ref()
+            .and_then(|l| l.get_attr(name).ok())
+            .filter(|v| !v.is_undefined() && !v.is_none())
+            .map(|v| v.to_string())
+            .unwrap_or_else(|| name.clone())
+    };
+    let locale = locale_of(state);
+    let html = state.lookup("output").and_then(|v| v.as_str().map(|s| s == "html")).unwrap_or(false);
+    let numeric: Vec<bool> = indices.iter().map(|&i| result.is_numeric(i)).collect();
+    let mut out = String::new();
+    if html {
+        out.push_str("<table>\n<thead><tr>");
+        for (&i, &num) in indices.iter().zip(&numeric) {
+            out.push_str(if num { "<th class=\"num\">" } else { "<th>" });
+            markdown::escape_html(&header(i), &mut out);
+            out.push_str("</th>");
+        }
+        out.push_str("</tr></thead>\n<tbody>\n");
+        for row in &result.rows {
+            out.push_str("<tr>");
+            for (&i, &num) in indices.iter().zip(&numeric) {
+                out.push_str(if num { "<td class=\"num\">" } else { "<td>" });
+                let text = markdown::html_escaped(&cell_text(&row[i], &locale));
+                // A blank line would end the HTML block inside the Markdown.
+                out.push_str(&text.replace("\r\n", "<br>").replace(['\n', '\r'], "<br>"));
+                out.push_str("</td>");
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</tbody>\n</table>\n");
+    } else {
+        out.push('|');
+        for &i in &indices {
+            out.push(' ');
+            out.push_str(&markdown::escaped(&header(i)));
+            out.push_str(" |");
+        }
+        out.push_str("\n|");
+        for &num in &numeric {
+            out.push_str(if num { " ---: |" } else { " --- |" });
+        }
+        out.push('\n');
+        for row in &result.rows {
+            out.push('|');
+            for &i in &indices {
+                out.push(' ');
+                out.push_str(&markdown::escaped(&cell_text(&row[i], &locale)));
+                out.push_str(" |");
+            }
+            out.push('\n');
+        }
+    }
+    Ok(Value::from_safe_string(out))
+}
+
+/// A cell as table text: numbers grouped in the locale, exact digits kept.
+fn cell_text(cell: &Cell, locale: &str) -> String {
+    match cell {
+        Cell::Int(i) => format::integer(*i, locale),
+        Cell::Decimal { unscaled, scale } => format::decimal_text(&format_decimal(*unscaled, *scale), locale),
+        Cell::Float(f) => format::number(*f, None, locale),
+        other => other.to_text(),
+    }
+}

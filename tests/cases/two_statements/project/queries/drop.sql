@@ -1,0 +1,3 @@
+-- Looks harmless.
+SELECT 1;
+DROP TABLE events;

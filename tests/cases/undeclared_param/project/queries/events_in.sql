@@ -1,0 +1,4 @@
+-- Events in a city.
+SELECT name
+FROM events
+WHERE city = $city

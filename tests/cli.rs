@@ -1,0 +1,298 @@
+//! Integration tests: the `laporan` binary run on projects copied to
+//! temporary folders. See tests/README.md for how to add a case.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use tempfile::TempDir;
+
+/// A fixed build time, so that rendered output is reproducible.
+const SOURCE_DATE_EPOCH: &str = "1767225600"; // 2026-01-01T00:00:00Z
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// A project in a temporary folder.
+struct Project {
+    dir: TempDir,
+}
+
+impl Project {
+    /// A copy of the sample project at the repository root.
+    fn sample() -> Project {
+        let dir = TempDir::new().unwrap();
+        for folder in ["data", "queries", "report_templates"] {
+            copy_dir(&repo().join(folder), &dir.path().join(folder));
+        }
+        fs::copy(repo().join("laporan.toml"), dir.path().join("laporan.toml")).unwrap();
+        Project { dir }
+    }
+
+    /// A copy of `tests/cases/<name>/project`.
+    fn case(case_dir: &Path) -> Project {
+        let dir = TempDir::new().unwrap();
+        copy_dir(&case_dir.join("project"), dir.path());
+        Project { dir }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `laporan ARGS…` run inside the project.
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_laporan"))
+            .args(args)
+            .current_dir(self.path())
+            .env("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    }
+
+    fn read(&self, relative: &str) -> String {
+        fs::read_to_string(self.path().join(relative)).unwrap_or_else(|e| panic!("{relative}: {e}"))
+    }
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[track_caller]
+fn assert_success(output: &Output) {
+    assert!(
+        output.status.success(),
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        output.status.code(),
+        stdout(output),
+        stderr(output)
+    );
+}
+
+/// The part of a page between `<main>` and `</main>`: the report itself,
+/// without the layout around it.
+fn main_of(html: &str) -> &str {
+    let start = html.find("<main>").expect("a <main> element");
+    let end = html.find("</main>").expect("a </main> element");
+    &html[start..end + "</main>".len()]
+}
+
+/// Every file under `dir`, relative, sorted.
+fn files_under(dir: &Path) -> Vec<String> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        let Ok(entries) = fs::read_dir(dir) else { return };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                out.push(path.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+// ------------------------------------------------------------------ cases
+
+/// Each folder in tests/cases holds `project/` and `args` (one argument per
+/// line). The snapshot holds the exit code, stdout, stderr and every file
+/// written to out/ (for HTML, only its <main> part).
+#[test]
+fn cases() {
+    insta::glob!("cases/*/args", |args_path| {
+        let case_dir = args_path.parent().unwrap();
+        let project = Project::case(case_dir);
+        let args_text = fs::read_to_string(args_path).unwrap();
+        let args: Vec<&str> = args_text.lines().filter(|l| !l.is_empty()).collect();
+        let output = project.run(&args);
+        let mut report = format!(
+            "$ laporan {}\nexit: {}\n--- stdout\n{}--- stderr\n{}",
+            args.join(" "),
+            output.status.code().unwrap_or(-1),
+            stdout(&output),
+            stderr(&output)
+        );
+        let out_dir = project.path().join("out");
+        for file in files_under(&out_dir) {
+            let contents = fs::read_to_string(out_dir.join(&file)).unwrap();
+            let shown = if file.ends_with(".html") { main_of(&contents).to_owned() } else { contents };
+            report.push_str(&format!("--- out/{file}\n{shown}"));
+            if !report.ends_with('\n') {
+                report.push('\n');
+            }
+        }
+        insta::assert_snapshot!(report);
+    });
+}
+
+// ----------------------------------------------------------- the sample
+
+fn json_rows(text: &str) -> Vec<serde_json::Map<String, serde_json::Value>> {
+    let value: serde_json::Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    value.as_array().expect("an array").iter().map(|row| row.as_object().expect("an object").clone()).collect()
+}
+
+#[test]
+fn sample_lyon_conference_had_136_countries() {
+    let project = Project::sample();
+    let output = project.run(&["query", "participating_countries_per_event", "--format", "json"]);
+    assert_success(&output);
+    let rows = json_rows(&stdout(&output));
+    let lyon = rows.iter().find(|r| r["city"] == "Lyon").expect("the Lyon conference");
+    assert_eq!(lyon["start_date"], "2024-04-23");
+    assert_eq!(lyon["countries"], 136);
+    assert_eq!(lyon["delegates"], 321);
+    // Keys keep the query's column order.
+    let keys: Vec<&String> = lyon.keys().collect();
+    assert_eq!(keys[..3], ["event_id", "event", "event_type"]);
+}
+
+#[test]
+fn sample_haechi_iv_seized_usd_300_million_in_34_countries() {
+    let project = Project::sample();
+    let output = project.run(&["query", "assets_seized_per_operation", "--format", "json"]);
+    assert_success(&output);
+    let text = stdout(&output);
+    let rows = json_rows(&text);
+    let haechi = rows.iter().find(|r| r["operation"] == "HAECHI IV").expect("HAECHI IV");
+    assert_eq!(haechi["countries"], 34);
+    assert_eq!(haechi["assets_seized_usd"].as_f64(), Some(300_000_000.0), "{text}");
+}
+
+#[test]
+fn sample_builds_both_reports_in_markdown_and_html() {
+    let project = Project::sample();
+    let output = project.run(&["build"]);
+    assert_success(&output);
+    assert_eq!(
+        files_under(&project.path().join("out")),
+        ["cooperation_report.html", "cooperation_report.md", "laporan_kerja_sama.html", "laporan_kerja_sama.md"]
+    );
+    insta::assert_snapshot!("sample_cooperation_report_md", project.read("out/cooperation_report.md"));
+    insta::assert_snapshot!("sample_laporan_kerja_sama_md", project.read("out/laporan_kerja_sama.md"));
+    let html = project.read("out/cooperation_report.html");
+    insta::assert_snapshot!("sample_cooperation_report_html", html);
+    // Self-contained: no script, no external resource.
+    assert!(!html.contains("<script"), "no script");
+    assert!(!html.contains("http://") && !html.contains("https://") && !html.contains("src="), "no external resource");
+
+    // A second build finds the data unchanged and does not reload it.
+    let again = project.run(&["build"]);
+    assert_success(&again);
+    assert!(stderr(&again).contains("data unchanged, not reloaded (7 datasets)"), "{}", stderr(&again));
+    assert!(!stderr(&again).contains("loaded events"), "{}", stderr(&again));
+}
+
+#[test]
+fn sample_period_build_goes_to_its_own_folder() {
+    let project = Project::sample();
+    let out = TempDir::new().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_laporan"))
+        .arg("-C")
+        .arg(project.path())
+        .args(["build", "--period", "2024-Q2", "--out"])
+        .arg(out.path())
+        .env("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+        .output()
+        .unwrap();
+    assert_success(&output);
+    assert_eq!(
+        files_under(out.path()),
+        [
+            "2024-Q2/cooperation_report.html",
+            "2024-Q2/cooperation_report.md",
+            "2024-Q2/laporan_kerja_sama.html",
+            "2024-Q2/laporan_kerja_sama.md"
+        ]
+    );
+    let md = fs::read_to_string(out.path().join("2024-Q2/laporan_kerja_sama.md")).unwrap();
+    insta::assert_snapshot!("sample_laporan_kerja_sama_2024_q2_md", md);
+    assert!(!project.path().join("out").exists(), "nothing written to the project's out/");
+}
+
+#[test]
+fn sample_build_runs_each_distinct_query_once() {
+    let project = Project::sample();
+    let output = project.run(&["-v", "build", "--period", "2024"]);
+    assert_success(&output);
+    // Two reports, each rendered twice (md and html), ask for the same
+    // 8 queries (top_partner_countries once with explicit top=10): only the
+    // first request for each runs.
+    assert!(stderr(&output).contains("8 queries run, 24 answered from cache"), "{}", stderr(&output));
+}
+
+#[test]
+fn sample_list_shows_datasets_queries_and_reports() {
+    let project = Project::sample();
+    assert_success(&project.run(&["load"]));
+    let output = project.run(&["list"]);
+    assert_success(&output);
+    insta::assert_snapshot!("sample_list", stdout(&output));
+}
+
+#[test]
+fn query_formats() {
+    let project = Project::sample();
+    for format in ["table", "csv", "md"] {
+        let output = project.run(&["query", "cases_by_evidence_status", "--period", "2025", "--format", format]);
+        assert_success(&output);
+        insta::assert_snapshot!(format!("query_format_{format}"), stdout(&output));
+    }
+}
+
+#[test]
+fn broken_query_fails_the_build_naming_file_and_line() {
+    let project = Project::sample();
+    fs::write(
+        project.path().join("queries/broken.sql"),
+        "-- A query with a typo.\nSELECT name,\n       count(*)\nFORM events\nGROUP BY name\n",
+    )
+    .unwrap();
+    let output = project.run(&["build"]);
+    assert_eq!(output.status.code(), Some(1));
+    insta::assert_snapshot!("broken_query_build", stderr(&output));
+    assert!(!project.path().join("out").exists(), "nothing is written when the build fails");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let project = Project::sample();
+    for args in [
+        &["build", "--period", "2024-Q5"][..],
+        &["build", "--param", "nope=1"],
+        &["build", "--param", "period_start=2024-13-01"],
+        &["query", "top_partner_countries", "--param", "top=ten"],
+        &["query", "no_such_query"],
+        &["build", "no_such_report"],
+        &["frobnicate"],
+    ] {
+        let output = project.run(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
+        let name = format!("usage_{}", args.join("_").replace(['=', '-', '.'], "_"));
+        insta::assert_snapshot!(name, stderr(&output));
+    }
+}
