@@ -2,6 +2,7 @@
 //! queries (description and parameters) and reports.
 //!
 //! It reads the database only if one exists, and never loads or changes it.
+//! [`declarations`] prints the schemas in force as TOML for `laporan schema`.
 
 use std::fmt::Write as _;
 
@@ -32,10 +33,14 @@ pub fn describe(project: &Project) -> Result<String, Error> {
         out.push_str("  (none: add CSV files to data/)\n");
     }
     for dataset in &project.datasets {
-        let file = project.shown(&dataset.file);
+        let mut file = project.shown(&dataset.source).display().to_string();
+        if dataset.files.len() > 1 || dataset.source.extension().is_none() {
+            file = format!("{file}/ ({} files)", dataset.files.len());
+        }
         match loaded.iter().find(|l| l.name == dataset.name) {
             Some(state) => {
-                let _ = writeln!(out, "  {:name_width$}  {:>9} rows  {}", dataset.name, state.rows, file.display());
+                let _ =
+                    writeln!(out, "  {:name_width$}  {:>9} rows  {file}  ({})", dataset.name, state.rows, state.schema);
                 if let Some(db) = &db {
                     for line in wrap(&columns(db, &dataset.name)?, 96) {
                         let _ = writeln!(out, "      {line}");
@@ -43,7 +48,7 @@ pub fn describe(project: &Project) -> Result<String, Error> {
                 }
             }
             None => {
-                let _ = writeln!(out, "  {:name_width$}  {:>14}  {}", dataset.name, "not loaded", file.display());
+                let _ = writeln!(out, "  {:name_width$}  {:>14}  {file}", dataset.name, "not loaded");
             }
         }
     }
@@ -86,6 +91,12 @@ pub fn describe(project: &Project) -> Result<String, Error> {
 
 /// `name TYPE, name TYPE, …` of a loaded table.
 fn columns(db: &Database, table: &str) -> Result<String, Error> {
+    let columns: Vec<String> = column_types(db, table)?.into_iter().map(|(n, t)| format!("{n} {t}")).collect();
+    Ok(columns.join(", "))
+}
+
+/// Names and types of a loaded table's columns, in order.
+fn column_types(db: &Database, table: &str) -> Result<Vec<(String, String)>, Error> {
     let mut stmt = db
         .conn
         .prepare(
@@ -94,10 +105,9 @@ fn columns(db: &Database, table: &str) -> Result<String, Error> {
         )
         .map_err(|e| db_error("read a table's columns", e))?;
     let rows = stmt
-        .query_map([table], |row| Ok(format!("{} {}", row.get::<_, String>(0)?, row.get::<_, String>(1)?)))
+        .query_map([table], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))
         .map_err(|e| db_error("read a table's columns", e))?;
-    let columns = rows.collect::<Result<Vec<_>, _>>().map_err(|e| db_error("read a table's columns", e))?;
-    Ok(columns.join(", "))
+    rows.collect::<Result<Vec<_>, _>>().map_err(|e| db_error("read a table's columns", e))
 }
 
 /// Splits a `, `-separated list into lines of at most `width` characters.
@@ -117,4 +127,74 @@ fn wrap(list: &str, width: usize) -> Vec<String> {
         lines.push(line);
     }
     lines
+}
+
+/// The declaration of each dataset in force (declared, or as inferred at the
+/// last load), as TOML to paste into laporan.toml.
+pub fn declarations(project: &Project, db: &Database, names: &[String]) -> Result<String, Error> {
+    for name in names {
+        if !project.datasets.iter().any(|d| &d.name == name) {
+            let known: Vec<&str> = project.datasets.iter().map(|d| d.name.as_str()).collect();
+            return Err(
+                Error::usage(format!("no dataset named {name}")).note(format!("datasets: {}", known.join(", ")))
+            );
+        }
+    }
+    let mut out = String::new();
+    for dataset in project.datasets.iter().filter(|d| names.is_empty() || names.contains(&d.name)) {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        let quote = |text: &str| toml_string(text);
+        let _ = writeln!(out, "[datasets.{}]", dataset.name);
+        if dataset.primary_key.is_empty() {
+            out.push_str("# primary_key = [\"…\"]\n");
+        } else {
+            let keys: Vec<String> = dataset.primary_key.iter().map(|k| quote(k)).collect();
+            let _ = writeln!(out, "primary_key = [{}]", keys.join(", "));
+        }
+        let csv = &dataset.csv;
+        let defaults = crate::project::CsvOptions::default();
+        let char_option = |out: &mut String, key: &str, value: u8, default: u8| {
+            if value != default {
+                let _ = writeln!(out, "{key} = {}", quote(&(value as char).to_string()));
+            }
+        };
+        if !csv.header {
+            out.push_str("header = false\n");
+        }
+        char_option(&mut out, "delimiter", csv.delimiter, defaults.delimiter);
+        char_option(&mut out, "quote", csv.quote, defaults.quote);
+        char_option(&mut out, "escape", csv.escape, csv.quote);
+        if let Some(encoding) = csv.encoding {
+            let _ = writeln!(out, "encoding = {}", quote(&encoding.name().to_ascii_lowercase()));
+        }
+        if !csv.nulls.is_empty() {
+            let nulls: Vec<String> = csv.nulls.iter().map(|n| quote(n)).collect();
+            let _ = writeln!(out, "null = [{}]", nulls.join(", "));
+        }
+        for (key, value) in [("date_format", &csv.date_format), ("timestamp_format", &csv.timestamp_format)] {
+            if let Some(value) = value {
+                let _ = writeln!(out, "{key} = {}", quote(value));
+            }
+        }
+        char_option(&mut out, "decimal_separator", csv.decimal_separator, defaults.decimal_separator);
+        if let Some(thousands) = csv.thousands_separator {
+            let _ = writeln!(out, "thousands_separator = {}", quote(&(thousands as char).to_string()));
+        }
+        let _ = writeln!(out, "[datasets.{}.columns]", dataset.name);
+        let columns = column_types(db, &dataset.name)?;
+        if columns.is_empty() {
+            out.push_str("# not loaded yet: run laporan load\n");
+        }
+        for (name, ty) in columns {
+            let key = if crate::params::is_identifier(&name) { name } else { quote(&name) };
+            let _ = writeln!(out, "{key} = {}", quote(&ty));
+        }
+    }
+    Ok(out)
+}
+
+fn toml_string(text: &str) -> String {
+    toml::Value::String(text.to_owned()).to_string()
 }

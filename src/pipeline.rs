@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use crate::db::Database;
 use crate::error::Error;
-use crate::load::{self, LoadSummary};
+use crate::load::{self, LoadOptions, LoadSummary};
 use crate::params::ParamValue;
 use crate::period::Period;
 use crate::project::{DEFAULT_OUT_DIR, Project};
@@ -20,9 +20,9 @@ use crate::render::{BuildInfo, Formats, InputFile, Renderer};
 use crate::write::{Outcome, write_files};
 
 /// Opens the database and loads what changed.
-pub fn load(project: &Project, force: bool) -> Result<(Database, LoadSummary), Error> {
+pub fn load(project: &Project, options: LoadOptions) -> Result<(Database, LoadSummary), Error> {
     let db = Database::open(project)?;
-    let summary = load::load(project, &db, force)?;
+    let summary = load::load(project, &db, options)?;
     Ok((db, summary))
 }
 

@@ -40,7 +40,7 @@ pub fn run(args: Args, ui: &Ui) -> Result<(), Error> {
     let formats =
         Formats { markdown: args.format.contains(&FormatArg::Md), html: args.format.contains(&FormatArg::Html) };
     let request = BuildRequest::new(&project, args.reports, args.period, &args.params, args.out, formats)?;
-    let (db, loaded) = pipeline::load(&project, false)?;
+    let (db, loaded) = pipeline::load(&project, ui.load_options(false))?;
     ui.load_summary(&loaded);
     let summary = pipeline::build(&project, db, &request)?;
     for (path, outcome) in &summary.files {

@@ -14,7 +14,7 @@ pub struct Args {
 
 pub fn run(args: Args, ui: &Ui) -> Result<(), Error> {
     let project = Project::open(&ui.project)?;
-    let (_db, summary) = pipeline::load(&project, args.force)?;
+    let (_db, summary) = pipeline::load(&project, ui.load_options(args.force))?;
     ui.load_summary(&summary);
     Ok(())
 }

@@ -9,6 +9,7 @@ mod build;
 mod list;
 mod load;
 mod query;
+mod schema;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -59,6 +60,8 @@ enum Command {
     Query(query::Args),
     /// Show the datasets, saved queries and reports
     List(list::Args),
+    /// Print each dataset's schema as a declaration for laporan.toml
+    Schema(schema::Args),
 }
 
 /// How a command talks to the user: progress on stderr, results on stdout.
@@ -99,10 +102,15 @@ impl Ui {
         self.color_stdout
     }
 
+    /// How to load: a progress bar only on a terminal and without `--quiet`.
+    pub fn load_options(&self, force: bool) -> crate::load::LoadOptions {
+        crate::load::LoadOptions { force, progress: !self.quiet && std::io::stderr().is_terminal() }
+    }
+
     /// Reports what a load did.
     pub fn load_summary(&self, summary: &crate::load::LoadSummary) {
         for (name, rows) in &summary.loaded {
-            self.status(&format!("loaded {name} ({rows} rows)"));
+            self.status(&format!("loaded {name} ({rows} row{})", if *rows == 1 { "" } else { "s" }));
         }
         for name in &summary.removed {
             self.status(&format!("removed {name} (its file is gone)"));
@@ -152,6 +160,7 @@ pub fn main() -> i32 {
         Command::Load(args) => load::run(args, &ui),
         Command::Query(args) => query::run(args, &ui),
         Command::List(args) => list::run(args, &ui),
+        Command::Schema(args) => schema::run(args, &ui),
     };
     match result {
         Ok(()) => 0,

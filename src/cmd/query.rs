@@ -6,12 +6,16 @@ use crate::period::Period;
 use crate::pipeline;
 use crate::print::{OutputFormat, format_result};
 use crate::project::Project;
-use crate::query::Runner;
+use crate::query::{BuildParams, Runner};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The saved query (a file name in queries/, without .sql)
-    name: String,
+    #[arg(required_unless_present = "sql", conflicts_with = "sql")]
+    name: Option<String>,
+    /// Run this read-only SQL instead of a saved query
+    #[arg(long, value_name = "SQL", conflicts_with_all = ["params", "period"])]
+    sql: Option<String>,
     /// A query parameter, as NAME=VALUE (repeatable)
     #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
     params: Vec<(String, String)>,
@@ -25,15 +29,25 @@ pub struct Args {
 
 pub fn run(args: Args, ui: &Ui) -> Result<(), Error> {
     let project = Project::open(&ui.project)?;
-    let Some(saved) = project.queries.get(&args.name) else {
-        let known: Vec<&str> = project.queries.keys().map(String::as_str).collect();
-        return Err(Error::usage(format!("no saved query named {}", args.name))
-            .note(format!("saved queries: {}", if known.is_empty() { "none".to_owned() } else { known.join(", ") })));
+    let result = match (&args.name, &args.sql) {
+        (_, Some(sql)) => {
+            let (db, loaded) = pipeline::load(&project, ui.load_options(false))?;
+            ui.load_summary(&loaded);
+            std::sync::Arc::new(Runner::new(db.conn, project.queries.clone(), BuildParams::new()).run_sql(sql)?)
+        }
+        (Some(name), None) => {
+            let Some(saved) = project.queries.get(name) else {
+                let known: Vec<&str> = project.queries.keys().map(String::as_str).collect();
+                let list = if known.is_empty() { "none".to_owned() } else { known.join(", ") };
+                return Err(Error::usage(format!("no saved query named {name}")).note(format!("saved queries: {list}")));
+            };
+            let params = pipeline::resolve_params(&project, &args.params, args.period.as_ref(), Some(saved))?;
+            let (db, loaded) = pipeline::load(&project, ui.load_options(false))?;
+            ui.load_summary(&loaded);
+            let runner = Runner::new(db.conn, project.queries.clone(), params);
+            runner.run(name, &[])?
+        }
+        (None, None) => unreachable!("clap requires a name or --sql"),
     };
-    let params = pipeline::resolve_params(&project, &args.params, args.period.as_ref(), Some(saved))?;
-    let (db, loaded) = pipeline::load(&project, false)?;
-    ui.load_summary(&loaded);
-    let runner = Runner::new(db.conn, project.queries.clone(), params);
-    let result = runner.run(&args.name, &[])?;
     ui.print(&format_result(&result, args.format, ui.color_stdout()))
 }

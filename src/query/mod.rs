@@ -94,9 +94,15 @@ impl Runner {
         Ok(result)
     }
 
-    /// Runs ad-hoc SQL (no parameters).
+    /// Runs ad-hoc SQL (no parameters): one read-only statement.
     pub fn run_sql(&self, sql: &str) -> Result<QueryResult, Error> {
         let conn = self.lock_conn();
+        if is_single_select(&conn, sql).map_err(|e| adhoc_error(sql, e))? == Some(false) {
+            return Err(Error::usage(
+                "--sql runs one read-only statement: SELECT, WITH … SELECT, FROM …, VALUES, DESCRIBE or SUMMARIZE",
+            )
+            .help("laporan never runs SQL that changes data, files or settings"));
+        }
         let mut stmt = conn.prepare(sql).map_err(|e| adhoc_error(sql, e))?;
         collect("sql", &mut stmt, []).map_err(|e| adhoc_error(sql, e))
     }
@@ -106,6 +112,7 @@ impl Runner {
     pub fn check_all(&self) -> Result<(), Error> {
         let conn = self.lock_conn();
         for query in self.queries.values() {
+            check_read_only(&conn, query)?;
             conn.prepare(query.sql()).map_err(|e| sql_error(query, e))?;
         }
         Ok(())
@@ -159,6 +166,7 @@ impl Runner {
 
     fn execute(&self, query: &SavedQuery, values: &[(String, ParamValue)]) -> Result<QueryResult, Error> {
         let conn = self.lock_conn();
+        check_read_only(&conn, query)?;
         let mut stmt = conn.prepare(query.sql()).map_err(|e| sql_error(query, e))?;
         // Bind by position, in the order DuckDB numbered the $names.
         let mut bound = Vec::with_capacity(stmt.parameter_count());
@@ -190,6 +198,29 @@ impl Runner {
 
     fn lock_cache(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<QueryResult>>> {
         self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Whether `sql` is exactly one SELECT-like statement, as DuckDB's own parser
+/// sees it: `json_serialize_sql` serializes SELECT statements only. `None`
+/// when it does not parse (preparing it then reports the syntax error).
+fn is_single_select(conn: &Connection, sql: &str) -> duckdb::Result<Option<bool>> {
+    let json: String = conn.query_row("SELECT json_serialize_sql(?)", [sql], |row| row.get(0))?;
+    let parsed: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+    if parsed["error"] == true {
+        let not_select = parsed["error_message"].as_str().is_some_and(|m| m.contains("Only SELECT statements"));
+        return Ok(if not_select { Some(false) } else { None });
+    }
+    Ok(Some(parsed["statements"].as_array().is_some_and(|s| s.len() == 1)))
+}
+
+/// Refuses a saved query that is not a single read-only statement.
+fn check_read_only(conn: &Connection, query: &SavedQuery) -> Result<(), Error> {
+    match is_single_select(conn, query.sql()).map_err(|e| sql_error(query, e))? {
+        Some(true) | None => Ok(()),
+        Some(false) => Err(Error::project(format!("query {} is not a read-only SELECT statement", query.name))
+            .at(Location::at_offset(&query.path, &query.source, query.statement.start))
+            .help("a saved query is one SELECT (or WITH … SELECT, FROM …, VALUES); laporan never runs SQL that changes data, files or settings")),
     }
 }
 

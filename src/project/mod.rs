@@ -19,10 +19,14 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use toml::Spanned;
 
 use crate::error::{Error, Location, line_and_column};
 use crate::params::is_identifier;
 use crate::query::saved::SavedQuery;
+
+pub mod dataset;
+pub use dataset::{ColumnDecl, CsvOptions, Dataset, DatasetConfig, FileFormat};
 
 pub const CONFIG_FILE: &str = "laporan.toml";
 pub const DATA_DIR: &str = "data";
@@ -42,6 +46,9 @@ pub struct Config {
     /// Per-report settings, keyed by report name.
     #[serde(default)]
     pub reports: BTreeMap<String, ReportConfig>,
+    /// Dataset declarations (schema and dialect), keyed by dataset name.
+    #[serde(default)]
+    pub datasets: BTreeMap<String, Spanned<DatasetConfig>>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -52,35 +59,6 @@ pub struct ReportConfig {
 }
 
 pub const LOCALES: [&str; 2] = ["en", "id"];
-
-/// The format of a dataset's files.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FileFormat {
-    Csv,
-    Parquet,
-    Json,
-}
-
-impl FileFormat {
-    fn from_path(path: &Path) -> Option<FileFormat> {
-        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
-        match ext.as_str() {
-            "csv" => Some(FileFormat::Csv),
-            "parquet" => Some(FileFormat::Parquet),
-            "json" | "jsonl" | "ndjson" => Some(FileFormat::Json),
-            _ => None,
-        }
-    }
-}
-
-/// A table to load: one file in `data/`.
-#[derive(Debug, Clone)]
-pub struct Dataset {
-    pub name: String,
-    /// Relative to the project root.
-    pub file: PathBuf,
-    pub format: FileFormat,
-}
 
 /// How a report template is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,6 +85,8 @@ pub struct Project {
     /// The project directory as the user gave it (`.` by default).
     pub root: PathBuf,
     pub config: Config,
+    /// The text of laporan.toml, to place errors in it.
+    config_text: String,
     pub datasets: Vec<Dataset>,
     pub queries: BTreeMap<String, SavedQuery>,
     pub reports: Vec<Report>,
@@ -121,11 +101,12 @@ impl Project {
         let mut project = Project {
             root: root.to_path_buf(),
             config: Config::default(),
+            config_text: String::new(),
             datasets: Vec::new(),
             queries: BTreeMap::new(),
             reports: Vec::new(),
         };
-        project.config = project.read_config()?;
+        (project.config, project.config_text) = project.read_config()?;
         if !LOCALES.contains(&project.locale()) {
             return Err(project.config_error("locale", project.locale()));
         }
@@ -180,50 +161,42 @@ impl Project {
             .help(format!("set {key} to one of: {}", LOCALES.join(", ")))
     }
 
-    fn read_config(&self) -> Result<Config, Error> {
+    fn read_config(&self) -> Result<(Config, String), Error> {
         let path = self.path(CONFIG_FILE);
         let text = match fs::read_to_string(&path) {
             Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Config::default(), String::new())),
             Err(e) => return Err(Error::io("read", &self.shown(Path::new(CONFIG_FILE)), e)),
         };
-        toml::from_str(&text).map_err(|e| {
-            let shown = self.shown(Path::new(CONFIG_FILE));
-            let location = match e.span() {
-                Some(span) => {
-                    let (line, column) = line_and_column(&text, span.start);
-                    Location::in_source(shown, &text, line, Some(column)).with_width(span.len())
-                }
-                None => Location::file(shown),
-            };
-            Error::project(format!("invalid configuration: {}", e.message())).at(location)
-        })
+        match toml::from_str(&text) {
+            Ok(config) => Ok((config, text)),
+            Err(e) => {
+                let shown = self.shown(Path::new(CONFIG_FILE));
+                let location = match e.span() {
+                    Some(span) => {
+                        let (line, column) = line_and_column(&text, span.start);
+                        Location::in_source(shown, &text, line, Some(column)).with_width(span.len())
+                    }
+                    None => Location::file(shown),
+                };
+                Err(Error::project(format!("invalid configuration: {}", e.message().trim())).at(location))
+            }
+        }
     }
 
     fn find_datasets(&self) -> Result<Vec<Dataset>, Error> {
-        let mut datasets: Vec<Dataset> = Vec::new();
-        for file in self.list_dir(DATA_DIR)? {
-            let Some(format) = FileFormat::from_path(&file) else { continue };
-            let name = stem(&file, 1);
-            if !is_identifier(&name) {
-                return Err(Error::project(format!("dataset file name '{name}' cannot be a table name"))
-                    .at(Location::file(self.shown(&file)))
-                    .help("name data files with letters, digits and underscores, such as event_participants.csv"));
-            }
-            if let Some(other) = datasets.iter().find(|d| d.name == name) {
-                return Err(Error::project(format!("two files would both be table {name}"))
-                    .at(Location::file(self.shown(&file)))
-                    .note(format!("the other one is {}", self.shown(&other.file).display()))
-                    .help("rename or remove one of them"));
-            }
-            datasets.push(Dataset { name, file, format });
-        }
-        Ok(datasets)
+        let entries = self.list_dir(DATA_DIR, true)?;
+        dataset::resolve(
+            self,
+            entries,
+            |folder| self.list_dir_files(&folder.to_string_lossy()),
+            &self.config.datasets,
+        )
     }
 
     fn read_queries(&self) -> Result<BTreeMap<String, SavedQuery>, Error> {
         let mut queries = BTreeMap::new();
-        for file in self.list_dir(QUERIES_DIR)? {
+        for file in self.list_dir_files(QUERIES_DIR)? {
             if file.extension().and_then(|e| e.to_str()) != Some("sql") {
                 continue;
             }
@@ -242,7 +215,7 @@ impl Project {
 
     fn find_reports(&self) -> Result<Vec<Report>, Error> {
         let mut reports: Vec<Report> = Vec::new();
-        for file in self.list_dir(TEMPLATES_DIR)? {
+        for file in self.list_dir_files(TEMPLATES_DIR)? {
             let file_name = file.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
             let kind = if file_name.ends_with(".md.j2") {
                 TemplateKind::Markdown
@@ -278,7 +251,13 @@ impl Project {
 
     /// Files directly in a project folder, sorted, relative to the root;
     /// hidden files are skipped and a missing folder is empty.
-    fn list_dir(&self, dir: &str) -> Result<Vec<PathBuf>, Error> {
+    fn list_dir_files(&self, dir: &str) -> Result<Vec<PathBuf>, Error> {
+        Ok(self.list_dir(dir, false)?.into_iter().map(|(path, _)| path).collect())
+    }
+
+    /// Entries of a project folder with whether each is a folder, sorted;
+    /// folders only when `folders` is set.
+    fn list_dir(&self, dir: &str, folders: bool) -> Result<Vec<(PathBuf, bool)>, Error> {
         let shown = self.shown(Path::new(dir));
         let entries = match fs::read_dir(self.path(dir)) {
             Ok(entries) => entries,
@@ -290,13 +269,30 @@ impl Project {
             let entry = entry.map_err(|e| Error::io("read folder", &shown, e))?;
             let name = entry.file_name();
             let Some(name) = name.to_str() else { continue };
-            if name.starts_with('.') || !entry.path().is_file() {
+            let path = entry.path();
+            let is_folder = path.is_dir();
+            if name.starts_with('.') || (is_folder && !folders) || !(is_folder || path.is_file()) {
                 continue;
             }
-            files.push(Path::new(dir).join(name));
+            files.push((Path::new(dir).join(name), is_folder));
         }
         files.sort();
         Ok(files)
+    }
+}
+
+impl dataset::ConfigPlace for Project {
+    fn config_error(&self, span: std::ops::Range<usize>, message: String) -> Error {
+        let shown = self.shown(Path::new(CONFIG_FILE));
+        Error::project(message).at(Location::at_offset(shown, &self.config_text, span.start).with_width(span.len()))
+    }
+
+    fn config_file_error(&self, message: String) -> Error {
+        Error::project(message)
+    }
+
+    fn shown(&self, relative: &Path) -> PathBuf {
+        Project::shown(self, relative)
     }
 }
 

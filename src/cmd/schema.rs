@@ -1,0 +1,22 @@
+//! `laporan schema [DATASET…]`: the declaration of each dataset in force, as
+//! TOML to paste into laporan.toml.
+
+use super::Ui;
+use crate::error::Error;
+use crate::list;
+use crate::pipeline;
+use crate::project::Project;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Datasets to print (default: all)
+    #[arg(value_name = "DATASET")]
+    datasets: Vec<String>,
+}
+
+pub fn run(args: Args, ui: &Ui) -> Result<(), Error> {
+    let project = Project::open(&ui.project)?;
+    let (db, loaded) = pipeline::load(&project, ui.load_options(false))?;
+    ui.load_summary(&loaded);
+    ui.print(&list::declarations(&project, &db, &args.datasets)?)
+}

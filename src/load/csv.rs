@@ -1,0 +1,604 @@
+//! Reading CSV strictly: the header checked against the schema, every value
+//! converted or the load refused, every problem placed on its line.
+//!
+//! DuckDB reads the file with a fixed dialect and explicit columns (nothing
+//! sniffed), recording rejected rows with `store_rejects`. Two conversions
+//! DuckDB's reader would make silently are done here instead: a value with
+//! more decimals than its DECIMAL column allows (DuckDB rounds) and a
+//! fractional value in an integer column (DuckDB rounds too). Such columns
+//! are read as text and cast in the query with a check; when the check
+//! fails, a second pass finds the offending lines.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use duckdb::Connection;
+
+use super::scan::{self, Dialect, FileFacts};
+use crate::db::{quote_ident, quote_literal};
+use crate::error::{Error, Location};
+use crate::project::{CsvOptions, Dataset};
+
+/// How many problems a failed load lists.
+pub const MAX_LISTED: usize = 10;
+/// DuckDB stops recording rejected rows after this many.
+const REJECTS_LIMIT: usize = 1000;
+
+/// A file as DuckDB will read it: the original, or a UTF-8 copy of it.
+pub struct ReadableFile {
+    /// Relative to the project root, for messages.
+    pub file: PathBuf,
+    /// What DuckDB reads.
+    pub path: PathBuf,
+    pub facts: FileFacts,
+    /// Keeps a transcoded copy alive until the load is over.
+    pub _copy: Option<tempfile::TempPath>,
+}
+
+/// The column layout of a CSV dataset: names in file order, and the type
+/// each is loaded as.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub columns: Vec<(String, String)>,
+}
+
+impl CsvOptions {
+    pub fn dialect(&self) -> Dialect {
+        Dialect { quote: self.quote, escape: self.escape }
+    }
+}
+
+/// Checks what the scan found, before DuckDB reads anything.
+pub fn check_facts(shown: &Path, file: &ReadableFile, options: &CsvOptions) -> Result<(), Error> {
+    let facts = &file.facts;
+    let at = |line: u64| Location { line: Some(line as usize), ..Location::file(shown) };
+    if facts.bytes == 0 || facts.records == 0 {
+        let what = if options.header { "a header line" } else { "at least one line" };
+        return Err(Error::project(format!("{} is empty", shown.display()))
+            .at(at(1))
+            .help(format!("a CSV file needs {what}; remove the file if the dataset has no data")));
+    }
+    if let Some(line) = facts.nul_line {
+        return Err(Error::project(format!("{} contains a NUL byte, which is not text", shown.display()))
+            .at(at(line))
+            .help(if options.encoding.is_none() {
+                "if the file is UTF-16 (some spreadsheet exports are), declare encoding = \"utf-16\" for the dataset in laporan.toml"
+            } else {
+                "remove the NUL bytes from the file"
+            }));
+    }
+    if let Some(line) = facts.open_quote_line {
+        return Err(Error::project(format!("{}: a quoted value is never closed", shown.display()))
+            .at(at(line))
+            .help("the quote opened on this line runs to the end of the file: close it, or double a quote inside a value (\"\")"));
+    }
+    if let (Some(first), Some((line, other))) = (facts.line_ending, facts.mixed_ending_line) {
+        return Err(Error::project(format!("{} mixes line endings", shown.display()))
+            .at(at(line))
+            .note(format!("this line ends with {}, the first line with {}", other.name(), first.name()))
+            .help("save the file with one kind of line ending"));
+    }
+    if let Some(line) = facts.blank_line {
+        return Err(Error::project(format!("{}: line {line} is blank", shown.display()))
+            .at(at(line))
+            .help("a blank line is not a record: remove it (blank lines at the very end are fine)"));
+    }
+    Ok(())
+}
+
+/// Reads the header record: the column names, verbatim.
+pub fn read_header(shown: &Path, path: &Path, options: &CsvOptions) -> Result<Vec<String>, Error> {
+    use std::io::Read;
+    let mut head = Vec::new();
+    let file = std::fs::File::open(path).map_err(|e| Error::io("read", shown, e))?;
+    // A header longer than 1 MiB is not a header.
+    file.take(1 << 20).read_to_end(&mut head).map_err(|e| Error::io("read", shown, e))?;
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
+    let (fields, _) = split_record(head, options);
+    let mut names = Vec::with_capacity(fields.len());
+    for (index, field) in fields.into_iter().enumerate() {
+        let name = String::from_utf8(field).map_err(|_| {
+            Error::project(format!("{}: the header is not valid UTF-8", shown.display()))
+                .at(Location { line: Some(1), ..Location::file(shown) })
+                .help(
+                    "declare the file's encoding for the dataset in laporan.toml, such as encoding = \"windows-1252\"",
+                )
+        })?;
+        let at_header = || Location::in_source(shown, &String::from_utf8_lossy(head), 1, None);
+        if name.is_empty() {
+            return Err(Error::project(format!("{}: column {} of the header has no name", shown.display(), index + 1))
+                .at(at_header())
+                .help("give every column a name in the header line"));
+        }
+        if let Some(first) = names.iter().position(|n: &String| n.eq_ignore_ascii_case(&name)) {
+            return Err(Error::project(format!(
+                "{}: the header names column {} twice (columns {} and {})",
+                shown.display(),
+                name,
+                first + 1,
+                index + 1
+            ))
+            .at(at_header())
+            .help("column names must be unique (SQL does not tell upper from lower case)"));
+        }
+        names.push(name);
+    }
+    Ok(names)
+}
+
+/// Splits one record off the front of `bytes`: its fields and its length.
+pub fn split_record(bytes: &[u8], options: &CsvOptions) -> (Vec<Vec<u8>>, usize) {
+    let mut fields = Vec::new();
+    let mut field = Vec::new();
+    let mut in_quotes = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_quotes {
+            if b == options.escape && options.escape != options.quote && i + 1 < bytes.len() {
+                field.push(bytes[i + 1]);
+                i += 2;
+                continue;
+            }
+            if b == options.quote {
+                if options.escape == options.quote && bytes.get(i + 1) == Some(&options.quote) {
+                    field.push(b);
+                    i += 2;
+                    continue;
+                }
+                in_quotes = false;
+            } else {
+                field.push(b);
+            }
+        } else if b == options.quote {
+            in_quotes = true;
+        } else if b == options.delimiter {
+            fields.push(std::mem::take(&mut field));
+        } else if b == b'\n' || b == b'\r' {
+            break;
+        } else {
+            field.push(b);
+        }
+        i += 1;
+    }
+    fields.push(field);
+    (fields, i)
+}
+
+/// Matches the header against the declaration and decides how each column
+/// is read. Without a declaration every column is read as text, for type
+/// inference.
+pub fn layout(shown: &Path, header: Option<Vec<String>>, dataset: &Dataset) -> Result<Layout, Error> {
+    let Some(declared) = &dataset.columns else {
+        let names = header.expect("an undeclared dataset has a header");
+        return Ok(Layout { columns: names.into_iter().map(|n| (n, "VARCHAR".to_owned())).collect() });
+    };
+    let Some(names) = header else {
+        return Ok(Layout { columns: declared.iter().map(|c| (c.name.clone(), c.ty.clone())).collect() });
+    };
+    let header_at = || Location { line: Some(1), ..Location::file(shown) };
+    if let Some(extra) = names.iter().find(|n| dataset.column(n).is_none()) {
+        return Err(Error::project(format!(
+            "{}: column {extra} is in the file but not declared for dataset {}",
+            shown.display(),
+            dataset.name
+        ))
+        .at(header_at())
+        .help(format!("add it under [datasets.{}.columns] in laporan.toml, with its type", dataset.name)));
+    }
+    if let Some(missing) = declared.iter().find(|c| !names.contains(&c.name)) {
+        return Err(Error::project(format!(
+            "{}: declared column {} is not in the file's header",
+            shown.display(),
+            missing.name
+        ))
+        .at(header_at())
+        .note(format!("the header has: {}", names.join(", ")))
+        .help("check the column name (it must match exactly), or remove it from laporan.toml"));
+    }
+    let columns = names
+        .into_iter()
+        .map(|name| {
+            let ty = dataset.column(&name).expect("checked above").ty.clone();
+            (name, ty)
+        })
+        .collect();
+    Ok(Layout { columns })
+}
+
+/// How a declared type is read from the file.
+enum Reading {
+    /// DuckDB's reader converts it strictly (text, dates, booleans, …).
+    Direct,
+    /// Read as text and cast with a check for rounding (integers, decimals).
+    Checked { scale: Option<u32> },
+}
+
+fn reading(ty: &str) -> Reading {
+    let base = ty.split('(').next().unwrap_or(ty).trim();
+    match base {
+        "TINYINT" | "SMALLINT" | "INTEGER" | "INT" | "BIGINT" | "HUGEINT" | "UTINYINT" | "USMALLINT" | "UINTEGER"
+        | "UBIGINT" | "UHUGEINT" | "INT1" | "INT2" | "INT4" | "INT8" | "LONG" | "SHORT" => {
+            Reading::Checked { scale: Some(0) }
+        }
+        "DECIMAL" | "NUMERIC" => {
+            let scale = ty
+                .split_once('(')
+                .and_then(|(_, args)| args.trim_end_matches(')').split(',').nth(1))
+                .and_then(|s| s.trim().parse().ok())
+                .unwrap_or(if ty.contains('(') { 0 } else { 3 });
+            Reading::Checked { scale: Some(scale) }
+        }
+        "DOUBLE" | "FLOAT" | "REAL" => Reading::Checked { scale: None },
+        _ => Reading::Direct,
+    }
+}
+
+/// The `read_csv(…)` call for `files` with `layout`.
+fn read_csv_sql(files: &[ReadableFile], layout: &Layout, options: &CsvOptions, store_rejects: bool) -> String {
+    let paths: Vec<String> = files.iter().map(|f| quote_literal(&f.path.to_string_lossy())).collect();
+    let columns: Vec<String> = layout
+        .columns
+        .iter()
+        .map(|(name, ty)| {
+            let read_as = match reading(ty) {
+                Reading::Direct => ty.as_str(),
+                Reading::Checked { .. } => "VARCHAR",
+            };
+            format!("{}: {}", quote_literal(name), quote_literal(read_as))
+        })
+        .collect();
+    let byte = |b: u8| quote_literal(&(b as char).to_string());
+    let mut sql = format!(
+        "read_csv([{}], columns = {{{}}}, header = {}, auto_detect = false, delim = {}, quote = {}, escape = {}, \
+         strict_mode = true, null_padding = false, allow_quoted_nulls = false, encoding = 'utf-8', \
+         max_line_size = 104857600, nullstr = [{}], decimal_separator = {}",
+        paths.join(", "),
+        columns.join(", "),
+        options.header,
+        byte(options.delimiter),
+        byte(options.quote),
+        byte(options.escape),
+        std::iter::once(String::new())
+            .chain(options.nulls.iter().cloned())
+            .map(|n| quote_literal(&n))
+            .collect::<Vec<_>>()
+            .join(", "),
+        byte(options.decimal_separator),
+    );
+    if let Some(thousands) = options.thousands_separator {
+        let _ = write!(sql, ", thousands = {}", byte(thousands));
+    }
+    if let Some(format) = &options.date_format {
+        let _ = write!(sql, ", dateformat = {}", quote_literal(format));
+    }
+    if let Some(format) = &options.timestamp_format {
+        let _ = write!(sql, ", timestampformat = {}", quote_literal(format));
+    }
+    if store_rejects {
+        let _ = write!(
+            sql,
+            ", store_rejects = true, rejects_table = 'laporan_rejects', rejects_scan = 'laporan_reject_scans', rejects_limit = {REJECTS_LIMIT}"
+        );
+    }
+    sql.push(')');
+    sql
+}
+
+/// A text value as a number: separators normalised to `1234.5`.
+fn normalised(column: &str, options: &CsvOptions) -> String {
+    let mut expr = column.to_owned();
+    if let Some(t) = options.thousands_separator {
+        expr = format!("replace({expr}, {}, '')", quote_literal(&(t as char).to_string()));
+    }
+    if options.decimal_separator == b',' {
+        expr = format!("replace({expr}, ',', '.')");
+    }
+    expr
+}
+
+/// The SQL condition that a checked column's text is NOT acceptable.
+fn bad_value(column: &str, ty: &str, options: &CsvOptions) -> Option<String> {
+    let Reading::Checked { scale } = reading(ty) else { return None };
+    let text = normalised(column, options);
+    let cast_fails = format!("TRY_CAST({text} AS {ty}) IS NULL");
+    Some(match scale {
+        Some(0) => format!("({cast_fails} OR contains({text}, '.') OR contains(lower({text}), 'e'))"),
+        Some(s) => format!(
+            "({cast_fails} OR contains(lower({text}), 'e') OR (strpos({text}, '.') > 0 AND length({text}) - strpos({text}, '.') > {s}))"
+        ),
+        None => cast_fails,
+    })
+}
+
+/// `SELECT` list converting checked columns, stopping on a bad value.
+fn select_list(layout: &Layout, options: &CsvOptions) -> String {
+    layout
+        .columns
+        .iter()
+        .map(|(name, ty)| {
+            let column = quote_ident(name);
+            match bad_value(&column, ty, options) {
+                None => column,
+                Some(bad) => format!(
+                    "CASE WHEN {column} IS NULL THEN NULL WHEN {bad} THEN error({}) ELSE CAST({} AS {ty}) END AS {column}",
+                    quote_literal(&format!("laporan: bad value in column {name}")),
+                    normalised(&column, options)
+                ),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Loads `files` into `table` (a qualified, quoted name; with `temp` a
+/// temporary table's plain name). Returns the rows.
+pub fn load_into(
+    conn: &Connection,
+    table: &str,
+    temp: bool,
+    files: &[ReadableFile],
+    layout: &Layout,
+    options: &CsvOptions,
+    shown: &dyn Fn(&Path) -> PathBuf,
+) -> Result<u64, Error> {
+    conn.execute_batch("DROP TABLE IF EXISTS temp.laporan_rejects; DROP TABLE IF EXISTS temp.laporan_reject_scans;")
+        .map_err(|e| super::db_error("prepare the load", e))?;
+    let sql = format!(
+        "CREATE OR REPLACE {}TABLE {table} AS SELECT {} FROM {}",
+        if temp { "TEMP " } else { "" },
+        select_list(layout, options),
+        read_csv_sql(files, layout, options, true)
+    );
+    if let Err(err) = conn.execute_batch(&sql) {
+        let text = err.to_string();
+        if text.contains("laporan: bad value in column") {
+            return Err(find_bad_values(conn, files, layout, options, shown));
+        }
+        return Err(reader_error(files, &text, shown));
+    }
+    reject_report(conn, files, layout, options, shown)?;
+    let rows: i64 = conn
+        .query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get(0))
+        .map_err(|e| super::db_error("count rows", e))?;
+    let expected: u64 = files.iter().map(|f| f.facts.records.saturating_sub(u64::from(options.header))).sum();
+    if rows as u64 != expected {
+        return Err(Error::project(format!(
+            "{}: the file has {expected} records but {rows} were read",
+            files.iter().map(|f| shown(&f.file).display().to_string()).collect::<Vec<_>>().join(", ")
+        ))
+        .help("this is a bug in laporan's reading of the file: please report it with the file"));
+    }
+    Ok(rows as u64)
+}
+
+/// A problem on one line.
+struct Problem {
+    file: PathBuf,
+    line: u64,
+    text: String,
+    source_line: Option<String>,
+}
+
+fn report(problems: Vec<Problem>, total: usize, limit_hit: bool) -> Error {
+    let first = &problems[0];
+    let files: Vec<&PathBuf> = {
+        let mut files: Vec<&PathBuf> = problems.iter().map(|p| &p.file).collect();
+        files.dedup();
+        files
+    };
+    let what = if total == 1 {
+        "a line that cannot be loaded".to_owned()
+    } else if limit_hit {
+        format!("at least {total} lines that cannot be loaded")
+    } else {
+        format!("{total} lines that cannot be loaded")
+    };
+    let mut location = Location { line: Some(first.line as usize), ..Location::file(&first.file) };
+    location.source_line = first.source_line.as_ref().map(|l| shorten(l, 100));
+    let mut error = Error::project(format!(
+        "{} has {what}",
+        files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", ")
+    ))
+    .at(location);
+    let mut notes: Vec<String> = problems
+        .iter()
+        .take(MAX_LISTED)
+        .map(|p| {
+            if files.len() > 1 {
+                format!("{}:{}: {}", p.file.display(), p.line, p.text)
+            } else {
+                format!("line {}: {}", p.line, p.text)
+            }
+        })
+        .collect();
+    if total > notes.len() {
+        notes.push(format!("… and {} more", total - notes.len()));
+    }
+    error = error.note(notes.join("\n"));
+    error.help("fix the file and run laporan load again; the database was not changed")
+}
+
+/// Shortens text for a message, keeping it on one line.
+pub fn shorten(text: &str, max: usize) -> String {
+    let one_line: String = text.chars().map(|c| if c == '\n' || c == '\r' { '⏎' } else { c }).collect();
+    if one_line.chars().count() <= max {
+        one_line
+    } else {
+        let mut cut: String = one_line.chars().take(max - 1).collect();
+        cut.push('…');
+        cut
+    }
+}
+
+/// A value for a message: quoted and shortened.
+fn quoted(value: &str) -> String {
+    if value.is_empty() { "\"\" (empty text)".to_owned() } else { format!("'{}'", shorten(value, 40)) }
+}
+
+fn expected_text(ty: &str, options: &CsvOptions) -> String {
+    let base = ty.split('(').next().unwrap_or(ty);
+    match base {
+        "DATE" => format!("a valid date ({})", options.date_format.as_deref().unwrap_or("YYYY-MM-DD")),
+        "TIMESTAMP" | "DATETIME" => {
+            format!("a valid timestamp ({})", options.timestamp_format.as_deref().unwrap_or("YYYY-MM-DD HH:MM:SS"))
+        }
+        _ => match reading(ty) {
+            Reading::Checked { scale: Some(0) } => format!("a whole number that fits {ty}"),
+            Reading::Checked { scale: Some(s) } => format!("a number with at most {s} decimals"),
+            _ => format!("a {ty}"),
+        },
+    }
+}
+
+/// Lists what DuckDB's reader rejected, if anything.
+fn reject_report(
+    conn: &Connection,
+    files: &[ReadableFile],
+    layout: &Layout,
+    options: &CsvOptions,
+    shown: &dyn Fn(&Path) -> PathBuf,
+) -> Result<(), Error> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT e.file_id, e.line, e.column_idx, e.error_type::VARCHAR, e.csv_line, e.error_message, \
+             (SELECT count(DISTINCT (file_id, line)) FROM temp.laporan_rejects) \
+             FROM temp.laporan_rejects e QUALIFY row_number() OVER (PARTITION BY e.file_id, e.line ORDER BY e.column_idx) = 1 \
+             ORDER BY e.file_id, e.line LIMIT 10",
+        )
+        .map_err(|e| super::db_error("read rejected rows", e))?;
+    let rows = stmt
+        .query_map([], |row| {
+            Ok((
+                row.get::<_, u64>(0)?,
+                row.get::<_, u64>(1)?,
+                row.get::<_, Option<u64>>(2)?,
+                row.get::<_, String>(3)?,
+                row.get::<_, Option<String>>(4)?,
+                row.get::<_, String>(5)?,
+                row.get::<_, i64>(6)?,
+            ))
+        })
+        .map_err(|e| super::db_error("read rejected rows", e))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| super::db_error("read rejected rows", e))?;
+    let Some(total) = rows.first().map(|r| r.6 as usize) else { return Ok(()) };
+    let columns = layout.columns.len();
+    let problems = rows
+        .into_iter()
+        .map(|(file_id, line, column, kind, csv_line, message, _)| {
+            let file = files.get(file_id as usize).map(|f| shown(&f.file)).unwrap_or_default();
+            // DuckDB numbers columns from 1 here.
+            let column = column.and_then(|c| c.checked_sub(1));
+            let column_name = column.and_then(|c| layout.columns.get(c as usize)).map(|(n, t)| (n.clone(), t.clone()));
+            let value = csv_line.as_deref().zip(column).and_then(|(l, c)| {
+                let (fields, _) = split_record(l.as_bytes(), options);
+                fields.get(c as usize).map(|f| String::from_utf8_lossy(f).into_owned())
+            });
+            let found = |line: &str| split_record(line.as_bytes(), options).0.len();
+            let text = match (kind.as_str(), &column_name, &value) {
+                ("CAST", Some((name, ty)), Some(value)) => {
+                    format!("column {name}: {} is not {}", quoted(value), expected_text(ty, options))
+                }
+                ("TOO MANY COLUMNS" | "MISSING COLUMNS", _, _) => format!(
+                    "{} fields where the header has {columns}",
+                    csv_line.as_deref().map(found).map_or("a different number of".to_owned(), |n| n.to_string())
+                ),
+                ("UNQUOTED VALUE", _, _) => {
+                    "a quoted value is not closed, or text follows its closing quote".to_owned()
+                }
+                ("INVALID ENCODING", _, _) => {
+                    "not valid UTF-8: declare the file's encoding in laporan.toml, such as encoding = \"windows-1252\""
+                        .to_owned()
+                }
+                ("LINE SIZE OVER MAXIMUM", _, _) => "the line is longer than 100 MiB".to_owned(),
+                _ => message.lines().next().unwrap_or_default().to_owned(),
+            };
+            Problem { file, line, text, source_line: csv_line }
+        })
+        .collect();
+    Err(report(problems, total, total >= REJECTS_LIMIT))
+}
+
+/// A reader failure without rejected rows (an invalid state, an I/O error).
+fn reader_error(files: &[ReadableFile], text: &str, shown: &dyn Fn(&Path) -> PathBuf) -> Error {
+    let summary = text.lines().next().unwrap_or_default().trim();
+    let files_shown: Vec<String> = files.iter().map(|f| shown(&f.file).display().to_string()).collect();
+    Error::project(format!("cannot read {}", files_shown.join(", ")))
+        .note(summary.to_owned())
+        .help("check that the file is a CSV file in the declared dialect")
+}
+
+/// After a checked cast stopped the load: finds the offending values and
+/// their lines. The load's transaction is aborted by then, so this reads the
+/// file again on a connection of its own.
+fn find_bad_values(
+    load_conn: &Connection,
+    files: &[ReadableFile],
+    layout: &Layout,
+    options: &CsvOptions,
+    shown: &dyn Fn(&Path) -> PathBuf,
+) -> Error {
+    let attempt = || -> Result<Error, Error> {
+        let conn = &load_conn.try_clone().map_err(|e| super::db_error("open a second connection", e))?;
+        let checked: Vec<(usize, &str, &str, String)> = layout
+            .columns
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (name, ty))| {
+                bad_value(&quote_ident(name), ty, options).map(|bad| (i, name.as_str(), ty.as_str(), bad))
+            })
+            .collect();
+        let mut problems = Vec::new();
+        let mut total = 0;
+        for (file_index, file) in files.iter().enumerate() {
+            conn.execute_batch(&format!(
+                "CREATE OR REPLACE TEMP TABLE laporan_diagnose AS SELECT * FROM {}",
+                read_csv_sql(std::slice::from_ref(file), layout, options, false)
+            ))
+            .map_err(|e| super::db_error("re-read the file", e))?;
+            for (_, name, ty, bad) in &checked {
+                let column = quote_ident(name);
+                let mut stmt = conn
+                    .prepare(&format!(
+                        "SELECT rowid - (SELECT min(rowid) FROM temp.laporan_diagnose), {column}, count(*) OVER () \
+                         FROM temp.laporan_diagnose WHERE {column} IS NOT NULL AND {bad} ORDER BY rowid LIMIT {MAX_LISTED}"
+                    ))
+                    .map_err(|e| super::db_error("find bad values", e))?;
+                let found = stmt
+                    .query_map([], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?, row.get::<_, i64>(2)?)))
+                    .map_err(|e| super::db_error("find bad values", e))?
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| super::db_error("find bad values", e))?;
+                total += found.first().map_or(0, |f| f.2 as usize);
+                let records: Vec<u64> =
+                    found.iter().map(|(rowid, _, _)| *rowid as u64 + u64::from(options.header)).collect();
+                let lines = scan::record_lines(&file.path, options.dialect(), &records)
+                    .map_err(|e| Error::io("read", &shown(&file.file), e))?;
+                for ((rowid, value, _), record) in found.iter().zip(&records) {
+                    let line = lines.iter().find(|(r, _)| r == record).map_or(0, |(_, l)| *l);
+                    problems.push((
+                        file_index,
+                        line,
+                        *rowid,
+                        Problem {
+                            file: shown(&file.file),
+                            line,
+                            text: format!("column {name}: {} is not {}", quoted(value), expected_text(ty, options)),
+                            source_line: None,
+                        },
+                    ));
+                }
+            }
+        }
+        conn.execute_batch("DROP TABLE IF EXISTS temp.laporan_diagnose").map_err(|e| super::db_error("clean up", e))?;
+        problems.sort_by_key(|(file, line, _, _)| (*file, *line));
+        let problems: Vec<Problem> = problems.into_iter().map(|(_, _, _, p)| p).collect();
+        if problems.is_empty() {
+            return Ok(Error::project("a value could not be converted, but laporan could not find it")
+                .help("this is a bug in laporan: please report it with the file"));
+        }
+        Ok(report(problems, total, false))
+    };
+    attempt().unwrap_or_else(|e| e)
+}

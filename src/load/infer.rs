@@ -1,0 +1,154 @@
+//! Types for a dataset that `laporan.toml` does not declare.
+//!
+//! The file is first loaded as text; then each column gets the narrowest
+//! type that holds every one of its values exactly, or stays text:
+//!
+//! - `true`/`false` → BOOLEAN;
+//! - whole numbers without leading zeros → BIGINT, or HUGEINT beyond 18
+//!   digits (a 20-digit number stays exact);
+//! - plain decimals → DECIMAL(18, s) or DECIMAL(38, s), s the most decimals
+//!   seen (never DOUBLE, which loses digits);
+//! - `YYYY-MM-DD` dates that exist → DATE; ISO timestamps → TIMESTAMP;
+//! - anything else, including codes with leading zeros (`007`) and "NA",
+//!   stays VARCHAR, verbatim.
+//!
+//! `laporan schema` prints the result as a declaration to paste into
+//! `laporan.toml`, where it can be corrected.
+
+use duckdb::Connection;
+
+use crate::db::quote_ident;
+use crate::error::Error;
+
+const INTEGER: &str = "[+-]?(0|[1-9][0-9]*)";
+const DECIMAL: &str = "[+-]?(0|[1-9][0-9]*)\\.[0-9]+";
+const DATE: &str = "[0-9]{4}-[0-9]{2}-[0-9]{2}";
+const TIMESTAMP: &str = "[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,6})?)?";
+
+/// Infers a type for each column of `staged` (all VARCHAR), in order.
+pub fn infer_types(conn: &Connection, staged: &str, columns: &[String]) -> Result<Vec<String>, Error> {
+    if columns.is_empty() {
+        return Ok(Vec::new());
+    }
+    // One aggregate query computes, per column, how many values fail each candidate.
+    let mut select = Vec::new();
+    for column in columns {
+        let c = quote_ident(column);
+        select.push(format!("count({c})"));
+        select.push(format!("count(*) FILTER (WHERE {c} IS NOT NULL AND lower({c}) NOT IN ('true', 'false'))"));
+        select.push(format!("count(*) FILTER (WHERE {c} IS NOT NULL AND NOT regexp_full_match({c}, '{INTEGER}'))"));
+        select.push(format!(
+            "coalesce(max(length(ltrim({c}, '+-'))) FILTER (WHERE regexp_full_match({c}, '{INTEGER}')), 0)"
+        ));
+        select.push(format!(
+            "count(*) FILTER (WHERE {c} IS NOT NULL AND NOT regexp_full_match({c}, '{INTEGER}') AND NOT regexp_full_match({c}, '{DECIMAL}'))"
+        ));
+        select.push(format!("coalesce(max(length(split_part(ltrim({c}, '+-'), '.', 1))), 0)"));
+        select.push(format!(
+            "coalesce(max(length(split_part({c}, '.', 2))) FILTER (WHERE regexp_full_match({c}, '{DECIMAL}')), 0)"
+        ));
+        select.push(format!(
+            "count(*) FILTER (WHERE {c} IS NOT NULL AND (NOT regexp_full_match({c}, '{DATE}') OR TRY_CAST({c} AS DATE) IS NULL))"
+        ));
+        select.push(format!(
+            "count(*) FILTER (WHERE {c} IS NOT NULL AND (NOT regexp_full_match({c}, '{TIMESTAMP}') OR TRY_CAST({c} AS TIMESTAMP) IS NULL))"
+        ));
+    }
+    const PER_COLUMN: usize = 9;
+    let sql = format!("SELECT {} FROM {staged}", select.join(", "));
+    let stats: Vec<i64> = conn
+        .query_row(&sql, [], |row| (0..columns.len() * PER_COLUMN).map(|i| row.get::<_, i64>(i)).collect())
+        .map_err(|e| super::db_error("infer column types", e))?;
+    Ok(stats
+        .chunks(PER_COLUMN)
+        .map(|s| {
+            let [values, not_bool, not_int, int_digits, not_number, whole_digits, scale, not_date, not_timestamp] =
+                s.try_into().expect("PER_COLUMN values");
+            choose(Stats {
+                values,
+                not_bool,
+                not_int,
+                int_digits,
+                not_number,
+                whole_digits,
+                scale,
+                not_date,
+                not_timestamp,
+            })
+        })
+        .collect())
+}
+
+struct Stats {
+    values: i64,
+    not_bool: i64,
+    not_int: i64,
+    int_digits: i64,
+    not_number: i64,
+    whole_digits: i64,
+    scale: i64,
+    not_date: i64,
+    not_timestamp: i64,
+}
+
+fn choose(s: Stats) -> String {
+    if s.values == 0 {
+        return "VARCHAR".into();
+    }
+    if s.not_bool == 0 {
+        return "BOOLEAN".into();
+    }
+    if s.not_int == 0 {
+        return match s.int_digits {
+            0..=18 => "BIGINT".into(),
+            19..=38 => "HUGEINT".into(),
+            _ => "VARCHAR".into(),
+        };
+    }
+    if s.not_number == 0 {
+        let precision = s.whole_digits + s.scale;
+        return match precision {
+            0..=18 => format!("DECIMAL(18,{})", s.scale),
+            19..=38 => format!("DECIMAL(38,{})", s.scale),
+            _ => "VARCHAR".into(),
+        };
+    }
+    if s.not_date == 0 {
+        return "DATE".into();
+    }
+    if s.not_timestamp == 0 {
+        return "TIMESTAMP".into();
+    }
+    "VARCHAR".into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn infer(values: &[Option<&str>]) -> String {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t (v VARCHAR)").unwrap();
+        for v in values {
+            conn.execute("INSERT INTO t VALUES (?)", [v]).unwrap();
+        }
+        infer_types(&conn, "t", &["v".to_owned()]).unwrap().remove(0)
+    }
+
+    #[test]
+    fn narrowest_exact_type() {
+        assert_eq!(infer(&[Some("1"), Some("-20"), None]), "BIGINT");
+        assert_eq!(infer(&[Some("12345678901234567890")]), "HUGEINT");
+        assert_eq!(infer(&[Some("007"), Some("12")]), "VARCHAR", "leading zeros are a code");
+        assert_eq!(infer(&[Some("1.5"), Some("300000000.00"), Some("3")]), "DECIMAL(18,2)");
+        assert_eq!(infer(&[Some("12345678901234567890.12")]), "DECIMAL(38,2)");
+        assert_eq!(infer(&[Some("true"), Some("FALSE")]), "BOOLEAN");
+        assert_eq!(infer(&[Some("2024-02-29"), Some("2024-04-23")]), "DATE");
+        assert_eq!(infer(&[Some("2024-02-30")]), "VARCHAR", "not a date that exists");
+        assert_eq!(infer(&[Some("0000-00-00")]), "VARCHAR");
+        assert_eq!(infer(&[Some("2024-04-23 10:00:00"), Some("2024-04-23T11:30")]), "TIMESTAMP");
+        assert_eq!(infer(&[Some("NA"), Some("1")]), "VARCHAR", "Namibia stays text");
+        assert_eq!(infer(&[None, None]), "VARCHAR");
+        assert_eq!(infer(&[Some("1e5")]), "VARCHAR");
+    }
+}

@@ -1,0 +1,515 @@
+//! Loading `data/` into the database: strict, lossless, all or nothing, and
+//! only what changed.
+//!
+//! For each dataset the load step decides whether it changed (file sizes and
+//! modification times first, then SHA-256 of the bytes, and the dataset's
+//! declaration), then loads every changed dataset in one transaction: a
+//! failure anywhere rolls all of them back, and DuckDB's write-ahead log
+//! means a killed process leaves the database as it was before.
+//!
+//! CSV files are read by [`csv`] (strict dialect, declared or inferred
+//! types, every problem with its line), after a [`scan`] of their bytes;
+//! undeclared types come from [`infer`]. Parquet and JSON are read by
+//! DuckDB's readers. The bookkeeping lives in `_laporan.datasets`: what the
+//! provenance footer of a report shows.
+//!
+//! This module reads files and writes tables; it does not run saved queries.
+
+pub mod csv;
+pub mod infer;
+pub mod progress;
+pub mod scan;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{Read, Write};
+use std::path::Path;
+
+use duckdb::Connection;
+use sha2::{Digest, Sha256};
+
+use crate::db::{Database, STATE_SCHEMA, quote_ident, quote_literal};
+use crate::error::{Error, Location};
+use crate::project::{Dataset, FileFormat, Project, STATE_DIR};
+use csv::ReadableFile;
+use progress::Progress;
+
+/// Bumped whenever the way files are read changes, so that every dataset is
+/// reloaded by the new rules (and the bookkeeping table is rebuilt).
+const LOADER_VERSION: &str = "laporan-load-2";
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LoadOptions {
+    /// Reload every dataset, changed or not.
+    pub force: bool,
+    /// Draw a progress bar for long loads.
+    pub progress: bool,
+}
+
+/// What happened to each dataset.
+#[derive(Debug, Default)]
+pub struct LoadSummary {
+    pub loaded: Vec<(String, u64)>,
+    pub unchanged: Vec<String>,
+    pub removed: Vec<String>,
+}
+
+/// A dataset as loaded: what the provenance footer and `laporan list` show.
+#[derive(Debug, Clone)]
+pub struct LoadedDataset {
+    pub name: String,
+    /// The file or folder, relative to the project root.
+    pub file: String,
+    pub files: u64,
+    /// Of the file, or for a folder of the list of its files' names and hashes.
+    pub sha256: String,
+    pub rows: u64,
+    /// `declared` or `inferred`.
+    pub schema: String,
+    fingerprint: String,
+    stat: String,
+}
+
+/// Loads every dataset that changed since the last load (all of them with
+/// `force`), and drops tables whose files are gone.
+pub fn load(project: &Project, db: &Database, options: LoadOptions) -> Result<LoadSummary, Error> {
+    ensure_state_table(&db.conn)?;
+    let previous: BTreeMap<String, LoadedDataset> = loaded(db)?.into_iter().map(|d| (d.name.clone(), d)).collect();
+    let mut summary = LoadSummary::default();
+    let mut work = Vec::new();
+    let mut touched = Vec::new();
+    for dataset in &project.datasets {
+        let stat = stat_text(project, dataset)?;
+        let declaration = format!("{LOADER_VERSION}|{}", dataset.declaration_fingerprint());
+        let before = previous.get(&dataset.name).filter(|_| !options.force);
+        let table_ok = before.is_some() && table_exists(&db.conn, &dataset.name)?;
+        if table_ok && before.is_some_and(|b| b.stat == stat && b.fingerprint.starts_with(&format!("{declaration}|"))) {
+            summary.unchanged.push(dataset.name.clone());
+            continue;
+        }
+        let files = prepare_files(project, dataset)?;
+        let sha256 = combined_hash(&files);
+        let fingerprint = format!("{declaration}|{sha256}");
+        if table_ok && before.is_some_and(|b| b.fingerprint == fingerprint) {
+            // Touched but not changed: remember the new times.
+            summary.unchanged.push(dataset.name.clone());
+            touched.push((dataset.name.clone(), stat));
+            continue;
+        }
+        work.push((dataset, files, sha256, fingerprint, stat));
+    }
+    let removed: Vec<String> =
+        previous.keys().filter(|name| !project.datasets.iter().any(|d| &d.name == *name)).cloned().collect();
+    if work.is_empty() && removed.is_empty() && touched.is_empty() {
+        return Ok(summary);
+    }
+
+    let conn = &db.conn;
+    conn.execute_batch("BEGIN TRANSACTION").map_err(|e| db_error("start the load", e))?;
+    let result = (|| {
+        for (dataset, files, sha256, fingerprint, stat) in &work {
+            let _progress = options.progress.then(|| Progress::start(conn, dataset.name.clone()));
+            let (rows, schema) = load_dataset(project, conn, dataset, files)?;
+            conn.execute(
+                &format!(
+                    "INSERT OR REPLACE INTO {STATE_SCHEMA}.datasets (name, file, files, sha256, rows, schema, fingerprint, stat) \
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                ),
+                duckdb::params![
+                    dataset.name,
+                    path_text(&dataset.source),
+                    files.len() as i64,
+                    sha256,
+                    rows as i64,
+                    schema,
+                    fingerprint,
+                    stat
+                ],
+            )
+            .map_err(|e| db_error("record the load", e))?;
+            summary.loaded.push((dataset.name.clone(), rows));
+        }
+        for (name, stat) in &touched {
+            conn.execute(&format!("UPDATE {STATE_SCHEMA}.datasets SET stat = ? WHERE name = ?"), [stat, name])
+                .map_err(|e| db_error("record the load", e))?;
+        }
+        for name in &removed {
+            conn.execute_batch(&format!(
+                "DROP TABLE IF EXISTS main.{}; DELETE FROM {STATE_SCHEMA}.datasets WHERE name = {};",
+                quote_ident(name),
+                quote_literal(name)
+            ))
+            .map_err(|e| db_error("drop a removed dataset", e))?;
+            summary.removed.push(name.clone());
+        }
+        Ok(())
+    })();
+    match result {
+        Ok(()) => {
+            conn.execute_batch("COMMIT").map_err(|e| db_error("commit the load", e))?;
+            Ok(summary)
+        }
+        Err(err) => {
+            // Nothing was committed: the database is exactly as it was.
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(err)
+        }
+    }
+}
+
+/// Loads one dataset into `main.<name>`; returns its rows and whether its
+/// schema was declared or inferred.
+fn load_dataset(
+    project: &Project,
+    conn: &Connection,
+    dataset: &Dataset,
+    files: &[ReadableFile],
+) -> Result<(u64, &'static str), Error> {
+    let table = format!("main.{}", quote_ident(&dataset.name));
+    let shown = |file: &Path| project.shown(file);
+    let schema = if dataset.columns.is_some() { "declared" } else { "inferred" };
+    let rows = match dataset.format {
+        FileFormat::Csv => {
+            for file in files {
+                csv::check_facts(&shown(&file.file), file, &dataset.csv)?;
+            }
+            let header = if dataset.csv.header {
+                let first = csv::read_header(&shown(&files[0].file), &files[0].path, &dataset.csv)?;
+                for file in &files[1..] {
+                    let names = csv::read_header(&shown(&file.file), &file.path, &dataset.csv)?;
+                    if names != first {
+                        return Err(Error::project(format!(
+                            "{} has a different header from {}",
+                            shown(&file.file).display(),
+                            shown(&files[0].file).display()
+                        ))
+                        .at(Location { line: Some(1), ..Location::file(shown(&file.file)) })
+                        .note(format!("expected: {}\n   found: {}", first.join(", "), names.join(", ")))
+                        .help("every file of a dataset folder has the same columns, in the same order"));
+                    }
+                }
+                Some(first)
+            } else {
+                None
+            };
+            let layout = csv::layout(&shown(&dataset.source), header, dataset)?;
+            if dataset.columns.is_some() {
+                csv::load_into(conn, &table, false, files, &layout, &dataset.csv, &shown)?
+            } else {
+                let stage = "laporan_stage";
+                let rows = csv::load_into(conn, stage, true, files, &layout, &dataset.csv, &shown)?;
+                let names: Vec<String> = layout.columns.iter().map(|(n, _)| n.clone()).collect();
+                let types = infer::infer_types(conn, stage, &names)?;
+                let select: Vec<String> = names
+                    .iter()
+                    .zip(&types)
+                    .map(|(name, ty)| format!("CAST({0} AS {ty}) AS {0}", quote_ident(name)))
+                    .collect();
+                conn.execute_batch(&format!(
+                    "CREATE OR REPLACE TABLE {table} AS SELECT {} FROM {stage} ; DROP TABLE {stage};",
+                    select.join(", ")
+                ))
+                .map_err(|e| db_error("store the inferred table", e))?;
+                rows
+            }
+        }
+        FileFormat::Parquet | FileFormat::Json => load_typed_files(project, conn, &table, dataset, files)?,
+    };
+    check_primary_key(project, conn, &table, dataset, files)?;
+    Ok((rows, schema))
+}
+
+/// Parquet and JSON carry their own structure; a declaration picks and
+/// casts columns.
+fn load_typed_files(
+    project: &Project,
+    conn: &Connection,
+    table: &str,
+    dataset: &Dataset,
+    files: &[ReadableFile],
+) -> Result<u64, Error> {
+    let paths: Vec<String> = files.iter().map(|f| quote_literal(&f.path.to_string_lossy())).collect();
+    let reader = match dataset.format {
+        FileFormat::Parquet => format!("read_parquet([{}])", paths.join(", ")),
+        _ => format!("read_json([{}], format = 'auto', sample_size = -1)", paths.join(", ")),
+    };
+    let select = match &dataset.columns {
+        None => "*".to_owned(),
+        Some(columns) => columns
+            .iter()
+            .map(|c| format!("CAST({0} AS {1}) AS {0}", quote_ident(&c.name), c.ty))
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    conn.execute_batch(&format!("CREATE OR REPLACE TABLE {table} AS SELECT {select} FROM {reader}")).map_err(|e| {
+        let text = e.to_string();
+        Error::project(format!("cannot load dataset {}", dataset.name))
+            .at(Location::file(project.shown(&dataset.source)))
+            .note(text.lines().next().unwrap_or_default().to_owned())
+            .help("check the file, and the columns declared for it in laporan.toml")
+    })?;
+    conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get::<_, i64>(0))
+        .map(|n| n as u64)
+        .map_err(|e| db_error("count rows", e))
+}
+
+/// A declared primary key must be unique and never NULL.
+fn check_primary_key(
+    project: &Project,
+    conn: &Connection,
+    table: &str,
+    dataset: &Dataset,
+    files: &[ReadableFile],
+) -> Result<(), Error> {
+    if dataset.primary_key.is_empty() {
+        return Ok(());
+    }
+    let key: Vec<String> = dataset.primary_key.iter().map(|k| quote_ident(k)).collect();
+    let key_list = key.join(", ");
+    // Rows written in an open transaction get row ids from a high base:
+    // positions are counted from the table's first row id.
+    let nulls = key.iter().map(|k| format!("{k} IS NULL")).collect::<Vec<_>>().join(" OR ");
+    let sql = format!(
+        "SELECT concat_ws(', ', {key_list}), count(*), array_to_string(list(rowid - base ORDER BY rowid)[:3], ','), bool_or({nulls}) \
+         FROM {table}, (SELECT min(rowid) AS base FROM {table}) GROUP BY ALL HAVING count(*) > 1 OR bool_or({nulls}) ORDER BY min(rowid) LIMIT 5"
+    );
+    let bad = conn
+        .prepare(&sql)
+        .and_then(|mut stmt| {
+            stmt.query_map([], |row| {
+                Ok((
+                    row.get::<_, Option<String>>(0)?,
+                    row.get::<_, i64>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, bool>(3)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()
+        })
+        .map_err(|e| db_error("check the primary key", e))?;
+    if bad.is_empty() {
+        return Ok(());
+    }
+    let key_name = dataset.primary_key.join(", ");
+    // Line numbers are exact for a single file; a folder's rows are numbered across files.
+    let single = (files.len() == 1 && dataset.format == FileFormat::Csv).then(|| &files[0]);
+    let header = u64::from(dataset.csv.header);
+    let mut notes = Vec::new();
+    let mut first_line = None;
+    for (value, count, rowids, has_null) in &bad {
+        let rowids: Vec<u64> = rowids.split(',').filter_map(|r| r.parse().ok()).collect();
+        let place = match single {
+            Some(file) => {
+                let records: Vec<u64> = rowids.iter().map(|r| r + header).collect();
+                let lines = scan::record_lines(&file.path, dataset.csv.dialect(), &records)
+                    .map_err(|e| Error::io("read", &project.shown(&file.file), e))?;
+                first_line = first_line.or(lines.first().map(|(_, l)| *l as usize));
+                let lines: Vec<String> = lines.iter().map(|(_, l)| l.to_string()).collect();
+                format!("lines {}", lines.join(", "))
+            }
+            None => format!("rows {}", rowids.iter().map(|r| (r + 1).to_string()).collect::<Vec<_>>().join(", ")),
+        };
+        if *has_null {
+            notes.push(format!("{place}: the key ({key_name}) is empty"));
+        } else {
+            notes.push(format!("{place}: {key_name} = {} appears {count} times", value.as_deref().unwrap_or("")));
+        }
+    }
+    Err(Error::project(format!("dataset {}: the primary key ({key_name}) is not unique and complete", dataset.name))
+        .at(Location { line: first_line, ..Location::file(project.shown(&dataset.source)) })
+        .note(notes.join("\n"))
+        .help("each row needs its own non-empty key; fix the file or the primary_key in laporan.toml"))
+}
+
+/// Hashes and scans a dataset's files; transcodes declared non-UTF-8 files
+/// into temporary UTF-8 copies.
+fn prepare_files(project: &Project, dataset: &Dataset) -> Result<Vec<ReadableFile>, Error> {
+    let dialect = (dataset.format == FileFormat::Csv).then(|| dataset.csv.dialect());
+    let mut files = Vec::with_capacity(dataset.files.len());
+    for file in &dataset.files {
+        let path = project.path(file);
+        let shown = project.shown(file);
+        let readable = match (dataset.csv.encoding, dataset.format) {
+            (Some(encoding), FileFormat::Csv) => {
+                let (copy, sha256, bytes) = transcode(project, &path, &shown, encoding)?;
+                let mut facts = scan::scan_file(&copy, dialect).map_err(|e| Error::io("read", &shown, e))?;
+                facts.sha256 = sha256;
+                facts.bytes = bytes;
+                ReadableFile { file: file.clone(), path: copy.to_path_buf(), facts, _copy: Some(copy) }
+            }
+            _ => {
+                let facts = scan::scan_file(&path, dialect).map_err(|e| Error::io("read", &shown, e))?;
+                ReadableFile { file: file.clone(), path, facts, _copy: None }
+            }
+        };
+        files.push(readable);
+    }
+    Ok(files)
+}
+
+/// Decodes `path` from `encoding` into a UTF-8 temporary file; returns it
+/// with the SHA-256 and size of the original.
+fn transcode(
+    project: &Project,
+    path: &Path,
+    shown: &Path,
+    encoding: &'static encoding_rs::Encoding,
+) -> Result<(tempfile::TempPath, String, u64), Error> {
+    let tmp_dir = project.path(STATE_DIR).join("tmp");
+    fs::create_dir_all(&tmp_dir).map_err(|e| Error::io("create", &project.shown(Path::new(STATE_DIR)), e))?;
+    let mut input = fs::File::open(path).map_err(|e| Error::io("read", shown, e))?;
+    let mut output = tempfile::Builder::new()
+        .prefix("transcoded-")
+        .suffix(".csv")
+        .tempfile_in(&tmp_dir)
+        .map_err(|e| Error::io("write a temporary file in", &project.shown(Path::new(STATE_DIR)), e))?;
+    let mut decoder = encoding.new_decoder();
+    let mut hasher = Sha256::new();
+    let mut bytes = 0u64;
+    let mut buffer = vec![0u8; 1 << 16];
+    let mut text = String::with_capacity(1 << 17);
+    let mut line = 1u64;
+    loop {
+        let n = input.read(&mut buffer).map_err(|e| Error::io("read", shown, e))?;
+        hasher.update(&buffer[..n]);
+        bytes += n as u64;
+        let last = n == 0;
+        let mut consumed = 0;
+        loop {
+            text.clear();
+            text.reserve(decoder.max_utf8_buffer_length_without_replacement(n - consumed).unwrap_or(1 << 18));
+            let (result, read) = decoder.decode_to_string_without_replacement(&buffer[consumed..n], &mut text, last);
+            consumed += read;
+            output.write_all(text.as_bytes()).map_err(|e| Error::io("write", shown, e))?;
+            line += text.matches('\n').count() as u64;
+            match result {
+                encoding_rs::DecoderResult::InputEmpty => break,
+                encoding_rs::DecoderResult::OutputFull => continue,
+                encoding_rs::DecoderResult::Malformed(_, _) => {
+                    return Err(Error::project(format!("{} is not valid {}", shown.display(), encoding.name()))
+                        .at(Location { line: Some(line as usize), ..Location::file(shown) })
+                        .help("check the encoding declared for the dataset in laporan.toml"));
+                }
+            }
+        }
+        if last {
+            break;
+        }
+    }
+    output.flush().map_err(|e| Error::io("write", shown, e))?;
+    let sha256 = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    Ok((output.into_temp_path(), sha256, bytes))
+}
+
+/// One hash for a dataset: the file's, or for a folder a hash of its files'
+/// names and hashes.
+fn combined_hash(files: &[ReadableFile]) -> String {
+    if let [single] = files {
+        return single.facts.sha256.clone();
+    }
+    let mut hasher = Sha256::new();
+    for file in files {
+        hasher.update(path_text(&file.file).as_bytes());
+        hasher.update(b"\0");
+        hasher.update(file.facts.sha256.as_bytes());
+        hasher.update(b"\n");
+    }
+    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Sizes and modification times of a dataset's files: when they match the
+/// last load, the files are not read again.
+fn stat_text(project: &Project, dataset: &Dataset) -> Result<String, Error> {
+    let mut text = String::new();
+    for file in &dataset.files {
+        let meta = fs::metadata(project.path(file)).map_err(|e| Error::io("read", &project.shown(file), e))?;
+        let modified =
+            meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
+        text.push_str(&format!("{}:{}:{modified};", path_text(file), meta.len()));
+    }
+    Ok(text)
+}
+
+/// The datasets currently in the database, by name.
+pub fn loaded(db: &Database) -> Result<Vec<LoadedDataset>, Error> {
+    if !state_table_exists(&db.conn)? {
+        return Ok(Vec::new());
+    }
+    let mut stmt = db
+        .conn
+        .prepare(&format!(
+            "SELECT name, file, files, sha256, rows, schema, fingerprint, stat FROM {STATE_SCHEMA}.datasets ORDER BY name"
+        ))
+        .map_err(|e| db_error("read the load state", e))?;
+    let rows = stmt
+        .query_map([], |row| {
+            Ok(LoadedDataset {
+                name: row.get(0)?,
+                file: row.get(1)?,
+                files: row.get::<_, i64>(2)? as u64,
+                sha256: row.get(3)?,
+                rows: row.get::<_, i64>(4)? as u64,
+                schema: row.get(5)?,
+                fingerprint: row.get(6)?,
+                stat: row.get(7)?,
+            })
+        })
+        .map_err(|e| db_error("read the load state", e))?;
+    rows.collect::<Result<Vec<_>, _>>().map_err(|e| db_error("read the load state", e))
+}
+
+/// Creates the bookkeeping table, replacing one from an older laporan.
+fn ensure_state_table(conn: &Connection) -> Result<(), Error> {
+    let current: Option<String> = conn
+        .query_row(
+            "SELECT comment FROM duckdb_tables() WHERE schema_name = ? AND table_name = 'datasets'",
+            [STATE_SCHEMA],
+            |row| row.get(0),
+        )
+        .ok()
+        .flatten();
+    if current.as_deref() == Some(LOADER_VERSION) {
+        return Ok(());
+    }
+    conn.execute_batch(&format!(
+        "DROP SCHEMA IF EXISTS {STATE_SCHEMA} CASCADE;
+         CREATE SCHEMA {STATE_SCHEMA};
+         CREATE TABLE {STATE_SCHEMA}.datasets (
+             name VARCHAR PRIMARY KEY, file VARCHAR NOT NULL, files BIGINT NOT NULL, sha256 VARCHAR NOT NULL,
+             rows BIGINT NOT NULL, schema VARCHAR NOT NULL, fingerprint VARCHAR NOT NULL, stat VARCHAR NOT NULL);
+         COMMENT ON TABLE {STATE_SCHEMA}.datasets IS {};",
+        quote_literal(LOADER_VERSION)
+    ))
+    .map_err(|e| db_error("prepare the database", e))
+}
+
+fn state_table_exists(conn: &Connection) -> Result<bool, Error> {
+    let count: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = 'datasets' AND comment = ?",
+            [STATE_SCHEMA, LOADER_VERSION],
+            |row| row.get(0),
+        )
+        .map_err(|e| db_error("read the load state", e))?;
+    Ok(count > 0)
+}
+
+fn table_exists(conn: &Connection, name: &str) -> Result<bool, Error> {
+    let count: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ?",
+            [name],
+            |row| row.get(0),
+        )
+        .map_err(|e| db_error("read the load state", e))?;
+    Ok(count > 0)
+}
+
+/// An unexpected database failure while doing `what`.
+pub fn db_error(what: &str, err: duckdb::Error) -> Error {
+    Error::project(format!("the database failed to {what}")).note(err.to_string())
+}
+
+fn path_text(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}

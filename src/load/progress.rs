@@ -1,0 +1,68 @@
+//! A progress bar for loads that take more than a moment.
+//!
+//! A background thread polls DuckDB's estimate of the running statement and
+//! draws it on stderr with `indicatif`, starting only after half a second so
+//! that quick loads print nothing. Not drawn when stderr is not a terminal
+//! or with `--quiet` (the caller decides).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use duckdb::Connection;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// Draws progress until dropped.
+pub struct Progress {
+    done: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Progress {
+    /// Starts tracking the statement `conn` runs next, labelled `label`.
+    pub fn start(conn: &Connection, label: String) -> Progress {
+        let done = Arc::new(AtomicBool::new(false));
+        if conn.set_query_progress_tracking(true).is_err() {
+            return Progress { done, thread: None };
+        }
+        let handle = conn.progress_handle();
+        let flag = done.clone();
+        let thread = std::thread::spawn(move || {
+            let started = Instant::now();
+            let mut bar: Option<ProgressBar> = None;
+            while !flag.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(100));
+                if started.elapsed() < Duration::from_millis(500) {
+                    continue;
+                }
+                let bar = bar.get_or_insert_with(|| {
+                    let bar = ProgressBar::with_draw_target(Some(1000), ProgressDrawTarget::stderr());
+                    bar.set_style(
+                        ProgressStyle::with_template("{msg:>20} [{bar:40}] {percent:>3}% {elapsed}")
+                            .expect("a valid template")
+                            .progress_chars("=> "),
+                    );
+                    bar.set_message(label.clone());
+                    bar
+                });
+                if let Some(percent) = handle.query_progress().percentage() {
+                    bar.set_position((percent * 10.0) as u64);
+                }
+            }
+            if let Some(bar) = bar {
+                bar.finish_and_clear();
+            }
+        });
+        Progress { done, thread: Some(thread) }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.done.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

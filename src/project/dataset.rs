@@ -1,0 +1,328 @@
+//! Datasets: which files make up each table, and how they must be read.
+//!
+//! A dataset is a file in `data/` (`events.csv` → table `events`) or a
+//! folder of files with one schema (`data/monthly/*.csv` → table `monthly`).
+//! `laporan.toml` may declare it:
+//!
+//! ```toml
+//! [datasets.events]
+//! primary_key = ["event_id"]
+//! date_format = "%d/%m/%Y"        # dialect options, all optional
+//! [datasets.events.columns]
+//! event_id = "VARCHAR"
+//! start_date = "DATE"
+//! ```
+//!
+//! This module turns files and declarations into validated [`Dataset`]s,
+//! with errors that point at the line of `laporan.toml` at fault. Reading the
+//! files is the load step's job.
+
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::error::Error;
+use crate::params::is_identifier;
+
+/// A dataset's declaration in `laporan.toml`.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetConfig {
+    /// Column names and types, in any order.
+    #[serde(default)]
+    pub columns: IndexMap<String, Spanned<String>>,
+    #[serde(default)]
+    pub primary_key: Vec<Spanned<String>>,
+    /// Whether the first line names the columns (default true).
+    pub header: Option<bool>,
+    pub delimiter: Option<Spanned<String>>,
+    pub quote: Option<Spanned<String>>,
+    pub escape: Option<Spanned<String>>,
+    /// `utf-8` (default), `latin-1`, `windows-1252`, `utf-16`, … (WHATWG labels).
+    pub encoding: Option<Spanned<String>>,
+    /// Values read as NULL besides the empty field, such as `["NA", "-"]`.
+    #[serde(default)]
+    pub null: Vec<String>,
+    /// strftime formats, such as `%d/%m/%Y`.
+    pub date_format: Option<String>,
+    pub timestamp_format: Option<String>,
+    /// `,` for Indonesian exports (`1.234,56`).
+    pub decimal_separator: Option<Spanned<String>>,
+    pub thousands_separator: Option<Spanned<String>>,
+}
+
+/// The format of a dataset's files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    Csv,
+    Parquet,
+    Json,
+}
+
+impl FileFormat {
+    pub fn from_path(path: &Path) -> Option<FileFormat> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" => Some(FileFormat::Csv),
+            "parquet" => Some(FileFormat::Parquet),
+            "json" | "jsonl" | "ndjson" => Some(FileFormat::Json),
+            _ => None,
+        }
+    }
+}
+
+/// How a CSV dataset is read. The defaults are RFC 4180 in UTF-8.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CsvOptions {
+    pub header: bool,
+    pub delimiter: u8,
+    pub quote: u8,
+    pub escape: u8,
+    /// `None` for UTF-8.
+    pub encoding: Option<&'static encoding_rs::Encoding>,
+    pub nulls: Vec<String>,
+    pub date_format: Option<String>,
+    pub timestamp_format: Option<String>,
+    pub decimal_separator: u8,
+    pub thousands_separator: Option<u8>,
+}
+
+impl Default for CsvOptions {
+    fn default() -> CsvOptions {
+        CsvOptions {
+            header: true,
+            delimiter: b',',
+            quote: b'"',
+            escape: b'"',
+            encoding: None,
+            nulls: Vec::new(),
+            date_format: None,
+            timestamp_format: None,
+            decimal_separator: b'.',
+            thousands_separator: None,
+        }
+    }
+}
+
+/// A declared column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnDecl {
+    pub name: String,
+    /// As written, upper-cased: `VARCHAR`, `DECIMAL(18,2)`, `DATE`.
+    pub ty: String,
+    /// Byte range in `laporan.toml`, for errors.
+    pub span: std::ops::Range<usize>,
+}
+
+/// A table to load.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    pub name: String,
+    /// The file, or the folder of files, relative to the project root.
+    pub source: PathBuf,
+    /// The files to read, relative to the root, sorted.
+    pub files: Vec<PathBuf>,
+    pub format: FileFormat,
+    pub csv: CsvOptions,
+    /// Declared columns, in declaration order; `None` means inferred.
+    pub columns: Option<Vec<ColumnDecl>>,
+    pub primary_key: Vec<String>,
+}
+
+impl Dataset {
+    /// Everything about how the dataset is read, for the load fingerprint:
+    /// a change here reloads it even if its files did not change.
+    pub fn declaration_fingerprint(&self) -> String {
+        let columns: Vec<(&str, &str)> =
+            self.columns.iter().flatten().map(|c| (c.name.as_str(), c.ty.as_str())).collect();
+        let encoding = self.csv.encoding.map(|e| e.name());
+        format!(
+            "{:?}|{columns:?}|{:?}|{encoding:?}|{:?}|{}|{}|{}|{:?}|{:?}|{}|{:?}",
+            self.format,
+            self.primary_key,
+            self.csv.header,
+            self.csv.delimiter,
+            self.csv.quote,
+            self.csv.escape,
+            self.csv.nulls,
+            (&self.csv.date_format, &self.csv.timestamp_format),
+            self.csv.decimal_separator,
+            self.csv.thousands_separator,
+        )
+    }
+
+    pub fn column(&self, name: &str) -> Option<&ColumnDecl> {
+        self.columns.as_ref()?.iter().find(|c| c.name == name)
+    }
+}
+
+/// What the project module needs to place errors in `laporan.toml`.
+pub trait ConfigPlace {
+    fn config_error(&self, span: std::ops::Range<usize>, message: String) -> Error;
+    fn config_file_error(&self, message: String) -> Error;
+    fn shown(&self, relative: &Path) -> PathBuf;
+}
+
+/// Finds the datasets under `data/` (given as relative entries, sorted) and
+/// applies their declarations.
+pub fn resolve(
+    place: &impl ConfigPlace,
+    entries: Vec<(PathBuf, bool)>,
+    list_folder: impl Fn(&Path) -> Result<Vec<PathBuf>, Error>,
+    declared: &std::collections::BTreeMap<String, Spanned<DatasetConfig>>,
+) -> Result<Vec<Dataset>, Error> {
+    let mut datasets: Vec<Dataset> = Vec::new();
+    for (entry, is_folder) in entries {
+        let (name, files, format) = if is_folder {
+            let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+            let files: Vec<PathBuf> =
+                list_folder(&entry)?.into_iter().filter(|f| FileFormat::from_path(f).is_some()).collect();
+            let Some(first) = files.first() else {
+                return Err(place
+                    .config_file_error(format!("dataset folder {} holds no CSV, Parquet or JSON file", entry.display()))
+                    .help("put the dataset's files in the folder, or remove it"));
+            };
+            let format = FileFormat::from_path(first).expect("filtered above");
+            if let Some(other) = files.iter().find(|f| FileFormat::from_path(f) != Some(format)) {
+                return Err(Error::project(format!("dataset folder {} mixes file formats", entry.display()))
+                    .note(format!("{} and {}", first.display(), other.display()))
+                    .help("a folder is one table: keep files of one format in it"));
+            }
+            (name, files, format)
+        } else {
+            let Some(format) = FileFormat::from_path(&entry) else { continue };
+            let name = entry.file_stem().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+            (name, vec![entry.clone()], format)
+        };
+        if !is_identifier(&name) {
+            return Err(Error::project(format!("dataset name '{name}' cannot be a table name"))
+                .at(crate::error::Location::file(place.shown(&entry)))
+                .help(
+                    "name data files and folders with letters, digits and underscores, such as event_participants.csv",
+                ));
+        }
+        if let Some(other) = datasets.iter().find(|d| d.name == name) {
+            return Err(Error::project(format!("two data sources would both be table {name}"))
+                .at(crate::error::Location::file(place.shown(&entry)))
+                .note(format!("the other one is {}", place.shown(&other.source).display()))
+                .help("rename or remove one of them"));
+        }
+        let mut dataset = Dataset {
+            name,
+            source: entry,
+            files,
+            format,
+            csv: CsvOptions::default(),
+            columns: None,
+            primary_key: Vec::new(),
+        };
+        if let Some(config) = declared.get(&dataset.name) {
+            apply(place, &mut dataset, config)?;
+        }
+        datasets.push(dataset);
+    }
+    if let Some((name, config)) = declared.iter().find(|(name, _)| !datasets.iter().any(|d| &d.name == *name)) {
+        return Err(place
+            .config_error(
+                config.span(),
+                format!("dataset {name} is declared but data/ has no {name}.csv or {name}/ folder"),
+            )
+            .help("add the file, or remove the declaration"));
+    }
+    Ok(datasets)
+}
+
+fn apply(place: &impl ConfigPlace, dataset: &mut Dataset, declared: &Spanned<DatasetConfig>) -> Result<(), Error> {
+    let config = declared.get_ref();
+    let whole = declared.span();
+    let single_byte = |value: &Option<Spanned<String>>, what: &str, default: u8| -> Result<u8, Error> {
+        let Some(value) = value else { return Ok(default) };
+        match value.get_ref().as_bytes() {
+            [b] if b.is_ascii() && *b != b'\n' && *b != b'\r' => Ok(*b),
+            _ => Err(place.config_error(
+                value.span(),
+                format!("{what} of dataset {} must be one ASCII character, not '{}'", dataset.name, value.get_ref()),
+            )),
+        }
+    };
+    let csv = &mut dataset.csv;
+    csv.header = config.header.unwrap_or(true);
+    csv.delimiter = single_byte(&config.delimiter, "delimiter", b',')?;
+    csv.quote = single_byte(&config.quote, "quote", b'"')?;
+    csv.escape = single_byte(&config.escape, "escape", csv.quote)?;
+    csv.decimal_separator = single_byte(&config.decimal_separator, "decimal_separator", b'.')?;
+    if !matches!(csv.decimal_separator, b'.' | b',') {
+        let span = config.decimal_separator.as_ref().map(Spanned::span).unwrap_or_default();
+        return Err(place.config_error(span, "decimal_separator must be \".\" or \",\"".into()));
+    }
+    if let Some(thousands) = &config.thousands_separator {
+        let b = single_byte(&config.thousands_separator, "thousands_separator", b',')?;
+        if b == csv.decimal_separator || !matches!(b, b'.' | b',' | b' ' | b'\'' | b'_') {
+            return Err(place.config_error(
+                thousands.span(),
+                "thousands_separator must differ from the decimal separator: one of . , ' _ or a space".into(),
+            ));
+        }
+        csv.thousands_separator = Some(b);
+    }
+    if let Some(label) = &config.encoding {
+        // WHATWG labels, plus the spelling people write most.
+        let name = label.get_ref().trim().to_ascii_lowercase();
+        let name = if name == "latin-1" { "latin1" } else { name.as_str() };
+        let Some(encoding) = encoding_rs::Encoding::for_label(name.as_bytes()) else {
+            return Err(place
+                .config_error(label.span(), format!("unknown encoding '{}'", label.get_ref()))
+                .help("use a label such as utf-8, latin-1, windows-1252, iso-8859-15 or utf-16"));
+        };
+        csv.encoding = (encoding != encoding_rs::UTF_8).then_some(encoding);
+    }
+    csv.nulls = config.null.clone();
+    csv.date_format = config.date_format.clone();
+    csv.timestamp_format = config.timestamp_format.clone();
+
+    if !config.columns.is_empty() {
+        let mut columns = Vec::with_capacity(config.columns.len());
+        for (name, ty) in &config.columns {
+            let type_text = ty.get_ref().trim().to_ascii_uppercase();
+            if type_text.is_empty() {
+                return Err(place.config_error(ty.span(), format!("column {name} has an empty type")));
+            }
+            columns.push(ColumnDecl { name: name.clone(), ty: type_text, span: ty.span() });
+        }
+        dataset.columns = Some(columns);
+    } else if !csv.header {
+        return Err(place.config_error(
+            whole,
+            format!("dataset {} has header = false, so its columns must be declared", dataset.name),
+        ));
+    }
+    for key in &config.primary_key {
+        if dataset.columns.is_some() && dataset.column(key.get_ref()).is_none() {
+            return Err(place.config_error(
+                key.span(),
+                format!("primary key column {} is not among the declared columns", key.get_ref()),
+            ));
+        }
+        dataset.primary_key.push(key.get_ref().clone());
+    }
+    if dataset.format != FileFormat::Csv && config_has_csv_options(config) {
+        return Err(place
+            .config_error(whole, format!("dataset {} is not CSV: only columns and primary_key apply", dataset.name)));
+    }
+    Ok(())
+}
+
+fn config_has_csv_options(config: &DatasetConfig) -> bool {
+    config.header.is_some()
+        || config.delimiter.is_some()
+        || config.quote.is_some()
+        || config.escape.is_some()
+        || config.encoding.is_some()
+        || !config.null.is_empty()
+        || config.date_format.is_some()
+        || config.timestamp_format.is_some()
+        || config.decimal_separator.is_some()
+        || config.thousands_separator.is_some()
+}
