@@ -183,6 +183,73 @@ fn csv_corpus() {
     });
 }
 
+fn count(project: &Project, table: &str) -> String {
+    let sql = format!("SELECT count(*) AS n FROM {table}");
+    let output = project.run(&["-q", "query", "--no-load", "--sql", &sql, "--format", "csv"]);
+    assert_success(&output);
+    stdout(&output)
+}
+
+#[test]
+fn a_failed_load_changes_nothing() {
+    let project = Project::sample();
+    assert_success(&project.run(&["load"]));
+    assert_eq!(count(&project, "events"), "n\n38\n");
+    // One dataset gains a valid row, another a broken one: neither is loaded.
+    let mut countries = project.read("data/countries.csv");
+    countries.push_str("XKX,Kosovo,Kosovo,Europe,illustrative\n");
+    fs::write(project.path().join("data/countries.csv"), countries).unwrap();
+    let mut events = project.read("data/events.csv");
+    events.push_str("EV-BROKEN,Broken,conference,Nowhere\n");
+    fs::write(project.path().join("data/events.csv"), events).unwrap();
+    let failed = project.run(&["load"]);
+    assert_eq!(failed.status.code(), Some(1), "{}", stderr(&failed));
+    assert!(stderr(&failed).contains("data/events.csv:40"), "{}", stderr(&failed));
+    assert!(stderr(&failed).contains("4 fields where the header has 9"), "{}", stderr(&failed));
+    assert_eq!(count(&project, "countries"), "n\n195\n", "the valid change was rolled back too");
+    assert_eq!(count(&project, "events"), "n\n38\n");
+    // Once the file is fixed, both load.
+    let fixed = project.read("data/events.csv").replace("EV-BROKEN,Broken,conference,Nowhere\n", "");
+    fs::write(project.path().join("data/events.csv"), fixed).unwrap();
+    let load = project.run(&["load"]);
+    assert_success(&load);
+    assert_eq!(count(&project, "countries"), "n\n196\n");
+    assert!(stderr(&load).contains("loaded countries (196 rows)"), "{}", stderr(&load));
+    assert!(!stderr(&load).contains("loaded cases"), "unchanged datasets are not reloaded: {}", stderr(&load));
+}
+
+#[test]
+fn a_killed_load_leaves_the_previous_data() {
+    let dir = TempDir::new().unwrap();
+    fs::create_dir_all(dir.path().join("data")).unwrap();
+    let project = Project { dir };
+    let write_rows = |n: usize| {
+        let mut text = String::from("id,value,note\n");
+        for i in 0..n {
+            text.push_str(&format!("{i},{}.{:02},row number {i}\n", i * 7, i % 100));
+        }
+        fs::write(project.path().join("data/numbers.csv"), text).unwrap();
+    };
+    write_rows(100);
+    assert_success(&project.run(&["load"]));
+    write_rows(2_000_000);
+    for delay_ms in [150, 400, 900] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_laporan"))
+            .args(["-q", "load"])
+            .current_dir(project.path())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        child.kill().unwrap(); // SIGKILL: no chance to clean up
+        child.wait().unwrap();
+        // The database opens, and holds either the old rows or all the new ones.
+        let n = count(&project, "numbers");
+        assert!(n == "n\n100\n" || n == "n\n2000000\n", "after a kill at {delay_ms} ms: {n}");
+    }
+    assert_success(&project.run(&["load"]));
+    assert_eq!(count(&project, "numbers"), "n\n2000000\n");
+}
+
 // ----------------------------------------------------------- the sample
 
 fn json_rows(text: &str) -> Vec<serde_json::Map<String, serde_json::Value>> {

@@ -1,6 +1,7 @@
 //! `laporan query NAME`: run one saved query and print its result.
 
 use super::{PERIOD_HELP, Ui, parse_param, parse_period};
+use crate::db::Database;
 use crate::error::Error;
 use crate::period::Period;
 use crate::pipeline;
@@ -22,6 +23,9 @@ pub struct Args {
     /// The reporting period
     #[arg(long, value_name = "PERIOD", value_parser = parse_period, help = format!("The reporting period: {PERIOD_HELP}"))]
     period: Option<Period>,
+    /// Query the database as last loaded, without loading what changed in data/
+    #[arg(long)]
+    no_load: bool,
     /// Output format: table, csv, json or md
     #[arg(long, value_name = "FORMAT", default_value = "table")]
     format: OutputFormat,
@@ -29,10 +33,17 @@ pub struct Args {
 
 pub fn run(args: Args, ui: &Ui) -> Result<(), Error> {
     let project = Project::open(&ui.project)?;
+    let open = || -> Result<Database, Error> {
+        if args.no_load {
+            return Database::open(&project);
+        }
+        let (db, loaded) = pipeline::load(&project, ui.load_options(false))?;
+        ui.load_summary(&loaded);
+        Ok(db)
+    };
     let result = match (&args.name, &args.sql) {
         (_, Some(sql)) => {
-            let (db, loaded) = pipeline::load(&project, ui.load_options(false))?;
-            ui.load_summary(&loaded);
+            let db = open()?;
             std::sync::Arc::new(Runner::new(db.conn, project.queries.clone(), BuildParams::new()).run_sql(sql)?)
         }
         (Some(name), None) => {
@@ -42,8 +53,7 @@ pub fn run(args: Args, ui: &Ui) -> Result<(), Error> {
                 return Err(Error::usage(format!("no saved query named {name}")).note(format!("saved queries: {list}")));
             };
             let params = pipeline::resolve_params(&project, &args.params, args.period.as_ref(), Some(saved))?;
-            let (db, loaded) = pipeline::load(&project, ui.load_options(false))?;
-            ui.load_summary(&loaded);
+            let db = open()?;
             let runner = Runner::new(db.conn, project.queries.clone(), params);
             runner.run(name, &[])?
         }

@@ -252,7 +252,7 @@ fn read_csv_sql(files: &[ReadableFile], layout: &Layout, options: &CsvOptions, s
     let mut sql = format!(
         "read_csv([{}], columns = {{{}}}, header = {}, auto_detect = false, delim = {}, quote = {}, escape = {}, \
          strict_mode = true, null_padding = false, allow_quoted_nulls = false, encoding = 'utf-8', \
-         max_line_size = 104857600, nullstr = [{}], decimal_separator = {}",
+         nullstr = [{}], decimal_separator = {}",
         paths.join(", "),
         columns.join(", "),
         options.header,
@@ -268,6 +268,9 @@ fn read_csv_sql(files: &[ReadableFile], layout: &Layout, options: &CsvOptions, s
     );
     if let Some(thousands) = options.thousands_separator {
         let _ = write!(sql, ", thousands = {}", byte(thousands));
+    }
+    if let Some(size) = options.max_line_size {
+        let _ = write!(sql, ", max_line_size = {size}");
     }
     if let Some(format) = &options.date_format {
         let _ = write!(sql, ", dateformat = {}", quote_literal(format));
@@ -511,7 +514,10 @@ fn reject_report(
                     "not valid UTF-8: declare the file's encoding in laporan.toml, such as encoding = \"windows-1252\""
                         .to_owned()
                 }
-                ("LINE SIZE OVER MAXIMUM", _, _) => "the line is longer than 100 MiB".to_owned(),
+                ("LINE SIZE OVER MAXIMUM", _, _) => format!(
+                    "the line is longer than {} bytes: declare a larger max_line_size for the dataset in laporan.toml",
+                    options.max_line_size.unwrap_or(2_000_000)
+                ),
                 _ => message.lines().next().unwrap_or_default().to_owned(),
             };
             Problem { file, line, text, source_line: csv_line }

@@ -233,6 +233,34 @@ fn load_typed_files(
         FileFormat::Parquet => format!("read_parquet([{}])", paths.join(", ")),
         _ => format!("read_json([{}], format = 'auto', sample_size = -1)", paths.join(", ")),
     };
+    if let Some(columns) = &dataset.columns {
+        let present: Vec<String> = conn
+            .prepare(&format!("SELECT column_name FROM (DESCRIBE SELECT * FROM {reader})"))
+            .and_then(|mut stmt| stmt.query_map([], |row| row.get::<_, String>(0))?.collect())
+            .map_err(|e| {
+                Error::project(format!("cannot read dataset {}", dataset.name))
+                    .at(Location::file(project.shown(&dataset.source)))
+                    .note(e.to_string().lines().next().unwrap_or_default().to_owned())
+            })?;
+        if let Some(extra) = present.iter().find(|name| dataset.column(name).is_none()) {
+            return Err(Error::project(format!(
+                "{}: column {extra} is in the file but not declared for dataset {}",
+                project.shown(&dataset.source).display(),
+                dataset.name
+            ))
+            .at(Location::file(project.shown(&dataset.source)))
+            .help(format!("add it under [datasets.{}.columns] in laporan.toml, with its type", dataset.name)));
+        }
+        if let Some(missing) = columns.iter().find(|c| !present.contains(&c.name)) {
+            return Err(Error::project(format!(
+                "{}: declared column {} is not in the file",
+                project.shown(&dataset.source).display(),
+                missing.name
+            ))
+            .at(Location::file(project.shown(&dataset.source)))
+            .note(format!("the file has: {}", present.join(", "))));
+        }
+    }
     let select = match &dataset.columns {
         None => "*".to_owned(),
         Some(columns) => columns
@@ -266,9 +294,23 @@ fn check_primary_key(
     }
     let key: Vec<String> = dataset.primary_key.iter().map(|k| quote_ident(k)).collect();
     let key_list = key.join(", ");
+    // The common case, cheaply: no key repeated, none missing.
+    let nulls = key.iter().map(|k| format!("{k} IS NULL")).collect::<Vec<_>>().join(" OR ");
+    let ok: bool = conn
+        .query_row(
+            &format!(
+                "SELECT NOT EXISTS (SELECT 1 FROM {table} GROUP BY {key_list} HAVING count(*) > 1) \
+                 AND NOT EXISTS (SELECT 1 FROM {table} WHERE {nulls})"
+            ),
+            [],
+            |row| row.get(0),
+        )
+        .map_err(|e| db_error("check the primary key", e))?;
+    if ok {
+        return Ok(());
+    }
     // Rows written in an open transaction get row ids from a high base:
     // positions are counted from the table's first row id.
-    let nulls = key.iter().map(|k| format!("{k} IS NULL")).collect::<Vec<_>>().join(" OR ");
     let sql = format!(
         "SELECT concat_ws(', ', {key_list}), count(*), array_to_string(list(rowid - base ORDER BY rowid)[:3], ','), bool_or({nulls}) \
          FROM {table}, (SELECT min(rowid) AS base FROM {table}) GROUP BY ALL HAVING count(*) > 1 OR bool_or({nulls}) ORDER BY min(rowid) LIMIT 5"
@@ -287,9 +329,6 @@ fn check_primary_key(
             .collect::<Result<Vec<_>, _>>()
         })
         .map_err(|e| db_error("check the primary key", e))?;
-    if bad.is_empty() {
-        return Ok(());
-    }
     let key_name = dataset.primary_key.join(", ");
     // Line numbers are exact for a single file; a folder's rows are numbered across files.
     let single = (files.len() == 1 && dataset.format == FileFormat::Csv).then(|| &files[0]);

@@ -51,6 +51,9 @@ pub struct DatasetConfig {
     /// `,` for Indonesian exports (`1.234,56`).
     pub decimal_separator: Option<Spanned<String>>,
     pub thousands_separator: Option<Spanned<String>>,
+    /// The longest line allowed, in bytes (DuckDB's default is 2,000,000);
+    /// larger values cost memory while loading.
+    pub max_line_size: Option<u64>,
 }
 
 /// The format of a dataset's files.
@@ -87,6 +90,7 @@ pub struct CsvOptions {
     pub timestamp_format: Option<String>,
     pub decimal_separator: u8,
     pub thousands_separator: Option<u8>,
+    pub max_line_size: Option<u64>,
 }
 
 impl Default for CsvOptions {
@@ -102,6 +106,7 @@ impl Default for CsvOptions {
             timestamp_format: None,
             decimal_separator: b'.',
             thousands_separator: None,
+            max_line_size: None,
         }
     }
 }
@@ -139,7 +144,7 @@ impl Dataset {
             self.columns.iter().flatten().map(|c| (c.name.as_str(), c.ty.as_str())).collect();
         let encoding = self.csv.encoding.map(|e| e.name());
         format!(
-            "{:?}|{columns:?}|{:?}|{encoding:?}|{:?}|{}|{}|{}|{:?}|{:?}|{}|{:?}",
+            "{:?}|{columns:?}|{:?}|{encoding:?}|{:?}|{}|{}|{}|{:?}|{:?}|{}|{:?}|{:?}",
             self.format,
             self.primary_key,
             self.csv.header,
@@ -150,6 +155,7 @@ impl Dataset {
             (&self.csv.date_format, &self.csv.timestamp_format),
             self.csv.decimal_separator,
             self.csv.thousands_separator,
+            self.csv.max_line_size,
         )
     }
 
@@ -279,6 +285,7 @@ fn apply(place: &impl ConfigPlace, dataset: &mut Dataset, declared: &Spanned<Dat
         csv.encoding = (encoding != encoding_rs::UTF_8).then_some(encoding);
     }
     csv.nulls = config.null.clone();
+    csv.max_line_size = config.max_line_size;
     csv.date_format = config.date_format.clone();
     csv.timestamp_format = config.timestamp_format.clone();
 
@@ -325,4 +332,5 @@ fn config_has_csv_options(config: &DatasetConfig) -> bool {
         || config.timestamp_format.is_some()
         || config.decimal_separator.is_some()
         || config.thousands_separator.is_some()
+        || config.max_line_size.is_some()
 }

@@ -186,12 +186,7 @@ impl Project {
 
     fn find_datasets(&self) -> Result<Vec<Dataset>, Error> {
         let entries = self.list_dir(DATA_DIR, true)?;
-        dataset::resolve(
-            self,
-            entries,
-            |folder| self.list_dir_files(&folder.to_string_lossy()),
-            &self.config.datasets,
-        )
+        dataset::resolve(self, entries, |folder| self.list_dir_files(&folder.to_string_lossy()), &self.config.datasets)
     }
 
     fn read_queries(&self) -> Result<BTreeMap<String, SavedQuery>, Error> {
