@@ -44,6 +44,32 @@ impl Database {
         Ok(Database { conn, shown_path })
     }
 
+    /// Closes the database and opens it again for queries only: read-only,
+    /// with files readable only inside the project (relative paths are
+    /// relative to it), and these settings locked. Whatever SQL a saved query
+    /// or `--sql` holds, it cannot change the data or touch other files.
+    pub fn into_reader(self, project: &Project) -> Result<Database, Error> {
+        let Database { conn, shown_path } = self;
+        drop(conn);
+        let config = offline_config()
+            .and_then(|c| c.access_mode(duckdb::AccessMode::ReadOnly))
+            .map_err(|e| open_error(&shown_path, e))?;
+        let conn =
+            Connection::open_with_flags(project.database_path(), config).map_err(|e| open_error(&shown_path, e))?;
+        let root = fs::canonicalize(&project.root).map_err(|e| Error::io("read", &project.shown(Path::new(".")), e))?;
+        let mut root_text = root.to_string_lossy().into_owned();
+        if !root_text.ends_with('/') {
+            root_text.push('/');
+        }
+        let dir = quote_literal(&root_text);
+        conn.execute_batch(&format!(
+            "SET allowed_directories = [{dir}]; SET file_search_path = {dir}; \
+             SET enable_external_access = false; SET lock_configuration = true;"
+        ))
+        .map_err(|e| open_error(&shown_path, e))?;
+        Ok(Database { conn, shown_path })
+    }
+
     /// An in-memory database with the same settings, for tests.
     pub fn in_memory() -> Result<Database, Error> {
         let shown_path = PathBuf::from(":memory:");

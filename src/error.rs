@@ -155,9 +155,18 @@ impl Error {
 
     /// The full, multi-line report, with ANSI colours when `color` is set.
     pub fn render(&self, color: bool) -> String {
+        self.render_as("error:", color)
+    }
+
+    /// The same report as a warning: something a flag allowed to pass.
+    pub fn render_warning(&self, color: bool) -> String {
+        self.render_as("warning:", color)
+    }
+
+    fn render_as(&self, label: &str, color: bool) -> String {
         let paint = Paint { on: color };
         let mut out = String::new();
-        out.push_str(&paint.error("error:"));
+        out.push_str(&paint.error(label));
         out.push(' ');
         let details = &self.0;
         out.push_str(&paint.bold(&details.message));

@@ -22,6 +22,7 @@
 //! that names the file and line and says what to do.
 
 pub mod cmd;
+pub mod data_tests;
 pub mod db;
 pub mod error;
 pub mod list;
@@ -33,5 +34,6 @@ pub mod print;
 pub mod project;
 pub mod query;
 pub mod render;
+pub mod serve;
 pub mod value;
 pub mod write;

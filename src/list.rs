@@ -23,6 +23,7 @@ pub fn describe(project: &Project) -> Result<String, Error> {
         .iter()
         .map(|d| d.name.len())
         .chain(project.queries.keys().map(String::len))
+        .chain(project.data_tests.keys().map(String::len))
         .chain(project.reports.iter().map(|r| r.name.len()))
         .max()
         .unwrap_or(0)
@@ -65,6 +66,20 @@ pub fn describe(project: &Project) -> Result<String, Error> {
                 None => String::new(),
             };
             let _ = writeln!(out, "  {:name_width$}    @param {} {}{default}", "", param.name, param.ty);
+        }
+        if let Some(deps) = project.dependencies.get(&query.name).filter(|d| !d.is_empty()) {
+            let _ = writeln!(out, "  {:name_width$}    builds on {}", "", deps.join(", "));
+        }
+    }
+
+    let declared: usize = project.datasets.iter().map(|d| d.tests.len()).sum();
+    if declared + project.data_tests.len() > 0 {
+        out.push_str("\nData tests\n");
+        for dataset in project.datasets.iter().filter(|d| !d.tests.is_empty()) {
+            let _ = writeln!(out, "  {:name_width$}  {} declared in laporan.toml", dataset.name, dataset.tests.len());
+        }
+        for test in project.data_tests.values() {
+            let _ = writeln!(out, "  {:name_width$}  {}", test.name, test.summary());
         }
     }
 

@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::data_tests;
 use crate::db::Database;
 use crate::error::Error;
 use crate::load::{self, LoadOptions, LoadSummary};
@@ -24,6 +25,52 @@ pub fn load(project: &Project, options: LoadOptions) -> Result<(Database, LoadSu
     let db = Database::open(project)?;
     let summary = load::load(project, &db, options)?;
     Ok((db, summary))
+}
+
+/// Reopens the loaded database for queries (read-only, sandboxed: see
+/// [`Database::into_reader`]) and makes the saved queries that others build
+/// on available as views.
+pub fn open_runner(project: &Project, db: Database, params: BuildParams) -> Result<Runner, Error> {
+    let db = db.into_reader(project)?;
+    let runner = Runner::new(db.conn, project, params);
+    runner.create_views()?;
+    Ok(runner)
+}
+
+/// What `laporan check` found.
+pub struct CheckSummary {
+    pub problems: Vec<Error>,
+    pub queries: usize,
+    pub templates: usize,
+    pub tests: usize,
+}
+
+/// Checks everything without rendering: every saved query prepared against
+/// the loaded schema, every template compiled and its `query()` calls
+/// matched to saved queries, every data test run. `problems` holds what
+/// reading the project found; a failed load is one more problem, and the
+/// rest is checked against the database as it was.
+pub fn check(
+    project: &Project,
+    mut problems: Vec<Error>,
+    loaded: Result<Database, Error>,
+) -> Result<CheckSummary, Error> {
+    let db = match loaded {
+        Ok(db) => db,
+        Err(error) => {
+            problems.push(error);
+            Database::open(project)?
+        }
+    };
+    let db = db.into_reader(project)?;
+    let runner = Arc::new(Runner::new(db.conn, project, BuildParams::new()));
+    problems.extend(runner.check());
+    let templates = project.template_files()?;
+    let renderer = Renderer::new(project, runner.clone());
+    problems.extend(renderer.check(project, &templates, &project.broken_queries()?));
+    let tests = data_tests::run(project, &runner);
+    problems.extend(tests.failures);
+    Ok(CheckSummary { problems, queries: project.queries.len(), templates: templates.len(), tests: tests.passed })
 }
 
 /// Types `--param NAME=VALUE` pairs against the queries that declare them
@@ -135,12 +182,31 @@ pub struct BuildSummary {
     pub stats: RunStats,
 }
 
-/// Renders the requested reports and writes them. Every saved query is
-/// prepared first, so a broken one fails the build even if no report uses it.
-pub fn build(project: &Project, db: Database, request: &BuildRequest) -> Result<BuildSummary, Error> {
+/// A build between loading and rendering: queries ready, data tested.
+pub struct Prepared {
+    pub runner: Arc<Runner>,
+    /// The loaded files, for the provenance footer.
+    pub inputs: Vec<InputFile>,
+    /// The data tests' outcome, for the caller to report and weigh.
+    pub tests: data_tests::Outcome,
+}
+
+/// Opens the runner for a build, prepares every saved query (so that a
+/// broken one fails the build even if no report uses it), and runs the data
+/// tests.
+pub fn prepare_build(project: &Project, db: Database, request: &BuildRequest) -> Result<Prepared, Error> {
     let inputs: Vec<InputFile> = load::loaded(&db)?.iter().map(InputFile::from).collect();
-    let runner = Arc::new(Runner::new(db.conn, project.queries.clone(), request.params.clone()));
-    runner.check_all()?;
+    let runner = open_runner(project, db, request.params.clone())?;
+    if let Some(error) = runner.check().into_iter().next() {
+        return Err(error);
+    }
+    let tests = data_tests::run(project, &runner);
+    Ok(Prepared { runner: Arc::new(runner), inputs, tests })
+}
+
+/// Renders the requested reports and writes them.
+pub fn build(project: &Project, prepared: Prepared, request: &BuildRequest) -> Result<BuildSummary, Error> {
+    let Prepared { runner, inputs, .. } = prepared;
     let renderer = Renderer::new(project, runner.clone());
     let info = BuildInfo { version: env!("CARGO_PKG_VERSION"), generated_at: request.generated_at.clone(), inputs };
 

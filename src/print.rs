@@ -124,6 +124,15 @@ fn markdown_table(result: &QueryResult) -> String {
 const MAX_WIDTH: usize = 48;
 
 fn table(result: &QueryResult, color: bool) -> String {
+    aligned(result, color, true)
+}
+
+/// A few rows in an error note: names, values, no types and no row count.
+pub fn sample_table(result: &QueryResult) -> String {
+    aligned(result, false, false)
+}
+
+fn aligned(result: &QueryResult, color: bool, full: bool) -> String {
     let shorten = |text: String| -> String {
         let one_line = text.replace(['\n', '\r'], "⏎");
         if one_line.chars().count() > MAX_WIDTH {
@@ -153,7 +162,8 @@ fn table(result: &QueryResult, color: bool) -> String {
         .enumerate()
         .map(|(i, c)| {
             let data = cells.iter().map(|row| row[i].0.chars().count()).max().unwrap_or(0);
-            data.max(c.name.chars().count()).max(c.type_name.chars().count())
+            let ty = if full { c.type_name.chars().count() } else { 0 };
+            data.max(c.name.chars().count()).max(ty)
         })
         .collect();
     let pad = |text: &str, width: usize, right: bool| -> String {
@@ -166,9 +176,16 @@ fn table(result: &QueryResult, color: bool) -> String {
     out.push_str(&line(
         result.columns.iter().enumerate().map(|(i, c)| paint("1", pad(&c.name, widths[i], numeric[i]))).collect(),
     ));
-    out.push_str(&line(
-        result.columns.iter().enumerate().map(|(i, c)| paint("2", pad(&c.type_name, widths[i], numeric[i]))).collect(),
-    ));
+    if full {
+        out.push_str(&line(
+            result
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(i, c)| paint("2", pad(&c.type_name, widths[i], numeric[i])))
+                .collect(),
+        ));
+    }
     out.push_str(&line(widths.iter().map(|w| "─".repeat(*w)).collect()));
     for row in &cells {
         out.push_str(&line(
@@ -181,8 +198,10 @@ fn table(result: &QueryResult, color: bool) -> String {
                 .collect(),
         ));
     }
-    let n = result.rows.len();
-    out.push_str(&format!("({n} row{})\n", if n == 1 { "" } else { "s" }));
+    if full {
+        let n = result.rows.len();
+        out.push_str(&format!("({n} row{})\n", if n == 1 { "" } else { "s" }));
+    }
     out
 }
 

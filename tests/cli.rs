@@ -36,7 +36,7 @@ impl Project {
     /// A copy of the sample project at the repository root.
     fn sample() -> Project {
         let dir = TempDir::new().unwrap();
-        for folder in ["data", "queries", "report_templates"] {
+        for folder in ["data", "queries", "report_templates", "data_tests"] {
             copy_dir(&repo().join(folder), &dir.path().join(folder));
         }
         fs::copy(repo().join("laporan.toml"), dir.path().join("laporan.toml")).unwrap();
@@ -397,4 +397,225 @@ fn usage_errors_exit_2() {
         let name = format!("usage_{}", args.join("_").replace(['=', '-', '.'], "_"));
         insta::assert_snapshot!(name, stderr(&output));
     }
+}
+
+// ------------------------------------------------------- read-only queries
+
+/// Every file in the project with its bytes, to compare before and after.
+fn snapshot_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    files_under(dir).into_iter().map(|f| (f.clone(), fs::read(dir.join(&f)).unwrap())).collect()
+}
+
+#[test]
+fn saved_queries_and_sql_cannot_change_data_or_touch_other_files() {
+    let outer = TempDir::new().unwrap();
+    let root = outer.path().join("project");
+    fs::create_dir_all(root.join("data")).unwrap();
+    fs::create_dir_all(root.join("queries")).unwrap();
+    fs::write(root.join("data/events.csv"), "event_id,name\nE1,Lyon\nE2,Seoul\n").unwrap();
+    fs::write(outer.path().join("secret.csv"), "secret\nthe outside world\n").unwrap();
+    fs::write(root.join("queries/drop.sql"), "-- Drops a table.\nDROP TABLE events;\n").unwrap();
+    fs::write(root.join("queries/copy.sql"), "-- Copies data out.\nCOPY events TO '../leak.csv';\n").unwrap();
+    fs::write(root.join("queries/peek.sql"), "-- Reads outside.\nSELECT * FROM read_csv('../secret.csv');\n").unwrap();
+    let project = Project { dir: TempDir::new_in(outer.path()).unwrap() };
+    copy_dir(&root, project.path());
+    assert_success(&project.run(&["load"]));
+    let before = snapshot_files(outer.path());
+
+    for name in ["drop", "copy"] {
+        let output = project.run(&["query", name]);
+        assert_eq!(output.status.code(), Some(1), "{name}: {}", stderr(&output));
+        assert!(
+            stderr(&output).contains(&format!("query {name} is not a read-only SELECT statement")),
+            "{name}: {}",
+            stderr(&output)
+        );
+        assert!(stderr(&output).contains(&format!("queries/{name}.sql:2:1")), "{}", stderr(&output));
+    }
+    let peek = project.run(&["query", "peek"]);
+    assert_eq!(peek.status.code(), Some(1), "{}", stderr(&peek));
+    assert!(stderr(&peek).contains("Permission Error"), "{}", stderr(&peek));
+    assert!(!stdout(&peek).contains("outside world"));
+
+    let refused = [
+        "DROP TABLE events",
+        "DELETE FROM events",
+        "UPDATE events SET name = 'x'",
+        "INSERT INTO events VALUES ('E3', 'x')",
+        "CREATE TABLE t AS SELECT 1",
+        "COPY events TO '../leak.csv'",
+        "EXPORT DATABASE '../leak'",
+        "ATTACH '../other.duckdb' AS other",
+        "INSTALL httpfs",
+        "LOAD httpfs",
+        "SET GLOBAL memory_limit = '1GB'",
+        "SET enable_external_access = true",
+        "SELECT * FROM read_csv('../secret.csv')",
+        "SELECT * FROM read_text('/etc/passwd')",
+        "SELECT * FROM glob('/*')",
+        "SELECT 1; DROP TABLE events",
+    ];
+    for sql in refused {
+        let output = project.run(&["query", "--sql", sql]);
+        assert_ne!(output.status.code(), Some(0), "{sql} ran: {}", stdout(&output));
+        assert!(!stdout(&output).contains("outside world") && !stdout(&output).contains("root:"), "{sql}");
+    }
+    // Reading the project's own files is allowed, relative to the project.
+    let own =
+        project.run(&["query", "--sql", "SELECT count(*) AS n FROM read_csv('data/events.csv')", "--format", "csv"]);
+    assert_success(&own);
+    assert_eq!(stdout(&own), "n\n2\n");
+
+    assert_eq!(count(&project, "events"), "n\n2\n", "the data is unchanged");
+    let after = snapshot_files(outer.path());
+    assert!(before == after, "the file system is unchanged");
+    // A build refuses the project too: every saved query is checked.
+    let build = project.run(&["check"]);
+    assert_eq!(build.status.code(), Some(1));
+}
+
+// ---------------------------------------------------------------- new
+
+#[test]
+fn new_project_builds_at_once() {
+    let dir = TempDir::new().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_laporan")).args(args).current_dir(dir.path()).output().unwrap()
+    };
+    let created = run(&["new", "demo"]);
+    assert_success(&created);
+    assert!(stderr(&created).contains("created demo"), "{}", stderr(&created));
+    let build = run(&["-C", "demo", "build"]);
+    assert_success(&build);
+    let page = fs::read_to_string(dir.path().join("demo/out/monthly_report.html")).unwrap();
+    assert!(page.contains("Monthly meetings report"), "{page}");
+    assert!(page.contains("Singapore"), "{page}");
+    let check = run(&["-C", "demo", "check"]);
+    assert_success(&check);
+    assert!(stderr(&check).contains("ok: 2 queries, 1 template, 5 data tests passed"), "{}", stderr(&check));
+    // Never over an existing project.
+    let again = run(&["new", "demo"]);
+    assert_eq!(again.status.code(), Some(2), "{}", stderr(&again));
+    assert!(stderr(&again).contains("demo already exists and is not an empty folder"), "{}", stderr(&again));
+}
+
+#[test]
+fn build_refuses_to_publish_when_a_data_test_fails() {
+    let dir = TempDir::new().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_laporan")).args(args).current_dir(dir.path()).output().unwrap()
+    };
+    assert_success(&run(&["new", "demo"]));
+    let meetings = dir.path().join("demo/data/meetings.csv");
+    let mut text = fs::read_to_string(&meetings).unwrap();
+    text.push_str("M-007,2025-03-28,Meeting with a country not on the list,ZZZ,0\n");
+    fs::write(&meetings, text).unwrap();
+    let refused = run(&["-C", "demo", "build"]);
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    insta::assert_snapshot!("data_test_failures_refuse_the_build", stderr(&refused));
+    assert!(!dir.path().join("demo/out").exists(), "nothing was published");
+    let warned = run(&["-C", "demo", "build", "--warn-tests"]);
+    assert_success(&warned);
+    assert!(stderr(&warned).contains("warning: data test failed"), "{}", stderr(&warned));
+    assert!(dir.path().join("demo/out/monthly_report.html").exists());
+}
+
+// -------------------------------------------------------------- serve
+
+/// A GET request over plain HTTP/1.0; returns the whole response.
+fn http_get(address: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {address}\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+#[test]
+fn serve_rebuilds_and_reloads_the_open_page_when_a_query_changes() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let dir = TempDir::new().unwrap();
+    let status = Command::new(env!("CARGO_BIN_EXE_laporan")).args(["new", "demo"]).current_dir(dir.path()).output();
+    assert_success(&status.unwrap());
+    let project = dir.path().join("demo");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_laporan"))
+        .args(["serve", "--port", "0"])
+        .current_dir(&project)
+        .env("NO_COLOR", "1")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Stderr lines, as they come.
+    let (lines_tx, lines) = std::sync::mpsc::channel::<String>();
+    let stderr_pipe = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr_pipe).lines().map_while(Result::ok) {
+            let _ = lines_tx.send(line);
+        }
+    });
+    let wait_for = |needle: &str| -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match lines.recv_timeout(left) {
+                Ok(line) if line.contains(needle) => return line,
+                Ok(_) => {}
+                Err(_) => panic!("laporan serve never printed {needle:?}"),
+            }
+        }
+    };
+    let serving = wait_for("serving http://");
+    let address = serving.split("http://").nth(1).unwrap().split('/').next().unwrap().to_owned();
+    wait_for("wrote");
+
+    let page = http_get(&address, "/monthly_report.html");
+    assert!(page.starts_with("HTTP/1.1 200") || page.starts_with("HTTP/1.0 200"), "{page}");
+    assert!(page.contains("EventSource(\"/_laporan/events\")"), "the served page listens for rebuilds");
+    assert!(!fs::read_to_string(project.join("out/monthly_report.html")).unwrap().contains("EventSource"));
+    assert!(http_get(&address, "/../laporan.toml").contains(" 404 "), "nothing outside out/ is served");
+
+    // An open page's event stream.
+    let mut events = std::net::TcpStream::connect(&address).unwrap();
+    write!(events, "GET /_laporan/events HTTP/1.0\r\nHost: {address}\r\n\r\n").unwrap();
+    events.set_read_timeout(Some(std::time::Duration::from_secs(60))).unwrap();
+    let mut received = String::new();
+    let mut buffer = [0u8; 512];
+    while !received.contains("retry:") {
+        let n = events.read(&mut buffer).unwrap();
+        received.push_str(&String::from_utf8_lossy(&buffer[..n]));
+    }
+
+    // Edit a query: the title column of the meetings list now shouts.
+    let query = project.join("queries/meetings.sql");
+    let text = fs::read_to_string(&query).unwrap().replace("m.title,", "upper(m.title) AS title,");
+    fs::write(&query, text).unwrap();
+    // The first reload may still be the initial build's: wait for the page to change.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        while !received.contains("data: reload") {
+            let n = events.read(&mut buffer).expect("a reload event within a minute");
+            assert!(n > 0, "the event stream closed");
+            received.push_str(&String::from_utf8_lossy(&buffer[..n]));
+        }
+        received.clear();
+        let page = http_get(&address, "/monthly_report.html");
+        if page.contains("REGIONAL WORKING GROUP ON CYBERCRIME") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the page never changed: {page}");
+    }
+
+    // A broken edit: the pages are told what went wrong, and serve keeps running.
+    fs::write(&query, "-- Broken.\nSELECT FROM WHERE\n").unwrap();
+    received.clear();
+    while !received.contains("data: error:") {
+        let n = events.read(&mut buffer).expect("an error event within a minute");
+        assert!(n > 0, "the event stream closed");
+        received.push_str(&String::from_utf8_lossy(&buffer[..n]));
+    }
+    assert!(received.contains("queries/meetings.sql:2"), "{received}");
+    assert!(child.try_wait().unwrap().is_none(), "serve is still running");
+    child.kill().unwrap();
+    child.wait().unwrap();
 }

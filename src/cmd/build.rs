@@ -6,7 +6,7 @@ use super::{PERIOD_HELP, Ui, parse_param, parse_period};
 use crate::error::Error;
 use crate::period::Period;
 use crate::pipeline::{self, BuildRequest};
-use crate::project::Project;
+use crate::project::{DEFAULT_OUT_DIR, Project};
 use crate::render::Formats;
 use crate::write::Outcome;
 
@@ -27,6 +27,9 @@ pub struct Args {
     /// Output formats, comma-separated
     #[arg(long, value_name = "FORMATS", value_delimiter = ',', default_value = "md,html")]
     format: Vec<FormatArg>,
+    /// Publish even when data tests fail, reporting the failures as warnings
+    #[arg(long)]
+    warn_tests: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -36,13 +39,42 @@ enum FormatArg {
 }
 
 pub fn run(args: Args, ui: &Ui) -> Result<(), Error> {
+    build_once(&args, ui)
+}
+
+/// Where a build with `args` writes: `--out` or the project's out/, plus
+/// the period's folder.
+pub fn output_dir(args: &Args, ui: &Ui) -> PathBuf {
+    let mut dir = args.out.clone().unwrap_or_else(|| ui.project.join(DEFAULT_OUT_DIR));
+    if let Some(period) = &args.period {
+        dir.push(period.to_string());
+    }
+    dir
+}
+
+/// One build; `watch` and `serve` call it again after each change.
+pub fn build_once(args: &Args, ui: &Ui) -> Result<(), Error> {
     let project = Project::open(&ui.project)?;
     let formats =
         Formats { markdown: args.format.contains(&FormatArg::Md), html: args.format.contains(&FormatArg::Html) };
-    let request = BuildRequest::new(&project, args.reports, args.period, &args.params, args.out, formats)?;
+    let request =
+        BuildRequest::new(&project, args.reports.clone(), args.period, &args.params, args.out.clone(), formats)?;
     let (db, loaded) = pipeline::load(&project, ui.load_options(false))?;
     ui.load_summary(&loaded);
-    let summary = pipeline::build(&project, db, &request)?;
+    let mut prepared = pipeline::prepare_build(&project, db, &request)?;
+    let failures = std::mem::take(&mut prepared.tests.failures);
+    if !failures.is_empty() {
+        for failure in &failures {
+            ui.report(failure, args.warn_tests);
+        }
+        let count = format!("{} data test{} failed", failures.len(), if failures.len() == 1 { "" } else { "s" });
+        if !args.warn_tests {
+            return Err(Error::project(format!("{count}: nothing was published"))
+                .help("fix the data (or the tests in laporan.toml), or pass --warn-tests to publish anyway"));
+        }
+        ui.status(&format!("{count}; publishing anyway (--warn-tests)"));
+    }
+    let summary = pipeline::build(&project, prepared, &request)?;
     for (path, outcome) in &summary.files {
         match outcome {
             Outcome::Written => ui.status(&format!("wrote {}", path.display())),

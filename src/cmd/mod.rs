@@ -6,10 +6,13 @@
 //! validated here, once; nothing else in the crate reads them.
 
 mod build;
+mod check;
 mod list;
 mod load;
+mod new;
 mod query;
 mod schema;
+mod watch;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -56,12 +59,20 @@ enum Command {
     Build(build::Args),
     /// Load data/ into the database
     Load(load::Args),
+    /// Check the configuration, queries, templates and data tests without rendering
+    Check(check::Args),
     /// Run one saved query and print its result
     Query(query::Args),
     /// Show the datasets, saved queries and reports
     List(list::Args),
     /// Print each dataset's schema as a declaration for laporan.toml
     Schema(schema::Args),
+    /// Create a new project that builds at once
+    New(new::Args),
+    /// Build, then rebuild whenever data, queries, templates or laporan.toml change
+    Watch(watch::WatchArgs),
+    /// Serve the reports on 127.0.0.1, rebuilding and reloading the open pages on each change
+    Serve(watch::ServeArgs),
 }
 
 /// How a command talks to the user: progress on stderr, results on stdout.
@@ -95,6 +106,18 @@ impl Ui {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
             Err(e) => Err(Error::project("cannot write to standard output").note(e.to_string())),
+        }
+    }
+
+    /// An error that does not end the command (`check` lists them all), or
+    /// a warning, on stderr.
+    pub fn report(&self, error: &Error, warning: bool) {
+        if warning {
+            if !self.quiet {
+                eprint!("{}", error.render_warning(self.color_stderr));
+            }
+        } else {
+            eprint!("{}", error.render(self.color_stderr));
         }
     }
 
@@ -158,9 +181,13 @@ pub fn main() -> i32 {
     let result = match cli.command {
         Command::Build(args) => build::run(args, &ui),
         Command::Load(args) => load::run(args, &ui),
+        Command::Check(args) => check::run(args, &ui),
         Command::Query(args) => query::run(args, &ui),
         Command::List(args) => list::run(args, &ui),
         Command::Schema(args) => schema::run(args, &ui),
+        Command::New(args) => new::run(args, &ui),
+        Command::Watch(args) => watch::watch(args, &ui),
+        Command::Serve(args) => watch::serve(args, &ui),
     };
     match result {
         Ok(()) => 0,

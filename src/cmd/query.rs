@@ -7,7 +7,8 @@ use crate::period::Period;
 use crate::pipeline;
 use crate::print::{OutputFormat, format_result};
 use crate::project::Project;
-use crate::query::{BuildParams, Runner};
+use crate::query::BuildParams;
+use crate::value::QueryResult;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -26,6 +27,9 @@ pub struct Args {
     /// Query the database as last loaded, without loading what changed in data/
     #[arg(long)]
     no_load: bool,
+    /// Print at most N rows (the count of all rows goes to stderr)
+    #[arg(long, value_name = "N")]
+    limit: Option<usize>,
     /// Output format: table, csv, json or md
     #[arg(long, value_name = "FORMAT", default_value = "table")]
     format: OutputFormat,
@@ -43,8 +47,8 @@ pub fn run(args: Args, ui: &Ui) -> Result<(), Error> {
     };
     let result = match (&args.name, &args.sql) {
         (_, Some(sql)) => {
-            let db = open()?;
-            std::sync::Arc::new(Runner::new(db.conn, project.queries.clone(), BuildParams::new()).run_sql(sql)?)
+            let runner = pipeline::open_runner(&project, open()?, BuildParams::new())?;
+            std::sync::Arc::new(runner.run_sql(sql)?)
         }
         (Some(name), None) => {
             let Some(saved) = project.queries.get(name) else {
@@ -53,11 +57,20 @@ pub fn run(args: Args, ui: &Ui) -> Result<(), Error> {
                 return Err(Error::usage(format!("no saved query named {name}")).note(format!("saved queries: {list}")));
             };
             let params = pipeline::resolve_params(&project, &args.params, args.period.as_ref(), Some(saved))?;
-            let db = open()?;
-            let runner = Runner::new(db.conn, project.queries.clone(), params);
+            let runner = pipeline::open_runner(&project, open()?, params)?;
             runner.run(name, &[])?
         }
         (None, None) => unreachable!("clap requires a name or --sql"),
     };
-    ui.print(&format_result(&result, args.format, ui.color_stdout()))
+    let total = result.rows.len();
+    match args.limit {
+        Some(limit) if limit < total => {
+            let rows = result.rows[..limit].to_vec();
+            let shown = QueryResult::new(result.name.clone(), result.columns.clone(), rows);
+            ui.print(&format_result(&shown, args.format, ui.color_stdout()))?;
+            ui.status(&format!("showing {limit} of {total} rows (--limit {limit})"));
+            Ok(())
+        }
+        _ => ui.print(&format_result(&result, args.format, ui.color_stdout())),
+    }
 }

@@ -300,34 +300,58 @@ fn normalised(column: &str, options: &CsvOptions) -> String {
     expr
 }
 
-/// The SQL condition that a checked column's text is NOT acceptable.
+/// The regular expression a checked column's text must match in full: plain
+/// digits with an optional sign, the declared separators, no more decimals
+/// than the scale; no exponent, hex, binary or `_`, which DuckDB's casts
+/// would accept and round or reinterpret. `None` for floating point.
+fn number_shape(scale: Option<u32>, options: &CsvOptions) -> Option<String> {
+    let scale = scale?;
+    let class = |c: u8| match c {
+        b']' | b'\\' | b'^' | b'-' => format!("[\\{}]", c as char),
+        _ => format!("[{}]", c as char),
+    };
+    let whole = match options.thousands_separator {
+        Some(t) => format!("([0-9]{{1,3}}({}[0-9]{{3}})+|[0-9]+)", class(t)),
+        None => "[0-9]+".to_owned(),
+    };
+    let number = if scale == 0 {
+        whole
+    } else {
+        let point = class(options.decimal_separator);
+        format!("({whole}({point}[0-9]{{0,{scale}}})?|{point}[0-9]{{1,{scale}}})")
+    };
+    Some(format!(" *[+-]?{number} *"))
+}
+
+/// The SQL condition that a checked column's text is NOT acceptable (for
+/// finding the bad values after a load stopped).
 fn bad_value(column: &str, ty: &str, options: &CsvOptions) -> Option<String> {
     let Reading::Checked { scale } = reading(ty) else { return None };
-    let text = normalised(column, options);
-    let cast_fails = format!("TRY_CAST({text} AS {ty}) IS NULL");
-    Some(match scale {
-        Some(0) => format!("({cast_fails} OR contains({text}, '.') OR contains(lower({text}), 'e'))"),
-        Some(s) => format!(
-            "({cast_fails} OR contains(lower({text}), 'e') OR (strpos({text}, '.') > 0 AND length({text}) - strpos({text}, '.') > {s}))"
-        ),
+    let cast_fails = format!("TRY_CAST({} AS {ty}) IS NULL", normalised(column, options));
+    Some(match number_shape(scale, options) {
+        Some(shape) => format!("(NOT regexp_full_match({column}, {}) OR {cast_fails})", quote_literal(&shape)),
         None => cast_fails,
     })
 }
 
-/// `SELECT` list converting checked columns, stopping on a bad value.
+/// `SELECT` list converting checked columns, stopping on a bad value. Each
+/// value is cast once: the shape check is textual, and a failed cast (an
+/// overflow) stops the load too.
 fn select_list(layout: &Layout, options: &CsvOptions) -> String {
     layout
         .columns
         .iter()
         .map(|(name, ty)| {
             let column = quote_ident(name);
-            match bad_value(&column, ty, options) {
-                None => column,
-                Some(bad) => format!(
-                    "CASE WHEN {column} IS NULL THEN NULL WHEN {bad} THEN error({}) ELSE CAST({} AS {ty}) END AS {column}",
-                    quote_literal(&format!("laporan: bad value in column {name}")),
-                    normalised(&column, options)
+            let Reading::Checked { scale } = reading(ty) else { return column };
+            let stop = format!("error({})", quote_literal(&format!("laporan: bad value in column {name}")));
+            let cast = format!("coalesce(TRY_CAST({} AS {ty}), {stop})", normalised(&column, options));
+            match number_shape(scale, options) {
+                Some(shape) => format!(
+                    "CASE WHEN {column} IS NULL THEN NULL WHEN NOT regexp_full_match({column}, {}) THEN {stop} ELSE {cast} END AS {column}",
+                    quote_literal(&shape)
                 ),
+                None => format!("CASE WHEN {column} IS NULL THEN NULL ELSE {cast} END AS {column}"),
             }
         })
         .collect::<Vec<_>>()

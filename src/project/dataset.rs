@@ -54,6 +54,53 @@ pub struct DatasetConfig {
     /// The longest line allowed, in bytes (DuckDB's default is 2,000,000);
     /// larger values cost memory while loading.
     pub max_line_size: Option<u64>,
+    /// Data tests, run after every load (they do not affect loading).
+    #[serde(default)]
+    pub tests: TestsConfig,
+}
+
+/// `[datasets.NAME.tests]`: assertions about the loaded data, as in dbt.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct TestsConfig {
+    /// Columns (or `"a, b"` combinations) whose values never repeat.
+    #[serde(default)]
+    pub unique: Vec<Spanned<String>>,
+    /// Columns that are never NULL.
+    #[serde(default)]
+    pub not_null: Vec<Spanned<String>>,
+    /// Per column, the only values it may hold (NULL aside).
+    #[serde(default)]
+    pub accepted_values: IndexMap<String, Spanned<Vec<String>>>,
+    /// Per column, `"dataset.column"` that each value must exist in.
+    #[serde(default)]
+    pub relationships: IndexMap<String, Spanned<String>>,
+    /// Bounds on the row count: `{ min = 1, max = 1000 }`.
+    pub rows: Option<Spanned<RowBounds>>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RowBounds {
+    pub min: Option<u64>,
+    pub max: Option<u64>,
+}
+
+/// One declared data test on a dataset.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DataTest {
+    Unique(Vec<String>),
+    NotNull(String),
+    AcceptedValues { column: String, values: Vec<String> },
+    Relationship { column: String, dataset: String, target: String },
+    Rows { min: Option<u64>, max: Option<u64> },
+}
+
+/// A data test and where laporan.toml declares it.
+#[derive(Debug, Clone)]
+pub struct DeclaredTest {
+    pub test: DataTest,
+    pub span: std::ops::Range<usize>,
 }
 
 /// The format of a dataset's files.
@@ -134,6 +181,7 @@ pub struct Dataset {
     /// Declared columns, in declaration order; `None` means inferred.
     pub columns: Option<Vec<ColumnDecl>>,
     pub primary_key: Vec<String>,
+    pub tests: Vec<DeclaredTest>,
 }
 
 impl Dataset {
@@ -223,11 +271,36 @@ pub fn resolve(
             csv: CsvOptions::default(),
             columns: None,
             primary_key: Vec::new(),
+            tests: Vec::new(),
         };
         if let Some(config) = declared.get(&dataset.name) {
             apply(place, &mut dataset, config)?;
         }
         datasets.push(dataset);
+    }
+    for dataset in &datasets {
+        let Some(config) = declared.get(&dataset.name) else { continue };
+        for (column, target) in &config.get_ref().tests.relationships {
+            let Some((other, other_column)) = target.get_ref().split_once('.') else { continue };
+            match datasets.iter().find(|d| d.name == other) {
+                None => {
+                    return Err(place.config_error(
+                        target.span(),
+                        format!("relationship of {}.{column}: there is no dataset {other}", dataset.name),
+                    ));
+                }
+                Some(d) if d.columns.is_some() && d.column(other_column).is_none() => {
+                    return Err(place.config_error(
+                        target.span(),
+                        format!(
+                            "relationship of {}.{column}: dataset {other} declares no column {other_column}",
+                            dataset.name
+                        ),
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
     }
     if let Some((name, config)) = declared.iter().find(|(name, _)| !datasets.iter().any(|d| &d.name == *name)) {
         return Err(place
@@ -314,11 +387,68 @@ fn apply(place: &impl ConfigPlace, dataset: &mut Dataset, declared: &Spanned<Dat
         }
         dataset.primary_key.push(key.get_ref().clone());
     }
+    dataset.tests = tests(place, dataset, &config.tests)?;
     if dataset.format != FileFormat::Csv && config_has_csv_options(config) {
         return Err(place
             .config_error(whole, format!("dataset {} is not CSV: only columns and primary_key apply", dataset.name)));
     }
     Ok(())
+}
+
+/// The declared data tests, with their columns checked against the
+/// declaration (when there is one).
+fn tests(place: &impl ConfigPlace, dataset: &Dataset, config: &TestsConfig) -> Result<Vec<DeclaredTest>, Error> {
+    let known = |column: &str, span: std::ops::Range<usize>| -> Result<String, Error> {
+        let column = column.trim();
+        if column.is_empty() || (dataset.columns.is_some() && dataset.column(column).is_none()) {
+            return Err(place.config_error(span, format!("dataset {} has no column '{column}'", dataset.name)));
+        }
+        Ok(column.to_owned())
+    };
+    let mut tests = Vec::new();
+    for columns in &config.unique {
+        let names =
+            columns.get_ref().split(',').map(|c| known(c, columns.span())).collect::<Result<Vec<_>, Error>>()?;
+        tests.push(DeclaredTest { test: DataTest::Unique(names), span: columns.span() });
+    }
+    for column in &config.not_null {
+        tests.push(DeclaredTest {
+            test: DataTest::NotNull(known(column.get_ref(), column.span())?),
+            span: column.span(),
+        });
+    }
+    for (column, values) in &config.accepted_values {
+        let column = known(column, values.span())?;
+        tests.push(DeclaredTest {
+            test: DataTest::AcceptedValues { column, values: values.get_ref().clone() },
+            span: values.span(),
+        });
+    }
+    for (column, target) in &config.relationships {
+        let column = known(column, target.span())?;
+        let Some((other, other_column)) = target.get_ref().split_once('.') else {
+            return Err(place
+                .config_error(
+                    target.span(),
+                    format!("relationship of {}.{column} must name dataset.column", dataset.name),
+                )
+                .help("such as country_iso3 = \"countries.iso3\""));
+        };
+        tests.push(DeclaredTest {
+            test: DataTest::Relationship { column, dataset: other.to_owned(), target: other_column.to_owned() },
+            span: target.span(),
+        });
+    }
+    if let Some(rows) = &config.rows {
+        let RowBounds { min, max } = *rows.get_ref();
+        if min.is_none() && max.is_none() || min > max && max.is_some() {
+            return Err(place
+                .config_error(rows.span(), "rows needs min, max or both, with min <= max".into())
+                .help("such as rows = { min = 1, max = 100000 }"));
+        }
+        tests.push(DeclaredTest { test: DataTest::Rows { min, max }, span: rows.span() });
+    }
+    Ok(tests)
 }
 
 fn config_has_csv_options(config: &DatasetConfig) -> bool {

@@ -26,12 +26,13 @@ use crate::params::is_identifier;
 use crate::query::saved::SavedQuery;
 
 pub mod dataset;
-pub use dataset::{ColumnDecl, CsvOptions, Dataset, DatasetConfig, FileFormat};
+pub use dataset::{ColumnDecl, CsvOptions, DataTest, Dataset, DatasetConfig, DeclaredTest, FileFormat};
 
 pub const CONFIG_FILE: &str = "laporan.toml";
 pub const DATA_DIR: &str = "data";
 pub const QUERIES_DIR: &str = "queries";
 pub const TEMPLATES_DIR: &str = "report_templates";
+pub const DATA_TESTS_DIR: &str = "data_tests";
 pub const STATE_DIR: &str = ".laporan";
 pub const DEFAULT_OUT_DIR: &str = "out";
 
@@ -89,11 +90,24 @@ pub struct Project {
     config_text: String,
     pub datasets: Vec<Dataset>,
     pub queries: BTreeMap<String, SavedQuery>,
+    /// For each saved query, the saved queries it builds on, by name.
+    pub dependencies: BTreeMap<String, Vec<String>>,
+    /// Custom data tests: `data_tests/*.sql`, each returning failing rows.
+    pub data_tests: BTreeMap<String, SavedQuery>,
     pub reports: Vec<Report>,
 }
 
 impl Project {
+    /// Reads and validates the project; fails on the first problem.
     pub fn open(root: &Path) -> Result<Project, Error> {
+        let (project, mut problems) = Project::open_checking(root)?;
+        if problems.is_empty() { Ok(project) } else { Err(problems.remove(0)) }
+    }
+
+    /// Like [`Project::open`], but a broken saved query or data test does
+    /// not stop the reading: it is left out of the project and returned
+    /// among the problems, so that `laporan check` can list them all.
+    pub fn open_checking(root: &Path) -> Result<(Project, Vec<Error>), Error> {
         if !root.is_dir() {
             return Err(Error::usage(format!("project directory {} does not exist", root.display()))
                 .help("pass an existing directory to -C/--project, or create one with laporan new"));
@@ -104,14 +118,29 @@ impl Project {
             config_text: String::new(),
             datasets: Vec::new(),
             queries: BTreeMap::new(),
+            dependencies: BTreeMap::new(),
+            data_tests: BTreeMap::new(),
             reports: Vec::new(),
         };
+        let mut problems = Vec::new();
         (project.config, project.config_text) = project.read_config()?;
         if !LOCALES.contains(&project.locale()) {
             return Err(project.config_error("locale", project.locale()));
         }
         project.datasets = project.find_datasets()?;
-        project.queries = project.read_queries()?;
+        project.queries = project.read_sql_files(QUERIES_DIR, &mut problems)?;
+        project.data_tests = project.read_sql_files(DATA_TESTS_DIR, &mut problems)?;
+        for test in project.data_tests.values() {
+            if let Some(param) = test.params.first() {
+                problems.push(
+                    Error::project(format!("data test {} declares parameter {}", test.name, param.name))
+                        .at(Location::file(&test.path))
+                        .help("a data test runs on the whole loaded data: it takes no parameters"),
+                );
+            }
+        }
+        project.data_tests.retain(|_, test| test.params.is_empty());
+        project.resolve_dependencies(&mut problems);
         project.reports = project.find_reports()?;
         if [DATA_DIR, QUERIES_DIR, TEMPLATES_DIR].iter().all(|dir| !root.join(dir).is_dir()) {
             return Err(Error::usage(format!(
@@ -120,7 +149,7 @@ impl Project {
             ))
             .help("run laporan in a project directory, pass one with -C, or create one with laporan new"));
         }
-        Ok(project)
+        Ok((project, problems))
     }
 
     /// The path of a project file as the user would type it from where they are.
@@ -189,23 +218,163 @@ impl Project {
         dataset::resolve(self, entries, |folder| self.list_dir_files(&folder.to_string_lossy()), &self.config.datasets)
     }
 
-    fn read_queries(&self) -> Result<BTreeMap<String, SavedQuery>, Error> {
+    /// Reads every `.sql` file of `dir` as a saved query; a malformed one is
+    /// added to `problems` and left out.
+    fn read_sql_files(&self, dir: &str, problems: &mut Vec<Error>) -> Result<BTreeMap<String, SavedQuery>, Error> {
         let mut queries = BTreeMap::new();
-        for file in self.list_dir_files(QUERIES_DIR)? {
+        for file in self.list_dir_files(dir)? {
             if file.extension().and_then(|e| e.to_str()) != Some("sql") {
                 continue;
             }
             let name = stem(&file, 1);
             let shown = self.shown(&file);
             if !is_identifier(&name) {
-                return Err(Error::project(format!("query file name '{name}' is not a valid query name"))
-                    .at(Location::file(shown))
-                    .help("name query files with letters, digits and underscores, such as events_per_period.sql"));
+                problems.push(
+                    Error::project(format!("file name '{name}' is not a valid query name"))
+                        .at(Location::file(shown))
+                        .help("name .sql files with letters, digits and underscores, such as events_per_period.sql"),
+                );
+                continue;
             }
             let source = read_text(&self.path(&file), &shown)?;
-            queries.insert(name.clone(), SavedQuery::parse(&name, shown, source)?);
+            match SavedQuery::parse(&name, shown, source) {
+                Ok(query) => {
+                    queries.insert(name, query);
+                }
+                Err(error) => problems.push(error),
+            }
         }
         Ok(queries)
+    }
+
+    /// Finds which saved queries build on which (a query's name used as a
+    /// table in another), and refuses cycles and parameterised bases. A
+    /// query in a problem, or building on one, is left out.
+    fn resolve_dependencies(&mut self, problems: &mut Vec<Error>) {
+        let mut bad: Vec<String> = Vec::new();
+        for (name, query) in &self.queries {
+            let mut deps: Vec<String> = Vec::new();
+            for used in &query.names {
+                let Some(base) = self.queries.get(&used.name) else { continue };
+                if base.name == *name || deps.contains(&base.name) || self.datasets.iter().any(|d| d.name == base.name)
+                {
+                    continue;
+                }
+                if let Some(param) = base.params.first() {
+                    problems.push(
+                        Error::project(format!(
+                            "query {name} builds on query {}, which has parameters ({})",
+                            base.name, param.name
+                        ))
+                        .at(Location::at_offset(&query.path, &query.source, used.offset).with_width(used.len))
+                        .help(format!(
+                            "a query that others build on takes no parameters: filter in {name} instead, \
+                             or declare the parameters in {name} and apply them there"
+                        )),
+                    );
+                    bad.push(name.clone());
+                }
+                deps.push(base.name.clone());
+            }
+            self.dependencies.insert(name.clone(), deps);
+        }
+        // Cycles: walk the graph depth-first.
+        fn visit<'a>(
+            name: &'a str,
+            deps: &'a BTreeMap<String, Vec<String>>,
+            path: &mut Vec<&'a str>,
+            done: &mut Vec<&'a str>,
+            cycles: &mut Vec<Vec<String>>,
+        ) {
+            if done.contains(&name) {
+                return;
+            }
+            if let Some(at) = path.iter().position(|n| *n == name) {
+                let mut cycle: Vec<String> = path[at..].iter().map(|n| (*n).to_owned()).collect();
+                cycle.push(name.to_owned());
+                cycles.push(cycle);
+                return;
+            }
+            path.push(name);
+            for dep in deps.get(name).into_iter().flatten() {
+                visit(dep, deps, path, done, cycles);
+            }
+            path.pop();
+            done.push(name);
+        }
+        let mut cycles = Vec::new();
+        let mut done = Vec::new();
+        for name in self.dependencies.keys() {
+            visit(name, &self.dependencies, &mut Vec::new(), &mut done, &mut cycles);
+        }
+        for cycle in cycles {
+            let query = &self.queries[&cycle[0]];
+            let used = query.names.iter().find(|n| n.name == cycle[1]).expect("a dependency is a used name");
+            problems.push(
+                Error::project(format!("saved queries build on each other in a cycle: {}", cycle.join(" → ")))
+                    .at(Location::at_offset(&query.path, &query.source, used.offset).with_width(used.len))
+                    .help("a query can build on another only if that one does not build on it, even indirectly"),
+            );
+            bad.extend(cycle);
+        }
+        // Leave out the bad queries and everything that builds on them.
+        loop {
+            let before = bad.len();
+            for (name, deps) in &self.dependencies {
+                if !bad.contains(name) && deps.iter().any(|d| bad.contains(d)) {
+                    bad.push(name.clone());
+                }
+            }
+            if bad.len() == before {
+                break;
+            }
+        }
+        for name in &bad {
+            self.queries.remove(name);
+            self.dependencies.remove(name);
+        }
+    }
+
+    /// Every template file (reports, layouts, partials) by its name in the
+    /// template environment.
+    pub fn template_files(&self) -> Result<Vec<String>, Error> {
+        Ok(self
+            .list_dir_files(TEMPLATES_DIR)?
+            .iter()
+            .filter_map(|f| f.file_name().and_then(|n| n.to_str()))
+            .filter(|n| n.ends_with(".j2"))
+            .map(str::to_owned)
+            .collect())
+    }
+
+    /// Names of the saved queries that could not be used: malformed, in a
+    /// cycle, or building on such a one.
+    pub fn broken_queries(&self) -> Result<Vec<String>, Error> {
+        Ok(self
+            .list_dir_files(QUERIES_DIR)?
+            .iter()
+            .filter(|f| f.extension().and_then(|e| e.to_str()) == Some("sql"))
+            .map(|f| stem(f, 1))
+            .filter(|name| !self.queries.contains_key(name))
+            .collect())
+    }
+
+    /// Saved query names, each after the queries it builds on.
+    pub fn query_order(&self) -> Vec<&str> {
+        let mut order: Vec<&str> = Vec::new();
+        fn place<'a>(name: &'a str, deps: &'a BTreeMap<String, Vec<String>>, order: &mut Vec<&'a str>) {
+            if order.contains(&name) {
+                return;
+            }
+            for dep in deps.get(name).into_iter().flatten() {
+                place(dep, deps, order);
+            }
+            order.push(name);
+        }
+        for name in self.queries.keys() {
+            place(name, &self.dependencies, &mut order);
+        }
+        order
     }
 
     fn find_reports(&self) -> Result<Vec<Report>, Error> {

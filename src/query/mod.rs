@@ -16,8 +16,10 @@ use std::sync::{Arc, Mutex};
 
 use duckdb::Connection;
 
+use crate::db::quote_ident;
 use crate::error::{Error, Location};
 use crate::params::{ParamType, ParamValue};
+use crate::project::Project;
 use crate::value::{Cell, Column, QueryResult, type_name};
 use saved::SavedQuery;
 
@@ -46,6 +48,8 @@ pub struct RunStats {
 pub struct Runner {
     conn: Mutex<Connection>,
     queries: BTreeMap<String, SavedQuery>,
+    /// Saved query names, each after those it builds on, with what it builds on.
+    order: Vec<(String, Vec<String>)>,
     build_params: BuildParams,
     cache: Mutex<HashMap<String, Arc<QueryResult>>>,
     executed: AtomicUsize,
@@ -53,10 +57,18 @@ pub struct Runner {
 }
 
 impl Runner {
-    pub fn new(conn: Connection, queries: BTreeMap<String, SavedQuery>, build_params: BuildParams) -> Runner {
+    /// A runner for the project's saved queries. Call [`Runner::create_views`]
+    /// (or [`Runner::check`]) before running any.
+    pub fn new(conn: Connection, project: &Project, build_params: BuildParams) -> Runner {
+        let order = project
+            .query_order()
+            .into_iter()
+            .map(|name| (name.to_owned(), project.dependencies.get(name).cloned().unwrap_or_default()))
+            .collect();
         Runner {
             conn: Mutex::new(conn),
-            queries,
+            queries: project.queries.clone(),
+            order,
             build_params,
             cache: Mutex::new(HashMap::new()),
             executed: AtomicUsize::new(0),
@@ -107,15 +119,70 @@ impl Runner {
         collect("sql", &mut stmt, []).map_err(|e| adhoc_error(sql, e))
     }
 
-    /// Prepares every saved query without running it, so that syntax errors,
-    /// unknown tables and columns and type errors surface in any of them.
-    pub fn check_all(&self) -> Result<(), Error> {
+    /// Runs SQL of laporan's own making (data tests) and collects the rows.
+    pub fn select(&self, sql: &str) -> duckdb::Result<QueryResult> {
         let conn = self.lock_conn();
-        for query in self.queries.values() {
-            check_read_only(&conn, query)?;
-            conn.prepare(query.sql()).map_err(|e| sql_error(query, e))?;
+        let mut stmt = conn.prepare(sql)?;
+        collect("test", &mut stmt, [])
+    }
+
+    /// Runs a `SELECT count(*) …` of laporan's own making.
+    pub fn select_count(&self, sql: &str) -> duckdb::Result<u64> {
+        let count: i64 = self.lock_conn().query_row(sql, [], |row| row.get(0))?;
+        Ok(count as u64)
+    }
+
+    /// Makes the saved queries that others build on available to them, as
+    /// temporary views named after the queries.
+    pub fn create_views(&self) -> Result<(), Error> {
+        match self.prepare(false).into_iter().next() {
+            Some(error) => Err(error),
+            None => Ok(()),
         }
-        Ok(())
+    }
+
+    /// Creates the views and prepares every saved query without running it,
+    /// so that syntax errors, unknown tables and columns and type errors
+    /// surface in any of them. Returns every problem; a query building on a
+    /// broken one is skipped, not reported twice.
+    pub fn check(&self) -> Vec<Error> {
+        self.prepare(true)
+    }
+
+    fn prepare(&self, all: bool) -> Vec<Error> {
+        let conn = self.lock_conn();
+        let mut problems = Vec::new();
+        let mut failed: Vec<&str> = Vec::new();
+        for (name, deps) in &self.order {
+            let base = self.order.iter().any(|(_, d)| d.contains(name));
+            if !all && !base {
+                continue;
+            }
+            if deps.iter().any(|d| failed.contains(&d.as_str())) {
+                failed.push(name);
+                continue;
+            }
+            let query = &self.queries[name];
+            let result = check_read_only(&conn, query)
+                .and_then(|()| conn.prepare(query.sql()).map(drop).map_err(|e| sql_error(query, e)))
+                .and_then(|()| {
+                    if !base {
+                        return Ok(());
+                    }
+                    let view = format!("CREATE OR REPLACE TEMP VIEW {} AS {}", quote_ident(name), query.sql());
+                    conn.execute_batch(&view).map_err(|e| sql_error(query, e))
+                });
+            if let Err(error) = result {
+                problems.push(error);
+                failed.push(name);
+            }
+        }
+        problems
+    }
+
+    /// Every saved query in dependency order, with those it builds on.
+    pub fn order(&self) -> &[(String, Vec<String>)] {
+        &self.order
     }
 
     /// The value of every declared parameter, in declaration order.
@@ -274,7 +341,14 @@ fn collect(name: &str, stmt: &mut duckdb::Statement<'_>, params: impl duckdb::Pa
 
 /// A DuckDB error about a saved query, placed in its `.sql` file.
 pub fn sql_error(query: &SavedQuery, err: duckdb::Error) -> Error {
-    let (message, position, rest) = split_duckdb_message(&err.to_string(), query.sql());
+    let (message, mut position, rest) = split_duckdb_message(&err.to_string(), query.sql());
+    // DuckDB places some binder errors at the clause that bound the name
+    // (GROUP BY ALL, say); the name itself is where the user looks.
+    if let Some(name) = unknown_name(&message)
+        && let Some(found) = find_word(query, name)
+    {
+        position = Some(found);
+    }
     let (first, last) = query.statement_lines();
     let location = match position {
         Some((line, column, width)) => {
@@ -291,6 +365,43 @@ pub fn sql_error(query: &SavedQuery, err: duckdb::Error) -> Error {
         error = error.note(rest);
     }
     error
+}
+
+/// The name in "Referenced column "x" not found" and "Table with name x
+/// does not exist".
+fn unknown_name(message: &str) -> Option<&str> {
+    if let Some(rest) = message.split("Referenced column \"").nth(1) {
+        return rest.split('"').next();
+    }
+    if let Some(rest) = message.split("Table with name ").nth(1) {
+        return rest.split(' ').next();
+    }
+    None
+}
+
+/// Line, column and width of the first whole-word use of `name` in the
+/// statement.
+fn find_word(query: &SavedQuery, name: &str) -> Option<(usize, usize, usize)> {
+    let statement = &query.source[query.statement.clone()];
+    let lower = statement.to_lowercase();
+    let wanted = name.to_lowercase();
+    if lower.len() != statement.len() || wanted.is_empty() {
+        return None;
+    }
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut from = 0;
+    while let Some(at) = lower[from..].find(&wanted) {
+        let start = from + at;
+        let end = start + wanted.len();
+        let before_ok = start == 0 || !is_word(lower.as_bytes()[start - 1]);
+        let after_ok = end == lower.len() || !is_word(lower.as_bytes()[end]);
+        if before_ok && after_ok {
+            let (line, column) = crate::error::line_and_column(&query.source, query.statement.start + start);
+            return Some((line, column, name.chars().count()));
+        }
+        from = end;
+    }
+    None
 }
 
 fn adhoc_error(sql: &str, err: duckdb::Error) -> Error {

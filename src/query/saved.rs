@@ -37,6 +37,16 @@ pub struct ParamRef {
     pub offset: usize,
 }
 
+/// A name in the statement that could refer to a table: an unquoted word
+/// (lower-cased) or a quoted identifier, not after a `.` (a column of some
+/// table) and not a CTE's own definition (`name AS (`).
+#[derive(Debug, Clone)]
+pub struct NameRef {
+    pub name: String,
+    pub offset: usize,
+    pub len: usize,
+}
+
 #[derive(Debug, Clone)]
 pub struct SavedQuery {
     pub name: String,
@@ -49,6 +59,8 @@ pub struct SavedQuery {
     /// Byte range of the statement in `source`, without the closing `;`.
     pub statement: Range<usize>,
     pub refs: Vec<ParamRef>,
+    /// Names that may refer to tables or to other saved queries.
+    pub names: Vec<NameRef>,
 }
 
 impl SavedQuery {
@@ -100,6 +112,7 @@ impl SavedQuery {
             params: header.params,
             statement,
             refs: scan.refs,
+            names: scan.names,
             source,
         })
     }
@@ -212,6 +225,7 @@ struct Scan {
     /// Where a second statement starts, if any.
     second_statement: Option<usize>,
     refs: Vec<ParamRef>,
+    names: Vec<NameRef>,
     unterminated: Option<Unterminated>,
     /// An `-- @param` comment after the SQL has started.
     late_param_line: Option<usize>,
@@ -295,6 +309,10 @@ fn scan(sql: &str) -> Scan {
                         i += 1;
                     }
                 }
+                if b == b'"' && ended_at.is_none() {
+                    let name = sql[start + 1..i - 1].replace("\"\"", "\"");
+                    scan.names.push(NameRef { name, offset: start, len: i - start });
+                }
                 mark(&mut scan, &mut first_token, &mut last_token_end, ended_at.is_some(), start, i);
             }
             b'$' => {
@@ -333,6 +351,10 @@ fn scan(sql: &str) -> Scan {
                     while i < bytes.len() && is_ident_byte(bytes[i]) {
                         i += 1;
                     }
+                    if ended_at.is_none() && !b.is_ascii_digit() {
+                        let name = sql[start..i].to_lowercase();
+                        scan.names.push(NameRef { name, offset: start, len: i - start });
+                    }
                 } else {
                     i += sql[i..].chars().next().map_or(1, char::len_utf8);
                 }
@@ -341,6 +363,16 @@ fn scan(sql: &str) -> Scan {
         }
     }
     scan.statement = first_token.map(|start| start..last_token_end);
+    // Drop names that are columns of something (`e.name`) or that a CTE
+    // defines (`name AS (`).
+    scan.names.retain(|n| {
+        let before = sql[..n.offset].trim_end();
+        let after = sql[n.offset + n.len..].trim_start();
+        let defines = after.get(..2).is_some_and(|w| w.eq_ignore_ascii_case("as"))
+            && after[2..].trim_start().starts_with('(')
+            && !after.as_bytes().get(2).is_some_and(|&b| is_ident_byte(b));
+        !before.ends_with('.') && !defines
+    });
     scan
 }
 
@@ -394,6 +426,23 @@ mod tests {
         .unwrap();
         assert!(q.refs.is_empty(), "{:?}", q.refs);
         assert!(q.sql().ends_with(", 1"));
+    }
+
+    #[test]
+    fn names_that_may_be_tables() {
+        let q = parse(
+            "-- x\nWITH recent AS (SELECT * FROM Stg_Events AS e WHERE e.year > 2000)\n\
+             SELECT r.name, 'stg_cases' FROM recent AS r JOIN \"Top Partners\" USING (iso3) -- stg_x\n",
+        )
+        .unwrap();
+        let names: Vec<&str> = q.names.iter().map(|n| n.name.as_str()).collect();
+        assert!(names.contains(&"stg_events"), "{names:?}");
+        assert!(names.contains(&"Top Partners"), "{names:?}");
+        assert!(names.contains(&"recent"), "used after its definition: {names:?}");
+        assert_eq!(names.iter().filter(|n| **n == "recent").count(), 1, "{names:?}");
+        for absent in ["year", "name", "stg_cases", "stg_x"] {
+            assert!(!names.contains(&absent), "{absent} in {names:?}");
+        }
     }
 
     #[test]

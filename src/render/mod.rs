@@ -181,6 +181,52 @@ impl Renderer {
         Ok(files)
     }
 
+    /// Compiles every template in `names` (reports, layouts, partials) and
+    /// checks each literal `query("name", key=…)` call against the saved
+    /// queries: the query exists and takes those parameters. Returns every
+    /// problem. Queries in `broken` are reported elsewhere and skipped here.
+    pub fn check(&self, project: &Project, names: &[String], broken: &[String]) -> Vec<Error> {
+        let mut problems = Vec::new();
+        for name in names {
+            let template = match self.env.get_template(name) {
+                Ok(template) => template,
+                Err(e) => {
+                    problems.push(self.template_error(e));
+                    continue;
+                }
+            };
+            let path = self.templates_shown.join(name);
+            for call in query_calls(template.source()) {
+                let at = || {
+                    Location::in_source(&path, template.source(), call.line, Some(call.column)).with_width(call.width)
+                };
+                let Some(saved) = project.queries.get(&call.query) else {
+                    if !broken.contains(&call.query) {
+                        let known: Vec<&str> = project.queries.keys().map(String::as_str).collect();
+                        problems.push(
+                            Error::project(format!("no saved query named {}", call.query))
+                                .at(at())
+                                .note(format!("saved queries: {}", known.join(", "))),
+                        );
+                    }
+                    continue;
+                };
+                for key in &call.keys {
+                    if saved.param(key).is_none() {
+                        let declared: Vec<&str> = saved.params.iter().map(|p| p.name.as_str()).collect();
+                        let list = if declared.is_empty() { "none".to_owned() } else { declared.join(", ") };
+                        problems.push(
+                            Error::project(format!("query {} has no parameter {key}", call.query))
+                                .at(at())
+                                .note(format!("{} declares: {list}", saved.path.display())),
+                        );
+                    }
+                }
+            }
+        }
+        problems
+    }
+
     fn render_template(&self, name: &str, ctx: Value) -> Result<String, Error> {
         let template = self.env.get_template(name).map_err(|e| self.template_error(e))?;
         template.render(ctx).map_err(|e| self.template_error(e))
@@ -245,6 +291,63 @@ impl Renderer {
         }
         error
     }
+}
+
+/// A `query("name", key=…)` call with a literal name, as written.
+struct QueryCall {
+    query: String,
+    keys: Vec<String>,
+    line: usize,
+    column: usize,
+    width: usize,
+}
+
+/// Finds the `query("…", …)` calls in a template's source with minijinja's
+/// own tokenizer (strings, comments and raw blocks are handled as the
+/// engine does). A name computed at render time is not checked here.
+fn query_calls(source: &str) -> Vec<QueryCall> {
+    use minijinja::machinery::{Token, WhitespaceConfig, tokenize};
+    let tokens: Vec<(Token<'_>, minijinja::machinery::Span)> =
+        tokenize(source, false, Default::default(), WhitespaceConfig::default()).map_while(Result::ok).collect();
+    let mut calls = Vec::new();
+    for (i, window) in tokens.windows(3).enumerate() {
+        let [(Token::Ident("query"), span), (Token::ParenOpen, _), (name, _)] = window else { continue };
+        let query = match name {
+            Token::Str(text) => (*text).to_owned(),
+            Token::String(text) => text.to_string(),
+            _ => continue,
+        };
+        if i > 0 && matches!(tokens[i - 1].0, Token::Dot) {
+            continue; // a method such as `x.query(…)`, not laporan's function
+        }
+        let mut keys = Vec::new();
+        let mut depth = 0;
+        let mut end = span.end_offset as usize;
+        for (j, (token, token_span)) in tokens[i + 1..].iter().enumerate() {
+            match token {
+                Token::ParenOpen | Token::BracketOpen | Token::BraceOpen => depth += 1,
+                Token::ParenClose | Token::BracketClose | Token::BraceClose => depth -= 1,
+                Token::Ident(key) if depth == 1 && matches!(tokens.get(i + 2 + j), Some((Token::Assign, _))) => {
+                    keys.push((*key).to_owned());
+                }
+                _ => {}
+            }
+            end = token_span.end_offset as usize;
+            if depth == 0 {
+                break;
+            }
+        }
+        let start = span.start_offset as usize;
+        let width = source.get(start..end).and_then(|s| s.lines().next()).map_or(5, |l| l.chars().count());
+        calls.push(QueryCall {
+            query,
+            keys,
+            line: span.start_line as usize,
+            column: span.start_col as usize + 1,
+            width,
+        });
+    }
+    calls
 }
 
 /// Loads `name` from the templates folder, or a built-in. Names cannot climb

@@ -1,0 +1,207 @@
+//! Data tests: assertions about the loaded data, run before anything is
+//! published.
+//!
+//! Declared per dataset in `laporan.toml`, in the spirit of dbt:
+//!
+//! ```toml
+//! [datasets.events.tests]
+//! unique = ["event_id"]                      # or "event_id, country_iso3"
+//! not_null = ["event_id", "start_date"]
+//! accepted_values = { kind = ["conference", "meeting"] }
+//! relationships = { host_country_iso3 = "countries.iso3" }
+//! rows = { min = 1, max = 100000 }
+//! ```
+//!
+//! and as SQL files in `data_tests/`, each a query returning the rows that
+//! break a rule (no rows: the test passes). Every test is a query for
+//! failing rows; a failure reports how many and shows the first few.
+
+use crate::db::{quote_ident, quote_literal};
+use crate::error::{Error, Location};
+use crate::print;
+use crate::project::dataset::ConfigPlace;
+use crate::project::{DataTest, Project};
+use crate::query::Runner;
+use crate::value::QueryResult;
+
+/// How many failing rows a failure shows.
+const SHOWN_ROWS: usize = 5;
+
+/// One test, ready to run.
+struct Test {
+    /// Such as `events: unique (event_id)`.
+    title: String,
+    /// The query for the failing rows.
+    sql: String,
+    /// What one failing row means, for the message ("value repeats").
+    failing: (&'static str, &'static str),
+    place: Place,
+}
+
+enum Place {
+    /// A byte range of laporan.toml.
+    Config(std::ops::Range<usize>),
+    /// A data test file.
+    File(Location),
+}
+
+/// The outcome of all data tests.
+pub struct Outcome {
+    pub passed: usize,
+    pub failures: Vec<Error>,
+}
+
+/// How many tests the project declares.
+pub fn count(project: &Project) -> usize {
+    project.datasets.iter().map(|d| d.tests.len()).sum::<usize>() + project.data_tests.len()
+}
+
+/// Runs every data test on the loaded data.
+pub fn run(project: &Project, runner: &Runner) -> Outcome {
+    let mut outcome = Outcome { passed: 0, failures: Vec::new() };
+    for test in tests(project) {
+        match check(runner, &test) {
+            Ok(None) => outcome.passed += 1,
+            Ok(Some((count, sample))) => outcome.failures.push(failure(project, &test, count, &sample)),
+            Err(err) => {
+                let error = locate(project, &test.place, format!("data test {} cannot run", test.title))
+                    .note(err.to_string().trim().to_owned());
+                outcome.failures.push(error);
+            }
+        }
+    }
+    outcome
+}
+
+fn tests(project: &Project) -> Vec<Test> {
+    let mut tests = Vec::new();
+    for dataset in &project.datasets {
+        let table = quote_ident(&dataset.name);
+        for declared in &dataset.tests {
+            let (what, sql, failing) = match &declared.test {
+                DataTest::Unique(columns) => {
+                    let list = columns.iter().map(|c| quote_ident(c)).collect::<Vec<_>>().join(", ");
+                    let not_null =
+                        columns.iter().map(|c| format!("{} IS NOT NULL", quote_ident(c))).collect::<Vec<_>>();
+                    (
+                        format!("unique ({})", columns.join(", ")),
+                        format!(
+                            "SELECT {list}, count(*) AS occurrences FROM {table} WHERE {} \
+                             GROUP BY ALL HAVING count(*) > 1 ORDER BY occurrences DESC, {list}",
+                            not_null.join(" AND ")
+                        ),
+                        ("value appears", "values appear"),
+                    )
+                }
+                DataTest::NotNull(column) => (
+                    format!("not_null ({column})"),
+                    format!("SELECT * FROM {table} WHERE {} IS NULL", quote_ident(column)),
+                    ("row has no value", "rows have no value"),
+                ),
+                DataTest::AcceptedValues { column, values } => {
+                    let list = values.iter().map(|v| quote_literal(v)).collect::<Vec<_>>().join(", ");
+                    let c = quote_ident(column);
+                    (
+                        format!("accepted_values ({column})"),
+                        format!(
+                            "SELECT {c}, count(*) AS occurrences FROM {table} \
+                             WHERE {c} IS NOT NULL AND CAST({c} AS VARCHAR) NOT IN ({list}) \
+                             GROUP BY ALL ORDER BY occurrences DESC, {c}"
+                        ),
+                        ("value is not accepted", "values are not accepted"),
+                    )
+                }
+                DataTest::Relationship { column, dataset: other, target } => {
+                    let c = quote_ident(column);
+                    (
+                        format!("relationships ({column} → {other}.{target})"),
+                        format!(
+                            "SELECT child.{c}, count(*) AS occurrences FROM {table} AS child \
+                             WHERE child.{c} IS NOT NULL AND NOT EXISTS \
+                             (SELECT 1 FROM {} AS parent WHERE parent.{} = child.{c}) \
+                             GROUP BY ALL ORDER BY occurrences DESC, child.{c}",
+                            quote_ident(other),
+                            quote_ident(target)
+                        ),
+                        ("value is missing from", "values are missing from"),
+                    )
+                }
+                DataTest::Rows { min, max } => {
+                    let mut conditions = Vec::new();
+                    if let Some(min) = min {
+                        conditions.push(format!("count(*) < {min}"));
+                    }
+                    if let Some(max) = max {
+                        conditions.push(format!("count(*) > {max}"));
+                    }
+                    let bounds = [min.map(|m| format!("min {m}")), max.map(|m| format!("max {m}"))]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    (
+                        format!("rows ({bounds})"),
+                        format!("SELECT count(*) AS rows FROM {table} HAVING {}", conditions.join(" OR ")),
+                        ("row count is out of bounds", "row counts are out of bounds"),
+                    )
+                }
+            };
+            tests.push(Test {
+                title: format!("{}: {what}", dataset.name),
+                sql,
+                failing,
+                place: Place::Config(declared.span.clone()),
+            });
+        }
+    }
+    for test in project.data_tests.values() {
+        let (first, _) = test.statement_lines();
+        tests.push(Test {
+            title: if test.summary().is_empty() {
+                test.name.clone()
+            } else {
+                format!("{} ({})", test.name, test.summary())
+            },
+            sql: test.sql().to_owned(),
+            failing: ("row breaks the rule", "rows break the rule"),
+            place: Place::File(Location::in_source(&test.path, &test.source, first, None)),
+        });
+    }
+    tests
+}
+
+/// `None` when the test passes; else the failing row count and a sample.
+fn check(runner: &Runner, test: &Test) -> duckdb::Result<Option<(u64, QueryResult)>> {
+    let sample = runner.select(&format!("SELECT * FROM ({}\n) LIMIT {}", test.sql, SHOWN_ROWS + 1))?;
+    if sample.rows.is_empty() {
+        return Ok(None);
+    }
+    let count = if sample.rows.len() > SHOWN_ROWS {
+        runner.select_count(&format!("SELECT count(*) FROM ({}\n)", test.sql))?
+    } else {
+        sample.rows.len() as u64
+    };
+    Ok(Some((count, sample)))
+}
+
+fn failure(project: &Project, test: &Test, count: u64, sample: &QueryResult) -> Error {
+    let (one, many) = test.failing;
+    let mut message = format!("data test failed: {}: {count} {}", test.title, if count == 1 { one } else { many });
+    if let Some(target) = test.title.split(" → ").nth(1) {
+        message.push_str(&format!(" {}", target.trim_end_matches(')')));
+    }
+    let mut shown = QueryResult::new(sample.name.clone(), sample.columns.clone(), sample.rows.clone());
+    shown.rows.truncate(SHOWN_ROWS);
+    let mut table = print::sample_table(&shown);
+    if count as usize > SHOWN_ROWS {
+        table.push_str(&format!("… and {} more", count as usize - SHOWN_ROWS));
+    }
+    locate(project, &test.place, message).note(table.trim_end().to_owned())
+}
+
+fn locate(project: &Project, place: &Place, message: String) -> Error {
+    match place {
+        Place::Config(span) => project.config_error(span.clone(), message),
+        Place::File(location) => Error::project(message).at(location.clone()),
+    }
+}

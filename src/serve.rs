@@ -1,0 +1,297 @@
+//! `laporan serve`'s web server: the output folder on 127.0.0.1, with live
+//! reload.
+//!
+//! Pages are served as built, plus a small script (only here, never in the
+//! published files) that listens on `/_laporan/events` (server-sent events)
+//! and reloads the page after each rebuild, or shows the build's error over
+//! the page when a rebuild fails. Only files inside the output folder are
+//! served, and only to this machine.
+//!
+//! The server is a few lines over `std::net` rather than a crate: it answers
+//! GET with a whole file or an open event stream and closes the connection,
+//! and the event stream must be written and flushed event by event, which
+//! the small server crates buffer.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+use crate::error::Error;
+
+const EVENTS_PATH: &str = "/_laporan/events";
+
+/// Injected before `</body>` of every page served.
+const RELOAD_SCRIPT: &str = r#"<script>/* laporan serve: live reload; not part of the published file */
+(function () {
+  var events = new EventSource("/_laporan/events");
+  events.onmessage = function (e) {
+    if (e.data === "reload") { location.reload(); return; }
+    var box = document.getElementById("laporan-serve-error") || document.createElement("pre");
+    box.id = "laporan-serve-error";
+    box.style.cssText = "position:fixed;inset:auto 1rem 1rem 1rem;max-height:60vh;overflow:auto;margin:0;padding:1rem;" +
+      "background:#fff5f5;color:#7a1010;border:2px solid #c53030;border-radius:6px;font:13px/1.4 monospace;white-space:pre-wrap;z-index:99999";
+    box.textContent = "laporan: the last rebuild failed; this page is the previous build.\n\n" + e.data;
+    document.body.appendChild(box);
+  };
+})();
+</script>
+"#;
+
+/// What the watcher tells the pages: a successful build or an error text.
+#[derive(Debug, Clone)]
+enum Event {
+    Reload,
+    Failed(String),
+}
+
+/// The shared state between the builder and the open pages.
+#[derive(Default)]
+struct Hub {
+    /// Incremented on each event; the event itself.
+    state: Mutex<(u64, Option<Event>)>,
+    changed: Condvar,
+}
+
+/// A running server. Dropping it does not stop it: it lives as long as the
+/// process (`laporan serve` runs until interrupted).
+pub struct LiveServer {
+    hub: Arc<Hub>,
+    pub address: SocketAddr,
+}
+
+impl LiveServer {
+    /// Serves `dir` on 127.0.0.1:`port` (0: any free port).
+    pub fn start(dir: PathBuf, port: u16) -> Result<LiveServer, Error> {
+        let listener = TcpListener::bind(("127.0.0.1", port)).map_err(|e| {
+            Error::usage(format!("cannot serve on 127.0.0.1:{port}"))
+                .note(e.to_string())
+                .help("another program may use the port: pass another with --port")
+        })?;
+        let address = listener.local_addr().map_err(|e| Error::usage("cannot serve").note(e.to_string()))?;
+        let hub = Arc::new(Hub::default());
+        let shared = hub.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let hub = shared.clone();
+                let dir = dir.clone();
+                // One thread per connection: event streams stay open.
+                std::thread::spawn(move || {
+                    let _ = handle(stream, &dir, &hub);
+                });
+            }
+        });
+        Ok(LiveServer { hub, address })
+    }
+
+    /// Tells every open page to reload.
+    pub fn reload(&self) {
+        self.publish(Event::Reload);
+    }
+
+    /// Shows `text` (a rendered error) over every open page.
+    pub fn failed(&self, text: String) {
+        self.publish(Event::Failed(text));
+    }
+
+    fn publish(&self, event: Event) {
+        let mut state = self.hub.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.0 += 1;
+        state.1 = Some(event);
+        self.hub.changed.notify_all();
+    }
+}
+
+/// Answers one request and closes the connection.
+fn handle(stream: TcpStream, dir: &Path, hub: &Hub) -> std::io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut request_line = String::new();
+    reader.read_line(&mut request_line)?;
+    // The headers are not needed; read them up to the blank line (bounded).
+    let mut header = String::new();
+    for _ in 0..100 {
+        header.clear();
+        if reader.read_line(&mut header)? == 0 || header.trim().is_empty() {
+            break;
+        }
+    }
+    let mut out = stream;
+    let mut parts = request_line.split_whitespace();
+    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or("/"));
+    if method != "GET" && method != "HEAD" {
+        return respond(&mut out, "405 Method Not Allowed", "text/plain", b"only GET", method == "HEAD");
+    }
+    let url = target.split(['?', '#']).next().unwrap_or("/");
+    if url == EVENTS_PATH {
+        return events(&mut out, hub);
+    }
+    match resolve(dir, url) {
+        Some(path) => match std::fs::read(&path) {
+            Ok(bytes) => {
+                let kind = content_type(&path);
+                let bytes = if kind.starts_with("text/html") { with_reload_script(bytes) } else { bytes };
+                respond(&mut out, "200 OK", kind, &bytes, method == "HEAD")
+            }
+            Err(_) => not_found(&mut out, url),
+        },
+        None if url == "/" => {
+            let page = with_reload_script(listing(dir).into_bytes());
+            respond(&mut out, "200 OK", "text/html; charset=utf-8", &page, method == "HEAD")
+        }
+        None => not_found(&mut out, url),
+    }
+}
+
+fn respond(out: &mut TcpStream, status: &str, kind: &str, body: &[u8], head: bool) -> std::io::Result<()> {
+    write!(
+        out,
+        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nCache-Control: no-store\r\n\
+         Connection: close\r\n\r\n",
+        body.len()
+    )?;
+    if !head {
+        out.write_all(body)?;
+    }
+    out.flush()
+}
+
+fn not_found(out: &mut TcpStream, url: &str) -> std::io::Result<()> {
+    let text = format!("{url} is not in the output folder (yet)");
+    respond(out, "404 Not Found", "text/plain; charset=utf-8", text.as_bytes(), false)
+}
+
+/// A server-sent event stream: one event per build, until the page closes.
+fn events(out: &mut TcpStream, hub: &Hub) -> std::io::Result<()> {
+    write!(
+        out,
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n\
+         Connection: close\r\n\r\nretry: 500\n\n"
+    )?;
+    out.flush()?;
+    let mut seen = hub.state.lock().unwrap_or_else(|p| p.into_inner()).0;
+    loop {
+        let message = {
+            let state = hub.state.lock().unwrap_or_else(|p| p.into_inner());
+            let (state, timeout) = hub
+                .changed
+                .wait_timeout_while(state, Duration::from_secs(15), |s| s.0 == seen)
+                .unwrap_or_else(|p| p.into_inner());
+            if timeout.timed_out() {
+                // A comment keeps the connection alive and finds closed ones.
+                ": ping\n\n".to_owned()
+            } else {
+                seen = state.0;
+                match &state.1 {
+                    Some(Event::Reload) | None => "data: reload\n\n".to_owned(),
+                    Some(Event::Failed(text)) => {
+                        let mut event: String = text.lines().map(|line| format!("data: {line}\n")).collect();
+                        event.push('\n');
+                        event
+                    }
+                }
+            }
+        };
+        out.write_all(message.as_bytes())?;
+        out.flush()?;
+    }
+}
+
+/// The file for a URL path, only inside `dir`; a folder means its index.html.
+fn resolve(dir: &Path, url: &str) -> Option<PathBuf> {
+    let decoded = percent_decode(url.trim_start_matches('/'))?;
+    let relative = Path::new(&decoded);
+    if relative.components().any(|c| !matches!(c, Component::Normal(_))) {
+        return None;
+    }
+    let path = dir.join(relative);
+    let path = if path.is_dir() { path.join("index.html") } else { path };
+    path.is_file().then_some(path)
+}
+
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// A page listing the built HTML files, when out/ has no index.html.
+fn listing(dir: &Path) -> String {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else if path.extension().is_some_and(|e| e == "html") {
+                out.push(path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    let mut pages = Vec::new();
+    walk(dir, dir, &mut pages);
+    pages.sort();
+    let items: String =
+        pages.iter().map(|p| format!("<li><a href=\"/{0}\">{0}</a></li>\n", minijinja::HtmlEscape(p))).collect();
+    format!(
+        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>laporan serve</title></head>\n\
+         <body style=\"font-family:sans-serif;max-width:40rem;margin:2rem auto\">\n<h1>Reports</h1>\n<ul>\n{items}</ul>\n</body></html>\n"
+    )
+}
+
+fn with_reload_script(bytes: Vec<u8>) -> Vec<u8> {
+    let text = String::from_utf8_lossy(&bytes);
+    match text.rfind("</body>") {
+        Some(at) => format!("{}{RELOAD_SCRIPT}{}", &text[..at], &text[at..]).into_bytes(),
+        None => format!("{text}{RELOAD_SCRIPT}").into_bytes(),
+    }
+}
+
+fn content_type(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()).unwrap_or_default() {
+        "html" => "text/html; charset=utf-8",
+        "md" => "text/markdown; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "json" => "application/json",
+        "csv" => "text/csv; charset=utf-8",
+        "pdf" => "application/pdf",
+        _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_stay_inside_the_output_folder() {
+        let dir = tempfile::TempDir::new().unwrap();
+        std::fs::write(dir.path().join("a b.html"), "x").unwrap();
+        assert_eq!(resolve(dir.path(), "/a%20b.html"), Some(dir.path().join("a b.html")));
+        assert_eq!(resolve(dir.path(), "/../etc/passwd"), None);
+        assert_eq!(resolve(dir.path(), "/%2e%2e/etc/passwd"), None);
+        assert_eq!(resolve(dir.path(), "//etc/passwd"), None);
+        assert_eq!(resolve(dir.path(), "/missing.html"), None);
+    }
+
+    #[test]
+    fn the_script_goes_before_the_end_of_the_body() {
+        let page = String::from_utf8(with_reload_script(b"<html><body><p>x</p></body></html>".to_vec())).unwrap();
+        assert!(page.ends_with("</script>\n</body></html>"), "{page}");
+    }
+}

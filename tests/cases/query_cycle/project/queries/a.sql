@@ -1,0 +1,2 @@
+-- A.
+SELECT * FROM b

@@ -1,0 +1,3 @@
+-- B.
+SELECT *
+FROM c

@@ -1,0 +1,2 @@
+-- C.
+SELECT * FROM a JOIN t USING (a)

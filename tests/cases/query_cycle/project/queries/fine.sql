@@ -1,0 +1,2 @@
+-- Fine.
+SELECT * FROM t

@@ -1,0 +1,2 @@
+-- Builds on a parameterised query.
+SELECT count(*) FROM with_param

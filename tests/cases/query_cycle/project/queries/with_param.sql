@@ -1,0 +1,3 @@
+-- With a parameter.
+-- @param x INTEGER = 1
+SELECT * FROM t WHERE a >= $x
