@@ -10,7 +10,8 @@ It writes a deterministic synthetic CSV (the sample's operation_results
 shape, plus a date and a free-text column), then in the same run times, each
 in a fresh process and into a fresh database file:
 
-- laporan load with the dataset declared in laporan.toml (the strict path);
+- laporan load with the dataset declared in laporan.toml (the strict path),
+  with its primary key checked, and without a primary key;
 - laporan load with the dataset undeclared (types inferred);
 - DuckDB's plain `CREATE TABLE t AS SELECT * FROM read_csv('file')`, through
   the `duckdb` Python package at the engine version laporan bundles.
@@ -89,13 +90,13 @@ def measure(command, cwd):
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
-def project(base, name, csv, declared):
+def project(base, name, csv, declaration):
     path = base / name
     shutil.rmtree(path, ignore_errors=True)
     (path / "data").mkdir(parents=True)
     os.link(csv, path / "data" / "results.csv")  # the same bytes, no copy
-    if declared:
-        (path / "laporan.toml").write_text(DECLARATION)
+    if declaration:
+        (path / "laporan.toml").write_text(declaration)
     return path
 
 
@@ -122,14 +123,16 @@ def main():
         csv.with_suffix(".tmp").rename(csv)
     size_mb = csv.stat().st_size / 1e6
 
-    declared = project(args.work, "declared", csv, True)
-    inferred = project(args.work, "inferred", csv, False)
+    declared = project(args.work, "declared", csv, DECLARATION)
+    no_key = project(args.work, "declared_no_key", csv, DECLARATION.replace('primary_key = ["result_id"]\n', ""))
+    inferred = project(args.work, "inferred", csv, None)
     duck_db = args.work / "duckdb_plain.duckdb"
     duck_sql = f"CREATE TABLE results AS SELECT * FROM read_csv('{csv}')"
     duck_script = f"import duckdb; c = duckdb.connect('{duck_db}'); c.execute(\"{duck_sql}\"); c.close()"
 
     cases = {
         "laporan load (declared)": lambda: measure([laporan, "-q", "load", "--force"], declared),
+        "  without a primary key": lambda: measure([laporan, "-q", "load", "--force"], no_key),
         "laporan load (inferred)": lambda: measure([laporan, "-q", "load", "--force"], inferred),
         "duckdb read_csv (plain)": lambda: measure([sys.executable, "-c", duck_script], args.work),
     }
@@ -137,7 +140,7 @@ def main():
     for run in range(args.runs):
         for name, case in cases.items():
             # A fresh database for every run.
-            for path in [declared / ".laporan", inferred / ".laporan"]:
+            for path in [declared / ".laporan", no_key / ".laporan", inferred / ".laporan"]:
                 shutil.rmtree(path, ignore_errors=True)
             for path in [duck_db, duck_db.with_suffix(".duckdb.wal")]:
                 path.unlink(missing_ok=True)

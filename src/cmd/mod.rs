@@ -132,6 +132,10 @@ impl Ui {
 
     /// Reports what a load did.
     pub fn load_summary(&self, summary: &crate::load::LoadSummary) {
+        for (dataset, step, took) in &summary.timings {
+            let what = if dataset.is_empty() { (*step).to_owned() } else { format!("{dataset}: {step}") };
+            self.detail(&format!("{what}: {:.2} s", took.as_secs_f64()));
+        }
         for (name, rows) in &summary.loaded {
             self.status(&format!("loaded {name} ({rows} row{})", if *rows == 1 { "" } else { "s" }));
         }

@@ -26,36 +26,82 @@ const DATE: &str = "[0-9]{4}-[0-9]{2}-[0-9]{2}";
 const TIMESTAMP: &str = "[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,6})?)?";
 
 /// Infers a type for each column of `staged` (all VARCHAR), in order.
+///
+/// A first pass over a sample rules candidates out cheaply (one value that
+/// is not a date rules DATE out for the column); the full pass then checks
+/// only the candidates left, so a text column costs almost nothing.
 pub fn infer_types(conn: &Connection, staged: &str, columns: &[String]) -> Result<Vec<String>, Error> {
     if columns.is_empty() {
         return Ok(Vec::new());
     }
-    // One aggregate query computes, per column, how many values fail each candidate.
+    let all = vec![[true; CANDIDATES]; columns.len()];
+    let sample = statistics(conn, &format!("(SELECT * FROM {staged} LIMIT 2048)"), columns, &all)?;
+    let alive: Vec<[bool; CANDIDATES]> = sample.iter().map(Stats::candidates).collect();
+    let full = statistics(conn, staged, columns, &alive)?;
+    Ok(full.into_iter().map(choose).collect())
+}
+
+/// Boolean, integer, decimal, date, timestamp.
+const CANDIDATES: usize = 5;
+
+/// One aggregate query computing, per column, how many values fail each
+/// candidate still `alive` (a dead one counts as failing).
+fn statistics(
+    conn: &Connection,
+    from: &str,
+    columns: &[String],
+    alive: &[[bool; CANDIDATES]],
+) -> Result<Vec<Stats>, Error> {
     let mut select = Vec::new();
-    for column in columns {
+    for (column, alive) in columns.iter().zip(alive) {
         let c = quote_ident(column);
+        let [boolean, integer, number, date, timestamp] = *alive;
+        let or_dead = |live: bool, expr: String| if live { expr } else { "1".to_owned() };
+        let or_zero = |live: bool, expr: String| if live { expr } else { "0".to_owned() };
         select.push(format!("count({c})"));
-        select.push(format!("count(*) FILTER (WHERE {c} IS NOT NULL AND lower({c}) NOT IN ('true', 'false'))"));
-        select.push(format!("count(*) FILTER (WHERE {c} IS NOT NULL AND NOT regexp_full_match({c}, '{INTEGER}'))"));
-        select.push(format!(
-            "coalesce(max(length(ltrim({c}, '+-'))) FILTER (WHERE regexp_full_match({c}, '{INTEGER}')), 0)"
+        select.push(or_dead(
+            boolean,
+            format!("count(*) FILTER (WHERE {c} IS NOT NULL AND lower({c}) NOT IN ('true', 'false'))"),
         ));
-        select.push(format!(
-            "count(*) FILTER (WHERE {c} IS NOT NULL AND NOT regexp_full_match({c}, '{INTEGER}') AND NOT regexp_full_match({c}, '{DECIMAL}'))"
+        select.push(or_dead(
+            integer,
+            format!("count(*) FILTER (WHERE {c} IS NOT NULL AND NOT regexp_full_match({c}, '{INTEGER}'))"),
         ));
-        select.push(format!("coalesce(max(length(split_part(ltrim({c}, '+-'), '.', 1))), 0)"));
-        select.push(format!(
-            "coalesce(max(length(split_part({c}, '.', 2))) FILTER (WHERE regexp_full_match({c}, '{DECIMAL}')), 0)"
+        select.push(or_zero(
+            integer,
+            format!("coalesce(max(length(ltrim({c}, '+-'))) FILTER (WHERE regexp_full_match({c}, '{INTEGER}')), 0)"),
         ));
-        select.push(format!(
-            "count(*) FILTER (WHERE {c} IS NOT NULL AND (NOT regexp_full_match({c}, '{DATE}') OR TRY_CAST({c} AS DATE) IS NULL))"
+        select.push(or_dead(
+            number,
+            format!(
+                "count(*) FILTER (WHERE {c} IS NOT NULL AND NOT regexp_full_match({c}, '{INTEGER}') \
+                 AND NOT regexp_full_match({c}, '{DECIMAL}'))"
+            ),
         ));
-        select.push(format!(
-            "count(*) FILTER (WHERE {c} IS NOT NULL AND (NOT regexp_full_match({c}, '{TIMESTAMP}') OR TRY_CAST({c} AS TIMESTAMP) IS NULL))"
+        select.push(or_zero(number, format!("coalesce(max(length(split_part(ltrim({c}, '+-'), '.', 1))), 0)")));
+        select.push(or_zero(
+            number,
+            format!(
+                "coalesce(max(length(split_part({c}, '.', 2))) FILTER (WHERE regexp_full_match({c}, '{DECIMAL}')), 0)"
+            ),
+        ));
+        select.push(or_dead(
+            date,
+            format!(
+                "count(*) FILTER (WHERE {c} IS NOT NULL AND (NOT regexp_full_match({c}, '{DATE}') \
+                 OR TRY_CAST({c} AS DATE) IS NULL))"
+            ),
+        ));
+        select.push(or_dead(
+            timestamp,
+            format!(
+                "count(*) FILTER (WHERE {c} IS NOT NULL AND (NOT regexp_full_match({c}, '{TIMESTAMP}') \
+                 OR TRY_CAST({c} AS TIMESTAMP) IS NULL))"
+            ),
         ));
     }
     const PER_COLUMN: usize = 9;
-    let sql = format!("SELECT {} FROM {staged}", select.join(", "));
+    let sql = format!("SELECT {} FROM {from}", select.join(", "));
     let stats: Vec<i64> = conn
         .query_row(&sql, [], |row| (0..columns.len() * PER_COLUMN).map(|i| row.get::<_, i64>(i)).collect())
         .map_err(|e| super::db_error("infer column types", e))?;
@@ -64,17 +110,7 @@ pub fn infer_types(conn: &Connection, staged: &str, columns: &[String]) -> Resul
         .map(|s| {
             let [values, not_bool, not_int, int_digits, not_number, whole_digits, scale, not_date, not_timestamp] =
                 s.try_into().expect("PER_COLUMN values");
-            choose(Stats {
-                values,
-                not_bool,
-                not_int,
-                int_digits,
-                not_number,
-                whole_digits,
-                scale,
-                not_date,
-                not_timestamp,
-            })
+            Stats { values, not_bool, not_int, int_digits, not_number, whole_digits, scale, not_date, not_timestamp }
         })
         .collect())
 }
@@ -89,6 +125,13 @@ struct Stats {
     scale: i64,
     not_date: i64,
     not_timestamp: i64,
+}
+
+impl Stats {
+    /// Which candidates every value seen so far fits.
+    fn candidates(&self) -> [bool; CANDIDATES] {
+        [self.not_bool == 0, self.not_int == 0, self.not_number == 0, self.not_date == 0, self.not_timestamp == 0]
+    }
 }
 
 fn choose(s: Stats) -> String {
@@ -150,5 +193,17 @@ mod tests {
         assert_eq!(infer(&[Some("NA"), Some("1")]), "VARCHAR", "Namibia stays text");
         assert_eq!(infer(&[None, None]), "VARCHAR");
         assert_eq!(infer(&[Some("1e5")]), "VARCHAR");
+    }
+
+    #[test]
+    fn a_value_after_the_sample_still_counts() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE t AS SELECT CAST(i AS VARCHAR) AS late_text, CAST(i AS VARCHAR) AS ints FROM range(1, 5000) r(i); \
+             INSERT INTO t VALUES ('not a number', '5000');",
+        )
+        .unwrap();
+        let types = infer_types(&conn, "t", &["late_text".to_owned(), "ints".to_owned()]).unwrap();
+        assert_eq!(types, ["VARCHAR", "BIGINT"]);
     }
 }

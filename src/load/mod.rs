@@ -24,6 +24,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::io::{Read, Write};
 use std::path::Path;
+use std::time::Instant;
 
 use duckdb::Connection;
 use sha2::{Digest, Sha256};
@@ -52,6 +53,8 @@ pub struct LoadSummary {
     pub loaded: Vec<(String, u64)>,
     pub unchanged: Vec<String>,
     pub removed: Vec<String>,
+    /// Where the time went: (dataset or "", step, duration), for `--verbose`.
+    pub timings: Vec<(String, &'static str, std::time::Duration)>,
 }
 
 /// A dataset as loaded: what the provenance footer and `laporan list` show.
@@ -87,7 +90,9 @@ pub fn load(project: &Project, db: &Database, options: LoadOptions) -> Result<Lo
             summary.unchanged.push(dataset.name.clone());
             continue;
         }
+        let started = Instant::now();
         let files = prepare_files(project, dataset)?;
+        summary.timings.push((dataset.name.clone(), "hash and scan", started.elapsed()));
         let sha256 = combined_hash(&files);
         let fingerprint = format!("{declaration}|{sha256}");
         if table_ok && before.is_some_and(|b| b.fingerprint == fingerprint) {
@@ -109,7 +114,7 @@ pub fn load(project: &Project, db: &Database, options: LoadOptions) -> Result<Lo
     let result = (|| {
         for (dataset, files, sha256, fingerprint, stat) in &work {
             let _progress = options.progress.then(|| Progress::start(conn, dataset.name.clone()));
-            let (rows, schema) = load_dataset(project, conn, dataset, files)?;
+            let (rows, schema) = load_dataset(project, conn, dataset, files, &mut summary.timings)?;
             conn.execute(
                 &format!(
                     "INSERT OR REPLACE INTO {STATE_SCHEMA}.datasets (name, file, files, sha256, rows, schema, fingerprint, stat) \
@@ -146,7 +151,9 @@ pub fn load(project: &Project, db: &Database, options: LoadOptions) -> Result<Lo
     })();
     match result {
         Ok(()) => {
+            let started = Instant::now();
             conn.execute_batch("COMMIT").map_err(|e| db_error("commit the load", e))?;
+            summary.timings.push((String::new(), "commit", started.elapsed()));
             Ok(summary)
         }
         Err(err) => {
@@ -164,7 +171,9 @@ fn load_dataset(
     conn: &Connection,
     dataset: &Dataset,
     files: &[ReadableFile],
+    timings: &mut Vec<(String, &'static str, std::time::Duration)>,
 ) -> Result<(u64, &'static str), Error> {
+    let started = Instant::now();
     let table = format!("main.{}", quote_ident(&dataset.name));
     let shown = |file: &Path| project.shown(file);
     let schema = if dataset.columns.is_some() { "declared" } else { "inferred" };
@@ -215,7 +224,12 @@ fn load_dataset(
         }
         FileFormat::Parquet | FileFormat::Json => load_typed_files(project, conn, &table, dataset, files)?,
     };
+    timings.push((dataset.name.clone(), "read and convert", started.elapsed()));
+    let started = Instant::now();
     check_primary_key(project, conn, &table, dataset, files)?;
+    if !dataset.primary_key.is_empty() {
+        timings.push((dataset.name.clone(), "check the primary key", started.elapsed()));
+    }
     Ok((rows, schema))
 }
 
