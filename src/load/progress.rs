@@ -31,6 +31,7 @@ impl Progress {
         let thread = std::thread::spawn(move || {
             let started = Instant::now();
             let mut bar: Option<ProgressBar> = None;
+            let mut checking = false;
             while !flag.load(Ordering::Relaxed) {
                 std::thread::sleep(Duration::from_millis(100));
                 if started.elapsed() < Duration::from_millis(500) {
@@ -39,15 +40,23 @@ impl Progress {
                 let bar = bar.get_or_insert_with(|| {
                     let bar = ProgressBar::with_draw_target(Some(1000), ProgressDrawTarget::stderr());
                     bar.set_style(
-                        ProgressStyle::with_template("{msg:>20} [{bar:40}] {percent:>3}% {elapsed}")
+                        ProgressStyle::with_template("{msg:>30} [{bar:40}] {percent:>3}% {elapsed}")
                             .expect("a valid template")
                             .progress_chars("=> "),
                     );
                     bar.set_message(label.clone());
                     bar
                 });
+                // Reading the file is most of a load; the checks after it run
+                // as statements of their own, whose progress starts at 0 again.
                 if let Some(percent) = handle.query_progress().percentage() {
-                    bar.set_position((percent * 10.0) as u64);
+                    let position = (percent * 10.0) as u64;
+                    if position >= bar.position() {
+                        bar.set_position(position);
+                    } else if bar.position() - position > 200 && !checking {
+                        checking = true;
+                        bar.set_message(format!("{label} (checking)"));
+                    }
                 }
             }
             if let Some(bar) = bar {
