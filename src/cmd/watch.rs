@@ -46,7 +46,10 @@ pub fn serve(args: ServeArgs, ui: &Ui) -> Result<(), Error> {
 fn run(args: &build::Args, ui: &Ui, server: Option<&LiveServer>) -> Result<(), Error> {
     let (sender, changes) = mpsc::channel();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        if let Ok(event) = event {
+        // Reading a file (as every build does) is not a change.
+        if let Ok(event) = event
+            && !matches!(event.kind, notify::EventKind::Access(_))
+        {
             let _ = sender.send(event.paths);
         }
     })
