@@ -179,6 +179,18 @@ impl Cell {
         matches!(self, Cell::Null)
     }
 
+    /// A number as the nearest float (for drawing charts); `None` for
+    /// anything that is not a number.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Cell::Int(i) => Some(*i as f64),
+            Cell::BigUnsigned(u) => Some(*u as f64),
+            Cell::Float(f) => Some(*f),
+            Cell::Decimal { unscaled, scale } => format_decimal(*unscaled, *scale).parse().ok(),
+            _ => None,
+        }
+    }
+
     /// The value as a template sees it. Integers stay integers (up to 128
     /// bits); a DECIMAL with a fractional part becomes the nearest float,
     /// which the formatting filters print exactly at report precision.

@@ -71,6 +71,19 @@ pub fn integer(value: i128, locale: &str) -> String {
     group(&value.to_string(), separators(locale).0)
 }
 
+/// A short number for chart axes: `250`, `1.5k`, `300M`, `2B` (Indonesian:
+/// `1,5rb`, `300jt`, `2M`).
+pub fn compact(value: f64, locale: &str) -> String {
+    let scales: [(f64, &str, &str); 4] = [(1e12, "T", "T"), (1e9, "B", "M"), (1e6, "M", "jt"), (1e3, "k", "rb")];
+    for (scale, en, id) in scales {
+        if value.abs() >= scale {
+            let word = if locale == "id" { id } else { en };
+            return format!("{}{word}", number(value / scale, None, locale));
+        }
+    }
+    number(value, None, locale)
+}
+
 /// Money: `USD 300 million` / `USD 300 juta`, or in full with `compact: false`
 /// (`USD 300,000,000`). Indonesian rupiah is written `Rp`. `decimals` defaults
 /// to as many as needed up to two when compact, and none in full.
@@ -144,6 +157,8 @@ pub enum DateStyle {
     Month,
     /// `2024-04-23`
     Iso,
+    /// `23 Apr 2024` / `23 Agu 2024`: for chart axes and narrow columns.
+    Short,
 }
 
 impl DateStyle {
@@ -153,6 +168,7 @@ impl DateStyle {
             "full" => DateStyle::Full,
             "month" => DateStyle::Month,
             "iso" => DateStyle::Iso,
+            "short" => DateStyle::Short,
             _ => return None,
         })
     }
@@ -164,6 +180,11 @@ pub fn date(date: Date, style: DateStyle, locale: &str) -> String {
         DateStyle::Iso => date.to_string(),
         DateStyle::Month => format!("{month} {}", date.year()),
         DateStyle::Long => format!("{} {month} {}", date.day(), date.year()),
+        DateStyle::Short => {
+            // Indonesian abbreviations are the first three letters too, with Agu(stus).
+            let short: String = month.chars().take(3).collect();
+            format!("{} {short} {}", date.day(), date.year())
+        }
         DateStyle::Full => {
             let weekdays = if locale == "id" { &WEEKDAYS_ID } else { &WEEKDAYS_EN };
             let weekday = weekdays[(date.weekday().to_monday_zero_offset()) as usize];
@@ -215,6 +236,16 @@ mod tests {
         assert_eq!(money(12_345.5, "USD", true, None, "en"), "USD 12,346");
         assert_eq!(money(161_939_928.06, "USD", false, None, "id"), "USD 161.939.928");
         assert_eq!(money(161_939_928.06, "USD", false, Some(2), "en"), "USD 161,939,928.06");
+    }
+
+    #[test]
+    fn compact_numbers_for_axes() {
+        assert_eq!(compact(250.0, "en"), "250");
+        assert_eq!(compact(1500.0, "en"), "1.5k");
+        assert_eq!(compact(300e6, "en"), "300M");
+        assert_eq!(compact(2.5e9, "id"), "2,5M");
+        assert_eq!(compact(1500.0, "id"), "1,5rb");
+        assert_eq!(compact(-2e6, "en"), "-2M");
     }
 
     #[test]

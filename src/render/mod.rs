@@ -15,6 +15,7 @@
 //!
 //! The renderer returns file contents; writing them is the `write` step's job.
 
+pub mod chart;
 pub mod format;
 pub mod markdown;
 
@@ -109,6 +110,8 @@ impl Renderer {
         env.set_formatter(format_value);
         register_query(&mut env, runner);
         env.add_function("table", table);
+        env.add_function("bar", chart_function(false));
+        env.add_function("line", chart_function(true));
         env.add_filter("number", filter_number);
         env.add_filter("money", filter_money);
         env.add_filter("percent", filter_percent);
@@ -517,7 +520,7 @@ fn filter_date(state: &State<'_, '_>, value: Value, style: Option<&str>) -> Resu
     let style = format::DateStyle::parse(style_name).ok_or_else(|| {
         minijinja::Error::new(
             ErrorKind::InvalidOperation,
-            format!("date: unknown style '{style_name}' (use long, full, month or iso)"),
+            format!("date: unknown style '{style_name}' (use long, full, month, short or iso)"),
         )
     })?;
     let date = match value.as_str() {
@@ -535,34 +538,46 @@ fn table(state: &State<'_, '_>, result: Value, kwargs: Kwargs) -> Result<Value, 
     let columns: Option<Vec<String>> = kwargs.get("columns")?;
     let labels: Option<Value> = kwargs.get("labels")?;
     kwargs.assert_all_used()?;
-    let Some(result) = result.downcast_object_ref::<QueryResult>() else {
-        return Err(minijinja::Error::new(ErrorKind::InvalidOperation, "table() takes the result of query(…)"));
-    };
+    let result = query_result(&result, "table")?;
     let indices: Vec<usize> = match columns {
         None => (0..result.columns.len()).collect(),
-        Some(names) => names
-            .iter()
-            .map(|n| {
-                result.columns.iter().position(|c| &c.name == n).ok_or_else(|| {
-                    minijinja::Error::new(
-                        ErrorKind::InvalidOperation,
-                        format!("table(): query {} has no column {n}", result.name),
-                    )
-                })
-            })
-            .collect::<Result<_, _>>()?,
+        Some(names) => names.iter().map(|n| column_index(result, n, "table")).collect::<Result<_, _>>()?,
     };
-    let header = |i: usize| -> String {
-        let name = &result.columns[i].name;
-        labels
-            .as_ref()
-            .and_then(|l| l.get_attr(name).ok())
-            .filter(|v| !v.is_undefined() && !v.is_none())
-            .map(|v| v.to_string())
-            .unwrap_or_else(|| name.clone())
-    };
-    let locale = locale_of(state);
-    let html = state.lookup("output").and_then(|v| v.as_str().map(|s| s == "html")).unwrap_or(false);
+    Ok(Value::from_safe_string(table_markup(result, &indices, labels.as_ref(), &locale_of(state), is_html(state))))
+}
+
+fn is_html(state: &State<'_, '_>) -> bool {
+    state.lookup("output").and_then(|v| v.as_str().map(|s| s == "html")).unwrap_or(false)
+}
+
+fn query_result<'a>(value: &'a Value, function: &str) -> Result<&'a QueryResult, minijinja::Error> {
+    value.downcast_object_ref::<QueryResult>().ok_or_else(|| {
+        minijinja::Error::new(ErrorKind::InvalidOperation, format!("{function}() takes the result of query(…)"))
+    })
+}
+
+fn column_index(result: &QueryResult, name: &str, function: &str) -> Result<usize, minijinja::Error> {
+    result.columns.iter().position(|c| c.name == name).ok_or_else(|| {
+        let known: Vec<&str> = result.columns.iter().map(|c| c.name.as_str()).collect();
+        minijinja::Error::new(
+            ErrorKind::InvalidOperation,
+            format!("{function}(): query {} has no column {name} (it has: {})", result.name, known.join(", ")),
+        )
+    })
+}
+
+/// A column's header: its label from `labels={…}`, or its name.
+fn label_of(labels: Option<&Value>, name: &str) -> String {
+    labels
+        .and_then(|l| l.get_attr(name).ok())
+        .filter(|v| !v.is_undefined() && !v.is_none())
+        .map(|v| v.to_string())
+        .unwrap_or_else(|| name.to_owned())
+}
+
+/// The columns `indices` of `result` as an HTML or a Markdown table.
+fn table_markup(result: &QueryResult, indices: &[usize], labels: Option<&Value>, locale: &str, html: bool) -> String {
+    let header = |i: usize| label_of(labels, &result.columns[i].name);
     let numeric: Vec<bool> = indices.iter().map(|&i| result.is_numeric(i)).collect();
     let mut out = String::new();
     if html {
@@ -577,7 +592,7 @@ fn table(state: &State<'_, '_>, result: Value, kwargs: Kwargs) -> Result<Value, 
             out.push_str("<tr>");
             for (&i, &num) in indices.iter().zip(&numeric) {
                 out.push_str(if num { "<td class=\"num\">" } else { "<td>" });
-                let text = markdown::html_escaped(&cell_text(&row[i], &locale));
+                let text = markdown::html_escaped(&cell_text(&row[i], locale));
                 // A blank line would end the HTML block inside the Markdown.
                 out.push_str(&text.replace("\r\n", "<br>").replace(['\n', '\r'], "<br>"));
                 out.push_str("</td>");
@@ -587,7 +602,7 @@ fn table(state: &State<'_, '_>, result: Value, kwargs: Kwargs) -> Result<Value, 
         out.push_str("</tbody>\n</table>\n");
     } else {
         out.push('|');
-        for &i in &indices {
+        for &i in indices {
             out.push(' ');
             out.push_str(&markdown::escaped(&header(i)));
             out.push_str(" |");
@@ -599,15 +614,142 @@ fn table(state: &State<'_, '_>, result: Value, kwargs: Kwargs) -> Result<Value, 
         out.push('\n');
         for row in &result.rows {
             out.push('|');
-            for &i in &indices {
+            for &i in indices {
                 out.push(' ');
-                out.push_str(&markdown::escaped(&cell_text(&row[i], &locale)));
+                out.push_str(&markdown::escaped(&cell_text(&row[i], locale)));
                 out.push_str(" |");
             }
             out.push('\n');
         }
     }
-    Ok(Value::from_safe_string(out))
+    out
+}
+
+/// `{{ bar(result, x="event", y="countries") }}` and
+/// `{{ line(result, x="quarter", y=["events", "countries"]) }}`: a chart as
+/// inline SVG in `.html` output (with the data in a table under it), and
+/// the table alone in `.md` output. Options: `title`, `horizontal` and
+/// `stacked` (bars), `format` (`number`, `money`, `percent`), `currency`,
+/// `labels={…}`, `x_label`, `y_label`, `description`.
+fn chart_function(
+    line: bool,
+) -> impl Fn(&State<'_, '_>, Value, Kwargs) -> Result<Value, minijinja::Error> + Send + Sync + 'static {
+    move |state, result, kwargs| {
+        let function = if line { "line" } else { "bar" };
+        let result = query_result(&result, function)?;
+        let x: String = kwargs.get("x")?;
+        let y: Value = kwargs.get("y")?;
+        let title: Option<String> = kwargs.get("title")?;
+        let labels: Option<Value> = kwargs.get("labels")?;
+        let x_label: Option<String> = kwargs.get("x_label")?;
+        let y_label: Option<String> = kwargs.get("y_label")?;
+        let description: Option<String> = kwargs.get("description")?;
+        let format_name: Option<String> = kwargs.get("format")?;
+        let currency: Option<String> = kwargs.get("currency")?;
+        let (horizontal, stacked) = if line {
+            (false, false)
+        } else {
+            (
+                kwargs.get::<Option<bool>>("horizontal")?.unwrap_or(false),
+                kwargs.get::<Option<bool>>("stacked")?.unwrap_or(false),
+            )
+        };
+        kwargs.assert_all_used()?;
+        let fail =
+            |message: String| minijinja::Error::new(ErrorKind::InvalidOperation, format!("{function}(): {message}"));
+        let y_names: Vec<String> = match y.as_str() {
+            Some(name) => vec![name.to_owned()],
+            None => y
+                .try_iter()
+                .map_err(|_| fail("y is a column name or a list of them".into()))?
+                .map(|v| {
+                    v.as_str().map(str::to_owned).ok_or_else(|| fail("y is a column name or a list of them".into()))
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        if y_names.is_empty() {
+            return Err(fail("y names no column".into()));
+        }
+        let x_index = column_index(result, &x, function)?;
+        let y_indices: Vec<usize> =
+            y_names.iter().map(|n| column_index(result, n, function)).collect::<Result<_, _>>()?;
+        let locale = locale_of(state);
+        let mut series = Vec::new();
+        for &i in &y_indices {
+            let values = result
+                .rows
+                .iter()
+                .map(|row| match &row[i] {
+                    Cell::Null => Ok(None),
+                    cell => cell.as_f64().map(Some).ok_or_else(|| {
+                        fail(format!("column {} of query {} is not a number", result.columns[i].name, result.name))
+                    }),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            series.push(chart::Series { name: label_of(labels.as_ref(), &result.columns[i].name), values });
+        }
+        let categories: Vec<String> = result.rows.iter().map(|row| category_text(&row[x_index], &locale)).collect();
+        let format = match format_name.as_deref().unwrap_or("number") {
+            "number" => chart::ValueFormat::Number,
+            "money" => chart::ValueFormat::Money(currency.unwrap_or_else(|| "USD".to_owned())),
+            "percent" => chart::ValueFormat::Percent,
+            other => return Err(fail(format!("unknown format '{other}' (use number, money or percent)"))),
+        };
+        let x_label = x_label.unwrap_or_else(|| label_of(labels.as_ref(), &x));
+        let y_label = y_label.unwrap_or_else(|| if series.len() == 1 { series[0].name.clone() } else { String::new() });
+        let title = title.unwrap_or_else(|| {
+            let names: Vec<&str> = series.iter().map(|s| s.name.as_str()).collect();
+            format!("{} / {x_label}", names.join(", "))
+        });
+        let mut indices = vec![x_index];
+        indices.extend(&y_indices);
+        let table = table_markup(result, &indices, labels.as_ref(), &locale, is_html(state));
+        if !is_html(state) {
+            // Markdown has no charts: the title and the data.
+            return Ok(Value::from_safe_string(format!("**{}**\n\n{table}", markdown::escaped(&title))));
+        }
+        let id = chart_id(&result.name, &title, &indices);
+        let chart = chart::Chart {
+            kind: if line { chart::Kind::Line } else { chart::Kind::Bar { horizontal, stacked } },
+            title: title.clone(),
+            description,
+            categories,
+            series,
+            x_label,
+            y_label,
+            format,
+            locale: locale.clone(),
+            id,
+        };
+        let mut out = String::from("<figure class=\"chart\">\n<figcaption>");
+        markdown::escape_html(&title, &mut out);
+        out.push_str("</figcaption>\n");
+        out.push_str("<div class=\"chart-scroll\">");
+        out.push_str(&chart.svg());
+        out.push_str("</div>\n<details class=\"chart-data\"><summary>");
+        out.push_str(if locale == "id" { "Tabel data" } else { "The data" });
+        out.push_str("</summary>\n");
+        out.push_str(&table);
+        out.push_str("</details>\n</figure>\n");
+        Ok(Value::from_safe_string(out))
+    }
+}
+
+/// A category label: dates in the locale, numbers grouped, text as is.
+fn category_text(cell: &Cell, locale: &str) -> String {
+    match cell {
+        Cell::Text(text) if text.len() == 10 && parse_date(text).is_some() => {
+            format::date(parse_date(text).expect("checked"), format::DateStyle::Short, locale)
+        }
+        other => cell_text(other, locale),
+    }
+}
+
+/// A stable id for a chart's title and description, unique per chart on a page.
+fn chart_id(query: &str, title: &str, columns: &[usize]) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("{query}\u{0}{title}\u{0}{columns:?}").as_bytes());
+    format!("chart-{}", digest.iter().take(4).map(|b| format!("{b:02x}")).collect::<String>())
 }
 
 /// A cell as table text: numbers grouped in the locale, exact digits kept.

@@ -1,0 +1,611 @@
+//! Charts as inline SVG: bars (vertical, horizontal, stacked) and lines.
+//!
+//! A [`Chart`] is built from a query result by the template functions
+//! `bar(…)` and `line(…)` in the parent module; [`Chart::svg`] draws it.
+//! The SVG needs no script and no font or file from elsewhere: labelled
+//! axes, values on the bars, a legend for several series, a `<title>` and
+//! `<desc>` for screen readers. Colours are presentation attributes that
+//! the layout's CSS may override (dark mode); text uses `currentColor`.
+//! Every text from data is escaped.
+
+use std::fmt::Write as _;
+
+use super::format;
+use super::markdown::escape_html;
+
+/// Colour-blind-safe series colours (Okabe–Ito, led by the layout's blue).
+const COLOURS: [&str; 8] = ["#1f5fa8", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#7a7a7a", "#b8860b"];
+
+const WIDTH: f64 = 720.0;
+const FONT: f64 = 12.0;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Bar { horizontal: bool, stacked: bool },
+    Line,
+}
+
+/// How values are written on the chart.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ValueFormat {
+    Number,
+    /// Compact money in a currency: `USD 300 million`.
+    Money(String),
+    /// Fractions as percentages.
+    Percent,
+}
+
+#[derive(Debug, Clone)]
+pub struct Series {
+    pub name: String,
+    /// One per category; `None` for NULL.
+    pub values: Vec<Option<f64>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Chart {
+    pub kind: Kind,
+    pub title: String,
+    pub description: Option<String>,
+    pub categories: Vec<String>,
+    pub series: Vec<Series>,
+    pub x_label: String,
+    pub y_label: String,
+    pub format: ValueFormat,
+    pub locale: String,
+    /// Distinguishes several charts on one page (ids of title and desc).
+    pub id: String,
+}
+
+impl Chart {
+    /// The chart as one `<svg>` element, without blank lines (it sits in a
+    /// Markdown HTML block).
+    pub fn svg(&self) -> String {
+        match self.kind {
+            Kind::Bar { horizontal: true, stacked } => self.horizontal_bars(stacked),
+            Kind::Bar { horizontal: false, stacked } => self.vertical(Some(stacked)),
+            Kind::Line => self.vertical(None),
+        }
+    }
+
+    /// A sentence for screen readers: what is shown, and its extremes.
+    fn summary(&self) -> String {
+        if let Some(description) = &self.description {
+            return description.clone();
+        }
+        let what = match self.kind {
+            Kind::Bar { horizontal: true, .. } => "Horizontal bar chart",
+            Kind::Bar { stacked: true, .. } => "Stacked bar chart",
+            Kind::Bar { .. } => "Bar chart",
+            Kind::Line => "Line chart",
+        };
+        let names: Vec<&str> = self.series.iter().map(|s| s.name.as_str()).collect();
+        let mut text = format!("{what} of {} by {}", names.join(", "), self.x_label);
+        if let (Some(first), Some(last)) = (self.categories.first(), self.categories.last()) {
+            let _ = write!(text, ", {} categories from {first} to {last}", self.categories.len());
+        }
+        text.push_str(". The data is in the table below the chart.");
+        text
+    }
+
+    fn value_text(&self, value: f64) -> String {
+        match &self.format {
+            ValueFormat::Number => format::number(value, None, &self.locale),
+            ValueFormat::Money(currency) => format::money(value, currency, true, Some(1), &self.locale),
+            ValueFormat::Percent => format::percent(value, 1, &self.locale),
+        }
+    }
+
+    fn tick_text(&self, value: f64) -> String {
+        match &self.format {
+            ValueFormat::Percent => format::percent(value, 0, &self.locale),
+            _ => format::compact(value, &self.locale),
+        }
+    }
+
+    /// The value range to draw: from 0 (or the lowest negative) to the
+    /// highest (stacked: the highest total), with nice ticks.
+    fn scale(&self, stacked: bool) -> Scale {
+        let mut low: f64 = 0.0;
+        let mut high: f64 = 0.0;
+        for i in 0..self.categories.len() {
+            if stacked {
+                let (neg, pos) = self
+                    .series
+                    .iter()
+                    .filter_map(|s| s.values[i])
+                    .fold((0.0, 0.0), |(n, p), v| if v < 0.0 { (n + v, p) } else { (n, p + v) });
+                low = low.min(neg);
+                high = high.max(pos);
+            } else {
+                for v in self.series.iter().filter_map(|s| s.values[i]) {
+                    low = low.min(v);
+                    high = high.max(v);
+                }
+            }
+        }
+        Scale::new(low, high)
+    }
+
+    fn open(&self, height: f64) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "<svg class=\"chart\" viewBox=\"0 0 {WIDTH} {height:.0}\" width=\"100%\" role=\"img\" \
+             aria-labelledby=\"{0}-title {0}-desc\" font-size=\"{FONT}\" \
+             font-family=\"system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif\">",
+            self.id
+        );
+        out.push_str(&format!("<title id=\"{}-title\">", self.id));
+        escape_html(&self.title, &mut out);
+        out.push_str(&format!("</title>\n<desc id=\"{}-desc\">", self.id));
+        escape_html(&self.summary(), &mut out);
+        out.push_str("</desc>\n");
+        out
+    }
+
+    /// The legend, for more than one series: swatches in a row at `y`.
+    fn legend(&self, out: &mut String, x0: f64, y: f64) {
+        if self.series.len() < 2 {
+            return;
+        }
+        let mut x = x0;
+        out.push_str("<g class=\"legend\">\n");
+        for (i, series) in self.series.iter().enumerate() {
+            let colour = COLOURS[i % COLOURS.len()];
+            let _ = writeln!(
+                out,
+                "<rect class=\"s{}\" x=\"{x:.1}\" y=\"{:.1}\" width=\"12\" height=\"12\" rx=\"2\" fill=\"{colour}\"/>",
+                i % COLOURS.len(),
+                y - 10.0
+            );
+            let _ = write!(out, "<text x=\"{:.1}\" y=\"{y:.1}\" fill=\"currentColor\">", x + 17.0);
+            escape_html(&series.name, out);
+            out.push_str("</text>\n");
+            x += 17.0 + text_width(&series.name) + 18.0;
+        }
+        out.push_str("</g>\n");
+    }
+
+    /// Vertical bars (`Some(stacked)`) or lines (`None`), categories along
+    /// the bottom.
+    fn vertical(&self, bars: Option<bool>) -> String {
+        let stacked = bars == Some(true);
+        let scale = self.scale(stacked);
+        let ticks = scale.ticks();
+        let tick_width = ticks.iter().map(|t| text_width(&self.tick_text(*t))).fold(0.0, f64::max);
+        let left = 24.0 + tick_width + 8.0;
+        let right = 16.0;
+        let n = self.categories.len().max(1);
+        let plot_width = WIDTH - left - right;
+        let band = plot_width / n as f64;
+        // Category labels: level when they fit, else turned 40 degrees.
+        let longest = self.categories.iter().map(|c| text_width(&shorten(c, 28))).fold(0.0, f64::max);
+        let turned = longest > band - 6.0;
+        let label_height = if turned { longest * 0.65 + 12.0 } else { FONT + 6.0 };
+        let legend_height = if self.series.len() > 1 { 26.0 } else { 0.0 };
+        let top = 14.0 + legend_height;
+        let plot_height = 240.0;
+        let height = top + plot_height + label_height + 30.0;
+        let y_of = |v: f64| top + plot_height * (1.0 - scale.fraction(v));
+
+        let mut out = self.open(height);
+        self.legend(&mut out, left, 18.0);
+        // Grid and value axis.
+        out.push_str("<g class=\"axis\">\n");
+        for tick in &ticks {
+            let y = y_of(*tick);
+            let _ = writeln!(
+                out,
+                "<line x1=\"{left:.1}\" x2=\"{:.1}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"currentColor\" stroke-opacity=\"{}\"/>",
+                WIDTH - right,
+                if *tick == 0.0 { "0.6" } else { "0.15" }
+            );
+            let _ = write!(
+                out,
+                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"currentColor\">",
+                left - 6.0,
+                y + 4.0
+            );
+            escape_html(&self.tick_text(*tick), &mut out);
+            out.push_str("</text>\n");
+        }
+        let _ = write!(
+            out,
+            "<text transform=\"translate(12 {:.1}) rotate(-90)\" text-anchor=\"middle\" fill=\"currentColor\">",
+            top + plot_height / 2.0
+        );
+        escape_html(&self.y_label, &mut out);
+        out.push_str("</text>\n</g>\n");
+
+        match bars {
+            Some(_) => self.vertical_bars(&mut out, stacked, band, left, &y_of),
+            None => self.lines(&mut out, band, left, &y_of),
+        }
+
+        // Category labels and the axis title.
+        out.push_str("<g class=\"categories\">\n");
+        let base = top + plot_height;
+        for (i, category) in self.categories.iter().enumerate() {
+            let x = left + band * (i as f64 + 0.5);
+            let shown = shorten(category, 28);
+            if turned {
+                let _ = write!(
+                    out,
+                    "<text transform=\"translate({x:.1} {:.1}) rotate(-40)\" text-anchor=\"end\" fill=\"currentColor\">",
+                    base + 14.0
+                );
+            } else {
+                let _ = write!(
+                    out,
+                    "<text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"currentColor\">",
+                    base + 16.0
+                );
+            }
+            if shown != *category {
+                out.push_str("<title>");
+                escape_html(category, &mut out);
+                out.push_str("</title>");
+            }
+            escape_html(&shown, &mut out);
+            out.push_str("</text>\n");
+        }
+        let _ = write!(
+            out,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"currentColor\" font-weight=\"600\">",
+            left + plot_width / 2.0,
+            height - 8.0
+        );
+        escape_html(&self.x_label, &mut out);
+        out.push_str("</text>\n</g>\n</svg>");
+        out
+    }
+
+    fn vertical_bars(&self, out: &mut String, stacked: bool, band: f64, left: f64, y_of: &dyn Fn(f64) -> f64) {
+        let groups = if stacked { 1 } else { self.series.len().max(1) };
+        let bar_width = (band * 0.72 / groups as f64).min(64.0);
+        let label_values = stacked || self.series.len() == 1 || band / groups as f64 > 34.0;
+        for (i, _) in self.categories.iter().enumerate() {
+            let centre = left + band * (i as f64 + 0.5);
+            let (mut below, mut above) = (0.0, 0.0);
+            for (s, series) in self.series.iter().enumerate() {
+                let Some(value) = series.values[i] else { continue };
+                let (x, from, to) = if stacked {
+                    let from = if value < 0.0 { below } else { above };
+                    let to = from + value;
+                    if value < 0.0 {
+                        below = to
+                    } else {
+                        above = to
+                    }
+                    (centre - bar_width / 2.0, from, to)
+                } else {
+                    let x = centre - bar_width * groups as f64 / 2.0 + bar_width * s as f64;
+                    (x, 0.0, value)
+                };
+                let (y1, y2) = (y_of(from), y_of(to));
+                let _ = write!(
+                    out,
+                    "<rect class=\"s{}\" x=\"{x:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\"><title>",
+                    s % COLOURS.len(),
+                    y1.min(y2),
+                    (bar_width - 1.0).max(1.0),
+                    (y1 - y2).abs(),
+                    COLOURS[s % COLOURS.len()]
+                );
+                escape_html(&format!("{}, {}: {}", self.categories[i], series.name, self.value_text(value)), out);
+                out.push_str("</title></rect>\n");
+                if label_values && !stacked {
+                    let y = if value < 0.0 { y_of(value) + 13.0 } else { y_of(value) - 4.0 };
+                    let _ = write!(
+                        out,
+                        "<text x=\"{:.1}\" y=\"{y:.1}\" text-anchor=\"middle\" fill=\"currentColor\" font-size=\"11\">",
+                        x + bar_width / 2.0
+                    );
+                    escape_html(&self.value_text(value), out);
+                    out.push_str("</text>\n");
+                }
+            }
+            if stacked && above > 0.0 {
+                let _ = write!(
+                    out,
+                    "<text x=\"{centre:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"currentColor\" font-size=\"11\">",
+                    y_of(above) - 4.0
+                );
+                escape_html(&self.value_text(above), out);
+                out.push_str("</text>\n");
+            }
+        }
+    }
+
+    fn lines(&self, out: &mut String, band: f64, left: f64, y_of: &dyn Fn(f64) -> f64) {
+        let few = self.categories.len() <= 16;
+        for (s, series) in self.series.iter().enumerate() {
+            let colour = COLOURS[s % COLOURS.len()];
+            // A NULL breaks the line.
+            let mut path = String::new();
+            let mut pen_down = false;
+            for (i, value) in series.values.iter().enumerate() {
+                let x = left + band * (i as f64 + 0.5);
+                match value {
+                    Some(v) => {
+                        let _ = write!(path, "{}{x:.1},{:.1} ", if pen_down { "L" } else { "M" }, y_of(*v));
+                        pen_down = true;
+                    }
+                    None => pen_down = false,
+                }
+            }
+            let _ = writeln!(
+                out,
+                "<path class=\"s{0}\" d=\"{1}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"2.5\" stroke-linejoin=\"round\"/>",
+                s % COLOURS.len(),
+                path.trim_end()
+            );
+            for (i, value) in series.values.iter().enumerate() {
+                let Some(v) = value else { continue };
+                let x = left + band * (i as f64 + 0.5);
+                let _ = write!(
+                    out,
+                    "<circle class=\"s{}\" cx=\"{x:.1}\" cy=\"{:.1}\" r=\"3.5\" fill=\"{colour}\"><title>",
+                    s % COLOURS.len(),
+                    y_of(*v)
+                );
+                escape_html(&format!("{}, {}: {}", self.categories[i], series.name, self.value_text(*v)), out);
+                out.push_str("</title></circle>\n");
+                // The value at the last point, and at every point when few.
+                if self.series.len() == 1 && (few || i + 1 == series.values.len()) {
+                    let _ = write!(
+                        out,
+                        "<text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"currentColor\" font-size=\"11\">",
+                        y_of(*v) - 8.0
+                    );
+                    escape_html(&self.value_text(*v), out);
+                    out.push_str("</text>\n");
+                }
+            }
+        }
+    }
+
+    /// Bars along a vertical list of categories: long labels stay readable.
+    fn horizontal_bars(&self, stacked: bool) -> String {
+        let scale = self.scale(stacked);
+        let ticks = scale.ticks();
+        let groups = if stacked { 1 } else { self.series.len().max(1) };
+        let row = (16.0 * groups as f64 + 10.0).max(26.0);
+        let longest = self.categories.iter().map(|c| text_width(&shorten(c, 40))).fold(0.0, f64::max);
+        let left = (longest + 12.0).min(WIDTH * 0.42);
+        let value_room = self.categories.iter().enumerate().fold(0.0, |room: f64, (i, _)| {
+            let total = if stacked {
+                self.series.iter().filter_map(|s| s.values[i]).sum::<f64>()
+            } else {
+                self.series.iter().filter_map(|s| s.values[i]).fold(0.0, f64::max)
+            };
+            room.max(text_width(&self.value_text(total)))
+        });
+        let right = value_room + 14.0;
+        let legend_height = if self.series.len() > 1 { 26.0 } else { 0.0 };
+        let top = 10.0 + legend_height;
+        let plot_height = row * self.categories.len().max(1) as f64;
+        let height = top + plot_height + 44.0;
+        let plot_width = WIDTH - left - right;
+        let x_of = |v: f64| left + plot_width * scale.fraction(v);
+
+        let mut out = self.open(height);
+        self.legend(&mut out, left, 16.0);
+        out.push_str("<g class=\"axis\">\n");
+        for tick in &ticks {
+            let x = x_of(*tick);
+            let _ = writeln!(
+                out,
+                "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{top:.1}\" y2=\"{:.1}\" stroke=\"currentColor\" stroke-opacity=\"{}\"/>",
+                top + plot_height,
+                if *tick == 0.0 { "0.6" } else { "0.15" }
+            );
+            let _ = write!(
+                out,
+                "<text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"currentColor\">",
+                top + plot_height + 16.0
+            );
+            escape_html(&self.tick_text(*tick), &mut out);
+            out.push_str("</text>\n");
+        }
+        let _ = write!(
+            out,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"currentColor\" font-weight=\"600\">",
+            left + plot_width / 2.0,
+            height - 6.0
+        );
+        escape_html(&self.y_label, &mut out);
+        out.push_str("</text>\n</g>\n");
+
+        let bar_height = if stacked { row - 10.0 } else { (row - 10.0) / groups as f64 };
+        for (i, category) in self.categories.iter().enumerate() {
+            let y0 = top + row * i as f64 + 5.0;
+            let shown = shorten(category, 40);
+            let _ = write!(
+                out,
+                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"currentColor\">",
+                left - 8.0,
+                y0 + (row - 10.0) / 2.0 + 4.0
+            );
+            if shown != *category {
+                out.push_str("<title>");
+                escape_html(category, &mut out);
+                out.push_str("</title>");
+            }
+            escape_html(&shown, &mut out);
+            out.push_str("</text>\n");
+            let (mut below, mut above) = (0.0, 0.0);
+            for (s, series) in self.series.iter().enumerate() {
+                let Some(value) = series.values[i] else { continue };
+                let (y, from, to) = if stacked {
+                    let from = if value < 0.0 { below } else { above };
+                    let to = from + value;
+                    if value < 0.0 {
+                        below = to
+                    } else {
+                        above = to
+                    }
+                    (y0, from, to)
+                } else {
+                    (y0 + bar_height * s as f64, 0.0, value)
+                };
+                let (x1, x2) = (x_of(from), x_of(to));
+                let _ = write!(
+                    out,
+                    "<rect class=\"s{}\" x=\"{:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\"><title>",
+                    s % COLOURS.len(),
+                    x1.min(x2),
+                    (x2 - x1).abs(),
+                    (bar_height - 2.0).max(1.0),
+                    COLOURS[s % COLOURS.len()]
+                );
+                escape_html(&format!("{category}, {}: {}", series.name, self.value_text(value)), &mut out);
+                out.push_str("</title></rect>\n");
+                if !stacked {
+                    let _ = write!(
+                        out,
+                        "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"currentColor\" font-size=\"11\">",
+                        x_of(value.max(0.0)) + 5.0,
+                        y + bar_height / 2.0 + 3.0
+                    );
+                    escape_html(&self.value_text(value), &mut out);
+                    out.push_str("</text>\n");
+                }
+            }
+            if stacked && above > 0.0 {
+                let _ = write!(
+                    out,
+                    "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"currentColor\" font-size=\"11\">",
+                    x_of(above) + 5.0,
+                    y0 + (row - 10.0) / 2.0 + 4.0
+                );
+                escape_html(&self.value_text(above), &mut out);
+                out.push_str("</text>\n");
+            }
+        }
+        out.push_str("</svg>");
+        out
+    }
+}
+
+/// A linear value scale with ticks at round numbers.
+struct Scale {
+    low: f64,
+    high: f64,
+    step: f64,
+}
+
+impl Scale {
+    fn new(low: f64, high: f64) -> Scale {
+        // Nothing but zeros still gets an axis from 0 to 1.
+        let high = if high > low { high } else { low + 1.0 };
+        let span = high - low;
+        let step = nice_step(span / 5.0);
+        let low = (low / step).floor() * step;
+        let high = ((high / step).ceil() * step).max(low + step);
+        Scale { low, high, step }
+    }
+
+    fn fraction(&self, v: f64) -> f64 {
+        (v - self.low) / (self.high - self.low)
+    }
+
+    fn ticks(&self) -> Vec<f64> {
+        let count = ((self.high - self.low) / self.step).round() as usize;
+        (0..=count).map(|i| self.low + self.step * i as f64).collect()
+    }
+}
+
+/// 1, 2, 2.5 or 5 times a power of ten, at least `raw`.
+fn nice_step(raw: f64) -> f64 {
+    let power = 10f64.powf(raw.log10().floor());
+    let unit = raw / power;
+    let nice = if unit <= 1.0 {
+        1.0
+    } else if unit <= 2.0 {
+        2.0
+    } else if unit <= 2.5 {
+        2.5
+    } else if unit <= 5.0 {
+        5.0
+    } else {
+        10.0
+    };
+    nice * power
+}
+
+/// An estimate of a text's width at the chart's font size: no font metrics
+/// are at hand, and an estimate on the wide side keeps labels inside.
+fn text_width(text: &str) -> f64 {
+    text.chars().map(|c| if c.is_ascii_uppercase() || c == 'm' || c == 'w' { 8.6 } else { 6.9 }).sum()
+}
+
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(max - 1).collect();
+    cut.push('…');
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chart(kind: Kind, categories: &[&str], series: &[(&str, &[Option<f64>])]) -> Chart {
+        Chart {
+            kind,
+            title: "Countries per event".into(),
+            description: None,
+            categories: categories.iter().map(|c| (*c).to_owned()).collect(),
+            series: series.iter().map(|(n, v)| Series { name: (*n).to_owned(), values: v.to_vec() }).collect(),
+            x_label: "Event".into(),
+            y_label: "Countries".into(),
+            format: ValueFormat::Number,
+            locale: "en".into(),
+            id: "chart-1".into(),
+        }
+    }
+
+    #[test]
+    fn ticks_are_round() {
+        assert_eq!(Scale::new(0.0, 136.0).ticks(), vec![0.0, 50.0, 100.0, 150.0]);
+        assert_eq!(Scale::new(0.0, 300e6).ticks(), vec![0.0, 100e6, 200e6, 300e6]);
+        assert_eq!(Scale::new(-3.0, 7.0).ticks(), vec![-4.0, -2.0, 0.0, 2.0, 4.0, 6.0, 8.0]);
+        assert_eq!(Scale::new(0.0, 0.0).ticks().len(), 6, "an empty chart still has an axis");
+    }
+
+    #[test]
+    fn data_is_escaped_and_there_are_no_blank_lines() {
+        let c = chart(
+            Kind::Bar { horizontal: false, stacked: false },
+            &["<script>alert(1)</script>", "Lyon"],
+            &[("Countries", &[Some(3.0), Some(136.0)])],
+        );
+        let svg = c.svg();
+        assert!(!svg.contains("<script>"), "{svg}");
+        assert!(svg.contains("&lt;script&gt;"));
+        assert!(!svg.contains("\n\n"), "a blank line would end the Markdown HTML block");
+        assert!(svg.contains("<title id=\"chart-1-title\">Countries per event</title>"));
+        assert!(svg.contains(">136</text>"), "values are labelled");
+    }
+
+    #[test]
+    fn every_kind_draws_every_value() {
+        let values: &[Option<f64>] = &[Some(1.0), None, Some(3.0)];
+        for kind in [
+            Kind::Bar { horizontal: false, stacked: false },
+            Kind::Bar { horizontal: true, stacked: false },
+            Kind::Bar { horizontal: false, stacked: true },
+            Kind::Bar { horizontal: true, stacked: true },
+            Kind::Line,
+        ] {
+            let svg = chart(kind, &["Q1", "Q2", "Q3"], &[("a", values), ("b", values)]).svg();
+            let marks = svg.matches("<rect class=\"s").count() + svg.matches("<circle").count();
+            // Two legend swatches, and one mark per non-NULL value.
+            assert_eq!(marks, 2 + 4, "{kind:?}: {svg}");
+        }
+    }
+}
