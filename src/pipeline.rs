@@ -157,6 +157,7 @@ impl BuildRequest {
         params: &[(String, String)],
         out: Option<PathBuf>,
         formats: Formats,
+        as_of: Option<jiff::Timestamp>,
     ) -> Result<BuildRequest, Error> {
         if project.reports.is_empty() {
             return Err(Error::project("the project has no reports")
@@ -173,7 +174,7 @@ impl BuildRequest {
         let reports =
             if reports.is_empty() { project.reports.iter().map(|r| r.name.clone()).collect() } else { reports };
         let params = resolve_params(project, params, period.as_ref(), None)?;
-        Ok(BuildRequest { reports, period, params, out, formats, generated_at: generated_at()? })
+        Ok(BuildRequest { reports, period, params, out, formats, generated_at: generated_at(as_of)? })
     }
 }
 
@@ -234,18 +235,33 @@ fn output_dir(project: &Project, request: &BuildRequest) -> (PathBuf, PathBuf) {
     (dir, shown)
 }
 
-/// The build's timestamp: `SOURCE_DATE_EPOCH` when set (reproducible
-/// builds), else now; UTC, to the second.
-pub fn generated_at() -> Result<String, Error> {
-    let timestamp = match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(text) => {
+/// Parses `--as-of`: `2026-01-01T08:00:00Z`, `2026-01-01T08:00:00+07:00`,
+/// or a date (`2026-01-01`, midnight UTC).
+pub fn parse_as_of(text: &str) -> Result<jiff::Timestamp, String> {
+    if let Ok(timestamp) = text.parse::<jiff::Timestamp>() {
+        return Ok(timestamp);
+    }
+    match text.parse::<jiff::civil::Date>() {
+        Ok(date) => date.to_zoned(jiff::tz::TimeZone::UTC).map(|z| z.timestamp()).map_err(|e| e.to_string()),
+        Err(_) => Err(format!(
+            "'{text}' is not a time: use a date (2026-01-01) or a time with its offset (2026-01-01T08:00:00Z)"
+        )),
+    }
+}
+
+/// The build's timestamp: `--as-of`, else `SOURCE_DATE_EPOCH` when set
+/// (reproducible builds), else now; UTC, to the second.
+pub fn generated_at(as_of: Option<jiff::Timestamp>) -> Result<String, Error> {
+    let timestamp = match (as_of, std::env::var("SOURCE_DATE_EPOCH")) {
+        (Some(timestamp), _) => timestamp,
+        (None, Ok(text)) => {
             let seconds: i64 = text.trim().parse().map_err(|_| {
                 Error::usage(format!("SOURCE_DATE_EPOCH must be whole seconds since 1970, got '{text}'"))
             })?;
             jiff::Timestamp::from_second(seconds)
                 .map_err(|e| Error::usage(format!("SOURCE_DATE_EPOCH is out of range: {e}")))?
         }
-        Err(_) => jiff::Timestamp::now(),
+        (None, Err(_)) => jiff::Timestamp::now(),
     };
     Ok(timestamp.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
 }

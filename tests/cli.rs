@@ -623,3 +623,26 @@ fn serve_rebuilds_and_reloads_the_open_page_when_a_query_changes() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+#[test]
+fn two_builds_with_the_same_as_of_are_byte_identical() {
+    let project = Project::sample();
+    let build = |out: &str| {
+        let output = Command::new(env!("CARGO_BIN_EXE_laporan"))
+            .args(["build", "--period", "2024-Q2", "--as-of", "2026-01-02T03:04:05Z", "--out", out])
+            .current_dir(project.path())
+            .env_remove("SOURCE_DATE_EPOCH")
+            .output()
+            .unwrap();
+        assert_success(&output);
+    };
+    build("first");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    build("second");
+    let first = snapshot_files(&project.path().join("first"));
+    let second = snapshot_files(&project.path().join("second"));
+    assert_eq!(first.len(), 4);
+    assert!(first == second, "the same inputs and --as-of give the same bytes");
+    let page = project.read("first/2024-Q2/cooperation_report.html");
+    assert!(page.contains("2026-01-02T03:04:05Z"), "the footer shows the --as-of time");
+}

@@ -30,6 +30,10 @@ pub struct Args {
     /// Publish even when data tests fail, reporting the failures as warnings
     #[arg(long)]
     warn_tests: bool,
+    /// The build's time, shown in the footer (default: SOURCE_DATE_EPOCH, else now); the same
+    /// inputs and --as-of give the same bytes
+    #[arg(long, value_name = "TIME", value_parser = pipeline::parse_as_of)]
+    as_of: Option<jiff::Timestamp>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -57,8 +61,15 @@ pub fn build_once(args: &Args, ui: &Ui) -> Result<(), Error> {
     let project = Project::open(&ui.project)?;
     let formats =
         Formats { markdown: args.format.contains(&FormatArg::Md), html: args.format.contains(&FormatArg::Html) };
-    let request =
-        BuildRequest::new(&project, args.reports.clone(), args.period, &args.params, args.out.clone(), formats)?;
+    let request = BuildRequest::new(
+        &project,
+        args.reports.clone(),
+        args.period,
+        &args.params,
+        args.out.clone(),
+        formats,
+        args.as_of,
+    )?;
     let (db, loaded) = pipeline::load(&project, ui.load_options(false))?;
     ui.load_summary(&loaded);
     let mut prepared = pipeline::prepare_build(&project, db, &request)?;

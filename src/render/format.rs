@@ -110,6 +110,25 @@ pub fn percent(fraction: f64, decimals: usize, locale: &str) -> String {
     format!("{}%", number(fraction * 100.0, Some(decimals), locale))
 }
 
+/// The change from `previous` to `current` with an arrow and a sign:
+/// `▲ +3 (+25.0%)`, `▼ −2 (−10.0%)`, `= 0`. `text` formats the absolute
+/// change; the percentage is left out when `previous` is 0.
+pub fn delta(current: f64, previous: f64, text: &dyn Fn(f64) -> String, with_percent: bool, locale: &str) -> String {
+    let change = current - previous;
+    if change == 0.0 {
+        return format!("= {}", text(0.0));
+    }
+    let (arrow, sign) = if change > 0.0 { ("▲", "+") } else { ("▼", "−") };
+    let mut out = format!("{arrow} {sign}{}", text(change.abs()));
+    if with_percent && previous != 0.0 {
+        let _ = std::fmt::Write::write_fmt(
+            &mut out,
+            format_args!(" ({sign}{})", percent((change / previous).abs(), 1, locale)),
+        );
+    }
+    out
+}
+
 const MONTHS_EN: [&str; 12] = [
     "January",
     "February",
@@ -246,6 +265,17 @@ mod tests {
         assert_eq!(compact(2.5e9, "id"), "2,5M");
         assert_eq!(compact(1500.0, "id"), "1,5rb");
         assert_eq!(compact(-2e6, "en"), "-2M");
+    }
+
+    #[test]
+    fn deltas_have_an_arrow_and_a_sign() {
+        let n = |v: f64| number(v, None, "en");
+        assert_eq!(delta(15.0, 12.0, &n, true, "en"), "▲ +3 (+25.0%)");
+        assert_eq!(delta(18.0, 20.0, &n, true, "en"), "▼ −2 (−10.0%)");
+        assert_eq!(delta(7.0, 7.0, &n, true, "en"), "= 0");
+        assert_eq!(delta(3.0, 0.0, &n, true, "en"), "▲ +3", "no percentage of nothing");
+        let id = |v: f64| money(v, "USD", true, None, "id");
+        assert_eq!(delta(300e6, 200e6, &id, true, "id"), "▲ +USD 100 juta (+50,0%)");
     }
 
     #[test]

@@ -116,6 +116,8 @@ impl Renderer {
         env.add_filter("money", filter_money);
         env.add_filter("percent", filter_percent);
         env.add_filter("date", filter_date);
+        env.add_filter("delta", filter_delta);
+        env.add_filter("link", filter_link);
         Renderer {
             env,
             project_title: project.title().map(str::to_owned),
@@ -509,6 +511,71 @@ fn filter_percent(state: &State<'_, '_>, value: Value, decimals: Option<usize>) 
     }
     let fraction = as_f64(&value).ok_or_else(|| filter_error("percent", &value, "a number"))?;
     Ok(format::percent(fraction, decimals.unwrap_or(1), &locale_of(state)))
+}
+
+/// `{{ now.events | delta(before.events) }}` → `▲ +3 (+25.0%)`. Options:
+/// `format` (`number`, `money`, `percent` for fractions, whose change is
+/// shown in points), `currency`, `percent=false` to leave the percentage out.
+fn filter_delta(
+    state: &State<'_, '_>,
+    value: Value,
+    previous: Value,
+    kwargs: Kwargs,
+) -> Result<String, minijinja::Error> {
+    let format_name: Option<String> = kwargs.get("format")?;
+    let currency: Option<String> = kwargs.get("currency")?;
+    let with_percent: Option<bool> = kwargs.get("percent")?;
+    kwargs.assert_all_used()?;
+    if value.is_none() || value.is_undefined() || previous.is_none() || previous.is_undefined() {
+        return Ok(String::new());
+    }
+    let current = as_f64(&value).ok_or_else(|| filter_error("delta", &value, "a number"))?;
+    let before = as_f64(&previous).ok_or_else(|| filter_error("delta", &previous, "a previous number"))?;
+    let locale = locale_of(state);
+    let format_name = format_name.unwrap_or_else(|| "number".to_owned());
+    let text: Box<dyn Fn(f64) -> String> = match format_name.as_str() {
+        "number" => Box::new(|v| format::number(v, None, &locale)),
+        "money" => {
+            let currency = currency.unwrap_or_else(|| "USD".to_owned());
+            Box::new(move |v| format::money(v, &currency, true, None, &locale))
+        }
+        "percent" => Box::new(|v| {
+            let points = format::number(v * 100.0, Some(1), &locale);
+            if locale == "id" { format!("{points} poin") } else { format!("{points} pts") }
+        }),
+        other => {
+            return Err(minijinja::Error::new(
+                ErrorKind::InvalidOperation,
+                format!("delta: unknown format '{other}' (use number, money or percent)"),
+            ));
+        }
+    };
+    let with_percent = with_percent.unwrap_or(format_name != "percent");
+    Ok(format::delta(current, before, &*text, with_percent, &locale_of(state)))
+}
+
+/// `{{ url | link }}`, `{{ url | link(text) }}`: a link, only for `http` and
+/// `https` addresses; anything else (`javascript:`, `data:`, a relative
+/// path) stays plain text. Markdown link syntax in `.md.j2`, an `<a>` in
+/// `.html.j2`; text and address are escaped either way.
+fn filter_link(state: &State<'_, '_>, value: Value, text: Option<String>) -> Result<Value, minijinja::Error> {
+    if value.is_none() || value.is_undefined() {
+        return Ok(Value::from(""));
+    }
+    let url = value.to_string();
+    let url = url.trim();
+    let label = text.unwrap_or_else(|| url.to_owned());
+    let lower = url.to_ascii_lowercase();
+    let allowed = (lower.starts_with("https://") || lower.starts_with("http://"))
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"' | '`'));
+    let markdown = matches!(state.auto_escape(), AutoEscape::Custom("markdown"));
+    let out = match (allowed, markdown) {
+        (true, true) => format!("[{}](<{}>)", markdown::escaped(&label), url.replace('\\', "%5C")),
+        (true, false) => format!("<a href=\"{}\">{}</a>", markdown::html_escaped(url), markdown::html_escaped(&label)),
+        (false, true) => markdown::escaped(&label),
+        (false, false) => markdown::html_escaped(&label),
+    };
+    Ok(Value::from_safe_string(out))
 }
 
 /// `{{ d | date }}` → `23 April 2024`; styles `long`, `full`, `month`, `iso`.
