@@ -17,8 +17,8 @@ use crate::period::Period;
 use crate::project::{DEFAULT_OUT_DIR, Project};
 use crate::query::saved::SavedQuery;
 use crate::query::{BuildParam, BuildParams, PERIOD_PARAMS, RunStats, Runner};
-use crate::render::{BuildInfo, Formats, InputFile, Renderer};
-use crate::write::{Outcome, write_files};
+use crate::render::{BuildInfo, Formats, InputFile, RenderedFile, Renderer, site_index};
+use crate::write::{Outcome, published_pages, write_files};
 
 /// Opens the database and loads what changed.
 pub fn load(project: &Project, options: LoadOptions) -> Result<(Database, LoadSummary), Error> {
@@ -217,17 +217,30 @@ pub fn build(project: &Project, prepared: Prepared, request: &BuildRequest) -> R
     }
     // Nothing is written until every report has rendered.
     let (dir, shown) = output_dir(project, request);
-    let files = write_files(&dir, &shown, &rendered)?;
+    let mut files = write_files(&dir, &shown, &rendered)?;
+    // The site's index lists every page built so far, this build's included.
+    let (root, shown_root) = output_root(project, request);
+    if request.formats.html {
+        let title = project.title().unwrap_or(if project.locale() == "id" { "Laporan" } else { "Reports" });
+        let page = site_index(&published_pages(&root), title, project.locale(), &request.generated_at);
+        let index = RenderedFile { file_name: "index.html".to_owned(), contents: page };
+        files.extend(write_files(&root, &shown_root, std::slice::from_ref(&index))?);
+    }
     Ok(BuildSummary { files, stats: runner.stats() })
 }
 
-/// The folder to write into (real path, shown path): `--out` or `out/`,
-/// plus the period's folder.
-fn output_dir(project: &Project, request: &BuildRequest) -> (PathBuf, PathBuf) {
-    let (mut dir, mut shown) = match &request.out {
+/// The output folder (real path, shown path): `--out` or `out/`.
+fn output_root(project: &Project, request: &BuildRequest) -> (PathBuf, PathBuf) {
+    match &request.out {
         Some(out) => (out.clone(), out.clone()),
         None => (project.path(DEFAULT_OUT_DIR), project.shown(Path::new(DEFAULT_OUT_DIR))),
-    };
+    }
+}
+
+/// The folder to write into (real path, shown path): the output folder,
+/// plus the period's folder.
+fn output_dir(project: &Project, request: &BuildRequest) -> (PathBuf, PathBuf) {
+    let (mut dir, mut shown) = output_root(project, request);
     if let Some(period) = &request.period {
         dir.push(period.to_string());
         shown.push(period.to_string());

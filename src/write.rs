@@ -52,3 +52,66 @@ fn write_atomic(dir: &Path, target: &Path, bytes: &[u8]) -> std::io::Result<()> 
     temp.persist(target).map_err(|e| e.error)?;
     Ok(())
 }
+
+/// A page already published in the output folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishedPage {
+    /// Relative to the output folder, with `/`: `2024-Q2/cooperation_report.html`.
+    pub href: String,
+    /// The period folder it is in, if any (`2024-Q2`).
+    pub folder: Option<String>,
+    /// The page's `<title>`, as text.
+    pub title: String,
+}
+
+/// The HTML pages in `root` and in its folders one level down (periods),
+/// except `index.html`. Reading is best effort: an unreadable file is left out.
+pub fn published_pages(root: &Path) -> Vec<PublishedPage> {
+    let mut pages = Vec::new();
+    let mut visit = |dir: &Path, folder: Option<&str>| {
+        let Ok(entries) = fs::read_dir(dir) else { return };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !name.ends_with(".html") || name == "index.html" || name.starts_with('.') || !path.is_file() {
+                continue;
+            }
+            let Ok(text) = fs::read_to_string(&path) else { continue };
+            let title = text
+                .split_once("<title>")
+                .and_then(|(_, rest)| rest.split_once("</title>"))
+                .map(|(title, _)| unescape_html(title.trim()))
+                .unwrap_or_else(|| name.trim_end_matches(".html").to_owned());
+            let href = match folder {
+                Some(folder) => format!("{folder}/{name}"),
+                None => name.clone(),
+            };
+            pages.push(PublishedPage { href, folder: folder.map(str::to_owned), title });
+        }
+    };
+    visit(root, None);
+    if let Ok(entries) = fs::read_dir(root) {
+        let mut folders: Vec<String> = entries
+            .flatten()
+            .filter(|e| e.path().is_dir())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| !n.starts_with('.'))
+            .collect();
+        folders.sort();
+        for folder in folders {
+            visit(&root.join(&folder), Some(&folder));
+        }
+    }
+    pages.sort_by(|a, b| a.href.cmp(&b.href));
+    pages
+}
+
+/// Undoes the escaping of a `<title>` laporan wrote.
+fn unescape_html(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&amp;", "&")
+}

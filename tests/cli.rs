@@ -292,7 +292,13 @@ fn sample_builds_both_reports_in_markdown_and_html() {
     assert_success(&output);
     assert_eq!(
         files_under(&project.path().join("out")),
-        ["cooperation_report.html", "cooperation_report.md", "laporan_kerja_sama.html", "laporan_kerja_sama.md"]
+        [
+            "cooperation_report.html",
+            "cooperation_report.md",
+            "index.html",
+            "laporan_kerja_sama.html",
+            "laporan_kerja_sama.md"
+        ]
     );
     insta::assert_snapshot!("sample_cooperation_report_md", project.read("out/cooperation_report.md"));
     insta::assert_snapshot!("sample_laporan_kerja_sama_md", project.read("out/laporan_kerja_sama.md"));
@@ -328,7 +334,8 @@ fn sample_period_build_goes_to_its_own_folder() {
             "2024-Q2/cooperation_report.html",
             "2024-Q2/cooperation_report.md",
             "2024-Q2/laporan_kerja_sama.html",
-            "2024-Q2/laporan_kerja_sama.md"
+            "2024-Q2/laporan_kerja_sama.md",
+            "index.html"
         ]
     );
     let md = fs::read_to_string(out.path().join("2024-Q2/laporan_kerja_sama.md")).unwrap();
@@ -641,8 +648,35 @@ fn two_builds_with_the_same_as_of_are_byte_identical() {
     build("second");
     let first = snapshot_files(&project.path().join("first"));
     let second = snapshot_files(&project.path().join("second"));
-    assert_eq!(first.len(), 4);
+    assert_eq!(first.len(), 5, "four reports and the index");
     assert!(first == second, "the same inputs and --as-of give the same bytes");
     let page = project.read("first/2024-Q2/cooperation_report.html");
+    let index = project.read("first/index.html");
+    assert!(
+        index.contains("<a href=\"2024-Q2/cooperation_report.html\">International Cooperation Report</a>"),
+        "{index}"
+    );
     assert!(page.contains("2026-01-02T03:04:05Z"), "the footer shows the --as-of time");
+}
+
+#[test]
+fn the_index_lists_every_build_newest_period_first() {
+    let project = Project::sample();
+    for args in [
+        &["build"][..],
+        &["build", "--period", "2024-Q1"],
+        &["build", "--period", "2025"],
+        &["build", "--period", "2024-Q2"],
+    ] {
+        assert_success(&project.run(args));
+    }
+    let index = project.read("out/index.html");
+    // The project's locale is Indonesian.
+    let order: Vec<usize> = ["Seluruh data", "Tahun 2025", "Triwulan II 2024", "Triwulan I 2024"]
+        .iter()
+        .map(|label| index.find(&format!("<h2>{label}</h2>")).unwrap_or_else(|| panic!("{label} in {index}")))
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "newest first: {order:?}");
+    assert_eq!(index.matches("<li><a href=").count(), 8, "two reports in each of four builds");
+    assert!(!index.contains("<script"));
 }
