@@ -17,7 +17,7 @@ use crate::period::Period;
 use crate::project::{DEFAULT_OUT_DIR, Project};
 use crate::query::saved::SavedQuery;
 use crate::query::{BuildParam, BuildParams, PERIOD_PARAMS, RunStats, Runner};
-use crate::render::{BuildInfo, Formats, InputFile, RenderedFile, Renderer, site_index};
+use crate::render::{BuildInfo, Formats, InputFile, RenderedFile, Renderer, data_files, site_index};
 use crate::write::{Outcome, published_pages, write_files};
 
 /// Opens the database and loads what changed.
@@ -213,7 +213,9 @@ pub fn build(project: &Project, prepared: Prepared, request: &BuildRequest) -> R
 
     let mut rendered = Vec::new();
     for report in request.reports.iter().filter_map(|name| project.report(name)) {
+        runner.take_calls();
         rendered.extend(renderer.render(report, request.period.as_ref(), &request.params, &info, request.formats)?);
+        rendered.extend(data_files(&report.name, &runner.take_calls(), request.formats));
     }
     // Nothing is written until every report has rendered.
     let (dir, shown) = output_dir(project, request);

@@ -67,6 +67,17 @@ pub fn json(result: &QueryResult) -> String {
 }
 
 pub fn csv(result: &QueryResult) -> String {
+    csv_with(result, false)
+}
+
+/// CSV to be opened in a spreadsheet: a text cell starting with `=`, `+`,
+/// `-`, `@`, a tab or a carriage return is prefixed with `'`, so that no
+/// spreadsheet runs it as a formula. Numbers are written as numbers.
+pub fn csv_for_spreadsheets(result: &QueryResult) -> String {
+    csv_with(result, true)
+}
+
+fn csv_with(result: &QueryResult, defuse: bool) -> String {
     let mut out = String::new();
     let field = |out: &mut String, text: &str| {
         if text.contains([',', '"', '\n', '\r']) || text.starts_with(' ') || text.ends_with(' ') {
@@ -89,7 +100,12 @@ pub fn csv(result: &QueryResult) -> String {
             if i > 0 {
                 out.push(',');
             }
-            field(&mut out, &cell.to_text());
+            match cell {
+                Cell::Text(text) if defuse && text.starts_with(['=', '+', '-', '@', '\t', '\r']) => {
+                    field(&mut out, &format!("'{text}"))
+                }
+                _ => field(&mut out, &cell.to_text()),
+            }
         }
         out.push('\n');
     }
@@ -236,6 +252,29 @@ mod tests {
             "[\n  {\"name\": \"Lyon, \\\"NCB\\\" heads\", \"countries\": 136, \"assets_usd\": 300000000.00},\n  \
              {\"name\": \"a|b\", \"countries\": null, \"assets_usd\": null}\n]\n"
         );
+    }
+
+    #[test]
+    fn csv_for_spreadsheets_defuses_formulas_in_text_only() {
+        let result = QueryResult::new(
+            "q".into(),
+            vec![
+                Column { name: "t".into(), type_name: "VARCHAR".into() },
+                Column { name: "n".into(), type_name: "INTEGER".into() },
+            ],
+            vec![
+                vec![Cell::Text("=HYPERLINK(\"http://x\")".into()), Cell::Int(-5)],
+                vec![Cell::Text("+1".into()), Cell::Int(1)],
+                vec![Cell::Text("@SUM(A1)".into()), Cell::Null],
+                vec![Cell::Text("-2".into()), Cell::Int(2)],
+                vec![Cell::Text("plain".into()), Cell::Int(3)],
+            ],
+        );
+        assert_eq!(
+            csv_for_spreadsheets(&result),
+            "t,n\n\"'=HYPERLINK(\"\"http://x\"\")\",-5\n'+1,1\n'@SUM(A1),\n'-2,2\nplain,3\n"
+        );
+        assert!(csv(&result).starts_with("t,n\n\"=HYPERLINK"), "plain csv keeps text as it is");
     }
 
     #[test]

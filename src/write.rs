@@ -31,7 +31,10 @@ pub fn write_files(dir: &Path, shown_dir: &Path, files: &[RenderedFile]) -> Resu
             written.push((shown, Outcome::Unchanged));
             continue;
         }
-        write_atomic(dir, &target, file.contents.as_bytes()).map_err(|e| Error::io("write", &shown, e))?;
+        // A file may be in a folder of its own (`report.data/query.csv`).
+        let folder = target.parent().unwrap_or(dir);
+        fs::create_dir_all(folder).map_err(|e| Error::io("create", &shown, e))?;
+        write_atomic(folder, &target, file.contents.as_bytes()).map_err(|e| Error::io("write", &shown, e))?;
         written.push((shown, Outcome::Written));
     }
     Ok(written)

@@ -680,3 +680,36 @@ fn the_index_lists_every_build_newest_period_first() {
     assert_eq!(index.matches("<li><a href=").count(), 8, "two reports in each of four builds");
     assert!(!index.contains("<script"));
 }
+
+#[test]
+fn exports_hold_the_data_behind_each_report_safe_for_spreadsheets() {
+    let project = Project::sample();
+    assert_success(&project.run(&["build", "--export", "csv,json"]));
+    let json = project.read("out/cooperation_report.data/assets_seized_per_operation.json");
+    assert!(
+        json.contains("\"operation\": \"HAECHI IV\"") && json.contains("\"assets_seized_usd\": 300000000.00"),
+        "{json}"
+    );
+    let csv = project.read("out/laporan_kerja_sama.data/participating_countries_per_event.csv");
+    assert!(csv.lines().any(|l| l.contains("Lyon") && l.contains(",136,321,")), "{csv}");
+    let index = project.read("out/index.html");
+    assert!(!index.contains(".data/"), "the index lists reports, not data files");
+
+    let dir = TempDir::new().unwrap();
+    fs::create_dir_all(dir.path().join("data")).unwrap();
+    fs::create_dir_all(dir.path().join("queries")).unwrap();
+    fs::create_dir_all(dir.path().join("report_templates")).unwrap();
+    fs::write(
+        dir.path().join("data/notes.csv"),
+        "note,n\n\"=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",-3\n@SUM(A1),4\nplain,5\n",
+    )
+    .unwrap();
+    fs::write(dir.path().join("queries/notes.sql"), "-- Notes.\nSELECT * FROM notes\n").unwrap();
+    fs::write(dir.path().join("report_templates/r.md.j2"), "{{ table(query(\"notes\")) }}\n").unwrap();
+    let hostile = Project { dir };
+    assert_success(&hostile.run(&["build", "--export", "csv"]));
+    assert_eq!(
+        hostile.read("out/r.data/notes.csv"),
+        "note,n\n\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",-3\n'@SUM(A1),4\nplain,5\n"
+    );
+}

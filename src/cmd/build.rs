@@ -27,6 +27,10 @@ pub struct Args {
     /// Output formats, comma-separated
     #[arg(long, value_name = "FORMATS", value_delimiter = ',', default_value = "md,html")]
     format: Vec<FormatArg>,
+    /// Also write the data behind each report into <report>.data/: csv (safe for
+    /// spreadsheets), json, or both
+    #[arg(long, value_name = "FORMATS", value_delimiter = ',')]
+    export: Vec<ExportArg>,
     /// Publish even when data tests fail, reporting the failures as warnings
     #[arg(long)]
     warn_tests: bool,
@@ -34,6 +38,12 @@ pub struct Args {
     /// inputs and --as-of give the same bytes
     #[arg(long, value_name = "TIME", value_parser = pipeline::parse_as_of)]
     as_of: Option<jiff::Timestamp>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ExportArg {
+    Csv,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -59,8 +69,12 @@ pub fn output_dir(args: &Args, ui: &Ui) -> PathBuf {
 /// One build; `watch` and `serve` call it again after each change.
 pub fn build_once(args: &Args, ui: &Ui) -> Result<(), Error> {
     let project = Project::open(&ui.project)?;
-    let formats =
-        Formats { markdown: args.format.contains(&FormatArg::Md), html: args.format.contains(&FormatArg::Html) };
+    let formats = Formats {
+        markdown: args.format.contains(&FormatArg::Md),
+        html: args.format.contains(&FormatArg::Html),
+        data_csv: args.export.contains(&ExportArg::Csv),
+        data_json: args.export.contains(&ExportArg::Json),
+    };
     let request = BuildRequest::new(
         &project,
         args.reports.clone(),

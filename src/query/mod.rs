@@ -52,6 +52,8 @@ pub struct Runner {
     order: Vec<(String, Vec<String>)>,
     build_params: BuildParams,
     cache: Mutex<HashMap<String, Arc<QueryResult>>>,
+    /// Every call since the last [`Runner::take_calls`]: (query, cache key, result).
+    calls: Mutex<Vec<(String, String, Arc<QueryResult>)>>,
     executed: AtomicUsize,
     cached: AtomicUsize,
 }
@@ -71,6 +73,7 @@ impl Runner {
             order,
             build_params,
             cache: Mutex::new(HashMap::new()),
+            calls: Mutex::new(Vec::new()),
             executed: AtomicUsize::new(0),
             cached: AtomicUsize::new(0),
         }
@@ -82,6 +85,21 @@ impl Runner {
 
     pub fn saved(&self, name: &str) -> Option<&SavedQuery> {
         self.queries.get(name)
+    }
+
+    /// The distinct calls (query name, result) made since the last time,
+    /// in order: the data behind what was rendered in between.
+    pub fn take_calls(&self) -> Vec<(String, Arc<QueryResult>)> {
+        let calls = std::mem::take(&mut *self.calls.lock().unwrap_or_else(|p| p.into_inner()));
+        let mut seen: Vec<String> = Vec::new();
+        let mut distinct = Vec::new();
+        for (name, key, result) in calls {
+            if !seen.contains(&key) {
+                seen.push(key);
+                distinct.push((name, result));
+            }
+        }
+        distinct
     }
 
     pub fn stats(&self) -> RunStats {
@@ -96,13 +114,20 @@ impl Runner {
             "{name}\u{0}{}",
             values.iter().map(|(k, v)| format!("{k}={v:?}")).collect::<Vec<_>>().join("\u{0}")
         );
-        if let Some(hit) = self.lock_cache().get(&key) {
-            self.cached.fetch_add(1, Ordering::Relaxed);
-            return Ok(hit.clone());
-        }
-        let result = Arc::new(self.execute(query, &values)?);
-        self.executed.fetch_add(1, Ordering::Relaxed);
-        self.lock_cache().insert(key, result.clone());
+        let cached = self.lock_cache().get(&key).cloned();
+        let result = match cached {
+            Some(hit) => {
+                self.cached.fetch_add(1, Ordering::Relaxed);
+                hit
+            }
+            None => {
+                let result = Arc::new(self.execute(query, &values)?);
+                self.executed.fetch_add(1, Ordering::Relaxed);
+                self.lock_cache().insert(key.clone(), result.clone());
+                result
+            }
+        };
+        self.calls.lock().unwrap_or_else(|p| p.into_inner()).push((name.to_owned(), key, result.clone()));
         Ok(result)
     }
 

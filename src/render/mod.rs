@@ -104,16 +104,46 @@ pub fn site_index(pages: &[crate::write::PublishedPage], title: &str, locale: &s
     rendered.expect("the built-in index template renders")
 }
 
+/// The data behind one report: each distinct query call while it rendered,
+/// as `<report>.data/<query>.csv` and `.json` (`<query>.2.csv` for the same
+/// query with other parameters).
+pub fn data_files(report: &str, calls: &[(String, Arc<QueryResult>)], formats: Formats) -> Vec<RenderedFile> {
+    let mut files = Vec::new();
+    let mut used: Vec<&str> = Vec::new();
+    for (name, result) in calls {
+        let count = used.iter().filter(|n| **n == name.as_str()).count();
+        used.push(name);
+        let stem = if count == 0 { name.clone() } else { format!("{name}.{}", count + 1) };
+        if formats.data_csv {
+            files.push(RenderedFile {
+                file_name: format!("{report}.data/{stem}.csv"),
+                contents: crate::print::csv_for_spreadsheets(result),
+            });
+        }
+        if formats.data_json {
+            files.push(RenderedFile {
+                file_name: format!("{report}.data/{stem}.json"),
+                contents: crate::print::json(result),
+            });
+        }
+    }
+    files
+}
+
 /// Which files to produce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Formats {
     pub markdown: bool,
     pub html: bool,
+    /// The data behind each report, as CSV (safe for spreadsheets) and JSON,
+    /// in `<report>.data/`.
+    pub data_csv: bool,
+    pub data_json: bool,
 }
 
 impl Default for Formats {
     fn default() -> Formats {
-        Formats { markdown: true, html: true }
+        Formats { markdown: true, html: true, data_csv: false, data_json: false }
     }
 }
 
