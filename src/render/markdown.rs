@@ -35,6 +35,11 @@ pub fn escape(text: &str, out: &mut String) {
     let mut at_start = true;
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
+        if let Some(shown) = bidi_control(c) {
+            out.push_str(shown);
+            at_start = false;
+            continue;
+        }
         match c {
             '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '&' | '|' | '~' | '!' | '{' | '}' => {
                 out.push('\\');
@@ -89,9 +94,31 @@ pub fn escaped(text: &str) -> String {
     out
 }
 
+/// Explicit bidirectional embeddings, overrides and isolates (U+202A–U+202E,
+/// U+2066–U+2069) in data could make text read backwards (`exe.doc` shown
+/// for `cod.exe`); they are shown as visible marks instead of obeyed.
+fn bidi_control(c: char) -> Option<&'static str> {
+    Some(match c {
+        '\u{202A}' => "⟦LRE⟧",
+        '\u{202B}' => "⟦RLE⟧",
+        '\u{202C}' => "⟦PDF⟧",
+        '\u{202D}' => "⟦LRO⟧",
+        '\u{202E}' => "⟦RLO⟧",
+        '\u{2066}' => "⟦LRI⟧",
+        '\u{2067}' => "⟦RLI⟧",
+        '\u{2068}' => "⟦FSI⟧",
+        '\u{2069}' => "⟦PDI⟧",
+        _ => return None,
+    })
+}
+
 /// Escapes `text` for HTML element content and attribute values.
 pub fn escape_html(text: &str, out: &mut String) {
     for c in text.chars() {
+        if let Some(shown) = bidi_control(c) {
+            out.push_str(shown);
+            continue;
+        }
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
@@ -227,6 +254,13 @@ mod tests {
                 "{hostile:?} → {html}"
             );
         }
+    }
+
+    #[test]
+    fn bidi_controls_from_data_are_shown_not_obeyed() {
+        assert_eq!(html_escaped("\u{202E}cod.exe"), "⟦RLO⟧cod.exe");
+        assert_eq!(escaped("a\u{2067}b\u{2069}"), "a⟦RLI⟧b⟦PDI⟧");
+        assert_eq!(html_escaped("مرحبا"), "مرحبا", "right-to-left text itself is untouched");
     }
 
     #[test]

@@ -738,6 +738,11 @@ fn label_of(labels: Option<&Value>, name: &str) -> String {
         .unwrap_or_else(|| name.to_owned())
 }
 
+/// Cells longer than this many characters are folded in HTML tables.
+const LONG_CELL: usize = 1000;
+/// How much of a folded cell shows.
+const LONG_CELL_SHOWN: usize = 200;
+
 /// The columns `indices` of `result` as an HTML or a Markdown table.
 fn table_markup(result: &QueryResult, indices: &[usize], labels: Option<&Value>, locale: &str, html: bool) -> String {
     let header = |i: usize| label_of(labels, &result.columns[i].name);
@@ -751,13 +756,37 @@ fn table_markup(result: &QueryResult, indices: &[usize], labels: Option<&Value>,
             out.push_str("</th>");
         }
         out.push_str("</tr></thead>\n<tbody>\n");
+        // Dates and times do not break across lines.
+        let dated: Vec<bool> = indices
+            .iter()
+            .map(|&i| ["DATE", "TIME", "TIMESTAMP"].iter().any(|t| result.columns[i].type_name.starts_with(t)))
+            .collect();
         for row in &result.rows {
             out.push_str("<tr>");
-            for (&i, &num) in indices.iter().zip(&numeric) {
-                out.push_str(if num { "<td class=\"num\">" } else { "<td>" });
-                let text = markdown::html_escaped(&cell_text(&row[i], locale));
+            for ((&i, &num), &date) in indices.iter().zip(&numeric).zip(&dated) {
+                out.push_str(if num {
+                    "<td class=\"num\">"
+                } else if date {
+                    "<td class=\"date\">"
+                } else {
+                    "<td>"
+                });
+                let text = cell_text(&row[i], locale);
                 // A blank line would end the HTML block inside the Markdown.
-                out.push_str(&text.replace("\r\n", "<br>").replace(['\n', '\r'], "<br>"));
+                let lines =
+                    |text: &str| markdown::html_escaped(text).replace("\r\n", "<br>").replace(['\n', '\r'], "<br>");
+                if text.chars().count() > LONG_CELL {
+                    // A very long value stays readable: its start, and the rest on demand.
+                    let start: String = text.chars().take(LONG_CELL_SHOWN).collect();
+                    let more = text.chars().count() - LONG_CELL_SHOWN;
+                    out.push_str(&format!(
+                        "<details><summary>{}… ({more} more characters)</summary>{}</details>",
+                        lines(&start),
+                        lines(&text)
+                    ));
+                } else {
+                    out.push_str(&lines(&text));
+                }
                 out.push_str("</td>");
             }
             out.push_str("</tr>\n");

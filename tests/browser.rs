@@ -1,0 +1,358 @@
+//! Browser tests: the sample reports (both locales) and a report of hostile
+//! values, opened in headless Chromium at desktop and phone widths and
+//! printed to PDF. A page fails on a console error or exception, on any
+//! network request, on a JavaScript dialog (data run as script), and on
+//! horizontal overflow at phone width.
+//!
+//! Screenshots and PDFs are kept in `$CARGO_TARGET_TMPDIR/browser/`.
+//! Chromium is found as `$LAPORAN_CHROMIUM`, `chromium` or
+//! `chromium-browser`; without it the test is skipped, unless
+//! `LAPORAN_REQUIRE_BROWSER=1` (as `.ci/run` sets), where it fails.
+
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+fn chromium() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("LAPORAN_CHROMIUM") {
+        return Some(PathBuf::from(path));
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| ["chromium", "chromium-browser", "google-chrome"].map(|name| dir.join(name)))
+        .find(|candidate| candidate.is_file())
+}
+
+fn laporan(dir: &Path, args: &[&str]) {
+    let output = Command::new(env!("CARGO_BIN_EXE_laporan"))
+        .args(args)
+        .current_dir(dir)
+        .env("SOURCE_DATE_EPOCH", "1767225600")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "laporan {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// A headless Chromium driven over the DevTools protocol.
+struct Browser {
+    process: Child,
+    socket: tungstenite::WebSocket<TcpStream>,
+    next_id: u64,
+    /// Events received while waiting for answers.
+    events: Vec<Value>,
+    _profile: TempDir,
+}
+
+impl Browser {
+    fn launch(binary: &Path) -> Browser {
+        let profile = TempDir::new().unwrap();
+        let process = Command::new(binary)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--hide-scrollbars",
+                "--no-first-run",
+                "--remote-debugging-port=0",
+                "--remote-allow-origins=*",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg("about:blank")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Chromium writes its port to DevToolsActivePort once it listens.
+        let port_file = profile.path().join("DevToolsActivePort");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let port = loop {
+            if let Ok(text) = fs::read_to_string(&port_file)
+                && let Some(port) = text.lines().next().and_then(|l| l.trim().parse::<u16>().ok())
+            {
+                break port;
+            }
+            assert!(Instant::now() < deadline, "Chromium did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        let targets: Value = serde_json::from_str(&http_get(port, "/json/list")).unwrap();
+        let url = targets
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["type"] == "page")
+            .and_then(|t| t["webSocketDebuggerUrl"].as_str())
+            .expect("a page target")
+            .to_owned();
+        let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
+        let (socket, _) = tungstenite::client(url.as_str(), stream).unwrap();
+        let mut browser = Browser { process, socket, next_id: 0, events: Vec::new(), _profile: profile };
+        for domain in ["Page", "Runtime", "Network", "Log"] {
+            browser.call(&format!("{domain}.enable"), json!({}));
+        }
+        browser
+    }
+
+    /// Sends a command and waits for its answer, keeping events.
+    fn call(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        let message = json!({ "id": id, "method": method, "params": params }).to_string();
+        if std::env::var_os("LAPORAN_TRACE_CDP").is_some() {
+            eprintln!("-> {message}");
+        }
+        self.socket.send(tungstenite::Message::text(message)).unwrap();
+        loop {
+            let message = self.socket.read().unwrap();
+            let Ok(text) = message.to_text() else { continue };
+            let value: Value = serde_json::from_str(text).unwrap();
+            if value["id"] == id {
+                assert!(value.get("error").is_none(), "{method}: {value}");
+                return value["result"].clone();
+            }
+            self.events.push(value);
+        }
+    }
+
+    /// Waits for an event (the socket's read timeout bounds the wait).
+    fn wait_for(&mut self, method: &str) {
+        if self.events.iter().any(|e| e["method"] == method) {
+            return;
+        }
+        loop {
+            let message = self.socket.read().unwrap();
+            let Ok(text) = message.to_text() else { continue };
+            let value: Value = serde_json::from_str(text).unwrap();
+            let found = value["method"] == method;
+            self.events.push(value);
+            if found {
+                return;
+            }
+        }
+    }
+
+    /// Opens `page` at `width`, and returns the problems seen.
+    fn open(&mut self, page: &Path, width: u32, mobile: bool) -> Vec<String> {
+        self.open_with(page, width, mobile, false)
+    }
+
+    /// Like `open`, dismissing JavaScript dialogs (which block a page) as they come.
+    fn open_answering_dialogs(&mut self, page: &Path, width: u32, mobile: bool) -> Vec<String> {
+        self.open_with(page, width, mobile, true)
+    }
+
+    fn open_with(&mut self, page: &Path, width: u32, mobile: bool, answer_dialogs: bool) -> Vec<String> {
+        self.events.clear();
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            json!({ "width": width, "height": if mobile { 844 } else { 900 }, "deviceScaleFactor": 1, "mobile": mobile }),
+        );
+        let url = format!("file://{}", page.display());
+        self.call("Page.navigate", json!({ "url": url }));
+        if answer_dialogs {
+            self.wait_for("Page.javascriptDialogOpening");
+            self.call("Page.handleJavaScriptDialog", json!({ "accept": true }));
+        }
+        self.wait_for("Page.loadEventFired");
+        // Let late work (timers, fonts) show itself.
+        self.call(
+            "Runtime.evaluate",
+            json!({ "expression": "new Promise(r => setTimeout(r, 300))", "awaitPromise": true }),
+        );
+        let overflow = self.call(
+            "Runtime.evaluate",
+            json!({ "expression": "[document.documentElement.scrollWidth, window.innerWidth]", "returnByValue": true }),
+        );
+        let mut problems = Vec::new();
+        if let Some([scroll, inner]) = overflow["result"]["value"].as_array().map(|v| [v[0].clone(), v[1].clone()]) {
+            let (scroll, inner) = (scroll.as_f64().unwrap_or(0.0), inner.as_f64().unwrap_or(0.0));
+            if scroll > inner + 1.0 {
+                problems.push(format!("horizontal overflow: {scroll}px of content in a {inner}px viewport"));
+            }
+        }
+        for event in &self.events {
+            let params = &event["params"];
+            match event["method"].as_str().unwrap_or_default() {
+                "Network.requestWillBeSent" if params["request"]["url"] != url.as_str() => {
+                    problems.push(format!("network request: {}", params["request"]["url"]));
+                }
+                "Runtime.consoleAPICalled"
+                    if matches!(params["type"].as_str(), Some("error" | "warning" | "assert")) =>
+                {
+                    problems.push(format!("console {}: {}", params["type"], params["args"]));
+                }
+                "Runtime.exceptionThrown" => problems.push(format!("exception: {}", params["exceptionDetails"])),
+                "Log.entryAdded" if params["entry"]["level"] == "error" => {
+                    problems.push(format!("console error: {}", params["entry"]["text"]));
+                }
+                "Page.javascriptDialogOpening" => problems.push(format!("a script ran: dialog {}", params["message"])),
+                _ => {}
+            }
+        }
+        problems
+    }
+
+    /// The whole page, or its first 12,000 pixels when it is longer.
+    fn screenshot(&mut self, path: &Path) {
+        let metrics = self.call("Page.getLayoutMetrics", json!({}));
+        let size = &metrics["cssContentSize"];
+        let (width, height) = (size["width"].as_f64().unwrap_or(1280.0), size["height"].as_f64().unwrap_or(900.0));
+        let clip = json!({ "x": 0, "y": 0, "width": width.min(2_560.0), "height": height.min(12_000.0), "scale": 1 });
+        let shot = self
+            .call("Page.captureScreenshot", json!({ "format": "png", "captureBeyondViewport": true, "clip": clip }));
+        let bytes = base64::engine::general_purpose::STANDARD.decode(shot["data"].as_str().unwrap()).unwrap();
+        fs::write(path, bytes).unwrap();
+    }
+
+    fn pdf(&mut self, path: &Path) -> Vec<u8> {
+        let printed = self.call(
+            "Page.printToPDF",
+            json!({ "preferCSSPageSize": true, "printBackground": true, "displayHeaderFooter": false }),
+        );
+        let bytes = base64::engine::general_purpose::STANDARD.decode(printed["data"].as_str().unwrap()).unwrap();
+        fs::write(path, &bytes).unwrap();
+        bytes
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+/// A GET to Chromium's DevTools HTTP endpoint, which keeps the connection
+/// open: the body is read by its Content-Length.
+fn http_get(port: u16, path: &str) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n").unwrap();
+    let mut reader = BufReader::new(stream);
+    let mut length = 0;
+    let mut line = String::new();
+    while reader.read_line(&mut line).unwrap() > 0 && line != "\r\n" {
+        if let Some((name, value)) = line.split_once(':')
+            && name.eq_ignore_ascii_case("content-length")
+        {
+            length = value.trim().parse().unwrap();
+        }
+        line.clear();
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).unwrap();
+    String::from_utf8(body).unwrap()
+}
+
+/// The hostile fixture: the hostile values case, plus right-to-left
+/// overrides and a 100,000-character cell, shown in lists, a table and a
+/// chart.
+fn hostile_project(dir: &Path) {
+    copy_dir(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/cases/hostile_values/project"), dir);
+    fs::write(
+        dir.join("report_templates/report.md.j2"),
+        "# Events\n\n{% for e in query(\"events\") %}\n- {{ e.name if e.name | length < 1000 else \"(long)\" }} ({{ e.city }})\n{% endfor %}\n\n\
+         {{ table(query(\"events\")) }}\n\n{{ bar(query(\"events\"), x=\"name\", y=\"countries\", horizontal=true) }}\n\n\
+         {{ \"javascript:alert(3)\" | link(\"a link from data\") }}\n",
+    )
+    .unwrap();
+    let mut events = fs::read_to_string(dir.join("data/events.csv")).unwrap();
+    events.push_str("E4,\u{202E}cod.exe \u{2067}isolate,\"<svg onload=alert(2)>\",2024-01-01,5\n");
+    events.push_str(&format!("E5,{},Long,2024-02-02,7\n", "A".repeat(100_000)));
+    fs::write(dir.join("data/events.csv"), events).unwrap();
+}
+
+#[test]
+fn reports_open_cleanly_in_a_browser_at_desktop_and_phone_width_and_print() {
+    let Some(binary) = chromium() else {
+        assert!(
+            std::env::var_os("LAPORAN_REQUIRE_BROWSER").is_none(),
+            "LAPORAN_REQUIRE_BROWSER is set but Chromium was not found"
+        );
+        eprintln!("skipped: Chromium not found (install it, or set LAPORAN_CHROMIUM)");
+        return;
+    };
+    let artifacts = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser");
+    fs::create_dir_all(&artifacts).unwrap();
+
+    let sample = TempDir::new().unwrap();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    for folder in ["data", "queries", "report_templates", "data_tests"] {
+        copy_dir(&root.join(folder), &sample.path().join(folder));
+    }
+    fs::copy(root.join("laporan.toml"), sample.path().join("laporan.toml")).unwrap();
+    laporan(sample.path(), &["build", "--period", "2024-Q2"]);
+    let hostile = TempDir::new().unwrap();
+    hostile_project(hostile.path());
+    laporan(hostile.path(), &["build"]);
+
+    let pages = [
+        ("cooperation_report", sample.path().join("out/2024-Q2/cooperation_report.html")),
+        ("laporan_kerja_sama", sample.path().join("out/2024-Q2/laporan_kerja_sama.html")),
+        ("index", sample.path().join("out/index.html")),
+        ("hostile", hostile.path().join("out/report.html")),
+    ];
+    let mut browser = Browser::launch(&binary);
+    let mut failures = Vec::new();
+    for (name, page) in &pages {
+        for (label, width, mobile) in [("desktop", 1280, false), ("phone", 390, true)] {
+            let problems = browser.open(page, width, mobile);
+            browser.screenshot(&artifacts.join(format!("{name}-{label}.png")));
+            failures.extend(problems.into_iter().map(|p| format!("{name} at {label} width: {p}")));
+        }
+        let pdf = browser.pdf(&artifacts.join(format!("{name}.pdf")));
+        assert!(pdf.starts_with(b"%PDF"), "{name}: not a PDF");
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // The hostile values are on the page as text.
+    let html = fs::read_to_string(&pages[3].1).unwrap();
+    assert!(html.contains("&lt;svg onload=alert(2)&gt;") && html.contains(&"A".repeat(1000)));
+    eprintln!("screenshots and PDFs: {}", artifacts.display());
+}
+
+/// The checks themselves: a page that breaks every rule is caught on each.
+#[test]
+fn the_browser_check_catches_requests_errors_scripts_and_overflow() {
+    let Some(binary) = chromium() else {
+        assert!(std::env::var_os("LAPORAN_REQUIRE_BROWSER").is_none(), "Chromium was not found");
+        return;
+    };
+    let dir = TempDir::new().unwrap();
+    let page = dir.path().join("bad.html");
+    fs::write(
+        &page,
+        "<!DOCTYPE html><html><body><img src=\"http://example.invalid/x.png\">\
+         <div style=\"width: 2000px\">wide</div><script>console.error('boom'); alert('ran');</script></body></html>",
+    )
+    .unwrap();
+    let mut browser = Browser::launch(&binary);
+    // An alert blocks the page until it is answered.
+    let problems = browser.open_answering_dialogs(&page, 390, true);
+    let all = problems.join("\n");
+    for expected in
+        ["network request: \"http://example.invalid/x.png\"", "console error", "a script ran", "horizontal overflow"]
+    {
+        assert!(all.contains(expected), "{expected} not caught in:\n{all}");
+    }
+}
