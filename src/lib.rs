@@ -28,6 +28,7 @@ pub mod error;
 pub mod list;
 pub mod load;
 pub mod params;
+pub mod pdf;
 pub mod period;
 pub mod pipeline;
 pub mod print;

@@ -146,6 +146,8 @@ pub struct BuildRequest {
     pub out: Option<PathBuf>,
     pub formats: Formats,
     pub generated_at: String,
+    /// For `--pdf`.
+    pub chromium: Option<PathBuf>,
 }
 
 impl BuildRequest {
@@ -174,7 +176,12 @@ impl BuildRequest {
         let reports =
             if reports.is_empty() { project.reports.iter().map(|r| r.name.clone()).collect() } else { reports };
         let params = resolve_params(project, params, period.as_ref(), None)?;
-        Ok(BuildRequest { reports, period, params, out, formats, generated_at: generated_at(as_of)? })
+        if formats.pdf && !formats.html {
+            return Err(Error::usage("--pdf prints the HTML reports: keep html in --format"));
+        }
+        // Before anything is loaded: a missing Chromium is a usage problem.
+        let chromium = if formats.pdf { Some(crate::pdf::chromium()?) } else { None };
+        Ok(BuildRequest { reports, period, params, out, formats, generated_at: generated_at(as_of)?, chromium })
     }
 }
 
@@ -220,6 +227,14 @@ pub fn build(project: &Project, prepared: Prepared, request: &BuildRequest) -> R
     // Nothing is written until every report has rendered.
     let (dir, shown) = output_dir(project, request);
     let mut files = write_files(&dir, &shown, &rendered)?;
+    if let Some(chromium) = &request.chromium {
+        for page in rendered.iter().filter(|f| f.file_name.ends_with(".html")) {
+            let pdf_name = page.file_name.replace(".html", ".pdf");
+            let shown_pdf = shown.join(&pdf_name);
+            crate::pdf::print(chromium, &dir.join(&page.file_name), &dir.join(&pdf_name), &shown_pdf)?;
+            files.push((shown_pdf, Outcome::Written));
+        }
+    }
     // The site's index lists every page built so far, this build's included.
     let (root, shown_root) = output_root(project, request);
     if request.formats.html {

@@ -356,3 +356,25 @@ fn the_browser_check_catches_requests_errors_scripts_and_overflow() {
         assert!(all.contains(expected), "{expected} not caught in:\n{all}");
     }
 }
+
+#[test]
+fn build_pdf_prints_each_html_report_on_a4() {
+    let Some(binary) = chromium() else {
+        assert!(std::env::var_os("LAPORAN_REQUIRE_BROWSER").is_none(), "Chromium was not found");
+        return;
+    };
+    let dir = TempDir::new().unwrap();
+    copy_dir(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/cases/period_labels_id/project"), dir.path());
+    let output = Command::new(env!("CARGO_BIN_EXE_laporan"))
+        .args(["build", "--period", "2024-Q2", "--pdf"])
+        .current_dir(dir.path())
+        .env("LAPORAN_CHROMIUM", &binary)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("wrote out/2024-Q2/report.pdf"));
+    let pdf = fs::read(dir.path().join("out/2024-Q2/report.pdf")).unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    let text = String::from_utf8_lossy(&pdf);
+    assert!(text.contains("MediaBox [0 0 594.9") || text.contains("MediaBox [0 0 595"), "A4 pages");
+}

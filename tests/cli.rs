@@ -713,3 +713,19 @@ fn exports_hold_the_data_behind_each_report_safe_for_spreadsheets() {
         "note,n\n\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",-3\n'@SUM(A1),4\nplain,5\n"
     );
 }
+
+#[test]
+fn build_pdf_without_chromium_says_how_to_get_it() {
+    let project = Project::sample();
+    let output = Command::new(env!("CARGO_BIN_EXE_laporan"))
+        .args(["build", "--pdf"])
+        .current_dir(project.path())
+        .env("PATH", "/nonexistent")
+        .env_remove("LAPORAN_CHROMIUM")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    insta::assert_snapshot!("build_pdf_without_chromium", stderr(&output));
+    assert!(!project.path().join(".laporan").exists(), "nothing was loaded");
+}

@@ -31,6 +31,9 @@ pub struct Args {
     /// spreadsheets), json, or both
     #[arg(long, value_name = "FORMATS", value_delimiter = ',')]
     export: Vec<ExportArg>,
+    /// Also print each HTML report to PDF with headless Chromium
+    #[arg(long)]
+    pdf: bool,
     /// Publish even when data tests fail, reporting the failures as warnings
     #[arg(long)]
     warn_tests: bool,
@@ -74,6 +77,7 @@ pub fn build_once(args: &Args, ui: &Ui) -> Result<(), Error> {
         html: args.format.contains(&FormatArg::Html),
         data_csv: args.export.contains(&ExportArg::Csv),
         data_json: args.export.contains(&ExportArg::Json),
+        pdf: args.pdf,
     };
     let request = BuildRequest::new(
         &project,

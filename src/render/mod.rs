@@ -139,11 +139,13 @@ pub struct Formats {
     /// in `<report>.data/`.
     pub data_csv: bool,
     pub data_json: bool,
+    /// A PDF of each HTML report, printed by Chromium.
+    pub pdf: bool,
 }
 
 impl Default for Formats {
     fn default() -> Formats {
-        Formats { markdown: true, html: true, data_csv: false, data_json: false }
+        Formats { markdown: true, html: true, data_csv: false, data_json: false, pdf: false }
     }
 }
 
