@@ -702,13 +702,95 @@ fn filter_date(state: &State<'_, '_>, value: Value, style: Option<&str>) -> Resu
 fn table(state: &State<'_, '_>, result: Value, kwargs: Kwargs) -> Result<Value, minijinja::Error> {
     let columns: Option<Vec<String>> = kwargs.get("columns")?;
     let labels: Option<Value> = kwargs.get("labels")?;
+    let totals: Option<Vec<String>> = kwargs.get("totals")?;
     kwargs.assert_all_used()?;
     let result = query_result(&result, "table")?;
     let indices: Vec<usize> = match columns {
         None => (0..result.columns.len()).collect(),
         Some(names) => names.iter().map(|n| column_index(result, n, "table")).collect::<Result<_, _>>()?,
     };
-    Ok(Value::from_safe_string(table_markup(result, &indices, labels.as_ref(), &locale_of(state), is_html(state))))
+    let locale = locale_of(state);
+    let mut markup = table_markup(result, &indices, labels.as_ref(), &locale, is_html(state));
+    if let Some(names) = totals {
+        let summed: Vec<usize> = names.iter().map(|n| column_index(result, n, "table")).collect::<Result<_, _>>()?;
+        let label = if locale == "id" { "Jumlah" } else { "Total" };
+        let row: Vec<Option<Cell>> = indices
+            .iter()
+            .enumerate()
+            .map(|(position, &i)| {
+                if summed.contains(&i) {
+                    Some(total_of(result, i))
+                } else if position == 0 {
+                    Some(Cell::Text(label.to_owned()))
+                } else {
+                    None
+                }
+            })
+            .collect();
+        markup = with_total_row(markup, result, &indices, &row, &locale, is_html(state));
+    }
+    Ok(Value::from_safe_string(markup))
+}
+
+/// The exact sum of a numeric column (NULLs skipped): integers stay
+/// integers, decimals keep their scale.
+fn total_of(result: &QueryResult, column: usize) -> Cell {
+    let mut integer: i128 = 0;
+    let mut decimal: Option<(i128, u8)> = None;
+    let mut float: Option<f64> = None;
+    for row in &result.rows {
+        match &row[column] {
+            Cell::Int(i) => integer += i,
+            Cell::Decimal { unscaled, scale } => {
+                let (sum, s) = decimal.get_or_insert((0, *scale));
+                *sum += unscaled * 10i128.pow(u32::from(s.saturating_sub(*scale)));
+            }
+            Cell::Float(f) => *float.get_or_insert(0.0) += f,
+            _ => {}
+        }
+    }
+    match (decimal, float) {
+        (_, Some(f)) => Cell::Float(f + integer as f64 + decimal.map_or(0.0, |(d, s)| d as f64 / 10f64.powi(s as i32))),
+        (Some((sum, scale)), None) => Cell::Decimal { unscaled: sum + integer * 10i128.pow(u32::from(scale)), scale },
+        (None, None) => Cell::Int(integer),
+    }
+}
+
+/// Adds a total row (`None` cells empty) to a table made by [`table_markup`].
+fn with_total_row(
+    mut markup: String,
+    result: &QueryResult,
+    indices: &[usize],
+    row: &[Option<Cell>],
+    locale: &str,
+    html: bool,
+) -> String {
+    let text = |cell: &Option<Cell>| cell.as_ref().map(|c| cell_text(c, locale)).unwrap_or_default();
+    if html {
+        let mut total = String::from("<tfoot><tr class=\"total\">");
+        for (&i, cell) in indices.iter().zip(row) {
+            total.push_str(if result.is_numeric(i) { "<td class=\"num\">" } else { "<td>" });
+            total.push_str(&markdown::html_escaped(&text(cell)));
+            total.push_str("</td>");
+        }
+        total.push_str("</tr></tfoot>\n</table>\n");
+        if let Some(at) = markup.rfind("</table>\n") {
+            markup.truncate(at);
+            markup.push_str(&total);
+        }
+    } else {
+        markup.push('|');
+        for cell in row {
+            let value = text(cell);
+            if value.is_empty() {
+                markup.push_str("  |");
+            } else {
+                markup.push_str(&format!(" **{}** |", markdown::escaped(&value)));
+            }
+        }
+        markup.push('\n');
+    }
+    markup
 }
 
 fn is_html(state: &State<'_, '_>) -> bool {
@@ -953,5 +1035,32 @@ fn cell_text(cell: &Cell, locale: &str) -> String {
         Cell::Decimal { unscaled, scale } => format::decimal_text(&format_decimal(*unscaled, *scale), locale),
         Cell::Float(f) => format::number(*f, None, locale),
         other => other.to_text(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::Column;
+
+    #[test]
+    fn totals_are_exact() {
+        let column = |name: &str, ty: &str| Column { name: name.into(), type_name: ty.into() };
+        let result = QueryResult::new(
+            "q".into(),
+            vec![column("n", "BIGINT"), column("usd", "DECIMAL(18,2)"), column("x", "DOUBLE")],
+            vec![
+                vec![Cell::Int(i128::from(i64::MAX)), Cell::Decimal { unscaled: 10, scale: 2 }, Cell::Float(0.5)],
+                vec![Cell::Int(1), Cell::Decimal { unscaled: 29_999_999_990, scale: 2 }, Cell::Null],
+                vec![Cell::Null, Cell::Null, Cell::Float(0.25)],
+            ],
+        );
+        assert_eq!(total_of(&result, 0), Cell::Int(i128::from(i64::MAX) + 1), "no overflow");
+        assert_eq!(
+            total_of(&result, 1),
+            Cell::Decimal { unscaled: 30_000_000_000, scale: 2 },
+            "300,000,000.00 exactly"
+        );
+        assert_eq!(total_of(&result, 2), Cell::Float(0.75));
     }
 }
