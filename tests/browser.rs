@@ -9,6 +9,9 @@
 //! `chromium-browser`; without it the test is skipped, unless
 //! `LAPORAN_REQUIRE_BROWSER=1` (as `.ci/run` sets), where it fails.
 
+mod common;
+use common::copy_dir;
+
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -21,13 +24,7 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 
 fn chromium() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("LAPORAN_CHROMIUM") {
-        return Some(PathBuf::from(path));
-    }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .flat_map(|dir| ["chromium", "chromium-browser", "google-chrome"].map(|name| dir.join(name)))
-        .find(|candidate| candidate.is_file())
+    laporan::pdf::chromium().ok()
 }
 
 fn laporan(dir: &Path, args: &[&str]) {
@@ -38,19 +35,6 @@ fn laporan(dir: &Path, args: &[&str]) {
         .output()
         .unwrap();
     assert!(output.status.success(), "laporan {args:?}: {}", String::from_utf8_lossy(&output.stderr));
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 /// A headless Chromium driven over the DevTools protocol.

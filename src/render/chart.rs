@@ -267,17 +267,11 @@ impl Chart {
         let label_values = stacked || self.series.len() == 1 || band / groups as f64 > 34.0;
         for (i, _) in self.categories.iter().enumerate() {
             let centre = left + band * (i as f64 + 0.5);
-            let (mut below, mut above) = (0.0, 0.0);
+            let mut stack = Stack::default();
             for (s, series) in self.series.iter().enumerate() {
                 let Some(value) = series.values[i] else { continue };
                 let (x, from, to) = if stacked {
-                    let from = if value < 0.0 { below } else { above };
-                    let to = from + value;
-                    if value < 0.0 {
-                        below = to
-                    } else {
-                        above = to
-                    }
+                    let (from, to) = stack.place(value);
                     (centre - bar_width / 2.0, from, to)
                 } else {
                     let x = centre - bar_width * groups as f64 / 2.0 + bar_width * s as f64;
@@ -306,13 +300,13 @@ impl Chart {
                     out.push_str("</text>\n");
                 }
             }
-            if stacked && above > 0.0 {
+            if stacked && stack.above > 0.0 {
                 let _ = write!(
                     out,
                     "<text x=\"{centre:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"currentColor\" font-size=\"11\">",
-                    y_of(above) - 4.0
+                    y_of(stack.above) - 4.0
                 );
-                escape_html(&self.value_text(above), out);
+                escape_html(&self.value_text(stack.above), out);
                 out.push_str("</text>\n");
             }
         }
@@ -435,17 +429,11 @@ impl Chart {
             }
             escape_html(&shown, &mut out);
             out.push_str("</text>\n");
-            let (mut below, mut above) = (0.0, 0.0);
+            let mut stack = Stack::default();
             for (s, series) in self.series.iter().enumerate() {
                 let Some(value) = series.values[i] else { continue };
                 let (y, from, to) = if stacked {
-                    let from = if value < 0.0 { below } else { above };
-                    let to = from + value;
-                    if value < 0.0 {
-                        below = to
-                    } else {
-                        above = to
-                    }
+                    let (from, to) = stack.place(value);
                     (y0, from, to)
                 } else {
                     (y0 + bar_height * s as f64, 0.0, value)
@@ -473,19 +461,37 @@ impl Chart {
                     out.push_str("</text>\n");
                 }
             }
-            if stacked && above > 0.0 {
+            if stacked && stack.above > 0.0 {
                 let _ = write!(
                     out,
                     "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"currentColor\" font-size=\"11\">",
-                    x_of(above) + 5.0,
+                    x_of(stack.above) + 5.0,
                     y0 + (row - 10.0) / 2.0 + 4.0
                 );
-                escape_html(&self.value_text(above), &mut out);
+                escape_html(&self.value_text(stack.above), &mut out);
                 out.push_str("</text>\n");
             }
         }
         out.push_str("</svg>");
         out
+    }
+}
+
+/// Where the next segment of a stacked bar goes: positive values stack up
+/// from zero, negative ones down.
+#[derive(Default)]
+struct Stack {
+    below: f64,
+    above: f64,
+}
+
+impl Stack {
+    /// The segment (from, to) for `value`.
+    fn place(&mut self, value: f64) -> (f64, f64) {
+        let end = if value < 0.0 { &mut self.below } else { &mut self.above };
+        let from = *end;
+        *end += value;
+        (from, *end)
     }
 }
 
