@@ -8,17 +8,21 @@
 //!    queries ([`query::saved`]) and find the reports. Malformed input fails
 //!    here, with a file and line.
 //! 2. [`load`]: load each dataset that changed into the DuckDB database
-//!    ([`db`]), all in one transaction.
+//!    ([`db`]), all in one transaction; then [`data_tests`] check it.
 //! 3. [`query`]: run saved queries with typed, bound parameters
-//!    ([`params`], [`period`]), each distinct call once per build; results
-//!    become [`value::Cell`]s, the one conversion from DuckDB values.
-//! 4. [`render`]: minijinja templates call `query(…)`; Markdown reports are
-//!    also converted to HTML and wrapped in the layout.
-//! 5. [`write`]: files are written atomically to `out/` (or `out/<period>/`).
+//!    ([`params`], [`period`]), each distinct call once per build, on the
+//!    database reopened read-only; results become [`value::Cell`]s, the one
+//!    conversion from DuckDB values.
+//! 4. [`render`]: minijinja templates call `query(…)`, `table(…)` and the
+//!    charts; Markdown reports are also converted to HTML and wrapped in
+//!    the layout.
+//! 5. [`write`]: files are written atomically to `out/` (or `out/<period>/`),
+//!    with the site's `index.html`; [`pdf`] prints pages with Chromium.
 //!
 //! [`pipeline`] runs the steps in order for the commands in [`cmd`], which
-//! parse arguments and print; [`print`] formats results for `laporan query`
-//! and [`list`] describes a project. Every failure is an [`error::Error`]
+//! parse arguments and print; [`print`] formats results for `laporan query`,
+//! [`list`] describes a project, and [`serve`] serves `out/` with live
+//! reload for `laporan serve`. Every failure is an [`error::Error`]
 //! that names the file and line and says what to do.
 
 pub mod cmd;
