@@ -36,11 +36,9 @@ impl Database {
                 .map_err(|e| Error::io("write", &shown_dir.join(".gitignore"), e))?;
         }
         let shown_path = project.shown(&Path::new(STATE_DIR).join("laporan.duckdb"));
-        let conn = Connection::open_with_flags(
-            project.database_path(),
-            offline_config().map_err(|e| open_error(&shown_path, e))?,
-        )
-        .map_err(|e| open_error(&shown_path, e))?;
+        let config = with_settings(project, offline_config().map_err(|e| open_error(&shown_path, e))?)?;
+        let conn =
+            Connection::open_with_flags(project.database_path(), config).map_err(|e| open_error(&shown_path, e))?;
         Ok(Database { conn, shown_path })
     }
 
@@ -54,6 +52,7 @@ impl Database {
         let config = offline_config()
             .and_then(|c| c.access_mode(duckdb::AccessMode::ReadOnly))
             .map_err(|e| open_error(&shown_path, e))?;
+        let config = with_settings(project, config)?;
         let conn =
             Connection::open_with_flags(project.database_path(), config).map_err(|e| open_error(&shown_path, e))?;
         let root = fs::canonicalize(&project.root).map_err(|e| Error::io("read", &project.shown(Path::new(".")), e))?;
@@ -86,6 +85,19 @@ fn offline_config() -> duckdb::Result<Config> {
         .enable_autoload_extension(false)?
         .with("autoinstall_known_extensions", "false")?
         .with("allow_community_extensions", "false")
+}
+
+/// Applies laporan.toml's `[duckdb]` settings.
+fn with_settings(project: &Project, mut config: Config) -> Result<Config, Error> {
+    for (name, value) in project.duckdb_settings() {
+        config = config.with(name, &value).map_err(|e| {
+            project
+                .duckdb_config_error(format!("DuckDB does not accept {name} = \"{value}\""))
+                .note(e.to_string())
+                .help("memory_limit is a size such as \"4GB\", threads a whole number, temp_directory a folder")
+        })?;
+    }
+    Ok(config)
 }
 
 fn open_error(shown: &Path, err: duckdb::Error) -> Error {

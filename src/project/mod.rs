@@ -50,6 +50,21 @@ pub struct Config {
     /// Dataset declarations (schema and dialect), keyed by dataset name.
     #[serde(default)]
     pub datasets: BTreeMap<String, Spanned<DatasetConfig>>,
+    /// DuckDB settings.
+    pub duckdb: Option<Spanned<DuckdbConfig>>,
+}
+
+/// `[duckdb]`: how the embedded database may use the machine. Unset means
+/// DuckDB's default (memory: 80% of RAM; threads: every core; temporary
+/// files: next to the database in `.laporan/`).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DuckdbConfig {
+    /// Such as `"4GB"`; beyond it DuckDB spills to temporary files.
+    pub memory_limit: Option<String>,
+    pub threads: Option<u32>,
+    /// Where to spill, relative to the project.
+    pub temp_directory: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -174,6 +189,29 @@ impl Project {
 
     pub fn title(&self) -> Option<&str> {
         self.config.title.as_deref()
+    }
+
+    /// DuckDB settings from `[duckdb]`, as (name, value) pairs, and the
+    /// error to show when DuckDB refuses them.
+    pub fn duckdb_settings(&self) -> Vec<(&'static str, String)> {
+        let mut settings = Vec::new();
+        let Some(config) = self.config.duckdb.as_ref().map(Spanned::get_ref) else { return settings };
+        if let Some(limit) = &config.memory_limit {
+            settings.push(("memory_limit", limit.clone()));
+        }
+        if let Some(threads) = config.threads {
+            settings.push(("threads", threads.to_string()));
+        }
+        if let Some(dir) = &config.temp_directory {
+            settings.push(("temp_directory", self.path(dir).to_string_lossy().into_owned()));
+        }
+        settings
+    }
+
+    /// An error about the `[duckdb]` table of laporan.toml.
+    pub fn duckdb_config_error(&self, message: String) -> Error {
+        let span = self.config.duckdb.as_ref().map(Spanned::span).unwrap_or_default();
+        dataset::ConfigPlace::config_error(self, span, message)
     }
 
     pub fn database_path(&self) -> PathBuf {
