@@ -152,19 +152,26 @@ impl Chart {
         let mut x = x0;
         out.push_str("<g class=\"legend\">\n");
         for (i, series) in self.series.iter().enumerate() {
-            let colour = COLOURS[i % COLOURS.len()];
             let _ = writeln!(
                 out,
-                "<rect class=\"s{}\" x=\"{x:.1}\" y=\"{:.1}\" width=\"12\" height=\"12\" rx=\"2\" fill=\"{colour}\"/>",
+                "<rect class=\"s{}\" x=\"{x:.1}\" y=\"{:.1}\" width=\"12\" height=\"12\" rx=\"2\" fill=\"{}\"/>",
                 i % COLOURS.len(),
-                y - 10.0
+                y - 10.0,
+                COLOURS[i % COLOURS.len()]
             );
-            let _ = write!(out, "<text x=\"{:.1}\" y=\"{y:.1}\" fill=\"currentColor\">", x + 17.0);
-            escape_html(&series.name, out);
-            out.push_str("</text>\n");
+            text(out, &format!("x=\"{:.1}\" y=\"{y:.1}\" fill=\"currentColor\"", x + 17.0), &series.name);
             x += 17.0 + text_width(&series.name) + 18.0;
         }
         out.push_str("</g>\n");
+    }
+
+    /// A bar or point: its shape, with a tooltip naming category, series and value.
+    fn mark(&self, out: &mut String, shape: &str, series: usize, category: usize, value: f64) {
+        let _ = write!(out, "<{shape}><title>");
+        let tip = format!("{}, {}: {}", self.categories[category], self.series[series].name, self.value_text(value));
+        escape_html(&tip, out);
+        let element = shape.split(' ').next().unwrap_or(shape);
+        let _ = writeln!(out, "</title></{element}>");
     }
 
     /// Vertical bars (`Some(stacked)`) or lines (`None`), categories along
@@ -195,28 +202,16 @@ impl Chart {
         out.push_str("<g class=\"axis\">\n");
         for tick in &ticks {
             let y = y_of(*tick);
-            let _ = writeln!(
-                out,
-                "<line x1=\"{left:.1}\" x2=\"{:.1}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"currentColor\" stroke-opacity=\"{}\"/>",
-                WIDTH - right,
-                if *tick == 0.0 { "0.6" } else { "0.15" }
-            );
-            let _ = write!(
-                out,
-                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"currentColor\">",
-                left - 6.0,
-                y + 4.0
-            );
-            escape_html(&self.tick_text(*tick), &mut out);
-            out.push_str("</text>\n");
+            gridline(&mut out, (left, WIDTH - right), (y, y), *tick);
+            let at = format!("x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"currentColor\"", left - 6.0, y + 4.0);
+            text(&mut out, &at, &self.tick_text(*tick));
         }
-        let _ = write!(
-            out,
-            "<text transform=\"translate(12 {:.1}) rotate(-90)\" text-anchor=\"middle\" fill=\"currentColor\">",
+        let at = format!(
+            "transform=\"translate(12 {:.1}) rotate(-90)\" text-anchor=\"middle\" fill=\"currentColor\"",
             top + plot_height / 2.0
         );
-        escape_html(&self.y_label, &mut out);
-        out.push_str("</text>\n</g>\n");
+        text(&mut out, &at, &self.y_label);
+        out.push_str("</g>\n");
 
         match bars {
             Some(_) => self.vertical_bars(&mut out, stacked, band, left, &y_of),
@@ -228,36 +223,23 @@ impl Chart {
         let base = top + plot_height;
         for (i, category) in self.categories.iter().enumerate() {
             let x = left + band * (i as f64 + 0.5);
-            let shown = shorten(category, 28);
-            if turned {
-                let _ = write!(
-                    out,
-                    "<text transform=\"translate({x:.1} {:.1}) rotate(-40)\" text-anchor=\"end\" fill=\"currentColor\">",
+            let at = if turned {
+                format!(
+                    "transform=\"translate({x:.1} {:.1}) rotate(-40)\" text-anchor=\"end\" fill=\"currentColor\"",
                     base + 14.0
-                );
+                )
             } else {
-                let _ = write!(
-                    out,
-                    "<text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"currentColor\">",
-                    base + 16.0
-                );
-            }
-            if shown != *category {
-                out.push_str("<title>");
-                escape_html(category, &mut out);
-                out.push_str("</title>");
-            }
-            escape_html(&shown, &mut out);
-            out.push_str("</text>\n");
+                format!("x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"currentColor\"", base + 16.0)
+            };
+            label(&mut out, &at, category, 28);
         }
-        let _ = write!(
-            out,
-            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"currentColor\" font-weight=\"600\">",
+        let at = format!(
+            "x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"currentColor\" font-weight=\"600\"",
             left + plot_width / 2.0,
             height - 8.0
         );
-        escape_html(&self.x_label, &mut out);
-        out.push_str("</text>\n</g>\n</svg>");
+        text(&mut out, &at, &self.x_label);
+        out.push_str("</g>\n</svg>");
         out
     }
 
@@ -265,7 +247,7 @@ impl Chart {
         let groups = if stacked { 1 } else { self.series.len().max(1) };
         let bar_width = (band * 0.72 / groups as f64).min(64.0);
         let label_values = stacked || self.series.len() == 1 || band / groups as f64 > 34.0;
-        for (i, _) in self.categories.iter().enumerate() {
+        for i in 0..self.categories.len() {
             let centre = left + band * (i as f64 + 0.5);
             let mut stack = Stack::default();
             for (s, series) in self.series.iter().enumerate() {
@@ -278,36 +260,22 @@ impl Chart {
                     (x, 0.0, value)
                 };
                 let (y1, y2) = (y_of(from), y_of(to));
-                let _ = write!(
-                    out,
-                    "<rect class=\"s{}\" x=\"{x:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\"><title>",
+                let shape = format!(
+                    "rect class=\"s{}\" x=\"{x:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\"",
                     s % COLOURS.len(),
                     y1.min(y2),
                     (bar_width - 1.0).max(1.0),
                     (y1 - y2).abs(),
                     COLOURS[s % COLOURS.len()]
                 );
-                escape_html(&format!("{}, {}: {}", self.categories[i], series.name, self.value_text(value)), out);
-                out.push_str("</title></rect>\n");
+                self.mark(out, &shape, s, i, value);
                 if label_values && !stacked {
                     let y = if value < 0.0 { y_of(value) + 13.0 } else { y_of(value) - 4.0 };
-                    let _ = write!(
-                        out,
-                        "<text x=\"{:.1}\" y=\"{y:.1}\" text-anchor=\"middle\" fill=\"currentColor\" font-size=\"11\">",
-                        x + bar_width / 2.0
-                    );
-                    escape_html(&self.value_text(value), out);
-                    out.push_str("</text>\n");
+                    value_label(out, x + bar_width / 2.0, y, true, &self.value_text(value));
                 }
             }
             if stacked && stack.above > 0.0 {
-                let _ = write!(
-                    out,
-                    "<text x=\"{centre:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"currentColor\" font-size=\"11\">",
-                    y_of(stack.above) - 4.0
-                );
-                escape_html(&self.value_text(stack.above), out);
-                out.push_str("</text>\n");
+                value_label(out, centre, y_of(stack.above) - 4.0, true, &self.value_text(stack.above));
             }
         }
     }
@@ -338,23 +306,15 @@ impl Chart {
             for (i, value) in series.values.iter().enumerate() {
                 let Some(v) = value else { continue };
                 let x = left + band * (i as f64 + 0.5);
-                let _ = write!(
-                    out,
-                    "<circle class=\"s{}\" cx=\"{x:.1}\" cy=\"{:.1}\" r=\"3.5\" fill=\"{colour}\"><title>",
+                let shape = format!(
+                    "circle class=\"s{}\" cx=\"{x:.1}\" cy=\"{:.1}\" r=\"3.5\" fill=\"{colour}\"",
                     s % COLOURS.len(),
                     y_of(*v)
                 );
-                escape_html(&format!("{}, {}: {}", self.categories[i], series.name, self.value_text(*v)), out);
-                out.push_str("</title></circle>\n");
+                self.mark(out, &shape, s, i, *v);
                 // The value at the last point, and at every point when few.
                 if self.series.len() == 1 && (few || i + 1 == series.values.len()) {
-                    let _ = write!(
-                        out,
-                        "<text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"currentColor\" font-size=\"11\">",
-                        y_of(*v) - 8.0
-                    );
-                    escape_html(&self.value_text(*v), out);
-                    out.push_str("</text>\n");
+                    value_label(out, x, y_of(*v) - 8.0, true, &self.value_text(*v));
                 }
             }
         }
@@ -368,7 +328,7 @@ impl Chart {
         let row = (16.0 * groups as f64 + 10.0).max(26.0);
         let longest = self.categories.iter().map(|c| text_width(&shorten(c, 40))).fold(0.0, f64::max);
         let left = (longest + 12.0).min(WIDTH * 0.42);
-        let value_room = self.categories.iter().enumerate().fold(0.0, |room: f64, (i, _)| {
+        let value_room = (0..self.categories.len()).fold(0.0, |room: f64, i| {
             let total = if stacked {
                 self.series.iter().filter_map(|s| s.values[i]).sum::<f64>()
             } else {
@@ -389,46 +349,27 @@ impl Chart {
         out.push_str("<g class=\"axis\">\n");
         for tick in &ticks {
             let x = x_of(*tick);
-            let _ = writeln!(
-                out,
-                "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{top:.1}\" y2=\"{:.1}\" stroke=\"currentColor\" stroke-opacity=\"{}\"/>",
-                top + plot_height,
-                if *tick == 0.0 { "0.6" } else { "0.15" }
-            );
-            let _ = write!(
-                out,
-                "<text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"currentColor\">",
+            gridline(&mut out, (x, x), (top, top + plot_height), *tick);
+            let at = format!(
+                "x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"currentColor\"",
                 top + plot_height + 16.0
             );
-            escape_html(&self.tick_text(*tick), &mut out);
-            out.push_str("</text>\n");
+            text(&mut out, &at, &self.tick_text(*tick));
         }
-        let _ = write!(
-            out,
-            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"currentColor\" font-weight=\"600\">",
+        let at = format!(
+            "x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"currentColor\" font-weight=\"600\"",
             left + plot_width / 2.0,
             height - 6.0
         );
-        escape_html(&self.y_label, &mut out);
-        out.push_str("</text>\n</g>\n");
+        text(&mut out, &at, &self.y_label);
+        out.push_str("</g>\n");
 
         let bar_height = if stacked { row - 10.0 } else { (row - 10.0) / groups as f64 };
         for (i, category) in self.categories.iter().enumerate() {
             let y0 = top + row * i as f64 + 5.0;
-            let shown = shorten(category, 40);
-            let _ = write!(
-                out,
-                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"currentColor\">",
-                left - 8.0,
-                y0 + (row - 10.0) / 2.0 + 4.0
-            );
-            if shown != *category {
-                out.push_str("<title>");
-                escape_html(category, &mut out);
-                out.push_str("</title>");
-            }
-            escape_html(&shown, &mut out);
-            out.push_str("</text>\n");
+            let middle = y0 + (row - 10.0) / 2.0 + 4.0;
+            let at = format!("x=\"{:.1}\" y=\"{middle:.1}\" text-anchor=\"end\" fill=\"currentColor\"", left - 8.0);
+            label(&mut out, &at, category, 40);
             let mut stack = Stack::default();
             for (s, series) in self.series.iter().enumerate() {
                 let Some(value) = series.values[i] else { continue };
@@ -439,42 +380,64 @@ impl Chart {
                     (y0 + bar_height * s as f64, 0.0, value)
                 };
                 let (x1, x2) = (x_of(from), x_of(to));
-                let _ = write!(
-                    out,
-                    "<rect class=\"s{}\" x=\"{:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\"><title>",
+                let shape = format!(
+                    "rect class=\"s{}\" x=\"{:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\"",
                     s % COLOURS.len(),
                     x1.min(x2),
                     (x2 - x1).abs(),
                     (bar_height - 2.0).max(1.0),
                     COLOURS[s % COLOURS.len()]
                 );
-                escape_html(&format!("{category}, {}: {}", series.name, self.value_text(value)), &mut out);
-                out.push_str("</title></rect>\n");
+                self.mark(&mut out, &shape, s, i, value);
                 if !stacked {
-                    let _ = write!(
-                        out,
-                        "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"currentColor\" font-size=\"11\">",
-                        x_of(value.max(0.0)) + 5.0,
-                        y + bar_height / 2.0 + 3.0
-                    );
-                    escape_html(&self.value_text(value), &mut out);
-                    out.push_str("</text>\n");
+                    let y = y + bar_height / 2.0 + 3.0;
+                    value_label(&mut out, x_of(value.max(0.0)) + 5.0, y, false, &self.value_text(value));
                 }
             }
             if stacked && stack.above > 0.0 {
-                let _ = write!(
-                    out,
-                    "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"currentColor\" font-size=\"11\">",
-                    x_of(stack.above) + 5.0,
-                    y0 + (row - 10.0) / 2.0 + 4.0
-                );
-                escape_html(&self.value_text(stack.above), &mut out);
-                out.push_str("</text>\n");
+                value_label(&mut out, x_of(stack.above) + 5.0, middle, false, &self.value_text(stack.above));
             }
         }
         out.push_str("</svg>");
         out
     }
+}
+
+/// `<text ATTRS>content</text>`, the content escaped.
+fn text(out: &mut String, attrs: &str, content: &str) {
+    let _ = write!(out, "<text {attrs}>");
+    escape_html(content, out);
+    out.push_str("</text>\n");
+}
+
+/// A category's label, shortened to `max` characters with the whole of it
+/// as a tooltip.
+fn label(out: &mut String, attrs: &str, full: &str, max: usize) {
+    let shown = shorten(full, max);
+    let _ = write!(out, "<text {attrs}>");
+    if shown != full {
+        out.push_str("<title>");
+        escape_html(full, out);
+        out.push_str("</title>");
+    }
+    escape_html(&shown, out);
+    out.push_str("</text>\n");
+}
+
+/// A value written at a bar's end or a point: centred above it, or (for
+/// horizontal bars) starting after it.
+fn value_label(out: &mut String, x: f64, y: f64, centred: bool, value: &str) {
+    let anchor = if centred { " text-anchor=\"middle\"" } else { "" };
+    text(out, &format!("x=\"{x:.1}\" y=\"{y:.1}\"{anchor} fill=\"currentColor\" font-size=\"11\""), value);
+}
+
+/// A grid line at `tick`; the zero line stronger.
+fn gridline(out: &mut String, (x1, x2): (f64, f64), (y1, y2): (f64, f64), tick: f64) {
+    let _ = writeln!(
+        out,
+        "<line x1=\"{x1:.1}\" x2=\"{x2:.1}\" y1=\"{y1:.1}\" y2=\"{y2:.1}\" stroke=\"currentColor\" stroke-opacity=\"{}\"/>",
+        if tick == 0.0 { "0.6" } else { "0.15" }
+    );
 }
 
 /// Where the next segment of a stacked bar goes: positive values stack up
