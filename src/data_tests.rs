@@ -33,8 +33,9 @@ struct Test {
     title: String,
     /// The query for the failing rows.
     sql: String,
-    /// What one failing row means, for the message ("value repeats").
-    failing: (&'static str, &'static str),
+    /// What one failing row means, and several, for the message
+    /// ("value appears", "values appear").
+    failing: (String, String),
     place: Place,
 }
 
@@ -49,11 +50,6 @@ enum Place {
 pub struct Outcome {
     pub passed: usize,
     pub failures: Vec<Error>,
-}
-
-/// How many tests the project declares.
-pub fn count(project: &Project) -> usize {
-    project.datasets.iter().map(|d| d.tests.len()).sum::<usize>() + project.data_tests.len()
 }
 
 /// Runs every data test on the loaded data.
@@ -73,6 +69,10 @@ pub fn run(project: &Project, runner: &Runner) -> Outcome {
     outcome
 }
 
+fn failing(one: &str, many: &str) -> (String, String) {
+    (one.to_owned(), many.to_owned())
+}
+
 fn tests(project: &Project) -> Vec<Test> {
     let mut tests = Vec::new();
     for dataset in &project.datasets {
@@ -90,13 +90,13 @@ fn tests(project: &Project) -> Vec<Test> {
                              GROUP BY ALL HAVING count(*) > 1 ORDER BY occurrences DESC, {list}",
                             not_null.join(" AND ")
                         ),
-                        ("value appears", "values appear"),
+                        failing("value appears", "values appear"),
                     )
                 }
                 DataTest::NotNull(column) => (
                     format!("not_null ({column})"),
                     format!("SELECT * FROM {table} WHERE {} IS NULL", quote_ident(column)),
-                    ("row has no value", "rows have no value"),
+                    failing("row has no value", "rows have no value"),
                 ),
                 DataTest::AcceptedValues { column, values } => {
                     let list = values.iter().map(|v| quote_literal(v)).collect::<Vec<_>>().join(", ");
@@ -108,7 +108,7 @@ fn tests(project: &Project) -> Vec<Test> {
                              WHERE {c} IS NOT NULL AND CAST({c} AS VARCHAR) NOT IN ({list}) \
                              GROUP BY ALL ORDER BY occurrences DESC, {c}"
                         ),
-                        ("value is not accepted", "values are not accepted"),
+                        failing("value is not accepted", "values are not accepted"),
                     )
                 }
                 DataTest::Relationship { column, dataset: other, target } => {
@@ -123,7 +123,10 @@ fn tests(project: &Project) -> Vec<Test> {
                             quote_ident(other),
                             quote_ident(target)
                         ),
-                        ("value is missing from", "values are missing from"),
+                        (
+                            format!("value is missing from {other}.{target}"),
+                            format!("values are missing from {other}.{target}"),
+                        ),
                     )
                 }
                 DataTest::Rows { min, max } => {
@@ -142,7 +145,7 @@ fn tests(project: &Project) -> Vec<Test> {
                     (
                         format!("rows ({bounds})"),
                         format!("SELECT count(*) AS rows FROM {table} HAVING {}", conditions.join(" OR ")),
-                        ("row count is out of bounds", "row counts are out of bounds"),
+                        failing("row count is out of bounds", "row counts are out of bounds"),
                     )
                 }
             };
@@ -163,7 +166,7 @@ fn tests(project: &Project) -> Vec<Test> {
                 format!("{} ({})", test.name, test.summary())
             },
             sql: test.sql().to_owned(),
-            failing: ("row breaks the rule", "rows break the rule"),
+            failing: failing("row breaks the rule", "rows break the rule"),
             place: Place::File(Location::in_source(&test.path, &test.source, first, None)),
         });
     }
@@ -185,13 +188,10 @@ fn check(runner: &Runner, test: &Test) -> duckdb::Result<Option<(u64, QueryResul
 }
 
 fn failure(project: &Project, test: &Test, count: u64, sample: &QueryResult) -> Error {
-    let (one, many) = test.failing;
-    let mut message = format!("data test failed: {}: {count} {}", test.title, if count == 1 { one } else { many });
-    if let Some(target) = test.title.split(" → ").nth(1) {
-        message.push_str(&format!(" {}", target.trim_end_matches(')')));
-    }
-    let mut shown = QueryResult::new(sample.name.clone(), sample.columns.clone(), sample.rows.clone());
-    shown.rows.truncate(SHOWN_ROWS);
+    let (one, many) = &test.failing;
+    let message = format!("data test failed: {}: {count} {}", test.title, if count == 1 { one } else { many });
+    let rows = sample.rows.iter().take(SHOWN_ROWS).cloned().collect();
+    let shown = QueryResult::new(sample.name.clone(), sample.columns.clone(), rows);
     let mut table = print::sample_table(&shown);
     if count as usize > SHOWN_ROWS {
         table.push_str(&format!("… and {} more", count as usize - SHOWN_ROWS));

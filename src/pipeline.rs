@@ -67,7 +67,7 @@ pub fn check(
     problems.extend(runner.check());
     let templates = project.template_files()?;
     let renderer = Renderer::new(project, runner.clone());
-    problems.extend(renderer.check(project, &templates, &project.broken_queries()?));
+    problems.extend(renderer.check(project, &templates, &project.broken_queries));
     let tests = data_tests::run(project, &runner);
     problems.extend(tests.failures);
     Ok(CheckSummary { problems, queries: project.queries.len(), templates: templates.len(), tests: tests.passed })
@@ -204,7 +204,9 @@ pub struct Prepared {
 /// tests.
 pub fn prepare_build(project: &Project, db: Database, request: &BuildRequest) -> Result<Prepared, Error> {
     let inputs: Vec<InputFile> = load::loaded(&db)?.iter().map(InputFile::from).collect();
-    let runner = open_runner(project, db, request.params.clone())?;
+    let db = db.into_reader(project)?;
+    let runner = Runner::new(db.conn, project, request.params.clone());
+    // Preparing every query also creates the views (once).
     if let Some(error) = runner.check().into_iter().next() {
         return Err(error);
     }
@@ -248,10 +250,18 @@ pub fn build(project: &Project, prepared: Prepared, request: &BuildRequest) -> R
 
 /// The output folder (real path, shown path): `--out` or `out/`.
 fn output_root(project: &Project, request: &BuildRequest) -> (PathBuf, PathBuf) {
-    match &request.out {
-        Some(out) => (out.clone(), out.clone()),
-        None => (project.path(DEFAULT_OUT_DIR), project.shown(Path::new(DEFAULT_OUT_DIR))),
-    }
+    let real = output_folder(&project.root, request.out.as_deref());
+    let shown = match &request.out {
+        Some(out) => out.clone(),
+        None => project.shown(Path::new(DEFAULT_OUT_DIR)),
+    };
+    (real, shown)
+}
+
+/// The output folder of the project at `root`: `--out`, or its `out/`.
+/// Periods are folders in it, and its `index.html` lists them.
+pub fn output_folder(root: &Path, out: Option<&Path>) -> PathBuf {
+    out.map_or_else(|| root.join(DEFAULT_OUT_DIR), Path::to_path_buf)
 }
 
 /// The folder to write into (real path, shown path): the output folder,

@@ -227,28 +227,10 @@ fn percent_decode(text: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// A page listing the built HTML files, when out/ has no index.html.
+/// The site index laporan builds, made on the fly while out/ has none yet
+/// (before the first build, or when only Markdown is built).
 fn listing(dir: &Path) -> String {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
-        let Ok(entries) = std::fs::read_dir(dir) else { return };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                walk(root, &path, out);
-            } else if path.extension().is_some_and(|e| e == "html") {
-                out.push(path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/"));
-            }
-        }
-    }
-    let mut pages = Vec::new();
-    walk(dir, dir, &mut pages);
-    pages.sort();
-    let items: String =
-        pages.iter().map(|p| format!("<li><a href=\"/{0}\">{0}</a></li>\n", minijinja::HtmlEscape(p))).collect();
-    format!(
-        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>laporan serve</title></head>\n\
-         <body style=\"font-family:sans-serif;max-width:40rem;margin:2rem auto\">\n<h1>Reports</h1>\n<ul>\n{items}</ul>\n</body></html>\n"
-    )
+    crate::render::site_index(&crate::write::published_pages(dir), "Reports", "en", "laporan serve")
 }
 
 fn with_reload_script(bytes: Vec<u8>) -> Vec<u8> {

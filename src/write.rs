@@ -6,7 +6,7 @@
 //! whose contents did not change is left untouched.
 
 use std::fs;
-use std::io::Write as _;
+use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
@@ -67,6 +67,9 @@ pub struct PublishedPage {
     pub title: String,
 }
 
+/// How much of a page is read to find its title.
+const HEAD_BYTES: usize = 16 * 1024;
+
 /// The HTML pages in `root` and in its folders one level down (periods),
 /// except `index.html`. Reading is best effort: an unreadable file is left out.
 pub fn published_pages(root: &Path) -> Vec<PublishedPage> {
@@ -79,7 +82,14 @@ pub fn published_pages(root: &Path) -> Vec<PublishedPage> {
             if !name.ends_with(".html") || name == "index.html" || name.starts_with('.') || !path.is_file() {
                 continue;
             }
-            let Ok(text) = fs::read_to_string(&path) else { continue };
+            // The title is in the head: the first few kilobytes, not a report
+            // that may be megabytes long.
+            let mut head = Vec::with_capacity(HEAD_BYTES);
+            let Ok(file) = fs::File::open(&path) else { continue };
+            if std::io::Read::take(file, HEAD_BYTES as u64).read_to_end(&mut head).is_err() {
+                continue;
+            }
+            let text = String::from_utf8_lossy(&head);
             let title = text
                 .split_once("<title>")
                 .and_then(|(_, rest)| rest.split_once("</title>"))

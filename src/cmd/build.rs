@@ -6,7 +6,7 @@ use super::{PERIOD_HELP, Ui, parse_param, parse_period};
 use crate::error::Error;
 use crate::period::Period;
 use crate::pipeline::{self, BuildRequest};
-use crate::project::{DEFAULT_OUT_DIR, Project};
+use crate::project::Project;
 use crate::render::Formats;
 use crate::write::Outcome;
 
@@ -59,14 +59,9 @@ pub fn run(args: Args, ui: &Ui) -> Result<(), Error> {
     build_once(&args, ui)
 }
 
-/// Where a build with `args` writes: `--out` or the project's out/, plus
-/// the period's folder.
-pub fn output_dir(args: &Args, ui: &Ui) -> PathBuf {
-    let mut dir = args.out.clone().unwrap_or_else(|| ui.project.join(DEFAULT_OUT_DIR));
-    if let Some(period) = &args.period {
-        dir.push(period.to_string());
-    }
-    dir
+/// The output folder of a build with `args` (periods are folders in it).
+pub fn output_folder(args: &Args, ui: &Ui) -> PathBuf {
+    pipeline::output_folder(&ui.project, args.out.as_deref())
 }
 
 /// One build; `watch` and `serve` call it again after each change.

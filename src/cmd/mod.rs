@@ -196,7 +196,7 @@ pub fn main() -> i32 {
     match result {
         Ok(()) => 0,
         Err(error) => {
-            eprint!("{}", error.render(ui.color_stderr));
+            ui.report(&error, false);
             error.exit_code()
         }
     }

@@ -33,7 +33,8 @@ pub fn watch(args: WatchArgs, ui: &Ui) -> Result<(), Error> {
 }
 
 pub fn serve(args: ServeArgs, ui: &Ui) -> Result<(), Error> {
-    let out = build::output_dir(&args.build, ui);
+    // The whole output folder, so that its index.html links every period.
+    let out = build::output_folder(&args.build, ui);
     std::fs::create_dir_all(&out).map_err(|e| Error::io("create", &out, e))?;
     let server = LiveServer::start(out, args.port)?;
     // Always shown, even with --quiet: it is what the command is for.

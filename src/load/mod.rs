@@ -78,6 +78,7 @@ pub struct LoadedDataset {
 pub fn load(project: &Project, db: &Database, options: LoadOptions) -> Result<LoadSummary, Error> {
     ensure_state_table(&db.conn)?;
     let previous: BTreeMap<String, LoadedDataset> = loaded(db)?.into_iter().map(|d| (d.name.clone(), d)).collect();
+    let tables = main_tables(&db.conn)?;
     let mut summary = LoadSummary::default();
     let mut work = Vec::new();
     let mut touched = Vec::new();
@@ -85,7 +86,7 @@ pub fn load(project: &Project, db: &Database, options: LoadOptions) -> Result<Lo
         let stat = stat_text(project, dataset)?;
         let declaration = format!("{LOADER_VERSION}|{}", dataset.declaration_fingerprint());
         let before = previous.get(&dataset.name).filter(|_| !options.force);
-        let table_ok = before.is_some() && table_exists(&db.conn, &dataset.name)?;
+        let table_ok = before.is_some() && tables.contains(&dataset.name);
         if table_ok && before.is_some_and(|b| b.stat == stat && b.fingerprint.starts_with(&format!("{declaration}|"))) {
             summary.unchanged.push(dataset.name.clone());
             continue;
@@ -384,10 +385,7 @@ fn prepare_files(project: &Project, dataset: &Dataset) -> Result<Vec<ReadableFil
         let shown = project.shown(file);
         let readable = match (dataset.csv.encoding, dataset.format) {
             (Some(encoding), FileFormat::Csv) => {
-                let (copy, sha256, bytes) = transcode(project, &path, &shown, encoding)?;
-                let mut facts = scan::scan_file(&copy, dialect).map_err(|e| Error::io("read", &shown, e))?;
-                facts.sha256 = sha256;
-                facts.bytes = bytes;
+                let (copy, facts) = transcode(project, &path, &shown, encoding, dialect)?;
                 ReadableFile { file: file.clone(), path: copy.to_path_buf(), facts, _copy: Some(copy) }
             }
             _ => {
@@ -400,14 +398,16 @@ fn prepare_files(project: &Project, dataset: &Dataset) -> Result<Vec<ReadableFil
     Ok(files)
 }
 
-/// Decodes `path` from `encoding` into a UTF-8 temporary file; returns it
-/// with the SHA-256 and size of the original.
+/// Decodes `path` from `encoding` into a UTF-8 temporary file, scanning the
+/// decoded text on the way; returns the file and its facts, with the
+/// SHA-256 and size of the original.
 fn transcode(
     project: &Project,
     path: &Path,
     shown: &Path,
     encoding: &'static encoding_rs::Encoding,
-) -> Result<(tempfile::TempPath, String, u64), Error> {
+    dialect: Option<scan::Dialect>,
+) -> Result<(tempfile::TempPath, scan::FileFacts), Error> {
     let tmp_dir = project.path(STATE_DIR).join("tmp");
     fs::create_dir_all(&tmp_dir).map_err(|e| Error::io("create", &project.shown(Path::new(STATE_DIR)), e))?;
     let mut input = fs::File::open(path).map_err(|e| Error::io("read", shown, e))?;
@@ -417,6 +417,7 @@ fn transcode(
         .tempfile_in(&tmp_dir)
         .map_err(|e| Error::io("write a temporary file in", &project.shown(Path::new(STATE_DIR)), e))?;
     let mut decoder = encoding.new_decoder();
+    let mut scanner = scan::Scanner::new(dialect);
     let mut hasher = Sha256::new();
     let mut bytes = 0u64;
     let mut buffer = vec![0u8; 1 << 16];
@@ -434,6 +435,7 @@ fn transcode(
             let (result, read) = decoder.decode_to_string_without_replacement(&buffer[consumed..n], &mut text, last);
             consumed += read;
             output.write_all(text.as_bytes()).map_err(|e| Error::io("write", shown, e))?;
+            scanner.feed(text.as_bytes());
             line += text.matches('\n').count() as u64;
             match result {
                 encoding_rs::DecoderResult::InputEmpty => break,
@@ -450,8 +452,8 @@ fn transcode(
         }
     }
     output.flush().map_err(|e| Error::io("write", shown, e))?;
-    let sha256 = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
-    Ok((output.into_temp_path(), sha256, bytes))
+    let facts = scan::FileFacts { sha256: scan::hex_digest(hasher), bytes, ..scanner.finish() };
+    Ok((output.into_temp_path(), facts))
 }
 
 /// One hash for a dataset: the file's, or for a folder a hash of its files'
@@ -467,7 +469,7 @@ fn combined_hash(files: &[ReadableFile]) -> String {
         hasher.update(file.facts.sha256.as_bytes());
         hasher.update(b"\n");
     }
-    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    scan::hex_digest(hasher)
 }
 
 /// Sizes and modification times of a dataset's files: when they match the
@@ -547,15 +549,11 @@ fn state_table_exists(conn: &Connection) -> Result<bool, Error> {
     Ok(count > 0)
 }
 
-fn table_exists(conn: &Connection, name: &str) -> Result<bool, Error> {
-    let count: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ?",
-            [name],
-            |row| row.get(0),
-        )
-        .map_err(|e| db_error("read the load state", e))?;
-    Ok(count > 0)
+/// The names of the tables in the `main` schema (the loaded datasets).
+fn main_tables(conn: &Connection) -> Result<Vec<String>, Error> {
+    conn.prepare("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'")
+        .and_then(|mut stmt| stmt.query_map([], |row| row.get(0))?.collect())
+        .map_err(|e| db_error("read the load state", e))
 }
 
 /// An unexpected database failure while doing `what`.

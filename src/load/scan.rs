@@ -247,9 +247,14 @@ impl Scanner {
             }
             self.facts.records += 1;
         }
-        self.facts.sha256 = self.hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        self.facts.sha256 = hex_digest(self.hasher);
         self.facts
     }
+}
+
+/// A finished SHA-256 in lower-case hex, as `sha256sum` prints it.
+pub fn hex_digest(hasher: Sha256) -> String {
+    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The line on which each record starts, for the first `limit` records: a

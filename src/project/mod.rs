@@ -109,6 +109,9 @@ pub struct Project {
     pub dependencies: BTreeMap<String, Vec<String>>,
     /// Custom data tests: `data_tests/*.sql`, each returning failing rows.
     pub data_tests: BTreeMap<String, SavedQuery>,
+    /// Saved queries left out as unusable (malformed, in a cycle, building
+    /// on such a one); their problems were reported.
+    pub broken_queries: Vec<String>,
     pub reports: Vec<Report>,
 }
 
@@ -135,6 +138,7 @@ impl Project {
             queries: BTreeMap::new(),
             dependencies: BTreeMap::new(),
             data_tests: BTreeMap::new(),
+            broken_queries: Vec::new(),
             reports: Vec::new(),
         };
         let mut problems = Vec::new();
@@ -143,8 +147,8 @@ impl Project {
             return Err(project.config_error("locale", project.locale()));
         }
         project.datasets = project.find_datasets()?;
-        project.queries = project.read_sql_files(QUERIES_DIR, &mut problems)?;
-        project.data_tests = project.read_sql_files(DATA_TESTS_DIR, &mut problems)?;
+        (project.queries, project.broken_queries) = project.read_sql_files(QUERIES_DIR, &mut problems)?;
+        (project.data_tests, _) = project.read_sql_files(DATA_TESTS_DIR, &mut problems)?;
         for test in project.data_tests.values() {
             if let Some(param) = test.params.first() {
                 problems.push(
@@ -257,9 +261,14 @@ impl Project {
     }
 
     /// Reads every `.sql` file of `dir` as a saved query; a malformed one is
-    /// added to `problems` and left out.
-    fn read_sql_files(&self, dir: &str, problems: &mut Vec<Error>) -> Result<BTreeMap<String, SavedQuery>, Error> {
+    /// added to `problems` and left out, its name returned beside the others.
+    fn read_sql_files(
+        &self,
+        dir: &str,
+        problems: &mut Vec<Error>,
+    ) -> Result<(BTreeMap<String, SavedQuery>, Vec<String>), Error> {
         let mut queries = BTreeMap::new();
+        let mut broken = Vec::new();
         for file in self.list_dir_files(dir)? {
             if file.extension().and_then(|e| e.to_str()) != Some("sql") {
                 continue;
@@ -272,6 +281,7 @@ impl Project {
                         .at(Location::file(shown))
                         .help("name .sql files with letters, digits and underscores, such as events_per_period.sql"),
                 );
+                broken.push(name);
                 continue;
             }
             let source = read_text(&self.path(&file), &shown)?;
@@ -279,10 +289,13 @@ impl Project {
                 Ok(query) => {
                     queries.insert(name, query);
                 }
-                Err(error) => problems.push(error),
+                Err(error) => {
+                    problems.push(error);
+                    broken.push(name);
+                }
             }
         }
-        Ok(queries)
+        Ok((queries, broken))
     }
 
     /// Finds which saved queries build on which (a query's name used as a
@@ -371,6 +384,7 @@ impl Project {
             self.queries.remove(name);
             self.dependencies.remove(name);
         }
+        self.broken_queries.extend(bad);
     }
 
     /// Every template file (reports, layouts, partials) by its name in the
@@ -382,18 +396,6 @@ impl Project {
             .filter_map(|f| f.file_name().and_then(|n| n.to_str()))
             .filter(|n| n.ends_with(".j2"))
             .map(str::to_owned)
-            .collect())
-    }
-
-    /// Names of the saved queries that could not be used: malformed, in a
-    /// cycle, or building on such a one.
-    pub fn broken_queries(&self) -> Result<Vec<String>, Error> {
-        Ok(self
-            .list_dir_files(QUERIES_DIR)?
-            .iter()
-            .filter(|f| f.extension().and_then(|e| e.to_str()) == Some("sql"))
-            .map(|f| stem(f, 1))
-            .filter(|name| !self.queries.contains_key(name))
             .collect())
     }
 

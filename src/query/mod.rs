@@ -205,11 +205,6 @@ impl Runner {
         problems
     }
 
-    /// Every saved query in dependency order, with those it builds on.
-    pub fn order(&self) -> &[(String, Vec<String>)] {
-        &self.order
-    }
-
     /// The value of every declared parameter, in declaration order.
     fn resolve(&self, query: &SavedQuery, args: &[(String, ParamValue)]) -> Result<Vec<(String, ParamValue)>, Error> {
         for (name, _) in args {

@@ -710,7 +710,8 @@ fn table(state: &State<'_, '_>, result: Value, kwargs: Kwargs) -> Result<Value, 
         Some(names) => names.iter().map(|n| column_index(result, n, "table")).collect::<Result<_, _>>()?,
     };
     let locale = locale_of(state);
-    let mut markup = table_markup(result, &indices, labels.as_ref(), &locale, is_html(state));
+    let html = is_html(state);
+    let mut markup = table_markup(result, &indices, labels.as_ref(), &locale, html);
     if let Some(names) = totals {
         let summed: Vec<usize> = names.iter().map(|n| column_index(result, n, "table")).collect::<Result<_, _>>()?;
         let label = if locale == "id" { "Jumlah" } else { "Total" };
@@ -727,7 +728,7 @@ fn table(state: &State<'_, '_>, result: Value, kwargs: Kwargs) -> Result<Value, 
                 }
             })
             .collect();
-        markup = with_total_row(markup, result, &indices, &row, &locale, is_html(state));
+        markup = with_total_row(markup, result, &indices, &row, &locale, html);
     }
     Ok(Value::from_safe_string(markup))
 }
@@ -979,8 +980,9 @@ fn chart_function(
         });
         let mut indices = vec![x_index];
         indices.extend(&y_indices);
-        let table = table_markup(result, &indices, labels.as_ref(), &locale, is_html(state));
-        if !is_html(state) {
+        let html = is_html(state);
+        let table = table_markup(result, &indices, labels.as_ref(), &locale, html);
+        if !html {
             // Markdown has no charts: the title and the data.
             return Ok(Value::from_safe_string(format!("**{}**\n\n{table}", markdown::escaped(&title))));
         }
