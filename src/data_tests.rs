@@ -16,12 +16,15 @@
 //! break a rule (no rows: the test passes). Every test is a query for
 //! failing rows; a failure reports how many and shows the first few.
 
+use std::collections::BTreeSet;
+
 use crate::db::{quote_ident, quote_literal};
 use crate::error::{Error, Location};
+use crate::manifest::Key;
 use crate::print;
 use crate::project::dataset::ConfigPlace;
 use crate::project::{DataTest, Project};
-use crate::query::Runner;
+use crate::query::{Runner, in_parallel};
 use crate::value::QueryResult;
 
 /// How many failing rows a failure shows.
@@ -47,26 +50,93 @@ enum Place {
 }
 
 /// The outcome of all data tests.
+#[derive(Default)]
 pub struct Outcome {
+    /// Including those that passed before.
     pub passed: usize,
+    /// How many passed before, on the same data, and did not run again.
+    pub passed_before: usize,
     pub failures: Vec<Error>,
+    /// The keys of the tests that passed (see [`Suite`]).
+    pub passed_keys: BTreeSet<String>,
 }
 
-/// Runs every data test on the loaded data.
-pub fn run(project: &Project, runner: &Runner) -> Outcome {
-    let mut outcome = Outcome { passed: 0, failures: Vec::new() };
-    for test in tests(project) {
-        match check(runner, &test) {
-            Ok(None) => outcome.passed += 1,
-            Ok(Some((count, sample))) => outcome.failures.push(failure(project, &test, count, &sample)),
-            Err(err) => {
-                let error = locate(project, &test.place, format!("data test {} cannot run", test.title))
-                    .note(err.to_string().trim().to_owned());
-                outcome.failures.push(error);
+/// The project's data tests, each with a key: a hash of the context (a key
+/// of the loaded data and of the saved queries a test may read) and of the
+/// test's SQL. A test whose key passed before passed on the same data, and
+/// need not run again.
+pub struct Suite {
+    tests: Vec<(String, Test)>,
+}
+
+impl Suite {
+    pub fn new(project: &Project, context: &str) -> Suite {
+        let tests = tests(project)
+            .into_iter()
+            .map(|test| (Key::new("data test").add(context).add(&test.title).add(&test.sql).finish(), test))
+            .collect();
+        Suite { tests }
+    }
+
+    /// How many tests must run: those whose key is not among `passed_before`.
+    pub fn pending(&self, passed_before: &dyn Fn(&str) -> bool) -> usize {
+        self.tests.iter().filter(|(key, _)| !passed_before(key)).count()
+    }
+
+    /// Runs the tests that did not pass before (all of them, for `laporan
+    /// check`) on up to `threads` connections. `runner` may be `None` only
+    /// when none is pending.
+    pub fn run(
+        &self,
+        project: &Project,
+        runner: Option<&Runner>,
+        passed_before: &dyn Fn(&str) -> bool,
+        threads: usize,
+    ) -> Result<Outcome, Error> {
+        let mut outcome = Outcome::default();
+        let mut pending = Vec::new();
+        for (key, test) in &self.tests {
+            if passed_before(key) {
+                outcome.passed += 1;
+                outcome.passed_before += 1;
+                outcome.passed_keys.insert(key.clone());
+            } else {
+                pending.push((key, test));
             }
         }
+        if pending.is_empty() {
+            return Ok(outcome);
+        }
+        let runner = runner.expect("a runner when tests are pending");
+        // Contiguous shares, one connection each, so results keep their order.
+        let share = pending.len().div_ceil(threads.max(1));
+        let shares: Vec<&[(&String, &Test)]> = pending.chunks(share).collect();
+        let results = in_parallel(&shares, shares.len(), |share| {
+            let forked;
+            let conn = if shares.len() == 1 {
+                runner
+            } else {
+                forked = runner.fork(runner.build_params().clone())?;
+                &forked
+            };
+            Ok(share.iter().map(|(_, test)| check(conn, test)).collect::<Vec<_>>())
+        })?;
+        for ((key, test), result) in pending.iter().zip(results.into_iter().flatten()) {
+            match result {
+                Ok(None) => {
+                    outcome.passed += 1;
+                    outcome.passed_keys.insert((*key).clone());
+                }
+                Ok(Some((count, sample))) => outcome.failures.push(failure(project, test, count, &sample)),
+                Err(err) => {
+                    let error = locate(project, &test.place, format!("data test {} cannot run", test.title))
+                        .note(err.to_string().trim().to_owned());
+                    outcome.failures.push(error);
+                }
+            }
+        }
+        Ok(outcome)
     }
-    outcome
 }
 
 fn failing(one: &str, many: &str) -> (String, String) {

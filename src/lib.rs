@@ -19,11 +19,15 @@
 //! 5. [`write`]: files are written atomically to `out/` (or `out/<period>/`),
 //!    with the site's `index.html`; [`pdf`] prints pages with Chromium.
 //!
-//! [`pipeline`] runs the steps in order for the commands in [`cmd`], which
-//! parse arguments and print; [`print`] formats results for `laporan query`,
-//! [`list`] describes a project, and [`serve`] serves `out/` with live
-//! reload for `laporan serve`. Every failure is an [`error::Error`]
-//! that names the file and line and says what to do.
+//! [`pipeline`] runs the steps in order for the commands in [`cmd`]. It
+//! renders the reports of a build (several reports, a range of periods) in
+//! parallel, each on its own connection to the one loaded database, and
+//! skips what [`manifest`] shows is up to date: a report whose data,
+//! queries, templates and options did not change since it was written.
+//! The commands parse arguments and print; [`print`] formats results for
+//! `laporan query`, [`list`] describes a project, and [`serve`] serves
+//! `out/` with live reload for `laporan serve`. Every failure is an
+//! [`error::Error`] that names the file and line and says what to do.
 
 pub mod cmd;
 pub mod data_tests;
@@ -31,6 +35,7 @@ pub mod db;
 pub mod error;
 pub mod list;
 pub mod load;
+pub mod manifest;
 pub mod params;
 pub mod pdf;
 pub mod period;

@@ -1,4 +1,5 @@
-//! Reporting periods: `2024`, `2024-H1`, `2024-Q2`, `2024-05`.
+//! Reporting periods: `2024`, `2024-H1`, `2024-Q2`, `2024-05`, and ranges
+//! of them (`2024-01..2024-12`, every month of 2024).
 //!
 //! Owns parsing a period from the command line and the calendar arithmetic a
 //! report needs: first and last day (inclusive), the period before it, and a
@@ -84,6 +85,18 @@ impl Period {
         Date::new(self.year, last_month, 1).expect("valid period month").last_of_month()
     }
 
+    /// The period of the same kind just after this one (2024-Q4 → 2025-Q1).
+    pub fn next(&self) -> Option<Period> {
+        let per_year = 12 / self.kind.months();
+        if self.index < per_year {
+            return Some(Period { index: self.index + 1, ..*self });
+        }
+        if self.year >= 9999 {
+            return None;
+        }
+        Some(Period { year: self.year + 1, index: 1, ..*self })
+    }
+
     /// The period of the same kind just before this one (2024-Q1 → 2023-Q4).
     pub fn previous(&self) -> Option<Period> {
         if self.index > 1 {
@@ -154,6 +167,65 @@ impl FromStr for Period {
     }
 }
 
+/// The text shown when a range does not parse.
+pub const RANGE_FORMS: &str =
+    "a period, or a range of periods of one kind such as 2024-01..2024-12 or 2023-Q1..2024-Q4";
+
+/// `--period` of `laporan build`: one period, or every period from `first`
+/// to `last` inclusive (`2024-01..2024-12`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeriodRange {
+    first: Period,
+    last: Period,
+}
+
+impl PeriodRange {
+    /// The periods in order, `first` to `last`.
+    pub fn periods(&self) -> Vec<Period> {
+        let mut periods = vec![self.first];
+        let mut current = self.first;
+        while current != self.last {
+            match current.next() {
+                Some(next) => {
+                    periods.push(next);
+                    current = next;
+                }
+                None => break,
+            }
+        }
+        periods
+    }
+}
+
+impl FromStr for PeriodRange {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<PeriodRange, String> {
+        let Some((first_text, last_text)) = text.split_once("..") else {
+            let period: Period = text.parse()?;
+            return Ok(PeriodRange { first: period, last: period });
+        };
+        let parse = |part: &str| {
+            if part.is_empty() {
+                return Err(format!("'{text}' is not a range: expected {RANGE_FORMS}"));
+            }
+            part.parse::<Period>()
+        };
+        let (first, last) = (parse(first_text)?, parse(last_text)?);
+        if first.kind != last.kind {
+            return Err(format!(
+                "'{text}': a range runs from one {} to another, not to a {}",
+                first.kind.as_str(),
+                last.kind.as_str()
+            ));
+        }
+        if (last.year, last.index) < (first.year, first.index) {
+            return Err(format!("'{text}': the range ends before it starts (write {last}..{first})"));
+        }
+        Ok(PeriodRange { first, last })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,6 +267,45 @@ mod tests {
         assert_eq!(p("2024-H1").previous().unwrap().to_string(), "2023-H2");
         assert_eq!(p("2024").previous().unwrap().to_string(), "2023");
         assert_eq!(p("0001").previous(), None);
+    }
+
+    #[test]
+    fn next_period_crosses_years() {
+        assert_eq!(p("2024-Q4").next().unwrap().to_string(), "2025-Q1");
+        assert_eq!(p("2024-12").next().unwrap().to_string(), "2025-01");
+        assert_eq!(p("2024-H1").next().unwrap().to_string(), "2024-H2");
+        assert_eq!(p("2024").next().unwrap().to_string(), "2025");
+        assert_eq!(p("9999-12").next(), None);
+    }
+
+    fn range(text: &str) -> Result<Vec<String>, String> {
+        text.parse::<PeriodRange>().map(|r| r.periods().iter().map(Period::to_string).collect())
+    }
+
+    #[test]
+    fn ranges_list_every_period_in_order() {
+        assert_eq!(range("2024-Q2").unwrap(), ["2024-Q2"]);
+        assert_eq!(range("2024-Q2..2024-Q2").unwrap(), ["2024-Q2"]);
+        assert_eq!(range("2023-Q3..2024-Q2").unwrap(), ["2023-Q3", "2023-Q4", "2024-Q1", "2024-Q2"]);
+        assert_eq!(range("2024-01..2024-12").unwrap().len(), 12);
+        assert_eq!(range("2022..2024").unwrap(), ["2022", "2023", "2024"]);
+        assert_eq!(range("9999-11..9999-12").unwrap(), ["9999-11", "9999-12"]);
+    }
+
+    #[test]
+    fn rejects_ranges_that_are_not() {
+        assert_eq!(
+            range("2024-Q1..2024-12").unwrap_err(),
+            "'2024-Q1..2024-12': a range runs from one quarter to another, not to a month"
+        );
+        assert_eq!(
+            range("2024-12..2024-01").unwrap_err(),
+            "'2024-12..2024-01': the range ends before it starts (write 2024-01..2024-12)"
+        );
+        assert_eq!(range("2024-01..2024-13").unwrap_err(), "'2024-13': a month is 01 to 12");
+        assert_eq!(range("2024-01..").unwrap_err(), format!("'2024-01..' is not a range: expected {RANGE_FORMS}"));
+        assert!(range("..2024-01").is_err());
+        assert!(range("2024-01...2024-02").is_err());
     }
 
     #[test]

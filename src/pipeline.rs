@@ -5,18 +5,22 @@
 //! high-level form of the command line (parameters typed against the saved
 //! queries, the period resolved), made once by [`resolve_params`].
 
+use std::collections::BTreeMap;
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use crate::data_tests;
 use crate::db::Database;
 use crate::error::Error;
 use crate::load::{self, LoadOptions, LoadSummary};
+use crate::manifest::{Built, FileStamp, Key, Manifest, unit_id};
 use crate::params::ParamValue;
 use crate::period::Period;
-use crate::project::{DEFAULT_OUT_DIR, Project};
+use crate::project::{DEFAULT_OUT_DIR, Project, Report, TEMPLATES_DIR};
 use crate::query::saved::SavedQuery;
-use crate::query::{BuildParam, BuildParams, PERIOD_PARAMS, RunStats, Runner};
+use crate::query::{BuildParam, BuildParams, PERIOD_PARAMS, RunStats, Runner, in_parallel};
 use crate::render::{BuildInfo, Formats, InputFile, RenderedFile, Renderer, data_files, site_index};
 use crate::write::{Outcome, published_pages, write_files};
 
@@ -68,7 +72,7 @@ pub fn check(
     let templates = project.template_files()?;
     let renderer = Renderer::new(project, runner.clone());
     problems.extend(renderer.check(project, &templates, &project.broken_queries));
-    let tests = data_tests::run(project, &runner);
+    let tests = data_tests::Suite::new(project, "").run(project, Some(&runner), &|_| false, project.threads())?;
     problems.extend(tests.failures);
     Ok(CheckSummary { problems, queries: project.queries.len(), templates: templates.len(), tests: tests.passed })
 }
@@ -140,26 +144,34 @@ pub fn resolve_params(
 pub struct BuildRequest {
     /// The reports to render, by name; all of them when none were named.
     pub reports: Vec<String>,
-    pub period: Option<Period>,
-    pub params: BuildParams,
+    /// The periods to build, each with its parameters: one entry, without a
+    /// period, when none was given.
+    pub periods: Vec<(Option<Period>, BuildParams)>,
     /// The output folder as the user gave it, if they did.
     pub out: Option<PathBuf>,
     pub formats: Formats,
     pub generated_at: String,
+    /// Whether `generated_at` was given (`--as-of`, `SOURCE_DATE_EPOCH`)
+    /// rather than taken from the clock: then the output depends on it.
+    pub fixed_time: bool,
     /// For `--pdf`.
     pub chromium: Option<PathBuf>,
+    /// Render every report even if it is up to date (`--force`).
+    pub force: bool,
 }
 
 impl BuildRequest {
     /// Checks report names and parameters before anything is loaded.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         project: &Project,
         reports: Vec<String>,
-        period: Option<Period>,
+        periods: Vec<Period>,
         params: &[(String, String)],
         out: Option<PathBuf>,
         formats: Formats,
         as_of: Option<jiff::Timestamp>,
+        force: bool,
     ) -> Result<BuildRequest, Error> {
         if project.reports.is_empty() {
             return Err(Error::project("the project has no reports")
@@ -175,77 +187,306 @@ impl BuildRequest {
         }
         let reports =
             if reports.is_empty() { project.reports.iter().map(|r| r.name.clone()).collect() } else { reports };
-        let params = resolve_params(project, params, period.as_ref(), None)?;
+        let periods = if periods.is_empty() {
+            vec![(None, resolve_params(project, params, None, None)?)]
+        } else {
+            let mut each = Vec::with_capacity(periods.len());
+            for period in periods {
+                each.push((Some(period), resolve_params(project, params, Some(&period), None)?));
+            }
+            each
+        };
         if formats.pdf && !formats.html {
             return Err(Error::usage("--pdf prints the HTML reports: keep html in --format"));
         }
         // Before anything is loaded: a missing Chromium is a usage problem.
         let chromium = if formats.pdf { Some(crate::pdf::chromium()?) } else { None };
-        Ok(BuildRequest { reports, period, params, out, formats, generated_at: generated_at(as_of)?, chromium })
+        let fixed_time = as_of.is_some() || std::env::var_os("SOURCE_DATE_EPOCH").is_some();
+        Ok(BuildRequest {
+            reports,
+            periods,
+            out,
+            formats,
+            generated_at: generated_at(as_of)?,
+            fixed_time,
+            chromium,
+            force,
+        })
     }
 }
 
 pub struct BuildSummary {
     pub files: Vec<(PathBuf, Outcome)>,
     pub stats: RunStats,
+    /// Reports rendered, and left alone because they were up to date.
+    pub rendered: usize,
+    pub up_to_date: usize,
+    /// How many reports rendered at once.
+    pub threads: usize,
+    pub render_time: Duration,
 }
 
-/// A build between loading and rendering: queries ready, data tested.
+/// A build between loading and rendering: queries ready, data tested, and
+/// the reports that are up to date known.
 pub struct Prepared {
-    pub runner: Arc<Runner>,
+    /// `None` when nothing needs the database: every report is up to date
+    /// and every data test passed before on the same data.
+    runner: Option<Arc<Runner>>,
     /// The loaded files, for the provenance footer.
-    pub inputs: Vec<InputFile>,
+    inputs: Vec<InputFile>,
     /// The data tests' outcome, for the caller to report and weigh.
     pub tests: data_tests::Outcome,
+    /// Whether the saved queries were prepared (else they were found sound
+    /// before, on the same data).
+    pub checked_queries: bool,
+    units: Vec<Unit>,
+    manifest: Manifest,
+    check_key: String,
+}
+
+/// One report for one period: the unit of rendering.
+struct Unit {
+    /// Index into [`BuildRequest::periods`].
+    period: usize,
+    report: String,
+    /// The folder it is written into (real path, shown path).
+    dir: PathBuf,
+    shown: PathBuf,
+    /// In the manifest.
+    id: String,
+    key: String,
+    up_to_date: bool,
 }
 
 /// Opens the runner for a build, prepares every saved query (so that a
-/// broken one fails the build even if no report uses it), and runs the data
-/// tests.
+/// broken one fails the build even if no report uses it), runs the data
+/// tests, and finds the reports that are up to date (see [`crate::manifest`]).
+/// What was found sound before on the same data is not done again.
 pub fn prepare_build(project: &Project, db: Database, request: &BuildRequest) -> Result<Prepared, Error> {
-    let inputs: Vec<InputFile> = load::loaded(&db)?.iter().map(InputFile::from).collect();
-    let db = db.into_reader(project)?;
-    let runner = Runner::new(db.conn, project, request.params.clone());
-    // Preparing every query also creates the views (once).
-    if let Some(error) = runner.check().into_iter().next() {
-        return Err(error);
-    }
-    let tests = data_tests::run(project, &runner);
-    Ok(Prepared { runner: Arc::new(runner), inputs, tests })
+    let loaded = load::loaded(&db)?;
+    let inputs: Vec<InputFile> = loaded.iter().map(InputFile::from).collect();
+    let sources = Sources::read(project, &loaded)?;
+    let manifest = if request.force { Manifest::default() } else { Manifest::read(project) };
+    let units = plan(project, request, &sources, &manifest);
+    let suite = data_tests::Suite::new(project, &sources.sql);
+    let passed_before = |key: &str| manifest.test_passed(key);
+    let check_key = Key::new("query check").add(&sources.sql).finish();
+    let checked_queries = !manifest.queries_checked(&check_key);
+    let needs_db = checked_queries || suite.pending(&passed_before) > 0 || units.iter().any(|u| !u.up_to_date);
+    let runner = if needs_db {
+        let db = db.into_reader(project)?;
+        let runner = Runner::new(db.conn, project, BuildParams::new());
+        if checked_queries {
+            // Preparing every query also creates the views.
+            if let Some(error) = runner.check().into_iter().next() {
+                return Err(error);
+            }
+        } else {
+            runner.create_views()?;
+            runner.assume_checked();
+        }
+        Some(Arc::new(runner))
+    } else {
+        None
+    };
+    let tests = suite.run(project, runner.as_deref(), &passed_before, project.threads())?;
+    Ok(Prepared { runner, inputs, tests, checked_queries, units, manifest, check_key })
 }
 
-/// Renders the requested reports and writes them.
+/// Renders the reports that are not up to date and writes them; reports
+/// render in parallel, each on its own connection.
 pub fn build(project: &Project, prepared: Prepared, request: &BuildRequest) -> Result<BuildSummary, Error> {
-    let Prepared { runner, inputs, .. } = prepared;
-    let renderer = Renderer::new(project, runner.clone());
+    let Prepared { runner, inputs, tests, units, mut manifest, check_key, .. } = prepared;
     let info = BuildInfo { version: env!("CARGO_PKG_VERSION"), generated_at: request.generated_at.clone(), inputs };
+    let todo: Vec<&Unit> = units.iter().filter(|u| !u.up_to_date).collect();
+    let threads = project.threads().min(todo.len()).max(1);
+    let started = Instant::now();
+    let rendered = match &runner {
+        Some(runner) => render_all(project, runner, &todo, request, &info, threads)?,
+        None => Vec::new(),
+    };
+    let render_time = started.elapsed();
 
-    let mut rendered = Vec::new();
-    for report in request.reports.iter().filter_map(|name| project.report(name)) {
-        runner.take_calls();
-        rendered.extend(renderer.render(report, request.period.as_ref(), &request.params, &info, request.formats)?);
-        rendered.extend(data_files(&report.name, &runner.take_calls(), request.formats));
-    }
     // Nothing is written until every report has rendered.
-    let (dir, shown) = output_dir(project, request);
-    let mut files = write_files(&dir, &shown, &rendered)?;
-    if let Some(chromium) = &request.chromium {
-        for page in rendered.iter().filter(|f| f.file_name.ends_with(".html")) {
-            let pdf_name = page.file_name.replace(".html", ".pdf");
-            let shown_pdf = shown.join(&pdf_name);
-            crate::pdf::print(chromium, &dir.join(&page.file_name), &dir.join(&pdf_name), &shown_pdf)?;
-            files.push((shown_pdf, Outcome::Written));
+    let mut files = Vec::new();
+    for (unit, unit_files) in todo.iter().zip(&rendered) {
+        let mut written = write_files(&unit.dir, &unit.shown, unit_files)?;
+        if let Some(chromium) = &request.chromium {
+            for page in unit_files.iter().filter(|f| f.file_name.ends_with(".html")) {
+                let pdf_name = page.file_name.replace(".html", ".pdf");
+                let shown_pdf = unit.shown.join(&pdf_name);
+                crate::pdf::print(chromium, &unit.dir.join(&page.file_name), &unit.dir.join(&pdf_name), &shown_pdf)?;
+                written.push((shown_pdf, Outcome::Written));
+            }
         }
+        let mut paths: Vec<PathBuf> = unit_files.iter().map(|f| unit.dir.join(&f.file_name)).collect();
+        if request.chromium.is_some() {
+            paths.extend(
+                unit_files
+                    .iter()
+                    .filter_map(|f| f.file_name.strip_suffix(".html").map(|stem| unit.dir.join(format!("{stem}.pdf")))),
+            );
+        }
+        let stamps = paths.iter().filter_map(|path| FileStamp::of(path)).collect();
+        manifest.record(unit.id.clone(), Built { key: unit.key.clone(), files: stamps });
+        files.extend(written);
     }
     // The site's index lists every page built so far, this build's included.
     let (root, shown_root) = output_root(project, request);
-    if request.formats.html {
+    if request.formats.html && (!todo.is_empty() || !root.join("index.html").is_file()) {
         let title = project.title().unwrap_or(if project.locale() == "id" { "Laporan" } else { "Reports" });
         let page = site_index(&published_pages(&root), title, project.locale(), &request.generated_at);
         let index = RenderedFile { file_name: "index.html".to_owned(), contents: page };
         files.extend(write_files(&root, &shown_root, std::slice::from_ref(&index))?);
     }
-    Ok(BuildSummary { files, stats: runner.stats() })
+    manifest.set_passed_tests(tests.passed_keys);
+    manifest.set_queries_checked(Some(check_key));
+    manifest.write(project)?;
+    Ok(BuildSummary {
+        files,
+        stats: runner.map(|r| r.stats()).unwrap_or_default(),
+        rendered: todo.len(),
+        up_to_date: units.len() - todo.len(),
+        threads,
+        render_time,
+    })
+}
+
+/// Hashes of the project files and data that reports depend on.
+struct Sources {
+    /// A key of the loaded data and the saved queries.
+    sql: String,
+    /// Every file in report_templates/, by its path there (`/`-separated).
+    templates: BTreeMap<String, Vec<u8>>,
+}
+
+impl Sources {
+    fn read(project: &Project, loaded: &[load::LoadedDataset]) -> Result<Sources, Error> {
+        let mut sql = Key::new("sql");
+        for dataset in loaded {
+            sql.add(&dataset.name).add(dataset.fingerprint());
+        }
+        for query in project.queries.values() {
+            sql.add(&query.name).add(&query.source);
+        }
+        let mut templates = BTreeMap::new();
+        read_tree(&project.path(TEMPLATES_DIR), "", &mut templates)
+            .map_err(|e| Error::io("read", &project.shown(Path::new(TEMPLATES_DIR)), e))?;
+        Ok(Sources { sql: sql.finish(), templates })
+    }
+}
+
+/// Reads every file under `dir` (not hidden ones, such as editors' swap
+/// files) into `files`, named by path from the top folder.
+fn read_tree(dir: &Path, prefix: &str, files: &mut BTreeMap<String, Vec<u8>>) -> std::io::Result<()> {
+    if !dir.is_dir() {
+        return Ok(());
+    }
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        if path.is_dir() {
+            read_tree(&path, &format!("{prefix}{name}/"), files)?;
+        } else {
+            files.insert(format!("{prefix}{name}"), fs::read(&path)?);
+        }
+    }
+    Ok(())
+}
+
+/// The units of a build, each with its key and whether it is up to date.
+fn plan(project: &Project, request: &BuildRequest, sources: &Sources, manifest: &Manifest) -> Vec<Unit> {
+    let (root, shown_root) = output_root(project, request);
+    let root = std::path::absolute(&root).unwrap_or(root);
+    let mut units = Vec::new();
+    for (index, (period, params)) in request.periods.iter().enumerate() {
+        let (mut dir, mut shown) = (root.clone(), shown_root.clone());
+        if let Some(period) = period {
+            dir.push(period.to_string());
+            shown.push(period.to_string());
+        }
+        for report in request.reports.iter().filter_map(|name| project.report(name)) {
+            let mut key = Key::new("report");
+            key.add(&sources.sql).add(project.config_text()).add(&report.name);
+            for name in templates_of(project, report, sources) {
+                key.add(name).add(&sources.templates[name]);
+            }
+            key.add(period.map(|p| p.to_string()).unwrap_or_default())
+                .add(format!("{params:?}"))
+                .add(format!("{:?}", request.formats))
+                .add(dir.as_os_str().as_encoded_bytes());
+            if request.fixed_time {
+                key.add(&request.generated_at);
+            }
+            let key = key.finish();
+            let id = unit_id(&dir, &report.name);
+            let up_to_date = manifest.is_current(&id, &key);
+            units.push(Unit {
+                period: index,
+                report: report.name.clone(),
+                dir: dir.clone(),
+                shown: shown.clone(),
+                id,
+                key,
+                up_to_date,
+            });
+        }
+    }
+    units
+}
+
+/// The templates a report may use: its own, every template that is not
+/// another report (layouts, partials, macros), and another report's when
+/// one of those names it (`{% include "other.md.j2" %}`).
+fn templates_of<'a>(project: &Project, report: &Report, sources: &'a Sources) -> Vec<&'a String> {
+    let other_reports: Vec<&str> =
+        project.reports.iter().map(|r| r.template.as_str()).filter(|t| *t != report.template).collect();
+    let mut used: Vec<&String> =
+        sources.templates.keys().filter(|name| !other_reports.contains(&name.as_str())).collect();
+    loop {
+        let named = sources.templates.keys().find(|name| {
+            !used.contains(name)
+                && used.iter().any(|u| memchr::memmem::find(&sources.templates[*u], name.as_bytes()).is_some())
+        });
+        match named {
+            Some(name) => used.push(name),
+            None => break,
+        }
+    }
+    used.sort();
+    used
+}
+
+/// Renders `units` on `threads` threads; the files of each, in order.
+fn render_all(
+    project: &Project,
+    runner: &Runner,
+    units: &[&Unit],
+    request: &BuildRequest,
+    info: &BuildInfo,
+    threads: usize,
+) -> Result<Vec<Vec<RenderedFile>>, Error> {
+    in_parallel(units, threads, |unit| render_unit(project, runner, unit, request, info))
+}
+
+fn render_unit(
+    project: &Project,
+    base: &Runner,
+    unit: &Unit,
+    request: &BuildRequest,
+    info: &BuildInfo,
+) -> Result<Vec<RenderedFile>, Error> {
+    let (period, params) = &request.periods[unit.period];
+    let runner = Arc::new(base.fork(params.clone())?);
+    let renderer = Renderer::new(project, runner.clone());
+    let report = project.report(&unit.report).expect("planned from the project's reports");
+    let mut files = renderer.render(report, period.as_ref(), params, info, request.formats)?;
+    files.extend(data_files(&report.name, &runner.take_calls(), request.formats));
+    Ok(files)
 }
 
 /// The output folder (real path, shown path): `--out` or `out/`.
@@ -262,17 +503,6 @@ fn output_root(project: &Project, request: &BuildRequest) -> (PathBuf, PathBuf) 
 /// Periods are folders in it, and its `index.html` lists them.
 pub fn output_folder(root: &Path, out: Option<&Path>) -> PathBuf {
     out.map_or_else(|| root.join(DEFAULT_OUT_DIR), Path::to_path_buf)
-}
-
-/// The folder to write into (real path, shown path): the output folder,
-/// plus the period's folder.
-fn output_dir(project: &Project, request: &BuildRequest) -> (PathBuf, PathBuf) {
-    let (mut dir, mut shown) = output_root(project, request);
-    if let Some(period) = &request.period {
-        dir.push(period.to_string());
-        shown.push(period.to_string());
-    }
-    (dir, shown)
 }
 
 /// Parses `--as-of`: `2026-01-01T08:00:00Z`, `2026-01-01T08:00:00+07:00`,

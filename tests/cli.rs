@@ -333,6 +333,110 @@ fn sample_period_build_goes_to_its_own_folder() {
     assert!(!project.path().join("out").exists(), "nothing written to the project's out/");
 }
 
+/// The lines of a build's output that say a file was written.
+fn written(output: &Output) -> Vec<String> {
+    stderr(output).lines().filter_map(|l| l.strip_prefix("wrote ")).map(str::to_owned).collect()
+}
+
+#[test]
+fn a_build_renders_only_the_reports_whose_inputs_changed() {
+    let project = Project::sample();
+    let build = |args: &[&str]| {
+        let output = project.run(&[&["-v", "build"], args].concat());
+        assert_success(&output);
+        output
+    };
+    assert_eq!(written(&build(&[])).len(), 5, "two reports in two formats, and the index");
+    let modified = |file: &str| fs::metadata(project.path().join(file)).unwrap().modified().unwrap();
+    let before = modified("out/cooperation_report.html");
+
+    // Nothing changed (a data file touched, not changed, included).
+    let data_file = fs::File::options().append(true).open(project.path().join("data/countries.csv")).unwrap();
+    data_file.set_modified(std::time::SystemTime::now()).unwrap();
+    let output = build(&[]);
+    assert_eq!(written(&output), Vec::<String>::new());
+    assert!(stderr(&output).contains("2 reports up to date"), "{}", stderr(&output));
+    assert!(stderr(&output).contains("30 data tests passed (30 before, on the same data)"), "{}", stderr(&output));
+    assert_eq!(modified("out/cooperation_report.html"), before);
+
+    // One template edited: that report only.
+    let template = project.path().join("report_templates/laporan_kerja_sama.md.j2");
+    let text = fs::read_to_string(&template).unwrap();
+    fs::write(
+        &template,
+        format!(
+            "{text}
+Catatan penutup.
+"
+        ),
+    )
+    .unwrap();
+    let output = build(&[]);
+    assert_eq!(written(&output), ["out/laporan_kerja_sama.md", "out/laporan_kerja_sama.html"]);
+    assert!(stderr(&output).contains("1 report up to date"), "{}", stderr(&output));
+    assert!(project.read("out/laporan_kerja_sama.md").ends_with("Catatan penutup.\n"));
+
+    // A published file changed by hand is written again.
+    fs::write(project.path().join("out/cooperation_report.html"), "edited by hand").unwrap();
+    let output = build(&[]);
+    assert!(written(&output).contains(&"out/cooperation_report.html".to_owned()), "{}", stderr(&output));
+    assert_ne!(project.read("out/cooperation_report.html"), "edited by hand");
+
+    // Changed data: both reports.
+    let mut organisations = project.read("data/organisations.csv");
+    organisations.push_str("UNITEST,UNITEST,A test organisation,international,test\n");
+    fs::write(project.path().join("data/organisations.csv"), organisations).unwrap();
+    let output = build(&[]);
+    assert!(stderr(&output).contains("2 reports rendered"), "{}", stderr(&output));
+
+    // Other options, other outputs: --format md is a different build.
+    let output = build(&["--format", "md"]);
+    assert!(stderr(&output).contains("2 reports rendered"), "{}", stderr(&output));
+
+    // --force renders everything; a new data test runs even when the
+    // reports are up to date, and its failure fails the build.
+    assert!(stderr(&build(&["--force"])).contains("2 reports rendered"));
+    fs::write(
+        project.path().join("data_tests/no_test_organisation.sql"),
+        "SELECT * FROM organisations WHERE org_id = 'UNITEST'\n",
+    )
+    .unwrap();
+    let output = project.run(&["build"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("data test failed: no_test_organisation: 1 row breaks the rule"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_range_of_periods_builds_each_in_its_folder_with_one_load() {
+    let project = Project::sample();
+    let output = project.run(&["-v", "build", "--period", "2024-Q1..2024-Q4", "--format", "html"]);
+    assert_success(&output);
+    let files = files_under(&project.path().join("out"));
+    let expected: Vec<String> = ["2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4"]
+        .iter()
+        .flat_map(|q| [format!("{q}/cooperation_report.html"), format!("{q}/laporan_kerja_sama.html")])
+        .chain(["index.html".to_owned()])
+        .collect();
+    assert_eq!(files, expected);
+    assert_eq!(stderr(&output).matches("loaded ").count(), 7, "each dataset loaded once: {}", stderr(&output));
+    assert!(stderr(&output).contains("8 reports rendered"), "{}", stderr(&output));
+    // Each period's page is that period's: the same as building it alone.
+    let alone = Project::sample();
+    assert_success(&alone.run(&["build", "--period", "2024-Q3", "--format", "html"]));
+    assert_eq!(
+        main_of(&project.read("out/2024-Q3/cooperation_report.html")),
+        main_of(&alone.read("out/2024-Q3/cooperation_report.html"))
+    );
+    let index = project.read("out/index.html");
+    for quarter in ["2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4"] {
+        assert!(index.contains(&format!("href=\"{quarter}/cooperation_report.html\"")), "{index}");
+    }
+}
+
 #[test]
 fn sample_build_runs_each_distinct_query_once() {
     let project = Project::sample();

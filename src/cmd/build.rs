@@ -1,10 +1,11 @@
 //! `laporan build`: load what changed, render the reports, write them.
 
 use std::path::PathBuf;
+use std::time::Instant;
 
-use super::{PERIOD_HELP, Ui, parse_param, parse_period};
+use super::{Ui, parse_param};
 use crate::error::Error;
-use crate::period::Period;
+use crate::period::{PERIOD_FORMS, PeriodRange};
 use crate::pipeline::{self, BuildRequest};
 use crate::project::Project;
 use crate::render::Formats;
@@ -15,9 +16,9 @@ pub struct Args {
     /// Reports to build (default: all)
     #[arg(value_name = "REPORT")]
     reports: Vec<String>,
-    /// The reporting period
-    #[arg(long, value_name = "PERIOD", value_parser = parse_period, help = format!("The reporting period: {PERIOD_HELP}"))]
-    period: Option<Period>,
+    /// The reporting period, or a range of them (one folder each)
+    #[arg(long, value_name = "PERIOD", value_parser = parse_range, help = format!("The reporting period: {PERIOD_FORMS}; or a range such as 2024-01..2024-12, each period in its own folder"))]
+    period: Option<PeriodRange>,
     /// A query parameter, as NAME=VALUE (repeatable)
     #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
     params: Vec<(String, String)>,
@@ -41,6 +42,13 @@ pub struct Args {
     /// inputs and --as-of give the same bytes
     #[arg(long, value_name = "TIME", value_parser = pipeline::parse_as_of)]
     as_of: Option<jiff::Timestamp>,
+    /// Reload every dataset and render every report, even those up to date
+    #[arg(long)]
+    force: bool,
+}
+
+fn parse_range(text: &str) -> Result<PeriodRange, String> {
+    text.parse()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -77,15 +85,26 @@ pub fn build_once(args: &Args, ui: &Ui) -> Result<(), Error> {
     let request = BuildRequest::new(
         &project,
         args.reports.clone(),
-        args.period,
+        args.period.map(|range| range.periods()).unwrap_or_default(),
         &args.params,
         args.out.clone(),
         formats,
         args.as_of,
+        args.force,
     )?;
-    let (db, loaded) = pipeline::load(&project, ui.load_options(false))?;
+    let (db, loaded) = pipeline::load(&project, ui.load_options(args.force))?;
     ui.load_summary(&loaded);
+    let started = Instant::now();
     let mut prepared = pipeline::prepare_build(&project, db, &request)?;
+    let tests = &prepared.tests;
+    ui.detail(&format!(
+        "{}; {} data test{} passed ({} before, on the same data) ({} ms)",
+        if prepared.checked_queries { "saved queries checked" } else { "saved queries sound before, on the same data" },
+        tests.passed,
+        if tests.passed == 1 { "" } else { "s" },
+        tests.passed_before,
+        started.elapsed().as_millis()
+    ));
     let failures = std::mem::take(&mut prepared.tests.failures);
     if !failures.is_empty() {
         for failure in &failures {
@@ -105,6 +124,24 @@ pub fn build_once(args: &Args, ui: &Ui) -> Result<(), Error> {
             Outcome::Unchanged => ui.detail(&format!("unchanged {}", path.display())),
         }
     }
-    ui.detail(&format!("{} queries run, {} answered from cache", summary.stats.executed, summary.stats.cached));
+    if summary.rendered > 0 {
+        ui.detail(&format!(
+            "{} report{} rendered in {} ms ({} at a time); {} queries run, {} answered from cache",
+            summary.rendered,
+            if summary.rendered == 1 { "" } else { "s" },
+            summary.render_time.as_millis(),
+            summary.threads,
+            summary.stats.executed,
+            summary.stats.cached
+        ));
+    }
+    if summary.up_to_date > 0 {
+        let what = match summary.up_to_date {
+            1 => "1 report".to_owned(),
+            n => format!("{n} reports"),
+        };
+        let message = format!("{what} up to date: inputs unchanged since written (--force renders anyway)");
+        if summary.rendered == 0 { ui.status(&message) } else { ui.detail(&message) }
+    }
     Ok(())
 }

@@ -73,6 +73,14 @@ pub struct LoadedDataset {
     stat: String,
 }
 
+impl LoadedDataset {
+    /// Changes whenever the table's contents may have: the file, its
+    /// declaration in laporan.toml, or how laporan loads.
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+}
+
 /// Loads every dataset that changed since the last load (all of them with
 /// `force`), and drops tables whose files are gone.
 pub fn load(project: &Project, db: &Database, options: LoadOptions) -> Result<LoadSummary, Error> {

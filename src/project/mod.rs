@@ -218,6 +218,19 @@ impl Project {
         dataset::ConfigPlace::config_error(self, span, message)
     }
 
+    /// How many threads laporan's own parallel work (data tests, rendering)
+    /// may use: one per core, at most `[duckdb] threads`.
+    pub fn threads(&self) -> usize {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let limit = self.config.duckdb.as_ref().and_then(|d| d.get_ref().threads).map_or(cores, |t| t as usize);
+        cores.min(limit).max(1)
+    }
+
+    /// The text of laporan.toml.
+    pub fn config_text(&self) -> &str {
+        &self.config_text
+    }
+
     pub fn database_path(&self) -> PathBuf {
         self.path(STATE_DIR).join("laporan.duckdb")
     }

@@ -11,7 +11,7 @@
 pub mod saved;
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use duckdb::Connection;
@@ -47,15 +47,28 @@ pub struct RunStats {
 
 pub struct Runner {
     conn: Mutex<Connection>,
+    shared: Arc<Shared>,
+    build_params: BuildParams,
+    /// Every call since the last [`Runner::take_calls`]: (query, cache key, result).
+    calls: Mutex<Vec<(String, String, Arc<QueryResult>)>>,
+}
+
+/// A query's result, once computed.
+type CacheSlot = Arc<Mutex<Option<Arc<QueryResult>>>>;
+
+/// What the runners of one build share: the saved queries, the results
+/// cache (keyed by query and parameter values, so one period's runner can
+/// use another's results for queries that ignore the period) and the counts.
+struct Shared {
     queries: BTreeMap<String, SavedQuery>,
     /// Saved query names, each after those it builds on, with what it builds on.
     order: Vec<(String, Vec<String>)>,
-    build_params: BuildParams,
-    cache: Mutex<HashMap<String, Arc<QueryResult>>>,
-    /// Every call since the last [`Runner::take_calls`]: (query, cache key, result).
-    calls: Mutex<Vec<(String, String, Arc<QueryResult>)>>,
+    cache: Mutex<HashMap<String, CacheSlot>>,
     executed: AtomicUsize,
     cached: AtomicUsize,
+    /// Whether every saved query is known to be one read-only statement
+    /// (see [`Runner::check`]); until then each is checked before it runs.
+    read_only_checked: AtomicBool,
 }
 
 impl Runner {
@@ -67,16 +80,28 @@ impl Runner {
             .into_iter()
             .map(|name| (name.to_owned(), project.dependencies.get(name).cloned().unwrap_or_default()))
             .collect();
-        Runner {
-            conn: Mutex::new(conn),
+        let shared = Shared {
             queries: project.queries.clone(),
             order,
-            build_params,
             cache: Mutex::new(HashMap::new()),
-            calls: Mutex::new(Vec::new()),
             executed: AtomicUsize::new(0),
             cached: AtomicUsize::new(0),
-        }
+            read_only_checked: AtomicBool::new(false),
+        };
+        Runner { conn: Mutex::new(conn), shared: Arc::new(shared), build_params, calls: Mutex::new(Vec::new()) }
+    }
+
+    /// A runner for another part of the same build (another period, another
+    /// thread): its own connection to the same database, so that both can
+    /// run at once, with its own parameters and views; the same cache.
+    pub fn fork(&self, build_params: BuildParams) -> Result<Runner, Error> {
+        let conn = self.lock_conn().try_clone().map_err(|e| {
+            Error::project("cannot open another connection to the database").note(e.to_string().trim().to_owned())
+        })?;
+        let runner =
+            Runner { conn: Mutex::new(conn), shared: self.shared.clone(), build_params, calls: Mutex::new(Vec::new()) };
+        runner.create_views()?;
+        Ok(runner)
     }
 
     pub fn build_params(&self) -> &BuildParams {
@@ -84,7 +109,7 @@ impl Runner {
     }
 
     pub fn saved(&self, name: &str) -> Option<&SavedQuery> {
-        self.queries.get(name)
+        self.shared.queries.get(name)
     }
 
     /// The distinct calls (query name, result) made since the last time,
@@ -103,30 +128,35 @@ impl Runner {
     }
 
     pub fn stats(&self) -> RunStats {
-        RunStats { executed: self.executed.load(Ordering::Relaxed), cached: self.cached.load(Ordering::Relaxed) }
+        let shared = &self.shared;
+        RunStats { executed: shared.executed.load(Ordering::Relaxed), cached: shared.cached.load(Ordering::Relaxed) }
     }
 
     /// Runs saved query `name` with `args` overriding the build's parameters.
     pub fn run(&self, name: &str, args: &[(String, ParamValue)]) -> Result<Arc<QueryResult>, Error> {
-        let query = self.queries.get(name).ok_or_else(|| self.unknown_query(name))?;
+        let query = self.shared.queries.get(name).ok_or_else(|| self.unknown_query(name))?;
         let values = self.resolve(query, args)?;
         let key = format!(
             "{name}\u{0}{}",
             values.iter().map(|(k, v)| format!("{k}={v:?}")).collect::<Vec<_>>().join("\u{0}")
         );
-        let cached = self.lock_cache().get(&key).cloned();
-        let result = match cached {
+        // One slot per distinct call: a runner asking for a result another
+        // is computing waits for it instead of running the query again.
+        let slot = self.lock_cache().entry(key.clone()).or_default().clone();
+        let mut slot = slot.lock().unwrap_or_else(|p| p.into_inner());
+        let result = match &*slot {
             Some(hit) => {
-                self.cached.fetch_add(1, Ordering::Relaxed);
-                hit
+                self.shared.cached.fetch_add(1, Ordering::Relaxed);
+                hit.clone()
             }
             None => {
                 let result = Arc::new(self.execute(query, &values)?);
-                self.executed.fetch_add(1, Ordering::Relaxed);
-                self.lock_cache().insert(key.clone(), result.clone());
+                self.shared.executed.fetch_add(1, Ordering::Relaxed);
+                *slot = Some(result.clone());
                 result
             }
         };
+        drop(slot);
         self.calls.lock().unwrap_or_else(|p| p.into_inner()).push((name.to_owned(), key, result.clone()));
         Ok(result)
     }
@@ -171,15 +201,26 @@ impl Runner {
     /// surface in any of them. Returns every problem; a query building on a
     /// broken one is skipped, not reported twice.
     pub fn check(&self) -> Vec<Error> {
-        self.prepare(true)
+        let problems = self.prepare(true);
+        if problems.is_empty() {
+            self.assume_checked();
+        }
+        problems
+    }
+
+    /// Records that a [`Runner::check`] of the same saved queries on the
+    /// same data found nothing (in an earlier build).
+    pub fn assume_checked(&self) {
+        self.shared.read_only_checked.store(true, Ordering::Relaxed);
     }
 
     fn prepare(&self, all: bool) -> Vec<Error> {
         let conn = self.lock_conn();
         let mut problems = Vec::new();
         let mut failed: Vec<&str> = Vec::new();
-        for (name, deps) in &self.order {
-            let base = self.order.iter().any(|(_, d)| d.contains(name));
+        let order = &self.shared.order;
+        for (name, deps) in order {
+            let base = order.iter().any(|(_, d)| d.contains(name));
             if !all && !base {
                 continue;
             }
@@ -187,8 +228,9 @@ impl Runner {
                 failed.push(name);
                 continue;
             }
-            let query = &self.queries[name];
-            let result = check_read_only(&conn, query)
+            let query = &self.shared.queries[name];
+            // A view can only be a SELECT: the read-only check is for the rest.
+            let result = (if all { check_read_only(&conn, query) } else { Ok(()) })
                 .and_then(|()| conn.prepare(query.sql()).map(drop).map_err(|e| sql_error(query, e)))
                 .and_then(|()| {
                     if !base {
@@ -253,7 +295,9 @@ impl Runner {
 
     fn execute(&self, query: &SavedQuery, values: &[(String, ParamValue)]) -> Result<QueryResult, Error> {
         let conn = self.lock_conn();
-        check_read_only(&conn, query)?;
+        if !self.shared.read_only_checked.load(Ordering::Relaxed) {
+            check_read_only(&conn, query)?;
+        }
         let mut stmt = conn.prepare(query.sql()).map_err(|e| sql_error(query, e))?;
         // Bind by position, in the order DuckDB numbered the $names.
         let mut bound = Vec::with_capacity(stmt.parameter_count());
@@ -270,7 +314,7 @@ impl Runner {
     }
 
     fn unknown_query(&self, name: &str) -> Error {
-        let known: Vec<&str> = self.queries.keys().map(String::as_str).collect();
+        let known: Vec<&str> = self.shared.queries.keys().map(String::as_str).collect();
         let error = Error::usage(format!("no saved query named {name}"));
         if known.is_empty() {
             error.help("add one as queries/NAME.sql")
@@ -283,9 +327,51 @@ impl Runner {
         self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn lock_cache(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<QueryResult>>> {
-        self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    fn lock_cache(&self) -> std::sync::MutexGuard<'_, HashMap<String, CacheSlot>> {
+        self.shared.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// Calls `work` on each of `items` from up to `threads` threads (each
+/// taking the next item), and returns the results in the items' order.
+/// After a failure no more items are started, and the first failure is
+/// returned. Give each thread its own connection ([`Runner::fork`]): one
+/// connection runs one statement at a time.
+pub fn in_parallel<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    work: impl Fn(&T) -> Result<R, Error> + Sync,
+) -> Result<Vec<R>, Error> {
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let slots: Vec<Mutex<Option<Result<R, Error>>>> = items.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..threads.clamp(1, items.len().max(1)) {
+            scope.spawn(|| {
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    if index >= items.len() || failed.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let result = work(&items[index]);
+                    if result.is_err() {
+                        failed.store(true, Ordering::Relaxed);
+                    }
+                    *slots[index].lock().unwrap_or_else(|p| p.into_inner()) = Some(result);
+                }
+            });
+        }
+    });
+    // Items are taken in order, so the first failure comes before any item
+    // left undone.
+    let mut results = Vec::with_capacity(items.len());
+    for slot in slots {
+        match slot.into_inner().unwrap_or_else(|p| p.into_inner()) {
+            Some(result) => results.push(result?),
+            None => unreachable!("an item is left undone only after a failure"),
+        }
+    }
+    Ok(results)
 }
 
 /// Whether `sql` is exactly one SELECT-like statement, as DuckDB's own parser

@@ -1,0 +1,190 @@
+//! What earlier builds did, so that the next one can skip what is still
+//! up to date.
+//!
+//! Like `make`, but by content: each report of a build has a key, a hash of
+//! everything its output depends on (the loaded data's fingerprints, the
+//! saved queries, the templates, laporan.toml, the period, the parameters and
+//! options, laporan's version). The manifest (`.laporan/builds.json`) holds,
+//! per report and output folder, the key of the last build that wrote it and
+//! the size and modification time of each file written. A report whose key
+//! is the same and whose files are as they were left is not rendered again.
+//! Passed data tests and the last successful check of the saved queries are
+//! remembered the same way, under keys of the data and the SQL.
+//!
+//! The manifest is a cache: a missing or unreadable one means "build
+//! everything", and `laporan build --force` ignores it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::Error;
+use crate::project::{Project, STATE_DIR};
+
+const FILE_NAME: &str = "builds.json";
+/// Bumped when the manifest's meaning changes; an older one is ignored.
+const FORMAT: u32 = 1;
+
+/// A SHA-256 over labelled parts, each length-prefixed so that no two
+/// different sequences of parts hash alike.
+pub struct Key(Sha256);
+
+impl Key {
+    /// A key for `what` ("report", "data test", …) in this laporan version.
+    pub fn new(what: &str) -> Key {
+        let mut key = Key(Sha256::new());
+        key.add(what).add(env!("CARGO_PKG_VERSION"));
+        key
+    }
+
+    pub fn add(&mut self, part: impl AsRef<[u8]>) -> &mut Key {
+        let bytes = part.as_ref();
+        self.0.update((bytes.len() as u64).to_le_bytes());
+        self.0.update(bytes);
+        self
+    }
+
+    pub fn finish(&self) -> String {
+        self.0.clone().finalize().iter().map(|byte| format!("{byte:02x}")).collect()
+    }
+}
+
+/// A written file as it was left: if its size or modification time differ,
+/// someone changed or replaced it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileStamp {
+    pub path: PathBuf,
+    pub len: u64,
+    pub modified_ns: u128,
+}
+
+impl FileStamp {
+    /// The file at `path` as it is now; `None` if it cannot be read.
+    pub fn of(path: &Path) -> Option<FileStamp> {
+        let meta = fs::metadata(path).ok()?;
+        let modified_ns = meta.modified().ok()?.duration_since(UNIX_EPOCH).ok()?.as_nanos();
+        Some(FileStamp { path: path.to_path_buf(), len: meta.len(), modified_ns })
+    }
+
+    fn is_current(&self) -> bool {
+        FileStamp::of(&self.path).as_ref() == Some(self)
+    }
+}
+
+/// What one report's last build wrote.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Built {
+    pub key: String,
+    pub files: Vec<FileStamp>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Manifest {
+    format: u32,
+    /// By output folder and report name (see [`unit_id`]).
+    reports: BTreeMap<String, Built>,
+    /// Keys of the data tests that passed.
+    passed_tests: BTreeSet<String>,
+    /// The key of the last check that found every saved query sound.
+    checked_queries: Option<String>,
+}
+
+/// Identifies a report built into a folder: `/abs/out/2024-Q2|monthly`.
+pub fn unit_id(dir: &Path, report: &str) -> String {
+    format!("{}|{report}", dir.display())
+}
+
+impl Manifest {
+    /// The project's manifest; empty if there is none or it cannot be read.
+    pub fn read(project: &Project) -> Manifest {
+        fs::read(path(project))
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<Manifest>(&bytes).ok())
+            .filter(|m| m.format == FORMAT)
+            .unwrap_or_default()
+    }
+
+    /// Saves the manifest, atomically.
+    pub fn write(&mut self, project: &Project) -> Result<(), Error> {
+        self.format = FORMAT;
+        let json = serde_json::to_vec_pretty(self).expect("the manifest serializes");
+        let file = crate::render::RenderedFile {
+            file_name: FILE_NAME.to_owned(),
+            contents: String::from_utf8(json).expect("JSON is UTF-8"),
+        };
+        crate::write::write_files(&project.path(STATE_DIR), &project.shown(Path::new(STATE_DIR)), &[file])?;
+        Ok(())
+    }
+
+    /// Whether the report `id` was built with `key` and its files are as
+    /// that build left them.
+    pub fn is_current(&self, id: &str, key: &str) -> bool {
+        self.reports.get(id).is_some_and(|built| built.key == key && built.files.iter().all(FileStamp::is_current))
+    }
+
+    pub fn record(&mut self, id: String, built: Built) {
+        self.reports.insert(id, built);
+    }
+
+    pub fn test_passed(&self, key: &str) -> bool {
+        self.passed_tests.contains(key)
+    }
+
+    /// Replaces the passed tests with `keys` (the tests of this build).
+    pub fn set_passed_tests(&mut self, keys: BTreeSet<String>) {
+        self.passed_tests = keys;
+    }
+
+    pub fn queries_checked(&self, key: &str) -> bool {
+        self.checked_queries.as_deref() == Some(key)
+    }
+
+    pub fn set_queries_checked(&mut self, key: Option<String>) {
+        self.checked_queries = key;
+    }
+}
+
+fn path(project: &Project) -> PathBuf {
+    project.path(STATE_DIR).join(FILE_NAME)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_depend_on_every_part_and_its_boundaries() {
+        let key = |parts: &[&str]| {
+            let mut key = Key::new("test");
+            for part in parts {
+                key.add(part);
+            }
+            key.finish()
+        };
+        assert_eq!(key(&["a", "b"]), key(&["a", "b"]));
+        assert_ne!(key(&["a", "b"]), key(&["ab"]));
+        assert_ne!(key(&["a", "b"]), key(&["a", "c"]));
+        assert_ne!(key(&["a", ""]), key(&["a"]));
+        assert_ne!(Key::new("x").finish(), Key::new("y").finish());
+    }
+
+    #[test]
+    fn a_changed_or_missing_file_is_not_current() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("report.html");
+        fs::write(&file, "one").unwrap();
+        let mut manifest = Manifest::default();
+        manifest.record("r".into(), Built { key: "k".into(), files: vec![FileStamp::of(&file).unwrap()] });
+        assert!(manifest.is_current("r", "k"));
+        assert!(!manifest.is_current("r", "other key"));
+        assert!(!manifest.is_current("other report", "k"));
+        fs::write(&file, "three").unwrap();
+        assert!(!manifest.is_current("r", "k"), "the size changed");
+        fs::remove_file(&file).unwrap();
+        assert!(!manifest.is_current("r", "k"), "the file is gone");
+    }
+}
