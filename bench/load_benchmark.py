@@ -29,13 +29,10 @@ import os
 import random
 import shutil
 import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-DUCKDB_VERSION = "2.0.0"
+from benchlib import DUCKDB_VERSION, ROOT, laporan_binary, measure
 
 DECLARATION = """
 [datasets.results]
@@ -50,14 +47,6 @@ arrests = "INTEGER"
 victims_rescued = "INTEGER"
 note = "VARCHAR"
 """
-
-
-def laporan_binary():
-    target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
-    binary = target / "release" / "laporan"
-    if not binary.exists():
-        sys.exit(f"no release build at {binary}: run cargo build --release first")
-    return binary
 
 
 def write_csv(path, rows):
@@ -77,17 +66,6 @@ def write_csv(path, rows):
                 f"{2022 + i % 4}-{1 + i % 12:02d}-{1 + i % 28:02d},{amount // 100}.{amount % 100:02d},"
                 f"{rng.randrange(60)},{rng.randrange(12)},{note}\n"
             )
-
-
-def measure(command, cwd):
-    """Runs a command; returns (wall seconds, CPU seconds, peak RSS in MiB)."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"{' '.join(map(str, command))} failed:\n{process.stderr.read().decode()}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def project(base, name, csv, declaration):
