@@ -126,12 +126,13 @@ pub fn build_once(args: &Args, ui: &Ui) -> Result<(), Error> {
     }
     if summary.rendered > 0 {
         ui.detail(&format!(
-            "{} report{} rendered in {} ms ({} at a time); {} queries run, {} answered from cache",
+            "{} report{} rendered in {} ms ({} at a time); {} quer{} run, {} answered from cache",
             summary.rendered,
             if summary.rendered == 1 { "" } else { "s" },
             summary.render_time.as_millis(),
             summary.threads,
             summary.stats.executed,
+            if summary.stats.executed == 1 { "y" } else { "ies" },
             summary.stats.cached
         ));
     }
