@@ -6,7 +6,6 @@
 //! queries, the period resolved), made once by [`resolve_params`].
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,7 +17,7 @@ use crate::load::{self, LoadOptions, LoadSummary};
 use crate::manifest::{Built, FileStamp, Key, Manifest, unit_id};
 use crate::params::ParamValue;
 use crate::period::Period;
-use crate::project::{DEFAULT_OUT_DIR, Project, Report, TEMPLATES_DIR};
+use crate::project::{DEFAULT_OUT_DIR, Project, Report};
 use crate::query::saved::SavedQuery;
 use crate::query::{BuildParam, BuildParams, PERIOD_PARAMS, RunStats, Runner, in_parallel};
 use crate::render::{BuildInfo, Formats, InputFile, RenderedFile, Renderer, data_files, site_index};
@@ -187,31 +186,19 @@ impl BuildRequest {
         }
         let reports =
             if reports.is_empty() { project.reports.iter().map(|r| r.name.clone()).collect() } else { reports };
-        let periods = if periods.is_empty() {
-            vec![(None, resolve_params(project, params, None, None)?)]
-        } else {
-            let mut each = Vec::with_capacity(periods.len());
-            for period in periods {
-                each.push((Some(period), resolve_params(project, params, Some(&period), None)?));
-            }
-            each
-        };
+        let periods: Vec<Option<Period>> =
+            if periods.is_empty() { vec![None] } else { periods.into_iter().map(Some).collect() };
+        let periods = periods
+            .into_iter()
+            .map(|period| Ok((period, resolve_params(project, params, period.as_ref(), None)?)))
+            .collect::<Result<_, Error>>()?;
         if formats.pdf && !formats.html {
             return Err(Error::usage("--pdf prints the HTML reports: keep html in --format"));
         }
         // Before anything is loaded: a missing Chromium is a usage problem.
         let chromium = if formats.pdf { Some(crate::pdf::chromium()?) } else { None };
-        let fixed_time = as_of.is_some() || std::env::var_os("SOURCE_DATE_EPOCH").is_some();
-        Ok(BuildRequest {
-            reports,
-            periods,
-            out,
-            formats,
-            generated_at: generated_at(as_of)?,
-            fixed_time,
-            chromium,
-            force,
-        })
+        let (generated_at, fixed_time) = generated_at(as_of)?;
+        Ok(BuildRequest { reports, periods, out, formats, generated_at, fixed_time, chromium, force })
     }
 }
 
@@ -302,7 +289,7 @@ pub fn build(project: &Project, prepared: Prepared, request: &BuildRequest) -> R
     let threads = project.threads().min(todo.len()).max(1);
     let started = Instant::now();
     let rendered = match &runner {
-        Some(runner) => render_all(project, runner, &todo, request, &info, threads)?,
+        Some(runner) => in_parallel(&todo, threads, |unit| render_unit(project, runner, unit, request, &info))?,
         None => Vec::new(),
     };
     let render_time = started.elapsed();
@@ -311,21 +298,15 @@ pub fn build(project: &Project, prepared: Prepared, request: &BuildRequest) -> R
     let mut files = Vec::new();
     for (unit, unit_files) in todo.iter().zip(&rendered) {
         let mut written = write_files(&unit.dir, &unit.shown, unit_files)?;
+        let mut paths: Vec<PathBuf> = unit_files.iter().map(|f| unit.dir.join(&f.file_name)).collect();
         if let Some(chromium) = &request.chromium {
             for page in unit_files.iter().filter(|f| f.file_name.ends_with(".html")) {
                 let pdf_name = page.file_name.replace(".html", ".pdf");
-                let shown_pdf = unit.shown.join(&pdf_name);
-                crate::pdf::print(chromium, &unit.dir.join(&page.file_name), &unit.dir.join(&pdf_name), &shown_pdf)?;
+                let (pdf, shown_pdf) = (unit.dir.join(&pdf_name), unit.shown.join(&pdf_name));
+                crate::pdf::print(chromium, &unit.dir.join(&page.file_name), &pdf, &shown_pdf)?;
                 written.push((shown_pdf, Outcome::Written));
+                paths.push(pdf);
             }
-        }
-        let mut paths: Vec<PathBuf> = unit_files.iter().map(|f| unit.dir.join(&f.file_name)).collect();
-        if request.chromium.is_some() {
-            paths.extend(
-                unit_files
-                    .iter()
-                    .filter_map(|f| f.file_name.strip_suffix(".html").map(|stem| unit.dir.join(format!("{stem}.pdf")))),
-            );
         }
         let stamps = paths.iter().filter_map(|path| FileStamp::of(path)).collect();
         manifest.record(unit.id.clone(), Built { key: unit.key.clone(), files: stamps });
@@ -369,33 +350,8 @@ impl Sources {
         for query in project.queries.values() {
             sql.add(&query.name).add(&query.source);
         }
-        let mut templates = BTreeMap::new();
-        read_tree(&project.path(TEMPLATES_DIR), "", &mut templates)
-            .map_err(|e| Error::io("read", &project.shown(Path::new(TEMPLATES_DIR)), e))?;
-        Ok(Sources { sql: sql.finish(), templates })
+        Ok(Sources { sql: sql.finish(), templates: project.template_sources()? })
     }
-}
-
-/// Reads every file under `dir` (not hidden ones, such as editors' swap
-/// files) into `files`, named by path from the top folder.
-fn read_tree(dir: &Path, prefix: &str, files: &mut BTreeMap<String, Vec<u8>>) -> std::io::Result<()> {
-    if !dir.is_dir() {
-        return Ok(());
-    }
-    for entry in fs::read_dir(dir)? {
-        let entry = entry?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') {
-            continue;
-        }
-        let path = entry.path();
-        if path.is_dir() {
-            read_tree(&path, &format!("{prefix}{name}/"), files)?;
-        } else {
-            files.insert(format!("{prefix}{name}"), fs::read(&path)?);
-        }
-    }
-    Ok(())
 }
 
 /// The units of a build, each with its key and whether it is up to date.
@@ -461,18 +417,6 @@ fn templates_of<'a>(project: &Project, report: &Report, sources: &'a Sources) ->
     used
 }
 
-/// Renders `units` on `threads` threads; the files of each, in order.
-fn render_all(
-    project: &Project,
-    runner: &Runner,
-    units: &[&Unit],
-    request: &BuildRequest,
-    info: &BuildInfo,
-    threads: usize,
-) -> Result<Vec<Vec<RenderedFile>>, Error> {
-    in_parallel(units, threads, |unit| render_unit(project, runner, unit, request, info))
-}
-
 fn render_unit(
     project: &Project,
     base: &Runner,
@@ -520,18 +464,20 @@ pub fn parse_as_of(text: &str) -> Result<jiff::Timestamp, String> {
 }
 
 /// The build's timestamp: `--as-of`, else `SOURCE_DATE_EPOCH` when set
-/// (reproducible builds), else now; UTC, to the second.
-pub fn generated_at(as_of: Option<jiff::Timestamp>) -> Result<String, Error> {
-    let timestamp = match (as_of, std::env::var("SOURCE_DATE_EPOCH")) {
-        (Some(timestamp), _) => timestamp,
+/// (reproducible builds), else now; UTC, to the second. The flag says
+/// whether it was given (either way) rather than read from the clock.
+fn generated_at(as_of: Option<jiff::Timestamp>) -> Result<(String, bool), Error> {
+    let (timestamp, given) = match (as_of, std::env::var("SOURCE_DATE_EPOCH")) {
+        (Some(timestamp), _) => (timestamp, true),
         (None, Ok(text)) => {
             let seconds: i64 = text.trim().parse().map_err(|_| {
                 Error::usage(format!("SOURCE_DATE_EPOCH must be whole seconds since 1970, got '{text}'"))
             })?;
-            jiff::Timestamp::from_second(seconds)
-                .map_err(|e| Error::usage(format!("SOURCE_DATE_EPOCH is out of range: {e}")))?
+            let timestamp = jiff::Timestamp::from_second(seconds)
+                .map_err(|e| Error::usage(format!("SOURCE_DATE_EPOCH is out of range: {e}")))?;
+            (timestamp, true)
         }
-        (None, Err(_)) => jiff::Timestamp::now(),
+        (None, Err(_)) => (jiff::Timestamp::now(), false),
     };
-    Ok(timestamp.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+    Ok((timestamp.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(), given))
 }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use super::{Ui, parse_param};
+use super::{Ui, counted, parse_param};
 use crate::error::Error;
 use crate::period::{PERIOD_FORMS, PeriodRange};
 use crate::pipeline::{self, BuildRequest};
@@ -98,10 +98,9 @@ pub fn build_once(args: &Args, ui: &Ui) -> Result<(), Error> {
     let mut prepared = pipeline::prepare_build(&project, db, &request)?;
     let tests = &prepared.tests;
     ui.detail(&format!(
-        "{}; {} data test{} passed ({} before, on the same data) ({} ms)",
+        "{}; {} passed ({} before, on the same data) ({} ms)",
         if prepared.checked_queries { "saved queries checked" } else { "saved queries sound before, on the same data" },
-        tests.passed,
-        if tests.passed == 1 { "" } else { "s" },
+        counted(tests.passed, "data test", "data tests"),
         tests.passed_before,
         started.elapsed().as_millis()
     ));
@@ -110,7 +109,7 @@ pub fn build_once(args: &Args, ui: &Ui) -> Result<(), Error> {
         for failure in &failures {
             ui.report(failure, args.warn_tests);
         }
-        let count = format!("{} data test{} failed", failures.len(), if failures.len() == 1 { "" } else { "s" });
+        let count = format!("{} failed", counted(failures.len(), "data test", "data tests"));
         if !args.warn_tests {
             return Err(Error::project(format!("{count}: nothing was published"))
                 .help("fix the data (or the tests in laporan.toml), or pass --warn-tests to publish anyway"));
@@ -126,22 +125,19 @@ pub fn build_once(args: &Args, ui: &Ui) -> Result<(), Error> {
     }
     if summary.rendered > 0 {
         ui.detail(&format!(
-            "{} report{} rendered in {} ms ({} at a time); {} quer{} run, {} answered from cache",
-            summary.rendered,
-            if summary.rendered == 1 { "" } else { "s" },
+            "{} rendered in {} ms ({} at a time); {} run, {} answered from cache",
+            counted(summary.rendered, "report", "reports"),
             summary.render_time.as_millis(),
             summary.threads,
-            summary.stats.executed,
-            if summary.stats.executed == 1 { "y" } else { "ies" },
+            counted(summary.stats.executed, "query", "queries"),
             summary.stats.cached
         ));
     }
     if summary.up_to_date > 0 {
-        let what = match summary.up_to_date {
-            1 => "1 report".to_owned(),
-            n => format!("{n} reports"),
-        };
-        let message = format!("{what} up to date: inputs unchanged since written (--force renders anyway)");
+        let message = format!(
+            "{} up to date: inputs unchanged since written (--force renders anyway)",
+            counted(summary.up_to_date, "report", "reports")
+        );
         if summary.rendered == 0 { ui.status(&message) } else { ui.detail(&message) }
     }
     Ok(())

@@ -137,7 +137,7 @@ impl Ui {
             self.detail(&format!("{what}: {:.2} s", took.as_secs_f64()));
         }
         for (name, rows) in &summary.loaded {
-            self.status(&format!("loaded {name} ({rows} row{})", if *rows == 1 { "" } else { "s" }));
+            self.status(&format!("loaded {name} ({})", counted(*rows as usize, "row", "rows")));
         }
         for name in &summary.removed {
             self.status(&format!("removed {name} (its file is gone)"));
@@ -150,6 +150,11 @@ impl Ui {
             }
         }
     }
+}
+
+/// "1 report", "2 reports".
+pub(crate) fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Parses `--period`.

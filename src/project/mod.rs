@@ -468,6 +468,26 @@ impl Project {
 
     /// Files directly in a project folder, sorted, relative to the root;
     /// hidden files are skipped and a missing folder is empty.
+    /// Every file under report_templates/ (subfolders too, hidden files
+    /// not), by its path there with `/` separators, with its contents: what
+    /// a report's output may depend on.
+    pub fn template_sources(&self) -> Result<BTreeMap<String, Vec<u8>>, Error> {
+        let mut sources = BTreeMap::new();
+        let mut folders = vec![PathBuf::from(TEMPLATES_DIR)];
+        while let Some(folder) = folders.pop() {
+            for (path, is_folder) in self.list_dir(&folder.to_string_lossy(), true)? {
+                if is_folder {
+                    folders.push(path);
+                    continue;
+                }
+                let bytes = fs::read(self.path(&path)).map_err(|e| Error::io("read", &self.shown(&path), e))?;
+                let name = path.strip_prefix(TEMPLATES_DIR).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+                sources.insert(name, bytes);
+            }
+        }
+        Ok(sources)
+    }
+
     fn list_dir_files(&self, dir: &str) -> Result<Vec<PathBuf>, Error> {
         Ok(self.list_dir(dir, false)?.into_iter().map(|(path, _)| path).collect())
     }

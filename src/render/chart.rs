@@ -233,12 +233,7 @@ impl Chart {
             };
             label(&mut out, &at, category, 28);
         }
-        let at = format!(
-            "x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"currentColor\" font-weight=\"600\"",
-            left + plot_width / 2.0,
-            height - 8.0
-        );
-        text(&mut out, &at, &self.x_label);
+        axis_title(&mut out, left + plot_width / 2.0, height - 8.0, &self.x_label);
         out.push_str("</g>\n</svg>");
         out
     }
@@ -356,12 +351,7 @@ impl Chart {
             );
             text(&mut out, &at, &self.tick_text(*tick));
         }
-        let at = format!(
-            "x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"currentColor\" font-weight=\"600\"",
-            left + plot_width / 2.0,
-            height - 6.0
-        );
-        text(&mut out, &at, &self.y_label);
+        axis_title(&mut out, left + plot_width / 2.0, height - 6.0, &self.y_label);
         out.push_str("</g>\n");
 
         let bar_height = if stacked { row - 10.0 } else { (row - 10.0) / groups as f64 };
@@ -408,6 +398,12 @@ fn text(out: &mut String, attrs: &str, content: &str) {
     let _ = write!(out, "<text {attrs}>");
     escape_html(content, out);
     out.push_str("</text>\n");
+}
+
+/// The title of the axis along the bottom, centred at `x`.
+fn axis_title(out: &mut String, x: f64, y: f64, title: &str) {
+    let at = format!("x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"middle\" fill=\"currentColor\" font-weight=\"600\"");
+    text(out, &at, title);
 }
 
 /// A category's label, shortened to `max` characters with the whole of it
