@@ -24,7 +24,8 @@ use crate::manifest::Key;
 use crate::print;
 use crate::project::dataset::ConfigPlace;
 use crate::project::{DataTest, Project};
-use crate::query::{Runner, in_parallel};
+use crate::query::saved::SavedQuery;
+use crate::query::{Runner, SqlFailure, in_parallel, refused};
 use crate::value::QueryResult;
 
 /// How many failing rows a failure shows.
@@ -46,7 +47,7 @@ enum Place {
     /// A byte range of laporan.toml.
     Config(std::ops::Range<usize>),
     /// A data test file.
-    File(Location),
+    File(SavedQuery),
 }
 
 /// The outcome of all data tests.
@@ -128,6 +129,17 @@ impl Suite {
                     outcome.passed_keys.insert((*key).clone());
                 }
                 Ok(Some((count, sample))) => outcome.failures.push(failure(project, test, count, &sample)),
+                Err(SqlFailure::Refused(refusal)) => outcome.failures.push(match &test.place {
+                    Place::File(file) => refused(
+                        &refusal,
+                        &format!("data test {}", file.name),
+                        &file.path,
+                        &file.source,
+                        file.statement.start,
+                    ),
+                    Place::Config(_) => locate(project, &test.place, format!("data test {} cannot run", test.title))
+                        .note(refusal.message("its SQL")),
+                }),
                 Err(err) => {
                     let error = locate(project, &test.place, format!("data test {} cannot run", test.title))
                         .note(err.to_string().trim().to_owned());
@@ -228,7 +240,6 @@ fn tests(project: &Project) -> Vec<Test> {
         }
     }
     for test in project.data_tests.values() {
-        let (first, _) = test.statement_lines();
         tests.push(Test {
             title: if test.summary().is_empty() {
                 test.name.clone()
@@ -237,14 +248,20 @@ fn tests(project: &Project) -> Vec<Test> {
             },
             sql: test.sql().to_owned(),
             failing: failing("row breaks the rule", "rows break the rule"),
-            place: Place::File(Location::in_source(&test.path, &test.source, first, None)),
+            place: Place::File(test.clone()),
         });
     }
     tests
 }
 
 /// `None` when the test passes; else the failing row count and a sample.
-fn check(runner: &Runner, test: &Test) -> duckdb::Result<Option<(u64, QueryResult)>> {
+/// The test's own text passes the gate first (so that a refusal points into
+/// its file), then each query wrapped around it.
+fn check(runner: &Runner, test: &Test) -> Result<Option<(u64, QueryResult)>, SqlFailure> {
+    if let Place::File(file) = &test.place {
+        runner.vet_file(file).map_err(SqlFailure::Refused)?;
+    }
+    runner.vet(&test.sql).map_err(SqlFailure::Refused)?;
     let sample = runner.select(&format!("SELECT * FROM ({}\n) LIMIT {}", test.sql, SHOWN_ROWS + 1))?;
     if sample.rows.is_empty() {
         return Ok(None);
@@ -272,6 +289,9 @@ fn failure(project: &Project, test: &Test, count: u64, sample: &QueryResult) -> 
 fn locate(project: &Project, place: &Place, message: String) -> Error {
     match place {
         Place::Config(span) => project.config_error(span.clone(), message),
-        Place::File(location) => Error::project(message).at(location.clone()),
+        Place::File(file) => {
+            let (first, _) = file.statement_lines();
+            Error::project(message).at(Location::in_source(&file.path, &file.source, first, None))
+        }
     }
 }

@@ -1,10 +1,17 @@
-//! Opening the project's DuckDB database, offline.
+//! Opening the project's DuckDB database, offline and sandboxed.
 //!
 //! The database lives in `.laporan/laporan.duckdb`; it is a cache of `data/`
-//! that laporan can always rebuild. This module owns how it is opened (no
-//! extension autoloading or installing, so laporan never touches the network)
-//! and turns DuckDB's open failures (a lock held by another process, a file
-//! from another DuckDB version) into errors that say what to do.
+//! that laporan can always rebuild. This module owns how it is opened and
+//! turns DuckDB's open failures (a lock held by another process, a file from
+//! another DuckDB version) into errors that say what to do.
+//!
+//! Every connection is sandboxed before any SQL runs, the load's included:
+//! no extension is installed or loaded (so nothing reaches the network),
+//! files are reachable only inside the folders the step needs (`data/` and
+//! `.laporan/` to load, `data/` to query), and the configuration is locked,
+//! so no later statement can undo it. Queries also run on the database
+//! reopened read-only. A mistake anywhere above this layer still cannot
+//! touch the rest of the machine.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -12,7 +19,7 @@ use std::path::{Path, PathBuf};
 use duckdb::{Config, Connection};
 
 use crate::error::Error;
-use crate::project::{Project, STATE_DIR};
+use crate::project::{DATA_DIR, Project, STATE_DIR};
 
 /// The schema where laporan keeps its own bookkeeping, apart from user tables.
 pub const STATE_SCHEMA: &str = "_laporan";
@@ -39,12 +46,13 @@ impl Database {
         let config = with_settings(project, offline_config().map_err(|e| open_error(&shown_path, e))?)?;
         let conn =
             Connection::open_with_flags(project.database_path(), config).map_err(|e| open_error(&shown_path, e))?;
+        sandbox(&conn, project, &[DATA_DIR, STATE_DIR]).map_err(|e| open_error(&shown_path, e))?;
         Ok(Database { conn, shown_path })
     }
 
     /// Closes the database and opens it again for queries only: read-only,
-    /// with files readable only inside the project (relative paths are
-    /// relative to it), and these settings locked. Whatever SQL a saved query
+    /// with files reachable only in `data/` (relative paths are relative to
+    /// the project), and these settings locked. Whatever SQL a saved query
     /// or `--sql` holds, it cannot change the data or touch other files.
     pub fn into_reader(self, project: &Project) -> Result<Database, Error> {
         let Database { conn, shown_path } = self;
@@ -55,17 +63,7 @@ impl Database {
         let config = with_settings(project, config)?;
         let conn =
             Connection::open_with_flags(project.database_path(), config).map_err(|e| open_error(&shown_path, e))?;
-        let root = fs::canonicalize(&project.root).map_err(|e| Error::io("read", &project.shown(Path::new(".")), e))?;
-        let mut root_text = root.to_string_lossy().into_owned();
-        if !root_text.ends_with('/') {
-            root_text.push('/');
-        }
-        let dir = quote_literal(&root_text);
-        conn.execute_batch(&format!(
-            "SET allowed_directories = [{dir}]; SET file_search_path = {dir}; \
-             SET enable_external_access = false; SET lock_configuration = true;"
-        ))
-        .map_err(|e| open_error(&shown_path, e))?;
+        sandbox(&conn, project, &[DATA_DIR]).map_err(|e| open_error(&shown_path, e))?;
         Ok(Database { conn, shown_path })
     }
 
@@ -84,15 +82,38 @@ fn offline_config() -> duckdb::Result<Config> {
     Config::default()
         .enable_autoload_extension(false)?
         .with("autoinstall_known_extensions", "false")?
-        .with("allow_community_extensions", "false")
+        .with("allow_community_extensions", "false")?
+        .with("allow_unsigned_extensions", "false")
+}
+
+/// Limits `conn` to files in the project's `folders`, with relative paths
+/// resolved against the project, and locks the configuration. DuckDB
+/// resolves symbolic links before it checks a path, so a link in `data/`
+/// to a file elsewhere is refused too.
+fn sandbox(conn: &Connection, project: &Project, folders: &[&str]) -> duckdb::Result<()> {
+    let folder_text = |path: PathBuf| {
+        let path = fs::canonicalize(&path).unwrap_or(path);
+        let mut text = path.to_string_lossy().into_owned();
+        if !text.ends_with('/') {
+            text.push('/');
+        }
+        quote_literal(&text)
+    };
+    let allowed: Vec<String> = folders.iter().map(|folder| folder_text(project.path(folder))).collect();
+    let root = folder_text(project.root.clone());
+    conn.execute_batch(&format!(
+        "SET allowed_directories = [{}]; SET file_search_path = {root}; \
+         SET enable_external_access = false; SET lock_configuration = true;",
+        allowed.join(", ")
+    ))
 }
 
 /// Applies laporan.toml's `[duckdb]` settings.
 fn with_settings(project: &Project, mut config: Config) -> Result<Config, Error> {
-    for (name, value) in project.duckdb_settings() {
+    for (name, value, span) in project.duckdb_settings() {
         config = config.with(name, &value).map_err(|e| {
             project
-                .duckdb_config_error(format!("DuckDB does not accept {name} = \"{value}\""))
+                .config_error_at(span, format!("DuckDB does not accept {name} = \"{value}\""))
                 .note(e.to_string())
                 .help("memory_limit is a size such as \"4GB\", threads a whole number, temp_directory a folder")
         })?;

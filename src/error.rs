@@ -116,6 +116,13 @@ impl Error {
         Error::project(format!("cannot {action} {}", path.display())).note(err.to_string())
     }
 
+    /// The same error, as a usage error (exit code 2): the text at fault
+    /// was given on the command line.
+    pub fn as_usage(mut self) -> Error {
+        self.0.kind = ErrorKind::Usage;
+        self
+    }
+
     pub fn at(mut self, location: Location) -> Error {
         self.0.location = Some(location);
         self

@@ -45,5 +45,6 @@ pub mod project;
 pub mod query;
 pub mod render;
 pub mod serve;
+pub mod sql_type;
 pub mod value;
 pub mod write;

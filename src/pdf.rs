@@ -2,12 +2,24 @@
 //! Chromium (A4, as the layout's print styles say).
 //!
 //! Chromium is found as `$LAPORAN_CHROMIUM`, or `chromium`,
-//! `chromium-browser` or `google-chrome` on the PATH. Each PDF is printed
-//! to a temporary name and renamed, like every other output file.
+//! `chromium-browser` or `google-chrome` on the PATH, and driven over the
+//! DevTools protocol ([`Browser`]). A page to print comes from a project
+//! that may have been received from someone else, so the browser is given
+//! the page and nothing else: laporan hands it the page's bytes for one
+//! made-up address and refuses every other request the page makes (images,
+//! fonts, frames, links to local files), scripts are off, and as a second
+//! wall every host name resolves to nothing and every connection goes to a
+//! closed proxy. The PDF is written to a temporary name and renamed, like
+//! every other output file.
 
+use std::fs;
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use serde_json::{Value, json};
 
 use crate::error::Error;
 
@@ -27,58 +39,266 @@ pub fn chromium() -> Result<PathBuf, Error> {
     })
 }
 
-/// Prints `html` (a file) to `pdf`, shown to users as `shown`.
+/// The address the page is given: never resolved, never fetched.
+const PAGE_URL: &str = "http://report.laporan.invalid/report.html";
+
+/// How long one page may take to print.
+const PRINT_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Prints the HTML file `html` to `pdf`, shown to users as `shown`.
 pub fn print(chromium: &Path, html: &Path, pdf: &Path, shown: &Path) -> Result<(), Error> {
-    let html = std::fs::canonicalize(html).map_err(|e| Error::io("read", shown, e))?;
+    let page = fs::read(html).map_err(|e| Error::io("read", shown, e))?;
+    let failed = |e: Error| Error::project(format!("Chromium could not print {}", shown.display())).note(e.to_string());
+    let mut browser = Browser::launch(chromium, &Browser::ISOLATED).map_err(failed)?;
+    let bytes = browser.print_isolated(&page).map_err(failed)?;
     let folder = pdf.parent().unwrap_or(Path::new("."));
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".laporan-").suffix(".pdf");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        // Published files are read by others (a web server): rw-r--r--.
-        builder.permissions(std::fs::Permissions::from_mode(0o644));
-    }
-    let temp = builder.tempfile_in(folder).map_err(|e| Error::io("write", shown, e))?;
-    let profile = tempfile::TempDir::new().map_err(|e| Error::io("create a temporary folder for", shown, e))?;
-    let mut command = Command::new(chromium);
-    command
-        .args(["--headless", "--disable-gpu", "--no-first-run", "--no-pdf-header-footer", "--disable-extensions"])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg(format!("--print-to-pdf={}", temp.path().display()))
-        .arg(format!("file://{}", html.display()))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    // Chromium's sandbox cannot run as root; the page is laporan's own,
-    // script-free output.
-    if running_as_root() {
-        command.arg("--no-sandbox");
-    }
-    let mut child = command.spawn().map_err(|e| {
-        Error::project(format!("cannot run {}", chromium.display())).note(e.to_string()).help("check LAPORAN_CHROMIUM")
-    })?;
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let status = loop {
-        if let Some(status) = child.try_wait().map_err(|e| Error::io("print", shown, e))? {
-            break status;
+    crate::write::write_atomic(folder, pdf, &bytes).map_err(|e| Error::io("write", shown, e))
+}
+
+/// A headless Chromium driven over the DevTools protocol (a WebSocket to
+/// its debugging port), with one page attached. Killed when dropped.
+pub struct Browser {
+    process: Child,
+    socket: tungstenite::WebSocket<TcpStream>,
+    next_id: u64,
+    /// The attached page's session.
+    session: Option<String>,
+    /// Events received while waiting for answers, oldest first.
+    pub events: Vec<Value>,
+    /// When set, the only page the browser may load: every request for
+    /// [`PAGE_URL`] is answered with these bytes, every other one refused.
+    served: Option<Vec<u8>>,
+    deadline: Instant,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    /// Switches that keep a browser printing an untrusted page from
+    /// reaching anything: no name resolves, every connection goes to a
+    /// closed port, no script runs, nothing runs in the background.
+    pub const ISOLATED: [&'static str; 8] = [
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        "--proxy-server=http://127.0.0.1:9",
+        "--proxy-bypass-list=<-loopback>",
+        "--blink-settings=scriptEnabled=false",
+        "--dns-prefetch-disable",
+        "--no-pings",
+        "--disable-background-networking",
+        "--disable-component-update",
+    ];
+
+    /// Starts Chromium with `extra` switches and attaches to a blank page.
+    pub fn launch(binary: &Path, extra: &[&str]) -> Result<Browser, Error> {
+        let profile = tempfile::TempDir::new()
+            .map_err(|e| Error::project("cannot create a browser profile").note(e.to_string()))?;
+        let mut command = Command::new(binary);
+        command
+            .args([
+                "--headless",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--hide-scrollbars",
+                "--no-first-run",
+                "--no-default-browser-check",
+                "--disable-extensions",
+                "--disable-sync",
+                "--disable-default-apps",
+                "--remote-debugging-port=0",
+            ])
+            .args(extra)
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg("about:blank")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        // Chromium's own sandbox cannot run as root.
+        if running_as_root() {
+            command.arg("--no-sandbox");
         }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            return Err(Error::project(format!("Chromium took more than 2 minutes to print {}", shown.display())));
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let printed = std::fs::metadata(temp.path()).map(|m| m.len()).unwrap_or(0);
-    if !status.success() || printed == 0 {
-        let mut stderr = String::new();
-        if let Some(mut pipe) = child.stderr.take() {
-            let _ = std::io::Read::read_to_string(&mut pipe, &mut stderr);
-        }
-        let last = stderr.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("no output").to_owned();
-        return Err(Error::project(format!("Chromium could not print {}", shown.display())).note(last));
+        let process = command.spawn().map_err(|e| {
+            Error::project(format!("cannot run {}", binary.display()))
+                .note(e.to_string())
+                .help("check LAPORAN_CHROMIUM")
+        })?;
+        let deadline = Instant::now() + PRINT_TIMEOUT;
+        let mut browser_process = Some(process);
+        let fail = |process: &mut Option<Child>, error: Error| {
+            if let Some(mut child) = process.take() {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+            error
+        };
+        // Chromium writes its port and address to DevToolsActivePort once it listens.
+        let port_file = profile.path().join("DevToolsActivePort");
+        let (port, path) = loop {
+            if let Ok(text) = fs::read_to_string(&port_file)
+                && let [port, path] = text.lines().collect::<Vec<_>>()[..]
+                && let Ok(port) = port.trim().parse::<u16>()
+            {
+                break (port, path.trim().to_owned());
+            }
+            if let Some(Ok(Some(status))) = browser_process.as_mut().map(Child::try_wait) {
+                return Err(fail(
+                    &mut browser_process,
+                    Error::project(format!("Chromium stopped at start ({status})")),
+                ));
+            }
+            if Instant::now() > deadline {
+                return Err(fail(&mut browser_process, Error::project("Chromium did not start within 2 minutes")));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let connected = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string()).and_then(|stream| {
+            stream.set_read_timeout(Some(Duration::from_secs(5))).map_err(|e| e.to_string())?;
+            tungstenite::client(format!("ws://127.0.0.1:{port}{path}"), stream).map_err(|e| e.to_string())
+        });
+        let socket = match connected {
+            Ok((socket, _)) => socket,
+            Err(e) => {
+                return Err(fail(&mut browser_process, Error::project("cannot reach Chromium's DevTools").note(e)));
+            }
+        };
+        let process = browser_process.take().expect("the process is still ours");
+        let mut browser = Browser {
+            process,
+            socket,
+            next_id: 0,
+            session: None,
+            events: Vec::new(),
+            served: None,
+            deadline,
+            _profile: profile,
+        };
+        let target = browser.call("Target.createTarget", json!({ "url": "about:blank" }))?;
+        let attached =
+            browser.call("Target.attachToTarget", json!({ "targetId": target["targetId"], "flatten": true }))?;
+        browser.session = attached["sessionId"].as_str().map(str::to_owned);
+        Ok(browser)
     }
-    temp.persist(pdf).map_err(|e| Error::io("write", shown, e.error))?;
-    Ok(())
+
+    /// Loads `page` as the only thing the browser may fetch, and prints it
+    /// to PDF (A4 unless the page's CSS says otherwise).
+    pub fn print_isolated(&mut self, page: &[u8]) -> Result<Vec<u8>, Error> {
+        self.served = Some(page.to_vec());
+        self.call("Fetch.enable", json!({ "patterns": [{ "urlPattern": "*" }] }))?;
+        self.call("Emulation.setScriptExecutionDisabled", json!({ "value": true }))?;
+        self.call("Page.enable", json!({}))?;
+        let navigated = self.call("Page.navigate", json!({ "url": PAGE_URL }))?;
+        if let Some(error) = navigated["errorText"].as_str() {
+            return Err(Error::project(format!("the page did not load: {error}")));
+        }
+        self.wait_for("Page.loadEventFired")?;
+        let printed = self.call(
+            "Page.printToPDF",
+            json!({ "preferCSSPageSize": true, "printBackground": true, "displayHeaderFooter": false }),
+        )?;
+        base64::engine::general_purpose::STANDARD
+            .decode(printed["data"].as_str().unwrap_or_default())
+            .map_err(|e| Error::project("Chromium sent an unreadable PDF").note(e.to_string()))
+    }
+
+    /// Sends a command to the attached page (or the browser, before one is
+    /// attached) and waits for its answer, keeping events.
+    pub fn call(&mut self, method: &str, params: Value) -> Result<Value, Error> {
+        self.next_id += 1;
+        let id = self.next_id;
+        let mut message = json!({ "id": id, "method": method, "params": params });
+        if let Some(session) = &self.session {
+            message["sessionId"] = json!(session);
+        }
+        self.send(message)?;
+        loop {
+            let value = self.receive()?;
+            if value["id"] == id {
+                if let Some(error) = value.get("error") {
+                    return Err(Error::project(format!("DevTools {method} failed")).note(error.to_string()));
+                }
+                return Ok(value["result"].clone());
+            }
+            self.events.push(value);
+        }
+    }
+
+    /// Waits for an event, keeping the ones before it.
+    pub fn wait_for(&mut self, method: &str) -> Result<Value, Error> {
+        if let Some(found) = self.events.iter().find(|e| e["method"] == method) {
+            return Ok(found.clone());
+        }
+        loop {
+            let value = self.receive()?;
+            let found = value["method"] == method;
+            self.events.push(value.clone());
+            if found {
+                return Ok(value);
+            }
+        }
+    }
+
+    fn send(&mut self, message: Value) -> Result<(), Error> {
+        self.socket
+            .send(tungstenite::Message::text(message.to_string()))
+            .map_err(|e| Error::project("lost the connection to Chromium").note(e.to_string()))
+    }
+
+    /// The next message from the browser. Requests a served page makes are
+    /// answered here, as they come.
+    fn receive(&mut self) -> Result<Value, Error> {
+        loop {
+            if Instant::now() > self.deadline {
+                return Err(Error::project("Chromium did not finish within 2 minutes"));
+            }
+            let message = match self.socket.read() {
+                Ok(message) => message,
+                Err(tungstenite::Error::Io(e))
+                    if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) =>
+                {
+                    continue;
+                }
+                Err(e) => return Err(Error::project("lost the connection to Chromium").note(e.to_string())),
+            };
+            let Ok(text) = message.to_text() else { continue };
+            let Ok(value) = serde_json::from_str::<Value>(text) else { continue };
+            if value["method"] == "Fetch.requestPaused" && self.served.is_some() {
+                self.answer(&value["params"])?;
+                continue;
+            }
+            return Ok(value);
+        }
+    }
+
+    /// Gives the served page for its own address; refuses anything else.
+    fn answer(&mut self, request: &Value) -> Result<(), Error> {
+        let id = request["requestId"].clone();
+        let url = request["request"]["url"].as_str().unwrap_or_default();
+        let mut reply = if url == PAGE_URL && request["request"]["method"] == "GET" {
+            let body = base64::engine::general_purpose::STANDARD.encode(self.served.as_deref().unwrap_or_default());
+            json!({ "id": 0, "method": "Fetch.fulfillRequest", "params": {
+                "requestId": id,
+                "responseCode": 200,
+                "responseHeaders": [
+                    { "name": "Content-Type", "value": "text/html; charset=utf-8" },
+                    { "name": "Content-Security-Policy", "value": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:" },
+                ],
+                "body": body,
+            }})
+        } else {
+            json!({ "id": 0, "method": "Fetch.failRequest", "params": { "requestId": id, "errorReason": "BlockedByClient" } })
+        };
+        self.next_id += 1;
+        reply["id"] = json!(self.next_id);
+        if let Some(session) = &self.session {
+            reply["sessionId"] = json!(session);
+        }
+        self.send(reply)
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.socket.close(None);
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
 }
 
 #[cfg(unix)]

@@ -146,8 +146,9 @@ pub struct BuildRequest {
     /// The periods to build, each with its parameters: one entry, without a
     /// period, when none was given.
     pub periods: Vec<(Option<Period>, BuildParams)>,
-    /// The output folder as the user gave it, if they did.
-    pub out: Option<PathBuf>,
+    /// The output folder if the user gave one: (absolute path, as they
+    /// wrote it).
+    pub out: Option<(PathBuf, PathBuf)>,
     pub formats: Formats,
     pub generated_at: String,
     /// Whether `generated_at` was given (`--as-of`, `SOURCE_DATE_EPOCH`)
@@ -167,7 +168,7 @@ impl BuildRequest {
         reports: Vec<String>,
         periods: Vec<Period>,
         params: &[(String, String)],
-        out: Option<PathBuf>,
+        out: Option<(PathBuf, PathBuf)>,
         formats: Formats,
         as_of: Option<jiff::Timestamp>,
         force: bool,
@@ -270,7 +271,6 @@ pub fn prepare_build(project: &Project, db: Database, request: &BuildRequest) ->
             }
         } else {
             runner.create_views()?;
-            runner.assume_checked();
         }
         Some(Arc::new(runner))
     } else {
@@ -435,12 +435,10 @@ fn render_unit(
 
 /// The output folder (real path, shown path): `--out` or `out/`.
 fn output_root(project: &Project, request: &BuildRequest) -> (PathBuf, PathBuf) {
-    let real = output_folder(&project.root, request.out.as_deref());
-    let shown = match &request.out {
-        Some(out) => out.clone(),
-        None => project.shown(Path::new(DEFAULT_OUT_DIR)),
-    };
-    (real, shown)
+    match &request.out {
+        Some((real, shown)) => (real.clone(), shown.clone()),
+        None => (output_folder(&project.root, None), project.shown(Path::new(DEFAULT_OUT_DIR))),
+    }
 }
 
 /// The output folder of the project at `root`: `--out`, or its `out/`.

@@ -5,22 +5,36 @@
 //! published files) that listens on `/_laporan/events` (server-sent events)
 //! and reloads the page after each rebuild, or shows the build's error over
 //! the page when a rebuild fails. Only files inside the output folder are
-//! served, and only to this machine.
+//! served, and only to this machine: a request must name the server as
+//! `localhost`, `127.0.0.1` or `[::1]` with its port in its Host header, so
+//! that a web page elsewhere cannot read the reports through a DNS name it
+//! points at 127.0.0.1 (DNS rebinding). Requests, connections and open
+//! event streams are bounded, so that no client can exhaust the server.
 //!
 //! The server is a few lines over `std::net` rather than a crate: it answers
 //! GET with a whole file or an open event stream and closes the connection,
 //! and the event stream must be written and flushed event by event, which
 //! the small server crates buffer.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use crate::error::Error;
 
 const EVENTS_PATH: &str = "/_laporan/events";
+
+/// The longest request line or header line read, in bytes.
+const MAX_LINE: u64 = 8 * 1024;
+/// The most header lines read.
+const MAX_HEADERS: usize = 100;
+/// The most connections served at once; more are closed at once.
+const MAX_CONNECTIONS: usize = 64;
+/// The most open event streams (one per open page).
+const MAX_EVENT_STREAMS: usize = 16;
 
 /// Injected before `</body>` of every page served.
 const RELOAD_SCRIPT: &str = r#"<script>/* laporan serve: live reload; not part of the published file */
@@ -52,6 +66,26 @@ struct Hub {
     /// Incremented on each event; the event itself.
     state: Mutex<(u64, Option<Event>)>,
     changed: Condvar,
+    /// Connections being served, and how many of them are event streams.
+    connections: AtomicUsize,
+    streams: AtomicUsize,
+}
+
+/// Counts one connection (or stream) while it lives.
+struct Slot<'a>(&'a AtomicUsize);
+
+impl<'a> Slot<'a> {
+    /// A slot if fewer than `max` are taken.
+    fn take(counter: &'a AtomicUsize, max: usize) -> Option<Slot<'a>> {
+        counter.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < max).then_some(n + 1)).ok()?;
+        Some(Slot(counter))
+    }
+}
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// A running server. Dropping it does not stop it: it lives as long as the
@@ -72,13 +106,17 @@ impl LiveServer {
         let address = listener.local_addr().map_err(|e| Error::usage("cannot serve").note(e.to_string()))?;
         let hub = Arc::new(Hub::default());
         let shared = hub.clone();
+        let port = address.port();
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
                 let hub = shared.clone();
                 let dir = dir.clone();
-                // One thread per connection: event streams stay open.
+                // One thread per connection (event streams stay open), up
+                // to a bound; past it the connection is closed unanswered.
                 std::thread::spawn(move || {
-                    let _ = handle(stream, &dir, &hub);
+                    if let Some(_slot) = Slot::take(&hub.connections, MAX_CONNECTIONS) {
+                        let _ = handle(stream, &dir, &hub, port);
+                    }
                 });
             }
         });
@@ -104,20 +142,42 @@ impl LiveServer {
 }
 
 /// Answers one request and closes the connection.
-fn handle(stream: TcpStream, dir: &Path, hub: &Hub) -> std::io::Result<()> {
+fn handle(stream: TcpStream, dir: &Path, hub: &Hub, port: u16) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    stream.set_write_timeout(Some(Duration::from_secs(10)))?;
     let mut reader = BufReader::new(stream.try_clone()?);
-    let mut request_line = String::new();
-    reader.read_line(&mut request_line)?;
-    // The headers are not needed; read them up to the blank line (bounded).
-    let mut header = String::new();
-    for _ in 0..100 {
-        header.clear();
-        if reader.read_line(&mut header)? == 0 || header.trim().is_empty() {
+    let mut out = stream;
+    let Some(request_line) = read_line(&mut reader)? else {
+        return respond(&mut out, "400 Bad Request", "text/plain", b"request line too long", false);
+    };
+    let mut host = None;
+    let mut complete = false;
+    for _ in 0..MAX_HEADERS {
+        let Some(header) = read_line(&mut reader)? else {
+            return respond(&mut out, "431 Request Header Fields Too Large", "text/plain", b"header too long", false);
+        };
+        if header.trim().is_empty() {
+            complete = true;
             break;
         }
+        if let Some((name, value)) = header.split_once(':')
+            && name.trim().eq_ignore_ascii_case("host")
+        {
+            host = Some(value.trim().to_owned());
+        }
     }
-    let mut out = stream;
+    if !complete {
+        return respond(&mut out, "431 Request Header Fields Too Large", "text/plain", b"too many headers", false);
+    }
+    if !host.as_deref().is_some_and(|host| is_local_host(host, port)) {
+        return respond(
+            &mut out,
+            "421 Misdirected Request",
+            "text/plain",
+            b"laporan serve answers only requests for localhost, 127.0.0.1 or [::1] with its port",
+            false,
+        );
+    }
     let mut parts = request_line.split_whitespace();
     let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or("/"));
     if method != "GET" && method != "HEAD" {
@@ -125,6 +185,9 @@ fn handle(stream: TcpStream, dir: &Path, hub: &Hub) -> std::io::Result<()> {
     }
     let url = target.split(['?', '#']).next().unwrap_or("/");
     if url == EVENTS_PATH {
+        let Some(_slot) = Slot::take(&hub.streams, MAX_EVENT_STREAMS) else {
+            return respond(&mut out, "503 Service Unavailable", "text/plain", b"too many open pages", false);
+        };
         return events(&mut out, hub);
     }
     match resolve(dir, url) {
@@ -142,6 +205,26 @@ fn handle(stream: TcpStream, dir: &Path, hub: &Hub) -> std::io::Result<()> {
         }
         None => not_found(&mut out, url),
     }
+}
+
+/// One line of the request, at most [`MAX_LINE`] bytes; `None` if longer.
+fn read_line(reader: &mut BufReader<TcpStream>) -> std::io::Result<Option<String>> {
+    let mut line = Vec::new();
+    let read = (&mut *reader).take(MAX_LINE).read_until(b'\n', &mut line)?;
+    if read as u64 >= MAX_LINE && !line.ends_with(b"\n") {
+        return Ok(None);
+    }
+    Ok(Some(String::from_utf8_lossy(&line).into_owned()))
+}
+
+/// Whether a Host header names this server: a loopback name and its port.
+fn is_local_host(host: &str, port: u16) -> bool {
+    let (name, given_port) = match host.rsplit_once(':') {
+        Some((name, p)) if !p.contains(']') => (name, p.parse::<u16>().ok()),
+        _ => (host, Some(80)),
+    };
+    let name = name.to_ascii_lowercase();
+    given_port == Some(port) && matches!(name.as_str(), "localhost" | "127.0.0.1" | "[::1]")
 }
 
 fn respond(out: &mut TcpStream, status: &str, kind: &str, body: &[u8], head: bool) -> std::io::Result<()> {
@@ -269,6 +352,28 @@ mod tests {
         assert_eq!(resolve(dir.path(), "/%2e%2e/etc/passwd"), None);
         assert_eq!(resolve(dir.path(), "//etc/passwd"), None);
         assert_eq!(resolve(dir.path(), "/missing.html"), None);
+    }
+
+    #[test]
+    fn only_loopback_names_with_the_port_are_this_server() {
+        for host in ["localhost:8000", "127.0.0.1:8000", "[::1]:8000", "LOCALHOST:8000"] {
+            assert!(is_local_host(host, 8000), "{host}");
+        }
+        for host in [
+            "evil.example:8000",
+            "localhost.evil.example:8000",
+            "127.0.0.1.nip.io:8000",
+            "localhost:8001",
+            "localhost",
+            "127.0.0.1:80",
+            "[::1]",
+            "",
+            ":8000",
+            "localhost:8000:8000",
+        ] {
+            assert!(!is_local_host(host, 8000), "{host}");
+        }
+        assert!(is_local_host("localhost", 80));
     }
 
     #[test]

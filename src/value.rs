@@ -341,6 +341,51 @@ fn interval_text(months: i32, days: i32, nanos: i64) -> String {
     }
 }
 
+/// Whether values of this type can be read through the `duckdb` crate.
+///
+/// The crate panics on some types (a column of type NULL, such as `SELECT
+/// NULL AS note`, or a list of them; TIME_NS; TIME WITH TIME ZONE). Only
+/// the types listed here, and lists, arrays, structs, maps and unions of
+/// them, are read directly; a column of any other type is read as its text
+/// (the query step casts it to VARCHAR), so no value can panic laporan.
+pub fn readable(handle: &duckdb::core::LogicalTypeHandle) -> bool {
+    use LogicalTypeId as T;
+    match handle.try_id() {
+        Ok(
+            T::Boolean
+            | T::Tinyint
+            | T::Smallint
+            | T::Integer
+            | T::Bigint
+            | T::Hugeint
+            | T::UTinyint
+            | T::USmallint
+            | T::UInteger
+            | T::UBigint
+            | T::UHugeint
+            | T::Float
+            | T::Double
+            | T::Decimal
+            | T::Varchar
+            | T::Blob
+            | T::Date
+            | T::Time
+            | T::Timestamp
+            | T::TimestampS
+            | T::TimestampMs
+            | T::TimestampNs
+            | T::TimestampTZ
+            | T::Interval
+            | T::Uuid
+            | T::Enum,
+        ) => true,
+        Ok(T::List | T::Array | T::Struct | T::Map | T::Union) => {
+            (0..handle.num_children()).all(|i| readable(&handle.child(i)))
+        }
+        _ => false,
+    }
+}
+
 /// DuckDB's name for a column type.
 pub fn type_name(handle: &duckdb::core::LogicalTypeHandle) -> String {
     use LogicalTypeId as T;
@@ -366,7 +411,7 @@ pub fn type_name(handle: &duckdb::core::LogicalTypeHandle) -> String {
         T::Varchar => "VARCHAR".into(),
         T::Blob => "BLOB".into(),
         T::Date => "DATE".into(),
-        T::Time | T::TimeNs => "TIME".into(),
+        T::Time => "TIME".into(),
         T::TimeTZ => "TIME WITH TIME ZONE".into(),
         T::Timestamp | T::TimestampS | T::TimestampMs | T::TimestampNs => "TIMESTAMP".into(),
         T::TimestampTZ => "TIMESTAMP WITH TIME ZONE".into(),
@@ -379,6 +424,9 @@ pub fn type_name(handle: &duckdb::core::LogicalTypeHandle) -> String {
         T::Map => "MAP".into(),
         T::Union => "UNION".into(),
         T::SqlNull => "NULL".into(),
+        T::TimeNs => "TIME_NS".into(),
+        T::Bit => "BIT".into(),
+        T::Bignum => "BIGNUM".into(),
         other => format!("{other:?}").to_uppercase(),
     }
 }

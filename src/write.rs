@@ -22,27 +22,69 @@ pub enum Outcome {
 /// Writes `files` into `dir` (created if missing). `shown_dir` is the folder
 /// as the user names it, for messages. Returns each file's path as shown.
 pub fn write_files(dir: &Path, shown_dir: &Path, files: &[RenderedFile]) -> Result<Vec<(PathBuf, Outcome)>, Error> {
-    fs::create_dir_all(dir).map_err(|e| Error::io("create", shown_dir, e))?;
+    own_folder(dir, shown_dir)?;
     let mut written = Vec::with_capacity(files.len());
+    let mut cleaned: Vec<PathBuf> = Vec::new();
     for file in files {
         let target = dir.join(&file.file_name);
         let shown = shown_dir.join(&file.file_name);
+        // A file may be in a folder of its own (`report.data/query.csv`).
+        let folder = target.parent().unwrap_or(dir);
+        let shown_folder = shown.parent().unwrap_or(shown_dir);
+        own_folder(folder, shown_folder)?;
+        if !cleaned.iter().any(|c| c == folder) {
+            remove_stale_temporaries(folder);
+            cleaned.push(folder.to_path_buf());
+        }
         if fs::read(&target).is_ok_and(|old| old == file.contents.as_bytes()) {
             written.push((shown, Outcome::Unchanged));
             continue;
         }
-        // A file may be in a folder of its own (`report.data/query.csv`).
-        let folder = target.parent().unwrap_or(dir);
-        fs::create_dir_all(folder).map_err(|e| Error::io("create", &shown, e))?;
         write_atomic(folder, &target, file.contents.as_bytes()).map_err(|e| Error::io("write", &shown, e))?;
         written.push((shown, Outcome::Written));
     }
     Ok(written)
 }
 
-fn write_atomic(dir: &Path, target: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Creates `folder` if needed and checks that it is a folder of its own,
+/// not a link: a link in the output folder (`out/2024-Q2` pointing
+/// elsewhere) would have laporan write outside it.
+pub fn own_folder(folder: &Path, shown: &Path) -> Result<(), Error> {
+    fs::create_dir_all(folder).map_err(|e| Error::io("create", shown, e))?;
+    let meta = fs::symlink_metadata(folder).map_err(|e| Error::io("read", shown, e))?;
+    if meta.file_type().is_symlink() {
+        return Err(Error::project(format!(
+            "{} is a link, not a folder: laporan does not write through it",
+            shown.display()
+        ))
+        .help("remove the link; laporan creates the folder itself"));
+    }
+    Ok(())
+}
+
+/// Temporary files (`.laporan-*.tmp`, `.laporan-*.pdf`) that a build killed
+/// midway left behind in `folder`. Builds of one project never overlap (the
+/// database is locked), so any such file is stale. Best effort.
+fn remove_stale_temporaries(folder: &Path) {
+    let Ok(entries) = fs::read_dir(folder) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let temporary = name.starts_with(TEMP_PREFIX) && (name.ends_with(".tmp") || name.ends_with(".pdf"));
+        if temporary && entry.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// The prefix of laporan's temporary files in the output folder.
+const TEMP_PREFIX: &str = ".laporan-";
+
+/// Writes `bytes` to `target` through a temporary file in `dir`, renamed
+/// over it once complete.
+pub fn write_atomic(dir: &Path, target: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".laporan-").suffix(".tmp");
+    builder.prefix(TEMP_PREFIX).suffix(".tmp");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -527,7 +527,7 @@ fn saved_queries_and_sql_cannot_change_data_or_touch_other_files() {
         let output = project.run(&["query", name]);
         assert_eq!(output.status.code(), Some(1), "{name}: {}", stderr(&output));
         assert!(
-            stderr(&output).contains(&format!("query {name} is not a read-only SELECT statement")),
+            stderr(&output).contains(&format!("query {name} is not one read-only SELECT statement")),
             "{name}: {}",
             stderr(&output)
         );

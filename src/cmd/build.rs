@@ -7,7 +7,6 @@ use super::{Ui, counted, parse_param};
 use crate::error::Error;
 use crate::period::{PERIOD_FORMS, PeriodRange};
 use crate::pipeline::{self, BuildRequest};
-use crate::project::Project;
 use crate::render::Formats;
 use crate::write::Outcome;
 
@@ -69,12 +68,12 @@ pub fn run(args: Args, ui: &Ui) -> Result<(), Error> {
 
 /// The output folder of a build with `args` (periods are folders in it).
 pub fn output_folder(args: &Args, ui: &Ui) -> PathBuf {
-    pipeline::output_folder(&ui.project, args.out.as_deref())
+    pipeline::output_folder(&ui.project, args.out.as_deref().map(|out| ui.given_path(out)).as_deref())
 }
 
 /// One build; `watch` and `serve` call it again after each change.
 pub fn build_once(args: &Args, ui: &Ui) -> Result<(), Error> {
-    let project = Project::open(&ui.project)?;
+    let project = ui.open_project()?;
     let formats = Formats {
         markdown: args.format.contains(&FormatArg::Md),
         html: args.format.contains(&FormatArg::Html),
@@ -87,7 +86,7 @@ pub fn build_once(args: &Args, ui: &Ui) -> Result<(), Error> {
         args.reports.clone(),
         args.period.map(|range| range.periods()).unwrap_or_default(),
         &args.params,
-        args.out.clone(),
+        args.out.as_ref().map(|out| (ui.given_path(out), out.clone())),
         formats,
         args.as_of,
         args.force,

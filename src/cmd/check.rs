@@ -4,13 +4,12 @@
 use super::Ui;
 use crate::error::Error;
 use crate::pipeline;
-use crate::project::Project;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {}
 
 pub fn run(_args: Args, ui: &Ui) -> Result<(), Error> {
-    let (project, problems) = Project::open_checking(&ui.project)?;
+    let (project, problems) = ui.open_project_checking()?;
     let loaded = pipeline::load(&project, ui.load_options(false)).map(|(db, summary)| {
         ui.load_summary(&summary);
         db

@@ -3,7 +3,6 @@
 use super::Ui;
 use crate::error::Error;
 use crate::pipeline;
-use crate::project::Project;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -13,7 +12,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args, ui: &Ui) -> Result<(), Error> {
-    let project = Project::open(&ui.project)?;
+    let project = ui.open_project()?;
     let (_db, summary) = pipeline::load(&project, ui.load_options(args.force))?;
     ui.load_summary(&summary);
     Ok(())

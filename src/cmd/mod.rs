@@ -21,6 +21,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::error::Error;
 use crate::period::{PERIOD_FORMS, Period};
+use crate::project::Project;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -76,8 +77,16 @@ enum Command {
 }
 
 /// How a command talks to the user: progress on stderr, results on stdout.
+/// It also knows where the command runs: the project folder (the process
+/// works from inside it) and the folder laporan was started in.
 pub struct Ui {
+    /// The project folder, absolute.
     pub project: PathBuf,
+    /// The project folder as the user named it, for messages.
+    pub project_shown: PathBuf,
+    /// The working folder laporan was started in: paths given on the
+    /// command line (`--out`, `new DIR`) are relative to it.
+    pub cwd: PathBuf,
     quiet: bool,
     verbose: bool,
     color_stderr: bool,
@@ -123,6 +132,34 @@ impl Ui {
 
     pub fn color_stdout(&self) -> bool {
         self.color_stdout
+    }
+
+    /// Reads the project, failing on its first problem, and prints its
+    /// warnings.
+    pub fn open_project(&self) -> Result<Project, Error> {
+        let project = Project::open_as(&self.project, &self.project_shown)?;
+        self.warn(&project);
+        Ok(project)
+    }
+
+    /// Reads the project, listing its problems instead of failing on them
+    /// (for `check`), and prints its warnings.
+    pub fn open_project_checking(&self) -> Result<(Project, Vec<Error>), Error> {
+        let (project, problems) = Project::open_checking_as(&self.project, &self.project_shown)?;
+        self.warn(&project);
+        Ok((project, problems))
+    }
+
+    fn warn(&self, project: &Project) {
+        for warning in &project.warnings {
+            self.report(warning, true);
+        }
+    }
+
+    /// A path given on the command line, made absolute against the folder
+    /// laporan was started in.
+    pub fn given_path(&self, path: &std::path::Path) -> PathBuf {
+        if path.is_absolute() { path.to_path_buf() } else { self.cwd.join(path) }
     }
 
     /// How to load: a progress bar only on a terminal and without `--quiet`.
@@ -180,13 +217,25 @@ pub fn main() -> i32 {
         }
     };
     let stderr_color = use_color(cli.color, std::io::stderr().is_terminal());
-    let ui = Ui {
-        project: cli.project.clone(),
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let mut ui = Ui {
+        project: cwd.join(&cli.project),
+        project_shown: cli.project.clone(),
+        cwd,
         quiet: cli.quiet,
         verbose: cli.verbose,
         color_stderr: stderr_color,
         color_stdout: use_color(cli.color, std::io::stdout().is_terminal()),
     };
+    // Every command but `new` works inside the project: DuckDB resolves
+    // relative paths in SQL (`read_csv('data/extra.csv')`) against the
+    // working folder, and checks its sandbox against the result.
+    if !matches!(cli.command, Command::New(_))
+        && let Err(error) = enter_project(&mut ui)
+    {
+        ui.report(&error, false);
+        return error.exit_code();
+    }
     let result = match cli.command {
         Command::Build(args) => build::run(args, &ui),
         Command::Load(args) => load::run(args, &ui),
@@ -205,6 +254,22 @@ pub fn main() -> i32 {
             error.exit_code()
         }
     }
+}
+
+/// Makes the project folder the working folder, with `ui.project` its
+/// absolute, canonical path.
+fn enter_project(ui: &mut Ui) -> Result<(), Error> {
+    let missing = || {
+        Error::usage(format!("project directory {} does not exist", ui.project_shown.display()))
+            .help("pass an existing directory to -C/--project, or create one with laporan new")
+    };
+    let root = std::fs::canonicalize(&ui.project).map_err(|_| missing())?;
+    if !root.is_dir() {
+        return Err(missing());
+    }
+    std::env::set_current_dir(&root).map_err(|e| Error::io("enter", &ui.project_shown, e))?;
+    ui.project = root;
+    Ok(())
 }
 
 fn use_color(choice: ColorChoice, terminal: bool) -> bool {

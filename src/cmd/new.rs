@@ -29,7 +29,7 @@ const FILES: &[(&str, &str)] = &[
 pub fn run(args: Args, ui: &Ui) -> Result<(), Error> {
     // `-C` names where DIR is relative to, as for every other command.
     let dir = if args.dir.is_absolute() { args.dir.clone() } else { ui.project.join(&args.dir) };
-    let shown = if ui.project == Path::new(".") { args.dir.clone() } else { dir.clone() };
+    let shown = if ui.project_shown == Path::new(".") { args.dir.clone() } else { ui.project_shown.join(&args.dir) };
     if dir.exists() {
         let empty = fs::read_dir(&dir).map_err(|e| Error::io("read", &shown, e))?.next().is_none();
         if !dir.is_dir() || !empty {

@@ -6,7 +6,6 @@ use crate::error::Error;
 use crate::period::Period;
 use crate::pipeline;
 use crate::print::{OutputFormat, format_result};
-use crate::project::Project;
 use crate::query::BuildParams;
 use crate::value::QueryResult;
 
@@ -36,7 +35,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args, ui: &Ui) -> Result<(), Error> {
-    let project = Project::open(&ui.project)?;
+    let project = ui.open_project()?;
     let open = || -> Result<Database, Error> {
         if args.no_load {
             return Database::open(&project);

@@ -5,7 +5,6 @@ use super::Ui;
 use crate::error::Error;
 use crate::list;
 use crate::pipeline;
-use crate::project::Project;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -15,7 +14,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args, ui: &Ui) -> Result<(), Error> {
-    let project = Project::open(&ui.project)?;
+    let project = ui.open_project()?;
     let (db, loaded) = pipeline::load(&project, ui.load_options(false))?;
     ui.load_summary(&loaded);
     ui.print(&list::declarations(&project, &db, &args.datasets)?)

@@ -55,7 +55,7 @@ fn run(args: &build::Args, ui: &Ui, server: Option<&LiveServer>) -> Result<(), E
         }
     })
     .map_err(|e| Error::project("cannot watch the project for changes").note(e.to_string()))?;
-    let root = &std::fs::canonicalize(&ui.project).map_err(|e| Error::io("read", &ui.project, e))?;
+    let root = &ui.project;
     // The root itself only for laporan.toml and new folders; the inputs in
     // depth. Never out/ or .laporan/, which the build itself writes.
     watcher

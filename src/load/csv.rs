@@ -18,6 +18,7 @@ use super::scan::{self, Dialect, FileFacts};
 use crate::db::{quote_ident, quote_literal};
 use crate::error::{Error, Location};
 use crate::project::{CsvOptions, Dataset};
+use crate::sql_type::SqlType;
 
 /// How many problems a failed load lists.
 pub const MAX_LISTED: usize = 10;
@@ -31,6 +32,9 @@ pub struct ReadableFile {
     /// What DuckDB reads.
     pub path: PathBuf,
     pub facts: FileFacts,
+    /// The original file before it was hashed: it must be the same after
+    /// it was loaded.
+    pub identity: super::FileIdentity,
     /// Keeps a transcoded copy alive until the load is over.
     pub _copy: Option<tempfile::TempPath>,
 }
@@ -39,7 +43,7 @@ pub struct ReadableFile {
 /// each is loaded as.
 #[derive(Debug, Clone)]
 pub struct Layout {
-    pub columns: Vec<(String, String)>,
+    pub columns: Vec<(String, SqlType)>,
 }
 
 impl CsvOptions {
@@ -171,10 +175,10 @@ pub fn split_record(bytes: &[u8], options: &CsvOptions) -> (Vec<Vec<u8>>, usize)
 pub fn layout(shown: &Path, header: Option<Vec<String>>, dataset: &Dataset) -> Result<Layout, Error> {
     let Some(declared) = &dataset.columns else {
         let names = header.expect("an undeclared dataset has a header");
-        return Ok(Layout { columns: names.into_iter().map(|n| (n, "VARCHAR".to_owned())).collect() });
+        return Ok(Layout { columns: names.into_iter().map(|n| (n, SqlType::Varchar)).collect() });
     };
     let Some(names) = header else {
-        return Ok(Layout { columns: declared.iter().map(|c| (c.name.clone(), c.ty.clone())).collect() });
+        return Ok(Layout { columns: declared.iter().map(|c| (c.name.clone(), c.ty)).collect() });
     };
     let header_at = || Location { line: Some(1), ..Location::file(shown) };
     if let Some(extra) = names.iter().find(|n| dataset.column(n).is_none()) {
@@ -199,7 +203,7 @@ pub fn layout(shown: &Path, header: Option<Vec<String>>, dataset: &Dataset) -> R
     let columns = names
         .into_iter()
         .map(|name| {
-            let ty = dataset.column(&name).expect("checked above").ty.clone();
+            let ty = dataset.column(&name).expect("checked above").ty;
             (name, ty)
         })
         .collect();
@@ -214,24 +218,8 @@ enum Reading {
     Checked { scale: Option<u32> },
 }
 
-fn reading(ty: &str) -> Reading {
-    let base = ty.split('(').next().unwrap_or(ty).trim();
-    match base {
-        "TINYINT" | "SMALLINT" | "INTEGER" | "INT" | "BIGINT" | "HUGEINT" | "UTINYINT" | "USMALLINT" | "UINTEGER"
-        | "UBIGINT" | "UHUGEINT" | "INT1" | "INT2" | "INT4" | "INT8" | "LONG" | "SHORT" => {
-            Reading::Checked { scale: Some(0) }
-        }
-        "DECIMAL" | "NUMERIC" => {
-            let scale = ty
-                .split_once('(')
-                .and_then(|(_, args)| args.trim_end_matches(')').split(',').nth(1))
-                .and_then(|s| s.trim().parse().ok())
-                .unwrap_or(if ty.contains('(') { 0 } else { 3 });
-            Reading::Checked { scale: Some(scale) }
-        }
-        "DOUBLE" | "FLOAT" | "REAL" => Reading::Checked { scale: None },
-        _ => Reading::Direct,
-    }
+fn reading(ty: SqlType) -> Reading {
+    if ty.is_number() { Reading::Checked { scale: ty.scale() } } else { Reading::Direct }
 }
 
 /// The `read_csv(…)` call for `files` with `layout`.
@@ -241,11 +229,11 @@ fn read_csv_sql(files: &[ReadableFile], layout: &Layout, options: &CsvOptions, s
         .columns
         .iter()
         .map(|(name, ty)| {
-            let read_as = match reading(ty) {
-                Reading::Direct => ty.as_str(),
-                Reading::Checked { .. } => "VARCHAR",
+            let read_as = match reading(*ty) {
+                Reading::Direct => *ty,
+                Reading::Checked { .. } => SqlType::Varchar,
             };
-            format!("{}: {}", quote_literal(name), quote_literal(read_as))
+            format!("{}: {}", quote_literal(name), quote_literal(&read_as.to_string()))
         })
         .collect();
     let byte = |b: u8| quote_literal(&(b as char).to_string());
@@ -304,7 +292,7 @@ fn normalised(column: &str, options: &CsvOptions) -> String {
 /// digits with an optional sign, the declared separators, no more decimals
 /// than the scale; no exponent, hex, binary or `_`, which DuckDB's casts
 /// would accept and round or reinterpret. `None` for floating point.
-fn number_shape(scale: Option<u32>, options: &CsvOptions) -> Option<String> {
+pub(super) fn number_shape(scale: Option<u32>, options: &CsvOptions) -> Option<String> {
     let scale = scale?;
     let class = |c: u8| match c {
         b']' | b'\\' | b'^' | b'-' => format!("[\\{}]", c as char),
@@ -325,7 +313,7 @@ fn number_shape(scale: Option<u32>, options: &CsvOptions) -> Option<String> {
 
 /// The SQL condition that a checked column's text is NOT acceptable (for
 /// finding the bad values after a load stopped).
-fn bad_value(column: &str, ty: &str, options: &CsvOptions) -> Option<String> {
+fn bad_value(column: &str, ty: SqlType, options: &CsvOptions) -> Option<String> {
     let Reading::Checked { scale } = reading(ty) else { return None };
     let cast_fails = format!("TRY_CAST({} AS {ty}) IS NULL", normalised(column, options));
     Some(match number_shape(scale, options) {
@@ -343,7 +331,7 @@ fn select_list(layout: &Layout, options: &CsvOptions) -> String {
         .iter()
         .map(|(name, ty)| {
             let column = quote_ident(name);
-            let Reading::Checked { scale } = reading(ty) else { return column };
+            let Reading::Checked { scale } = reading(*ty) else { return column };
             let stop = format!("error({})", quote_literal(&format!("laporan: bad value in column {name}")));
             let cast = format!("coalesce(TRY_CAST({} AS {ty}), {stop})", normalised(&column, options));
             match number_shape(scale, options) {
@@ -400,14 +388,16 @@ pub fn load_into(
 }
 
 /// A problem on one line.
-struct Problem {
-    file: PathBuf,
-    line: u64,
-    text: String,
-    source_line: Option<String>,
+pub(super) struct Problem {
+    pub file: PathBuf,
+    pub line: u64,
+    pub text: String,
+    pub source_line: Option<String>,
 }
 
-fn report(problems: Vec<Problem>, total: usize, limit_hit: bool) -> Error {
+/// The error for a load's problems (the first [`MAX_LISTED`]), `total` in
+/// all, each a `unit` ("line", "record") that cannot be loaded.
+pub(super) fn report(problems: Vec<Problem>, total: usize, limit_hit: bool, unit: &str) -> Error {
     let first = &problems[0];
     let files: Vec<&PathBuf> = {
         let mut files: Vec<&PathBuf> = problems.iter().map(|p| &p.file).collect();
@@ -415,13 +405,15 @@ fn report(problems: Vec<Problem>, total: usize, limit_hit: bool) -> Error {
         files
     };
     let what = if total == 1 {
-        "a line that cannot be loaded".to_owned()
+        format!("a {unit} that cannot be loaded")
     } else if limit_hit {
-        format!("at least {total} lines that cannot be loaded")
+        format!("at least {total} {unit}s that cannot be loaded")
     } else {
-        format!("{total} lines that cannot be loaded")
+        format!("{total} {unit}s that cannot be loaded")
     };
-    let mut location = Location { line: Some(first.line as usize), ..Location::file(&first.file) };
+    // A line of 0: the problem has no line (a row of a Parquet file).
+    let mut location =
+        Location { line: (first.line > 0).then_some(first.line as usize), ..Location::file(&first.file) };
     location.source_line = first.source_line.as_ref().map(|l| shorten(l, 100));
     let mut error = Error::project(format!(
         "{} has {what}",
@@ -431,12 +423,11 @@ fn report(problems: Vec<Problem>, total: usize, limit_hit: bool) -> Error {
     let mut notes: Vec<String> = problems
         .iter()
         .take(MAX_LISTED)
-        .map(|p| {
-            if files.len() > 1 {
-                format!("{}:{}: {}", p.file.display(), p.line, p.text)
-            } else {
-                format!("line {}: {}", p.line, p.text)
-            }
+        .map(|p| match (files.len() > 1, p.line) {
+            (true, 0) => format!("{}: {}", p.file.display(), p.text),
+            (true, line) => format!("{}:{line}: {}", p.file.display(), p.text),
+            (false, 0) => p.text.clone(),
+            (false, line) => format!("line {line}: {}", p.text),
         })
         .collect();
     if total > notes.len() {
@@ -463,19 +454,8 @@ fn quoted(value: &str) -> String {
     if value.is_empty() { "\"\" (empty text)".to_owned() } else { format!("'{}'", shorten(value, 40)) }
 }
 
-fn expected_text(ty: &str, options: &CsvOptions) -> String {
-    let base = ty.split('(').next().unwrap_or(ty);
-    match base {
-        "DATE" => format!("a valid date ({})", options.date_format.as_deref().unwrap_or("YYYY-MM-DD")),
-        "TIMESTAMP" | "DATETIME" => {
-            format!("a valid timestamp ({})", options.timestamp_format.as_deref().unwrap_or("YYYY-MM-DD HH:MM:SS"))
-        }
-        _ => match reading(ty) {
-            Reading::Checked { scale: Some(0) } => format!("a whole number that fits {ty}"),
-            Reading::Checked { scale: Some(s) } => format!("a number with at most {s} decimals"),
-            _ => format!("a {ty}"),
-        },
-    }
+fn expected_text(ty: SqlType, options: &CsvOptions) -> String {
+    ty.expected(options.date_format.as_deref(), options.timestamp_format.as_deref())
 }
 
 /// Lists what DuckDB's reader rejected, if anything.
@@ -517,7 +497,7 @@ fn reject_report(
             let file = files.get(file_id as usize).map(|f| shown(&f.file)).unwrap_or_default();
             // DuckDB numbers columns from 1 here.
             let column = column.and_then(|c| c.checked_sub(1));
-            let column_name = column.and_then(|c| layout.columns.get(c as usize)).map(|(n, t)| (n.clone(), t.clone()));
+            let column_name = column.and_then(|c| layout.columns.get(c as usize)).map(|(n, t)| (n.clone(), *t));
             let value = csv_line.as_deref().zip(column).and_then(|(l, c)| {
                 let (fields, _) = split_record(l.as_bytes(), options);
                 fields.get(c as usize).map(|f| String::from_utf8_lossy(f).into_owned())
@@ -525,7 +505,7 @@ fn reject_report(
             let found = |line: &str| split_record(line.as_bytes(), options).0.len();
             let text = match (kind.as_str(), &column_name, &value) {
                 ("CAST", Some((name, ty)), Some(value)) => {
-                    format!("column {name}: {} is not {}", quoted(value), expected_text(ty, options))
+                    format!("column {name}: {} is not {}", quoted(value), expected_text(*ty, options))
                 }
                 ("TOO MANY COLUMNS" | "MISSING COLUMNS", _, _) => format!(
                     "{} fields where the header has {columns}",
@@ -547,7 +527,7 @@ fn reject_report(
             Problem { file, line, text, source_line: csv_line }
         })
         .collect();
-    Err(report(problems, total, total >= REJECTS_LIMIT))
+    Err(report(problems, total, total >= REJECTS_LIMIT, "line"))
 }
 
 /// A reader failure without rejected rows (an invalid state, an I/O error).
@@ -571,12 +551,12 @@ fn find_bad_values(
 ) -> Error {
     let attempt = || -> Result<Error, Error> {
         let conn = &load_conn.try_clone().map_err(|e| super::db_error("open a second connection", e))?;
-        let checked: Vec<(usize, &str, &str, String)> = layout
+        let checked: Vec<(usize, &str, SqlType, String)> = layout
             .columns
             .iter()
             .enumerate()
             .filter_map(|(i, (name, ty))| {
-                bad_value(&quote_ident(name), ty, options).map(|bad| (i, name.as_str(), ty.as_str(), bad))
+                bad_value(&quote_ident(name), *ty, options).map(|bad| (i, name.as_str(), *ty, bad))
             })
             .collect();
         let mut problems = Vec::new();
@@ -614,7 +594,7 @@ fn find_bad_values(
                         Problem {
                             file: shown(&file.file),
                             line,
-                            text: format!("column {name}: {} is not {}", quoted(value), expected_text(ty, options)),
+                            text: format!("column {name}: {} is not {}", quoted(value), expected_text(*ty, options)),
                             source_line: None,
                         },
                     ));
@@ -628,7 +608,7 @@ fn find_bad_values(
             return Ok(Error::project("a value could not be converted, but laporan could not find it")
                 .help("this is a bug in laporan: please report it with the file"));
         }
-        Ok(report(problems, total, false))
+        Ok(report(problems, total, false, "line"))
     };
     attempt().unwrap_or_else(|e| e)
 }

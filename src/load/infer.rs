@@ -19,6 +19,7 @@ use duckdb::Connection;
 
 use crate::db::quote_ident;
 use crate::error::Error;
+use crate::sql_type::{IntType, SqlType};
 
 const INTEGER: &str = "[+-]?(0|[1-9][0-9]*)";
 const DECIMAL: &str = "[+-]?(0|[1-9][0-9]*)\\.[0-9]+";
@@ -30,7 +31,7 @@ const TIMESTAMP: &str = "[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{
 /// A first pass over a sample rules candidates out cheaply (one value that
 /// is not a date rules DATE out for the column); the full pass then checks
 /// only the candidates left, so a text column costs almost nothing.
-pub fn infer_types(conn: &Connection, staged: &str, columns: &[String]) -> Result<Vec<String>, Error> {
+pub fn infer_types(conn: &Connection, staged: &str, columns: &[String]) -> Result<Vec<SqlType>, Error> {
     if columns.is_empty() {
         return Ok(Vec::new());
     }
@@ -134,35 +135,36 @@ impl Stats {
     }
 }
 
-fn choose(s: Stats) -> String {
+fn choose(s: Stats) -> SqlType {
     if s.values == 0 {
-        return "VARCHAR".into();
+        return SqlType::Varchar;
     }
     if s.not_bool == 0 {
-        return "BOOLEAN".into();
+        return SqlType::Boolean;
     }
     if s.not_int == 0 {
         return match s.int_digits {
-            0..=18 => "BIGINT".into(),
-            19..=38 => "HUGEINT".into(),
-            _ => "VARCHAR".into(),
+            0..=18 => SqlType::Int(IntType::BigInt),
+            19..=38 => SqlType::Int(IntType::HugeInt),
+            _ => SqlType::Varchar,
         };
     }
     if s.not_number == 0 {
         let precision = s.whole_digits + s.scale;
+        let scale = s.scale as u8;
         return match precision {
-            0..=18 => format!("DECIMAL(18,{})", s.scale),
-            19..=38 => format!("DECIMAL(38,{})", s.scale),
-            _ => "VARCHAR".into(),
+            0..=18 => SqlType::Decimal { precision: 18, scale },
+            19..=38 => SqlType::Decimal { precision: 38, scale },
+            _ => SqlType::Varchar,
         };
     }
     if s.not_date == 0 {
-        return "DATE".into();
+        return SqlType::Date;
     }
     if s.not_timestamp == 0 {
-        return "TIMESTAMP".into();
+        return SqlType::Timestamp;
     }
-    "VARCHAR".into()
+    SqlType::Varchar
 }
 
 #[cfg(test)]
@@ -175,7 +177,7 @@ mod tests {
         for v in values {
             conn.execute("INSERT INTO t VALUES (?)", [v]).unwrap();
         }
-        infer_types(&conn, "t", &["v".to_owned()]).unwrap().remove(0)
+        infer_types(&conn, "t", &["v".to_owned()]).unwrap().remove(0).to_string()
     }
 
     #[test]
@@ -204,6 +206,6 @@ mod tests {
         )
         .unwrap();
         let types = infer_types(&conn, "t", &["late_text".to_owned(), "ints".to_owned()]).unwrap();
-        assert_eq!(types, ["VARCHAR", "BIGINT"]);
+        assert_eq!(types, [SqlType::Varchar, SqlType::Int(IntType::BigInt)]);
     }
 }

@@ -9,14 +9,17 @@
 //!
 //! CSV files are read by [`csv`] (strict dialect, declared or inferred
 //! types, every problem with its line), after a [`scan`] of their bytes;
-//! undeclared types come from [`infer`]. Parquet and JSON are read by
-//! DuckDB's readers. The bookkeeping lives in `_laporan.datasets`: what the
+//! undeclared types come from [`infer`]. JSON is parsed by [`json`] and
+//! Parquet read by [`parquet`], by the same rule: every value exact, or the
+//! load refused naming the record. The bookkeeping lives in `_laporan.datasets`: what the
 //! provenance footer of a report shows.
 //!
 //! This module reads files and writes tables; it does not run saved queries.
 
 pub mod csv;
 pub mod infer;
+pub mod json;
+pub mod parquet;
 pub mod progress;
 pub mod scan;
 
@@ -121,9 +124,21 @@ pub fn load(project: &Project, db: &Database, options: LoadOptions) -> Result<Lo
     let conn = &db.conn;
     conn.execute_batch("BEGIN TRANSACTION").map_err(|e| db_error("start the load", e))?;
     let result = (|| {
+        // Removed tables go first: a file renamed in case only (`Events.csv`
+        // to `events.csv`) is one table for DuckDB, dropped, then loaded.
+        for name in &removed {
+            conn.execute(&format!("DROP TABLE IF EXISTS main.{}", quote_ident(name)), [])
+                .and_then(|_| conn.execute(&format!("DELETE FROM {STATE_SCHEMA}.datasets WHERE name = ?"), [name]))
+                .map_err(|e| db_error("drop a removed dataset", e))?;
+            summary.removed.push(name.clone());
+        }
         for (dataset, files, sha256, fingerprint, stat) in &work {
             let _progress = options.progress.then(|| Progress::start(conn, dataset.name.clone()));
             let (rows, schema) = load_dataset(project, conn, dataset, files, &mut summary.timings)?;
+            // The hash recorded must be of the bytes loaded.
+            for file in files {
+                file.unchanged_since_hashed(project)?;
+            }
             conn.execute(
                 &format!(
                     "INSERT OR REPLACE INTO {STATE_SCHEMA}.datasets (name, file, files, sha256, rows, schema, fingerprint, stat) \
@@ -146,15 +161,6 @@ pub fn load(project: &Project, db: &Database, options: LoadOptions) -> Result<Lo
         for (name, stat) in &touched {
             conn.execute(&format!("UPDATE {STATE_SCHEMA}.datasets SET stat = ? WHERE name = ?"), [stat, name])
                 .map_err(|e| db_error("record the load", e))?;
-        }
-        for name in &removed {
-            conn.execute_batch(&format!(
-                "DROP TABLE IF EXISTS main.{}; DELETE FROM {STATE_SCHEMA}.datasets WHERE name = {};",
-                quote_ident(name),
-                quote_literal(name)
-            ))
-            .map_err(|e| db_error("drop a removed dataset", e))?;
-            summary.removed.push(name.clone());
         }
         Ok(())
     })();
@@ -231,7 +237,8 @@ fn load_dataset(
                 rows
             }
         }
-        FileFormat::Parquet | FileFormat::Json => load_typed_files(project, conn, &table, dataset, files)?,
+        FileFormat::Json => json::load(conn, &table, dataset, files, &shown)?,
+        FileFormat::Parquet => parquet::load(conn, &table, dataset, files, &shown)?,
     };
     timings.push((dataset.name.clone(), "read and convert", started.elapsed()));
     let started = Instant::now();
@@ -240,68 +247,6 @@ fn load_dataset(
         timings.push((dataset.name.clone(), "check the primary key", started.elapsed()));
     }
     Ok((rows, schema))
-}
-
-/// Parquet and JSON carry their own structure; a declaration picks and
-/// casts columns.
-fn load_typed_files(
-    project: &Project,
-    conn: &Connection,
-    table: &str,
-    dataset: &Dataset,
-    files: &[ReadableFile],
-) -> Result<u64, Error> {
-    let paths: Vec<String> = files.iter().map(|f| quote_literal(&f.path.to_string_lossy())).collect();
-    let reader = match dataset.format {
-        FileFormat::Parquet => format!("read_parquet([{}])", paths.join(", ")),
-        _ => format!("read_json([{}], format = 'auto', sample_size = -1)", paths.join(", ")),
-    };
-    if let Some(columns) = &dataset.columns {
-        let present: Vec<String> = conn
-            .prepare(&format!("SELECT column_name FROM (DESCRIBE SELECT * FROM {reader})"))
-            .and_then(|mut stmt| stmt.query_map([], |row| row.get::<_, String>(0))?.collect())
-            .map_err(|e| {
-                Error::project(format!("cannot read dataset {}", dataset.name))
-                    .at(Location::file(project.shown(&dataset.source)))
-                    .note(e.to_string().lines().next().unwrap_or_default().to_owned())
-            })?;
-        if let Some(extra) = present.iter().find(|name| dataset.column(name).is_none()) {
-            return Err(Error::project(format!(
-                "{}: column {extra} is in the file but not declared for dataset {}",
-                project.shown(&dataset.source).display(),
-                dataset.name
-            ))
-            .at(Location::file(project.shown(&dataset.source)))
-            .help(format!("add it under [datasets.{}.columns] in laporan.toml, with its type", dataset.name)));
-        }
-        if let Some(missing) = columns.iter().find(|c| !present.contains(&c.name)) {
-            return Err(Error::project(format!(
-                "{}: declared column {} is not in the file",
-                project.shown(&dataset.source).display(),
-                missing.name
-            ))
-            .at(Location::file(project.shown(&dataset.source)))
-            .note(format!("the file has: {}", present.join(", "))));
-        }
-    }
-    let select = match &dataset.columns {
-        None => "*".to_owned(),
-        Some(columns) => columns
-            .iter()
-            .map(|c| format!("CAST({0} AS {1}) AS {0}", quote_ident(&c.name), c.ty))
-            .collect::<Vec<_>>()
-            .join(", "),
-    };
-    conn.execute_batch(&format!("CREATE OR REPLACE TABLE {table} AS SELECT {select} FROM {reader}")).map_err(|e| {
-        let text = e.to_string();
-        Error::project(format!("cannot load dataset {}", dataset.name))
-            .at(Location::file(project.shown(&dataset.source)))
-            .note(text.lines().next().unwrap_or_default().to_owned())
-            .help("check the file, and the columns declared for it in laporan.toml")
-    })?;
-    conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get::<_, i64>(0))
-        .map(|n| n as u64)
-        .map_err(|e| db_error("count rows", e))
 }
 
 /// A declared primary key must be unique and never NULL.
@@ -391,14 +336,15 @@ fn prepare_files(project: &Project, dataset: &Dataset) -> Result<Vec<ReadableFil
     for file in &dataset.files {
         let path = project.path(file);
         let shown = project.shown(file);
+        let identity = FileIdentity::of(&path).map_err(|e| Error::io("read", &shown, e))?;
         let readable = match (dataset.csv.encoding, dataset.format) {
             (Some(encoding), FileFormat::Csv) => {
                 let (copy, facts) = transcode(project, &path, &shown, encoding, dialect)?;
-                ReadableFile { file: file.clone(), path: copy.to_path_buf(), facts, _copy: Some(copy) }
+                ReadableFile { file: file.clone(), path: copy.to_path_buf(), facts, identity, _copy: Some(copy) }
             }
             _ => {
                 let facts = scan::scan_file(&path, dialect).map_err(|e| Error::io("read", &shown, e))?;
-                ReadableFile { file: file.clone(), path, facts, _copy: None }
+                ReadableFile { file: file.clone(), path, facts, identity, _copy: None }
             }
         };
         files.push(readable);
@@ -462,6 +408,48 @@ fn transcode(
     output.flush().map_err(|e| Error::io("write", shown, e))?;
     let facts = scan::FileFacts { sha256: scan::hex_digest(hasher), bytes, ..scanner.finish() };
     Ok((output.into_temp_path(), facts))
+}
+
+/// What tells that a file may have changed, without reading it: size,
+/// modification and change times, and (on Unix) the file's inode. Taken
+/// before the file is hashed and compared after DuckDB read it, so that a
+/// file replaced or rewritten during the load fails the load instead of
+/// being recorded with the old bytes' SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileIdentity {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    #[cfg(unix)]
+    inode: (u64, u64, i64, i64),
+}
+
+impl FileIdentity {
+    pub fn of(path: &Path) -> std::io::Result<FileIdentity> {
+        let meta = fs::metadata(path)?;
+        Ok(FileIdentity {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            #[cfg(unix)]
+            inode: {
+                use std::os::unix::fs::MetadataExt;
+                (meta.dev(), meta.ino(), meta.ctime(), meta.ctime_nsec())
+            },
+        })
+    }
+}
+
+impl ReadableFile {
+    /// Fails if the file changed since it was hashed (see [`FileIdentity`]).
+    fn unchanged_since_hashed(&self, project: &Project) -> Result<(), Error> {
+        let shown = project.shown(&self.file);
+        let now = FileIdentity::of(&project.path(&self.file)).map_err(|e| Error::io("read", &shown, e))?;
+        if now == self.identity {
+            return Ok(());
+        }
+        Err(Error::project(format!("{} changed while it was being loaded", shown.display()))
+            .at(Location::file(&shown))
+            .help("another program wrote the file during the load; nothing was changed: run laporan again once it is done"))
+    }
 }
 
 /// One hash for a dataset: the file's, or for a folder a hash of its files'

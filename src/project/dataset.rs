@@ -25,6 +25,7 @@ use toml::Spanned;
 
 use crate::error::Error;
 use crate::params::is_identifier;
+use crate::sql_type::SqlType;
 
 /// A dataset's declaration in `laporan.toml`.
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -162,8 +163,8 @@ impl Default for CsvOptions {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ColumnDecl {
     pub name: String,
-    /// As written, upper-cased: `VARCHAR`, `DECIMAL(18,2)`, `DATE`.
-    pub ty: String,
+    /// Parsed from the declaration; SQL only ever sees it rendered.
+    pub ty: SqlType,
     /// Byte range in `laporan.toml`, for errors.
     pub span: std::ops::Range<usize>,
 }
@@ -188,8 +189,8 @@ impl Dataset {
     /// Everything about how the dataset is read, for the load fingerprint:
     /// a change here reloads it even if its files did not change.
     pub fn declaration_fingerprint(&self) -> String {
-        let columns: Vec<(&str, &str)> =
-            self.columns.iter().flatten().map(|c| (c.name.as_str(), c.ty.as_str())).collect();
+        let columns: Vec<(&str, String)> =
+            self.columns.iter().flatten().map(|c| (c.name.as_str(), c.ty.to_string())).collect();
         let encoding = self.csv.encoding.map(|e| e.name());
         format!(
             "{:?}|{columns:?}|{:?}|{encoding:?}|{:?}|{}|{}|{}|{:?}|{:?}|{}|{:?}|{:?}",
@@ -257,11 +258,12 @@ pub fn resolve(
                     "name data files and folders with letters, digits and underscores, such as event_participants.csv",
                 ));
         }
-        if let Some(other) = datasets.iter().find(|d| d.name == name) {
+        // DuckDB does not tell upper from lower case in table names.
+        if let Some(other) = datasets.iter().find(|d| d.name.eq_ignore_ascii_case(&name)) {
             return Err(Error::project(format!("two data sources would both be table {name}"))
                 .at(crate::error::Location::file(place.shown(&entry)))
                 .note(format!("the other one is {}", place.shown(&other.source).display()))
-                .help("rename or remove one of them"));
+                .help("rename or remove one of them (table names do not tell upper from lower case)"));
         }
         let mut dataset = Dataset {
             name,
@@ -365,11 +367,10 @@ fn apply(place: &impl ConfigPlace, dataset: &mut Dataset, declared: &Spanned<Dat
     if !config.columns.is_empty() {
         let mut columns = Vec::with_capacity(config.columns.len());
         for (name, ty) in &config.columns {
-            let type_text = ty.get_ref().trim().to_ascii_uppercase();
-            if type_text.is_empty() {
-                return Err(place.config_error(ty.span(), format!("column {name} has an empty type")));
-            }
-            columns.push(ColumnDecl { name: name.clone(), ty: type_text, span: ty.span() });
+            let parsed: SqlType = ty.get_ref().parse().map_err(|e: String| {
+                place.config_error(ty.span(), format!("column {name} of dataset {}: {e}", dataset.name))
+            })?;
+            columns.push(ColumnDecl { name: name.clone(), ty: parsed, span: ty.span() });
         }
         dataset.columns = Some(columns);
     } else if !csv.header {

@@ -61,11 +61,16 @@ pub struct Config {
 #[serde(deny_unknown_fields)]
 pub struct DuckdbConfig {
     /// Such as `"4GB"`; beyond it DuckDB spills to temporary files.
-    pub memory_limit: Option<String>,
-    pub threads: Option<u32>,
-    /// Where to spill, relative to the project.
-    pub temp_directory: Option<String>,
+    pub memory_limit: Option<Spanned<String>>,
+    /// At most the machine's cores are used (a project written on a larger
+    /// machine still builds); more than [`MAX_THREADS`] is refused.
+    pub threads: Option<Spanned<u32>>,
+    /// Where to spill, relative to the project; it must stay inside it.
+    pub temp_directory: Option<Spanned<String>>,
 }
+
+/// More threads than any machine laporan runs on: a mistake, refused.
+pub const MAX_THREADS: u32 = 1024;
 
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -98,8 +103,11 @@ pub struct Report {
 
 #[derive(Debug)]
 pub struct Project {
-    /// The project directory as the user gave it (`.` by default).
+    /// The project directory: absolute, with links resolved.
     pub root: PathBuf,
+    /// The project directory as the user named it (`.` by default), for
+    /// messages.
+    shown_root: PathBuf,
     pub config: Config,
     /// The text of laporan.toml, to place errors in it.
     config_text: String,
@@ -113,12 +121,23 @@ pub struct Project {
     /// on such a one); their problems were reported.
     pub broken_queries: Vec<String>,
     pub reports: Vec<Report>,
+    /// What is not wrong enough to stop (a setting adjusted, a file
+    /// skipped), for the command to print.
+    pub warnings: Vec<Error>,
+    /// Entries of project folders skipped while reading them; moved to
+    /// `warnings` once the project is read.
+    skipped: std::sync::Mutex<Vec<Error>>,
 }
 
 impl Project {
     /// Reads and validates the project; fails on the first problem.
     pub fn open(root: &Path) -> Result<Project, Error> {
-        let (project, mut problems) = Project::open_checking(root)?;
+        Project::open_as(root, root)
+    }
+
+    /// [`Project::open`], with the folder named `shown` in messages.
+    pub fn open_as(root: &Path, shown: &Path) -> Result<Project, Error> {
+        let (project, mut problems) = Project::open_checking_as(root, shown)?;
         if problems.is_empty() { Ok(project) } else { Err(problems.remove(0)) }
     }
 
@@ -126,12 +145,18 @@ impl Project {
     /// not stop the reading: it is left out of the project and returned
     /// among the problems, so that `laporan check` can list them all.
     pub fn open_checking(root: &Path) -> Result<(Project, Vec<Error>), Error> {
-        if !root.is_dir() {
-            return Err(Error::usage(format!("project directory {} does not exist", root.display()))
-                .help("pass an existing directory to -C/--project, or create one with laporan new"));
-        }
+        Project::open_checking_as(root, root)
+    }
+
+    /// [`Project::open_checking`], with the folder named `shown` in messages.
+    pub fn open_checking_as(root: &Path, shown: &Path) -> Result<(Project, Vec<Error>), Error> {
+        let real = fs::canonicalize(root).ok().filter(|r| r.is_dir()).ok_or_else(|| {
+            Error::usage(format!("project directory {} does not exist", shown.display()))
+                .help("pass an existing directory to -C/--project, or create one with laporan new")
+        })?;
         let mut project = Project {
-            root: root.to_path_buf(),
+            root: real,
+            shown_root: shown.to_path_buf(),
             config: Config::default(),
             config_text: String::new(),
             datasets: Vec::new(),
@@ -140,14 +165,21 @@ impl Project {
             data_tests: BTreeMap::new(),
             broken_queries: Vec::new(),
             reports: Vec::new(),
+            warnings: Vec::new(),
+            skipped: std::sync::Mutex::new(Vec::new()),
         };
         let mut problems = Vec::new();
+        for folder in [DATA_DIR, QUERIES_DIR, TEMPLATES_DIR, DATA_TESTS_DIR, STATE_DIR, DEFAULT_OUT_DIR] {
+            project.check_own_folder(folder)?;
+        }
         (project.config, project.config_text) = project.read_config()?;
         if !LOCALES.contains(&project.locale()) {
             return Err(project.config_error("locale", project.locale()));
         }
+        project.check_duckdb_settings()?;
         project.datasets = project.find_datasets()?;
         (project.queries, project.broken_queries) = project.read_sql_files(QUERIES_DIR, &mut problems)?;
+        project.refuse_name_clashes(&mut problems);
         (project.data_tests, _) = project.read_sql_files(DATA_TESTS_DIR, &mut problems)?;
         for test in project.data_tests.values() {
             if let Some(param) = test.params.first() {
@@ -168,18 +200,105 @@ impl Project {
             ))
             .help("run laporan in a project directory, pass one with -C, or create one with laporan new"));
         }
+        let skipped = std::mem::take(&mut *project.skipped.lock().unwrap_or_else(|p| p.into_inner()));
+        project.warnings.extend(skipped);
         Ok((project, problems))
     }
 
     /// The path of a project file as the user would type it from where they are.
     pub fn shown(&self, relative: &Path) -> PathBuf {
-        if self.root == Path::new(".") || self.root.as_os_str().is_empty() {
+        if self.shown_root == Path::new(".") || self.shown_root.as_os_str().is_empty() {
             relative.to_path_buf()
         } else if relative == Path::new(".") {
-            self.root.clone()
+            self.shown_root.clone()
         } else {
-            self.root.join(relative)
+            self.shown_root.join(relative)
         }
+    }
+
+    /// A folder laporan reads or writes by its fixed name (`data/`,
+    /// `.laporan/`, `out/`, …) must be the project's own: a link to a folder
+    /// elsewhere would let a project received from someone else read or
+    /// write outside itself.
+    fn check_own_folder(&self, name: &str) -> Result<(), Error> {
+        let path = self.path(name);
+        let Ok(meta) = fs::symlink_metadata(&path) else { return Ok(()) };
+        if !meta.file_type().is_symlink() {
+            return Ok(());
+        }
+        let target = fs::canonicalize(&path).ok();
+        if target.as_ref().is_some_and(|t| t.starts_with(&self.root) && t != &self.root) {
+            return Ok(());
+        }
+        let shown = self.shown(Path::new(name));
+        Err(Error::project(format!("{} is a link to a folder outside the project", shown.display()))
+            .at(Location::file(&shown))
+            .note(match target {
+                Some(target) => format!("it points to {}", target.display()),
+                None => "it points to nothing".to_owned(),
+            })
+            .help(format!(
+                "a project reads and writes only inside its own folder: replace the link with a real {name}/ folder"
+            )))
+    }
+
+    /// Checks `[duckdb]`: `temp_directory` inside the project, `threads`
+    /// at most the machine's cores (a warning) and never absurd (an error).
+    fn check_duckdb_settings(&mut self) -> Result<(), Error> {
+        let Some(config) = self.config.duckdb.clone() else { return Ok(()) };
+        let config = config.into_inner();
+        if let Some(threads) = &config.threads {
+            let wanted = *threads.get_ref();
+            if wanted == 0 || wanted > MAX_THREADS {
+                return Err(self
+                    .config_error_at(
+                        threads.span(),
+                        format!("[duckdb] threads = {wanted} is not a number of threads laporan can use"),
+                    )
+                    .help(format!("use a whole number from 1 to {MAX_THREADS}, or leave it out to use every core")));
+            }
+            let cores = std::thread::available_parallelism().map_or(1, usize::from);
+            if wanted as usize > cores {
+                self.warnings.push(
+                    self.config_error_at(
+                        threads.span(),
+                        format!("[duckdb] threads = {wanted}, but this machine has {cores} cores: using {cores}"),
+                    )
+                    .help("more threads than cores only slows DuckDB down; lower the setting to silence this"),
+                );
+            }
+        }
+        if let Some(dir) = &config.temp_directory
+            && self.inside(Path::new(dir.get_ref())).is_none()
+        {
+            return Err(self
+                .config_error_at(dir.span(), format!("[duckdb] temp_directory \"{}\" is outside the project", dir.get_ref()))
+                .help("DuckDB writes its temporary files there: name a folder inside the project, such as \".laporan/spill\""));
+        }
+        Ok(())
+    }
+
+    /// `relative` as an absolute path, if it stays inside the project:
+    /// relative, without `..` climbing out, and not through a link to
+    /// elsewhere (checked on the part that exists).
+    fn inside(&self, relative: &Path) -> Option<PathBuf> {
+        use std::path::Component;
+        let mut path = self.root.clone();
+        for component in relative.components() {
+            match component {
+                Component::Normal(part) => path.push(part),
+                Component::CurDir => {}
+                Component::ParentDir if path != self.root => {
+                    path.pop();
+                }
+                _ => return None,
+            }
+        }
+        let mut existing = path.as_path();
+        while !existing.exists() {
+            existing = existing.parent()?;
+        }
+        fs::canonicalize(existing).ok()?.starts_with(&self.root).then_some(path)
     }
 
     /// The real path of a project file.
@@ -195,26 +314,28 @@ impl Project {
         self.config.title.as_deref()
     }
 
-    /// DuckDB settings from `[duckdb]`, as (name, value) pairs, and the
-    /// error to show when DuckDB refuses them.
-    pub fn duckdb_settings(&self) -> Vec<(&'static str, String)> {
+    /// DuckDB settings from `[duckdb]`, as (name, value, where in
+    /// laporan.toml), checked when the project was read: threads at most the
+    /// machine's cores, the temporary folder inside the project.
+    pub fn duckdb_settings(&self) -> Vec<(&'static str, String, std::ops::Range<usize>)> {
         let mut settings = Vec::new();
         let Some(config) = self.config.duckdb.as_ref().map(Spanned::get_ref) else { return settings };
         if let Some(limit) = &config.memory_limit {
-            settings.push(("memory_limit", limit.clone()));
+            settings.push(("memory_limit", limit.get_ref().clone(), limit.span()));
         }
-        if let Some(threads) = config.threads {
-            settings.push(("threads", threads.to_string()));
+        if let Some(threads) = &config.threads {
+            settings.push(("threads", self.threads().to_string(), threads.span()));
         }
-        if let Some(dir) = &config.temp_directory {
-            settings.push(("temp_directory", self.path(dir).to_string_lossy().into_owned()));
+        if let Some(dir) = &config.temp_directory
+            && let Some(path) = self.inside(Path::new(dir.get_ref()))
+        {
+            settings.push(("temp_directory", path.to_string_lossy().into_owned(), dir.span()));
         }
         settings
     }
 
-    /// An error about the `[duckdb]` table of laporan.toml.
-    pub fn duckdb_config_error(&self, message: String) -> Error {
-        let span = self.config.duckdb.as_ref().map(Spanned::span).unwrap_or_default();
+    /// An error about the bytes `span` of laporan.toml.
+    pub fn config_error_at(&self, span: std::ops::Range<usize>, message: String) -> Error {
         dataset::ConfigPlace::config_error(self, span, message)
     }
 
@@ -222,7 +343,12 @@ impl Project {
     /// may use: one per core, at most `[duckdb] threads`.
     pub fn threads(&self) -> usize {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        let limit = self.config.duckdb.as_ref().and_then(|d| d.get_ref().threads).map_or(cores, |t| t as usize);
+        let limit = self
+            .config
+            .duckdb
+            .as_ref()
+            .and_then(|d| d.get_ref().threads.as_ref())
+            .map_or(cores, |t| *t.get_ref() as usize);
         cores.min(limit).max(1)
     }
 
@@ -311,6 +437,29 @@ impl Project {
         Ok((queries, broken))
     }
 
+    /// A saved query is used by its name as a table: two queries whose
+    /// names differ only in case (DuckDB does not tell them apart) would
+    /// stand for each other. Both are left out.
+    fn refuse_name_clashes(&mut self, problems: &mut Vec<Error>) {
+        let mut clashing = Vec::new();
+        for (name, query) in &self.queries {
+            let Some(other) = self.queries.keys().find(|other| *other != name && other.eq_ignore_ascii_case(name))
+            else {
+                continue;
+            };
+            problems.push(
+                Error::project(format!("queries {name} and {other} would be the same table"))
+                    .at(Location::file(&query.path))
+                    .help("rename one of the .sql files: a query's name is used as a table name, which does not tell upper from lower case"),
+            );
+            clashing.push(name.clone());
+        }
+        for name in clashing {
+            self.queries.remove(&name);
+            self.broken_queries.push(name);
+        }
+    }
+
     /// Finds which saved queries build on which (a query's name used as a
     /// table in another), and refuses cycles and parameterised bases. A
     /// query in a problem, or building on one, is left out.
@@ -319,8 +468,21 @@ impl Project {
         for (name, query) in &self.queries {
             let mut deps: Vec<String> = Vec::new();
             for used in &query.names {
+                // Building on a query left out as broken: left out too (its
+                // problem is reported once, at the broken query).
+                if let Some(broken) = self.broken_queries.iter().find(|b| **b == used.name) {
+                    if !deps.contains(broken) {
+                        deps.push(broken.clone());
+                    }
+                    bad.push(broken.clone());
+                    continue;
+                }
                 let Some(base) = self.queries.get(&used.name) else { continue };
-                if base.name == *name || deps.contains(&base.name) || self.datasets.iter().any(|d| d.name == base.name)
+                // A dataset's name, in any case, is the dataset: a query named
+                // like one is never built on (its view would hide the table).
+                if base.name == *name
+                    || deps.contains(&base.name)
+                    || self.datasets.iter().any(|d| d.name.eq_ignore_ascii_case(&base.name))
                 {
                     continue;
                 }
@@ -393,11 +555,13 @@ impl Project {
                 break;
             }
         }
-        for name in &bad {
-            self.queries.remove(name);
-            self.dependencies.remove(name);
+        for name in bad {
+            self.queries.remove(&name);
+            self.dependencies.remove(&name);
+            if !self.broken_queries.contains(&name) {
+                self.broken_queries.push(name);
+            }
         }
-        self.broken_queries.extend(bad);
     }
 
     /// Every template file (reports, layouts, partials) by its name in the
@@ -466,8 +630,6 @@ impl Project {
         Ok(reports)
     }
 
-    /// Files directly in a project folder, sorted, relative to the root;
-    /// hidden files are skipped and a missing folder is empty.
     /// Every file under report_templates/ (subfolders too, hidden files
     /// not), by its path there with `/` separators, with its contents: what
     /// a report's output may depend on.
@@ -488,12 +650,20 @@ impl Project {
         Ok(sources)
     }
 
+    /// Files directly in a project folder, sorted, relative to the root;
+    /// hidden files are skipped and a missing folder is empty.
     fn list_dir_files(&self, dir: &str) -> Result<Vec<PathBuf>, Error> {
         Ok(self.list_dir(dir, false)?.into_iter().map(|(path, _)| path).collect())
     }
 
     /// Entries of a project folder with whether each is a folder, sorted;
     /// folders only when `folders` is set.
+    ///
+    /// A link is followed only to a file or folder inside the same top
+    /// folder (`data/`, `queries/`, …): a link out of it is an error, as a
+    /// project received from someone else could otherwise publish any file
+    /// the reader can read. What is neither a file nor a folder (a link to
+    /// nothing, a FIFO, a device) is skipped with a warning.
     fn list_dir(&self, dir: &str, folders: bool) -> Result<Vec<(PathBuf, bool)>, Error> {
         let shown = self.shown(Path::new(dir));
         let entries = match fs::read_dir(self.path(dir)) {
@@ -501,20 +671,67 @@ impl Project {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(Error::io("read folder", &shown, e)),
         };
+        let top =
+            Path::new(dir).components().next().map_or_else(|| PathBuf::from(dir), |c| PathBuf::from(c.as_os_str()));
+        let top_real = fs::canonicalize(self.path(&top)).unwrap_or_else(|_| self.path(&top));
         let mut files = Vec::new();
         for entry in entries {
             let entry = entry.map_err(|e| Error::io("read folder", &shown, e))?;
             let name = entry.file_name();
             let Some(name) = name.to_str() else { continue };
-            let path = entry.path();
-            let is_folder = path.is_dir();
-            if name.starts_with('.') || (is_folder && !folders) || !(is_folder || path.is_file()) {
+            if name.starts_with('.') {
                 continue;
             }
-            files.push((Path::new(dir).join(name), is_folder));
+            let relative = Path::new(dir).join(name);
+            let path = entry.path();
+            let is_link = entry.file_type().is_ok_and(|t| t.is_symlink());
+            if is_link {
+                match fs::canonicalize(&path) {
+                    Ok(target) if !target.starts_with(&top_real) => {
+                        return Err(Error::project(format!(
+                            "{} is a link to {}, outside {}/",
+                            self.shown(&relative).display(),
+                            target.display(),
+                            top.display()
+                        ))
+                        .at(Location::file(self.shown(&relative)))
+                        .help(format!(
+                            "a project reads only its own files: copy the file into {}/ instead of linking to it",
+                            top.display()
+                        )));
+                    }
+                    Ok(_) => {}
+                    Err(_) => {
+                        self.skipped(&relative, "is a link to nothing");
+                        continue;
+                    }
+                }
+            }
+            let is_folder = path.is_dir();
+            if !is_folder && !path.is_file() {
+                self.skipped(&relative, "is not a file or folder (a FIFO, socket or device)");
+                continue;
+            }
+            if is_folder && !folders {
+                continue;
+            }
+            files.push((relative, is_folder));
         }
         files.sort();
         Ok(files)
+    }
+
+    /// Notes a skipped entry of a project folder, once.
+    fn skipped(&self, relative: &Path, why: &str) {
+        let shown = self.shown(relative);
+        let mut skipped = self.skipped.lock().unwrap_or_else(|p| p.into_inner());
+        if !skipped.iter().any(|e| e.location().is_some_and(|l| l.path == shown)) {
+            skipped.push(
+                Error::project(format!("{} {why}: skipped", shown.display()))
+                    .at(Location::file(&shown))
+                    .help("remove it, or replace it with the file it stands for"),
+            );
+        }
     }
 }
 

@@ -8,9 +8,10 @@
 //! templates ask for it. DuckDB's errors are mapped back to the `.sql` file
 //! and line.
 
+pub mod gate;
 pub mod saved;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -21,6 +22,7 @@ use crate::error::{Error, Location};
 use crate::params::{ParamType, ParamValue};
 use crate::project::Project;
 use crate::value::{Cell, Column, QueryResult, type_name};
+use duckdb::types::Value as DbValue;
 use saved::SavedQuery;
 
 /// A parameter value given for the whole build.
@@ -66,9 +68,37 @@ struct Shared {
     cache: Mutex<HashMap<String, CacheSlot>>,
     executed: AtomicUsize,
     cached: AtomicUsize,
-    /// Whether every saved query is known to be one read-only statement
-    /// (see [`Runner::check`]); until then each is checked before it runs.
-    read_only_checked: AtomicBool,
+    /// SQL texts that passed the [`gate`] on this database: they are not
+    /// parsed again.
+    approved: Mutex<HashSet<String>>,
+}
+
+/// Why SQL from the project did not run.
+#[derive(Debug)]
+pub enum SqlFailure {
+    /// Refused by the [`gate`] before anything ran.
+    Refused(gate::Refusal),
+    /// DuckDB found a parameter the text does not declare (the saved
+    /// query's lexer checks `$names` first, so DuckDB saw one it did not).
+    Undeclared(String),
+    /// DuckDB's error while preparing or running it.
+    Db(duckdb::Error),
+}
+
+impl From<duckdb::Error> for SqlFailure {
+    fn from(err: duckdb::Error) -> SqlFailure {
+        SqlFailure::Db(err)
+    }
+}
+
+impl std::fmt::Display for SqlFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SqlFailure::Refused(refusal) => f.write_str(&refusal.message("the SQL")),
+            SqlFailure::Undeclared(name) => write!(f, "parameter ${name} is not declared"),
+            SqlFailure::Db(err) => write!(f, "{err}"),
+        }
+    }
 }
 
 impl Runner {
@@ -86,7 +116,7 @@ impl Runner {
             cache: Mutex::new(HashMap::new()),
             executed: AtomicUsize::new(0),
             cached: AtomicUsize::new(0),
-            read_only_checked: AtomicBool::new(false),
+            approved: Mutex::new(HashSet::new()),
         };
         Runner { conn: Mutex::new(conn), shared: Arc::new(shared), build_params, calls: Mutex::new(Vec::new()) }
     }
@@ -161,30 +191,111 @@ impl Runner {
         Ok(result)
     }
 
-    /// Runs ad-hoc SQL (no parameters): one read-only statement.
+    /// Runs ad-hoc SQL (`--sql`, no parameters): one read-only statement.
     pub fn run_sql(&self, sql: &str) -> Result<QueryResult, Error> {
         let conn = self.lock_conn();
-        if is_single_select(&conn, sql).map_err(|e| adhoc_error(sql, e))? == Some(false) {
-            return Err(Error::usage(
-                "--sql runs one read-only statement: SELECT, WITH … SELECT, FROM …, VALUES, DESCRIBE or SUMMARIZE",
-            )
-            .help("laporan never runs SQL that changes data, files or settings"));
-        }
-        let mut stmt = conn.prepare(sql).map_err(|e| adhoc_error(sql, e))?;
-        collect("sql", &mut stmt, []).map_err(|e| adhoc_error(sql, e))
+        self.collect(&conn, "sql", sql, &[]).map_err(|e| adhoc_error(sql, e))
     }
 
-    /// Runs SQL of laporan's own making (data tests) and collects the rows.
-    pub fn select(&self, sql: &str) -> duckdb::Result<QueryResult> {
+    /// Runs a data test's SQL (wrapped by laporan around the project's text)
+    /// and collects the rows. The exact string passes the gate first.
+    pub fn select(&self, sql: &str) -> Result<QueryResult, SqlFailure> {
         let conn = self.lock_conn();
-        let mut stmt = conn.prepare(sql)?;
-        collect("test", &mut stmt, [])
+        self.collect(&conn, "test", sql, &[])
     }
 
-    /// Runs a `SELECT count(*) …` of laporan's own making.
-    pub fn select_count(&self, sql: &str) -> duckdb::Result<u64> {
-        let count: i64 = self.lock_conn().query_row(sql, [], |row| row.get(0))?;
+    /// Runs `sql` through the gate with `values` bound to its `$names`, and
+    /// collects the rows. Columns of a type the `duckdb` crate cannot read
+    /// (see [`crate::value::readable`]) are read as text: the statement runs
+    /// again inside one that casts them to VARCHAR, through the gate too.
+    fn collect(
+        &self,
+        conn: &Connection,
+        name: &str,
+        sql: &str,
+        values: &[(String, ParamValue)],
+    ) -> Result<QueryResult, SqlFailure> {
+        let mut stmt = self.prepare_gated(conn, sql)?;
+        let bound = bound_values(&stmt, values)?;
+        let (columns, readable) = match fetch(name, &mut stmt, duckdb::params_from_iter(bound))? {
+            Fetched::Rows(result) => return Ok(result),
+            Fetched::Unreadable(columns, readable) => (columns, readable),
+        };
+        let items: Vec<String> = columns
+            .iter()
+            .zip(&readable)
+            .enumerate()
+            .map(|(i, (column, ok))| {
+                let at = i + 1;
+                if *ok {
+                    format!("#{at} AS {}", quote_ident(&column.name))
+                } else {
+                    format!("CAST(#{at} AS VARCHAR) AS {}", quote_ident(&column.name))
+                }
+            })
+            .collect();
+        let inner = sql.trim_end().trim_end_matches(';');
+        let wrapped = format!("SELECT {} FROM (\n{inner}\n) AS laporan_result", items.join(", "));
+        let mut stmt = self.prepare_gated(conn, &wrapped)?;
+        let bound = bound_values(&stmt, values)?;
+        match fetch(name, &mut stmt, duckdb::params_from_iter(bound))? {
+            Fetched::Rows(result) => Ok(QueryResult::new(result.name.clone(), columns, result.rows)),
+            Fetched::Unreadable(..) => Err(SqlFailure::Db(duckdb::Error::ToSqlConversionFailure(
+                "a column of this result cannot be read, even as text".into(),
+            ))),
+        }
+    }
+
+    /// Runs a `SELECT count(*) …` around a data test, through the gate.
+    pub fn select_count(&self, sql: &str) -> Result<u64, SqlFailure> {
+        let conn = self.lock_conn();
+        let mut stmt = self.prepare_gated(&conn, sql)?;
+        let count: i64 = stmt.query_row([], |row| row.get(0))?;
         Ok(count as u64)
+    }
+
+    /// Passes `sql` through the [`gate`] without running it.
+    pub fn vet(&self, sql: &str) -> Result<(), gate::Refusal> {
+        let conn = self.lock_conn();
+        self.prepare_gated(&conn, sql).map(drop).or_else(|failure| match failure {
+            SqlFailure::Refused(refusal) => Err(refusal),
+            // Binding problems are reported when the text runs.
+            SqlFailure::Db(_) | SqlFailure::Undeclared(_) => Ok(()),
+        })
+    }
+
+    /// The whole file of a saved query or data test must be one SELECT too,
+    /// as DuckDB reads it: what runs is the statement laporan found in it,
+    /// and nothing may hide after it (a comment that DuckDB ends where
+    /// laporan's reading of the file does not).
+    fn gate_file(&self, conn: &Connection, query: &SavedQuery) -> Result<(), Error> {
+        match self.gate_text(conn, &query.source) {
+            Ok(()) => Ok(()),
+            Err(refusal) => Err(sql_error(query, SqlFailure::Refused(refusal))),
+        }
+    }
+
+    fn gate_text(&self, conn: &Connection, sql: &str) -> Result<(), gate::Refusal> {
+        let known = self.shared.approved.lock().unwrap_or_else(|p| p.into_inner()).contains(sql);
+        if !known {
+            gate::check(conn, sql)?;
+            self.shared.approved.lock().unwrap_or_else(|p| p.into_inner()).insert(sql.to_owned());
+        }
+        Ok(())
+    }
+
+    /// Gates a data test's whole file (see [`Runner::gate_file`]).
+    pub fn vet_file(&self, query: &SavedQuery) -> Result<(), gate::Refusal> {
+        let conn = self.lock_conn();
+        self.gate_text(&conn, &query.source)
+    }
+
+    /// Prepares `sql` once DuckDB's parser has found it to be one SELECT
+    /// (see [`gate`]). Every SQL text that runs on a runner's connection
+    /// comes through here.
+    fn prepare_gated<'c>(&self, conn: &'c Connection, sql: &str) -> Result<duckdb::Statement<'c>, SqlFailure> {
+        self.gate_text(conn, sql).map_err(SqlFailure::Refused)?;
+        Ok(conn.prepare(sql)?)
     }
 
     /// Makes the saved queries that others build on available to them, as
@@ -201,17 +312,7 @@ impl Runner {
     /// surface in any of them. Returns every problem; a query building on a
     /// broken one is skipped, not reported twice.
     pub fn check(&self) -> Vec<Error> {
-        let problems = self.prepare(true);
-        if problems.is_empty() {
-            self.assume_checked();
-        }
-        problems
-    }
-
-    /// Records that a [`Runner::check`] of the same saved queries on the
-    /// same data found nothing (in an earlier build).
-    pub fn assume_checked(&self) {
-        self.shared.read_only_checked.store(true, Ordering::Relaxed);
+        self.prepare(true)
     }
 
     fn prepare(&self, all: bool) -> Vec<Error> {
@@ -229,16 +330,21 @@ impl Runner {
                 continue;
             }
             let query = &self.shared.queries[name];
-            // A view can only be a SELECT: the read-only check is for the rest.
-            let result = (if all { check_read_only(&conn, query) } else { Ok(()) })
-                .and_then(|()| conn.prepare(query.sql()).map(drop).map_err(|e| sql_error(query, e)))
-                .and_then(|()| {
-                    if !base {
-                        return Ok(());
-                    }
-                    let view = format!("CREATE OR REPLACE TEMP VIEW {} AS {}", quote_ident(name), query.sql());
-                    conn.execute_batch(&view).map_err(|e| sql_error(query, e))
-                });
+            let result = self
+                .gate_file(&conn, query)
+                .and_then(|()| self.prepare_gated(&conn, query.sql()).map(drop).map_err(|e| sql_error(query, e)));
+            let result = result.and_then(|()| {
+                if !base {
+                    return Ok(());
+                }
+                // The text passed the gate as one SELECT, so the view
+                // around it is one statement.
+                let view = format!("CREATE OR REPLACE TEMP VIEW {} AS {}\n", quote_ident(name), query.sql());
+                conn.prepare(&view)
+                    .and_then(|mut stmt| stmt.execute([]))
+                    .map(drop)
+                    .map_err(|e| sql_error(query, SqlFailure::Db(e)))
+            });
             if let Err(error) = result {
                 problems.push(error);
                 failed.push(name);
@@ -295,22 +401,8 @@ impl Runner {
 
     fn execute(&self, query: &SavedQuery, values: &[(String, ParamValue)]) -> Result<QueryResult, Error> {
         let conn = self.lock_conn();
-        if !self.shared.read_only_checked.load(Ordering::Relaxed) {
-            check_read_only(&conn, query)?;
-        }
-        let mut stmt = conn.prepare(query.sql()).map_err(|e| sql_error(query, e))?;
-        // Bind by position, in the order DuckDB numbered the $names.
-        let mut bound = Vec::with_capacity(stmt.parameter_count());
-        for index in 1..=stmt.parameter_count() {
-            let name = stmt.parameter_name(index).map_err(|e| sql_error(query, e))?;
-            // The lexer checked every $name against the declarations, so a
-            // miss here means DuckDB saw a parameter the lexer did not.
-            let value = values.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_db()).ok_or_else(|| {
-                Error::project(format!("parameter ${name} is not declared")).at(Location::file(&query.path))
-            })?;
-            bound.push(value);
-        }
-        collect(&query.name, &mut stmt, duckdb::params_from_iter(bound)).map_err(|e| sql_error(query, e))
+        self.gate_file(&conn, query)?;
+        self.collect(&conn, &query.name, query.sql(), values).map_err(|e| sql_error(query, e))
     }
 
     fn unknown_query(&self, name: &str) -> Error {
@@ -374,29 +466,6 @@ pub fn in_parallel<T: Sync, R: Send>(
     Ok(results)
 }
 
-/// Whether `sql` is exactly one SELECT-like statement, as DuckDB's own parser
-/// sees it: `json_serialize_sql` serializes SELECT statements only. `None`
-/// when it does not parse (preparing it then reports the syntax error).
-fn is_single_select(conn: &Connection, sql: &str) -> duckdb::Result<Option<bool>> {
-    let json: String = conn.query_row("SELECT json_serialize_sql(?)", [sql], |row| row.get(0))?;
-    let parsed: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
-    if parsed["error"] == true {
-        let not_select = parsed["error_message"].as_str().is_some_and(|m| m.contains("Only SELECT statements"));
-        return Ok(if not_select { Some(false) } else { None });
-    }
-    Ok(Some(parsed["statements"].as_array().is_some_and(|s| s.len() == 1)))
-}
-
-/// Refuses a saved query that is not a single read-only statement.
-fn check_read_only(conn: &Connection, query: &SavedQuery) -> Result<(), Error> {
-    match is_single_select(conn, query.sql()).map_err(|e| sql_error(query, e))? {
-        Some(true) | None => Ok(()),
-        Some(false) => Err(Error::project(format!("query {} is not a read-only SELECT statement", query.name))
-            .at(Location::at_offset(&query.path, &query.source, query.statement.start))
-            .help("a saved query is one SELECT (or WITH … SELECT, FROM …, VALUES); laporan never runs SQL that changes data, files or settings")),
-    }
-}
-
 /// A typed value given for the build, as the type a query declares.
 fn convert(value: &ParamValue, ty: ParamType) -> Result<ParamValue, String> {
     match (value, ty) {
@@ -417,36 +486,75 @@ fn declared_list(query: &SavedQuery) -> String {
     }
 }
 
-/// Runs a prepared statement with `params` and collects its rows.
-fn collect(name: &str, stmt: &mut duckdb::Statement<'_>, params: impl duckdb::Params) -> duckdb::Result<QueryResult> {
-    let mut cells: Vec<Vec<Cell>> = Vec::new();
-    {
-        let mut rows = stmt.query(params)?;
-        let mut types = Vec::new();
-        while let Some(row) = rows.next()? {
-            if types.is_empty() {
-                let stmt: &duckdb::Statement<'_> = row.as_ref();
-                types = (0..stmt.column_count()).map(|i| stmt.column_logical_type(i).try_id().ok()).collect();
-            }
-            let mut values = Vec::with_capacity(types.len());
-            for (i, ty) in types.iter().enumerate() {
-                values.push(Cell::from_db(row.get(i)?, *ty));
-            }
-            cells.push(values);
-        }
-    }
+/// What running a statement gave: its rows, or (before any row was read)
+/// the columns, with which of them the `duckdb` crate cannot read.
+enum Fetched {
+    Rows(QueryResult),
+    Unreadable(Vec<Column>, Vec<bool>),
+}
+
+/// Runs a prepared statement with `params` and collects its rows, unless a
+/// column's type is not [`crate::value::readable`].
+fn fetch(name: &str, stmt: &mut duckdb::Statement<'_>, params: impl duckdb::Params) -> duckdb::Result<Fetched> {
+    stmt.execute(params)?;
     // Names and types are known once the statement has run, rows or not.
-    let columns = (0..stmt.column_count())
+    let columns: Vec<Column> = (0..stmt.column_count())
         .map(|i| Column {
             name: stmt.column_name(i).cloned().unwrap_or_else(|_| format!("column{i}")),
             type_name: type_name(&stmt.column_logical_type(i)),
         })
         .collect();
-    Ok(QueryResult::new(name.to_owned(), columns, cells))
+    let readable: Vec<bool> =
+        (0..columns.len()).map(|i| crate::value::readable(&stmt.column_logical_type(i))).collect();
+    if readable.contains(&false) {
+        return Ok(Fetched::Unreadable(columns, readable));
+    }
+    let types: Vec<_> = (0..columns.len()).map(|i| stmt.column_logical_type(i).try_id().ok()).collect();
+    let mut cells: Vec<Vec<Cell>> = Vec::new();
+    let mut rows = stmt.raw_query();
+    while let Some(row) = rows.next()? {
+        let mut values = Vec::with_capacity(types.len());
+        for (i, ty) in types.iter().enumerate() {
+            values.push(Cell::from_db(row.get(i)?, *ty));
+        }
+        cells.push(values);
+    }
+    Ok(Fetched::Rows(QueryResult::new(name.to_owned(), columns, cells)))
 }
 
-/// A DuckDB error about a saved query, placed in its `.sql` file.
-pub fn sql_error(query: &SavedQuery, err: duckdb::Error) -> Error {
+/// The values for a prepared statement's parameters, by position, in the
+/// order DuckDB numbered the `$names`.
+fn bound_values(stmt: &duckdb::Statement<'_>, values: &[(String, ParamValue)]) -> Result<Vec<DbValue>, SqlFailure> {
+    let mut bound = Vec::with_capacity(stmt.parameter_count());
+    for index in 1..=stmt.parameter_count() {
+        let name = stmt.parameter_name(index)?;
+        match values.iter().find(|(n, _)| *n == name) {
+            Some((_, value)) => bound.push(value.to_db()),
+            None => return Err(SqlFailure::Undeclared(name)),
+        }
+    }
+    Ok(bound)
+}
+
+/// A failure of a saved query, placed in its `.sql` file.
+pub fn sql_error(query: &SavedQuery, failure: SqlFailure) -> Error {
+    let err = match failure {
+        SqlFailure::Db(err) => err,
+        SqlFailure::Refused(refusal) => {
+            return refused(
+                &refusal,
+                &format!("query {}", query.name),
+                &query.path,
+                &query.source,
+                query.statement.start,
+            );
+        }
+        SqlFailure::Undeclared(name) => {
+            return Error::project(format!("parameter ${name} is not declared"))
+                .at(Location::file(&query.path))
+                .help(format!("declare it in the leading comment: -- @param {name} TYPE [= DEFAULT]"));
+        }
+    };
     let (message, mut position, rest) = split_duckdb_message(&err.to_string(), query.sql());
     // DuckDB places some binder errors at the clause that bound the name
     // (GROUP BY ALL, say); the name itself is where the user looks.
@@ -510,7 +618,36 @@ fn find_word(query: &SavedQuery, name: &str) -> Option<(usize, usize, usize)> {
     None
 }
 
-fn adhoc_error(sql: &str, err: duckdb::Error) -> Error {
+/// An error for SQL the [`gate`] refused: at DuckDB's position for a
+/// syntax error, else at `start` (where the statement begins), in `source`.
+pub fn refused(refusal: &gate::Refusal, what: &str, path: &std::path::Path, source: &str, start: usize) -> Error {
+    let (offset, width) = match refusal {
+        gate::Refusal::Syntax { offset: Some(offset), .. } => {
+            let word = source.get(*offset..).map_or(1, |rest| {
+                rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '$' || *c == '.').count()
+            });
+            (*offset, word)
+        }
+        _ => (start, 1),
+    };
+    let error = Error::project(refusal.message(what)).at(Location::at_offset(path, source, offset).with_width(width));
+    match refusal.help() {
+        Some(help) => error.help(help),
+        None => error,
+    }
+}
+
+fn adhoc_error(sql: &str, failure: SqlFailure) -> Error {
+    let err = match failure {
+        SqlFailure::Db(err) => err,
+        SqlFailure::Undeclared(name) => {
+            return Error::usage(format!("--sql takes no parameters, and this SQL has ${name}"));
+        }
+        SqlFailure::Refused(refusal) => {
+            let error = refused(&refusal, "--sql", std::path::Path::new("<sql>"), sql, 0);
+            return if matches!(refusal, gate::Refusal::NotOneSelect) { error.as_usage() } else { error };
+        }
+    };
     let (message, position, rest) = split_duckdb_message(&err.to_string(), sql);
     let mut error = Error::project(message);
     if let Some((line, column, width)) = position {
@@ -556,13 +693,18 @@ fn split_duckdb_message(text: &str, sql: &str) -> (String, Option<(usize, usize,
 
 /// Column and width of DuckDB's caret within line `line_no` of `sql`.
 fn locate(sql: &str, line_no: usize, context: &str, caret: Option<usize>) -> (usize, usize, usize) {
-    let source_line = sql.lines().nth(line_no.saturating_sub(1)).unwrap_or("");
-    let Some(caret) = caret else { return (line_no, 1, 1) };
     let (shown, skipped) = match context.strip_prefix("...") {
         Some(stripped) => (stripped, 3),
         None => (context, 0),
     };
     let shown = shown.strip_suffix("...").unwrap_or(shown);
+    // DuckDB counts some errors' lines from where the statement starts,
+    // after a leading comment: the line that holds the context is the one.
+    let lines: Vec<&str> = sql.lines().collect();
+    let holds = |n: usize| n >= 1 && lines.get(n - 1).is_some_and(|l| !shown.is_empty() && l.contains(shown));
+    let line_no = if holds(line_no) { line_no } else { (1..=lines.len()).find(|&n| holds(n)).unwrap_or(line_no) };
+    let source_line = lines.get(line_no.saturating_sub(1)).copied().unwrap_or("");
+    let Some(caret) = caret else { return (line_no, 1, 1) };
     let caret_in_shown = caret.saturating_sub(skipped);
     let start = source_line.find(shown).unwrap_or(0);
     let byte = (start + caret_in_shown).min(source_line.len());

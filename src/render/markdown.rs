@@ -26,12 +26,34 @@ pub struct HtmlDocument {
     pub toc: Vec<TocEntry>,
 }
 
-/// Escapes `text` so that Markdown shows it literally, inline.
+/// Which output a Markdown report's text is for: the `.md` file, or the
+/// page made from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pass {
+    File,
+    Page,
+}
+
+/// Escapes `text` so that Markdown shows it literally, inline, in the `.md`
+/// file. See [`escape_for`].
+pub fn escape(text: &str, out: &mut String) {
+    escape_for(text, Pass::File, out)
+}
+
+/// Escapes `text` so that it is inert wherever it lands in a Markdown
+/// report: as Markdown text, and inside HTML the template writes around it
+/// (a Markdown parser passes an HTML block through untouched, so Markdown
+/// escapes alone would leave `<img onerror=…>` live there).
 ///
 /// Punctuation that can start inline markup is backslash-escaped, as are
 /// characters that only matter at the start of a line (`#`, `-`, `+`, `=`,
-/// `1.`), and line breaks become `<br>` so a value cannot start a new block.
-pub fn escape(text: &str, out: &mut String) {
+/// `1.`, and the first of four spaces there, which would start a code
+/// block, becomes a character reference); `<` and `>` become character references, which mean the same
+/// character in Markdown and in HTML; line breaks become `<br>` so a value
+/// cannot start a new block. For the page, `&`, `"` and `'` become
+/// references too, so that a value cannot close an attribute; the `.md`
+/// file keeps them readable.
+pub fn escape_for(text: &str, pass: Pass, out: &mut String) {
     let mut at_start = true;
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
@@ -41,13 +63,35 @@ pub fn escape(text: &str, out: &mut String) {
             continue;
         }
         match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '&' | '|' | '~' | '!' | '{' | '}' => {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' if pass == Pass::Page => out.push_str("&amp;"),
+            '"' if pass == Pass::Page => out.push_str("&quot;"),
+            '\'' if pass == Pass::Page => out.push_str("&#39;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '&' | '|' | '~' | '!' | '{' | '}' => {
                 out.push('\\');
                 out.push(c);
             }
             '#' | '-' | '+' | '=' if at_start => {
                 out.push('\\');
                 out.push(c);
+            }
+            // Indentation of four columns would make a code block: its
+            // first space or tab becomes a reference. A shorter one passes,
+            // and what follows it is still escaped as a line's start.
+            ' ' | '\t' if at_start => {
+                let mut run = String::from(c);
+                while let Some(&w @ (' ' | '\t')) = chars.peek() {
+                    run.push(w);
+                    chars.next();
+                }
+                if run.contains('\t') || run.len() >= 4 {
+                    out.push_str(if run.starts_with('\t') { "&#9;" } else { "&#32;" });
+                    out.push_str(&run[1..]);
+                } else {
+                    out.push_str(&run);
+                }
+                continue;
             }
             '\r' => {
                 if chars.peek() == Some(&'\n') {
@@ -89,8 +133,12 @@ pub fn escape(text: &str, out: &mut String) {
 }
 
 pub fn escaped(text: &str) -> String {
+    escaped_for(text, Pass::File)
+}
+
+pub fn escaped_for(text: &str, pass: Pass) -> String {
     let mut out = String::with_capacity(text.len() + 8);
-    escape(text, &mut out);
+    escape_for(text, pass, &mut out);
     out
 }
 

@@ -34,6 +34,11 @@ use crate::project::{Project, Report, TEMPLATES_DIR, TemplateKind};
 use crate::query::{BuildParam, Runner};
 use crate::value::{Cell, QueryResult};
 
+/// How many instructions rendering one template may run: far more than any
+/// report needs (the sample reports take about 100,000), a few seconds of
+/// work.
+pub const RENDER_FUEL: u64 = 200_000_000;
+
 /// The built-in layout wrapping Markdown reports in a page.
 pub const LAYOUT: &str = "_layout.html.j2";
 const BUILTIN_LAYOUT: &str = include_str!("layout.html.j2");
@@ -194,6 +199,9 @@ impl Renderer {
         env.set_trim_blocks(true);
         env.set_lstrip_blocks(true);
         env.set_keep_trailing_newline(true);
+        // A template that loops without end (or nearly: nested loops over
+        // large ranges) is stopped with an error naming it.
+        env.set_fuel(Some(RENDER_FUEL));
         let dir = project.path(TEMPLATES_DIR);
         env.set_loader(move |name| load_template(&dir, name));
         env.set_auto_escape_callback(|name| {
@@ -250,12 +258,22 @@ impl Renderer {
         match report.kind {
             TemplateKind::Markdown => {
                 if formats.markdown {
-                    let md = self.render_template(&report.template, context! { output => "md", ..base.clone() })?;
+                    let md = self.render_template(
+                        &report.template,
+                        context! { output => "md", markdown => true, ..base.clone() },
+                    )?;
                     files.push(RenderedFile { file_name: format!("{}.md", report.name), contents: md });
                 }
                 if formats.html {
-                    let md = self.render_template(&report.template, context! { output => "html", ..base.clone() })?;
-                    let doc = markdown::to_html(&md);
+                    let template = self.env.get_template(&report.template).map_err(|e| self.template_error(e))?;
+                    let captured = template
+                        .render_captured(context! { output => "html", markdown => true, ..base.clone() })
+                        .map_err(|e| self.template_error(e))?;
+                    let mut doc = markdown::to_html(captured.output());
+                    if let Some(fragments) = captured.state().get_temp(FRAGMENTS) {
+                        let fragments = fragments.downcast_object_ref::<Fragments>().expect("laporan's own temp");
+                        doc.body = fragments.restore(doc.body);
+                    }
                     let title = report.title.clone().or(doc.title).unwrap_or_else(|| report.name.clone());
                     let page = self.render_template(
                         LAYOUT,
@@ -370,6 +388,12 @@ impl Renderer {
             (kind, None, _) => kind.to_string(),
         };
         let mut error = Error::project(message);
+        if err.kind() == ErrorKind::OutOfFuel {
+            error = Error::project(format!(
+                "the template runs too long: it stopped after {RENDER_FUEL} steps (a loop without end?)"
+            ))
+            .help("loop over query results rather than large ranges, and filter and aggregate in SQL");
+        }
         if err.kind() == ErrorKind::UndefinedError {
             error = error.help(
                 "a variable or column name here does not exist: check its spelling \
@@ -454,17 +478,28 @@ fn query_calls(source: &str) -> Vec<QueryCall> {
 }
 
 /// Loads `name` from the templates folder, or a built-in. Names cannot climb
-/// out of the folder.
+/// out of the folder, and neither can links in it.
 fn load_template(dir: &Path, name: &str) -> Result<Option<String>, minijinja::Error> {
     let relative = Path::new(name);
     if relative.components().any(|c| !matches!(c, Component::Normal(_))) {
         return Ok(None);
     }
-    match std::fs::read_to_string(dir.join(relative)) {
-        Ok(source) => Ok(Some(source)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            Ok(if name == LAYOUT { Some(BUILTIN_LAYOUT.to_owned()) } else { None })
+    let path = dir.join(relative);
+    let inside = match (std::fs::canonicalize(&path), std::fs::canonicalize(dir)) {
+        (Ok(real), Ok(dir)) => real.starts_with(dir),
+        (Err(e), _) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(if name == LAYOUT { Some(BUILTIN_LAYOUT.to_owned()) } else { None });
         }
+        _ => false,
+    };
+    if !inside {
+        return Err(minijinja::Error::new(
+            ErrorKind::InvalidOperation,
+            format!("template {name} is a link to a file outside {TEMPLATES_DIR}/: templates are read only from there"),
+        ));
+    }
+    match std::fs::read_to_string(&path) {
+        Ok(source) => Ok(Some(source)),
         Err(e) => {
             Err(minijinja::Error::new(ErrorKind::InvalidOperation, format!("cannot read template {name}"))
                 .with_source(e))
@@ -472,23 +507,101 @@ fn load_template(dir: &Path, name: &str) -> Result<Option<String>, minijinja::Er
     }
 }
 
-/// Writes a value into the output: Markdown escaping for `.md.j2`, HTML
-/// escaping for `.html.j2`. `none` (a NULL) prints as nothing.
+/// Writes a value into the output. What escaping it gets follows the
+/// report, not the file the value is written from (a partial named
+/// `_x.html.j2` or `_x.j2` included in a Markdown report writes Markdown):
+/// in a Markdown report, Markdown escaping that is also inert in HTML (see
+/// [`markdown::escape`]); in an HTML report, HTML escaping. Only values
+/// marked safe (laporan's helpers, `|safe` in the template) pass as they
+/// are. `none` (a NULL) prints as nothing.
 fn format_value(out: &mut Output<'_>, state: &State<'_, '_>, value: &Value) -> Result<(), minijinja::Error> {
     if value.is_none() {
         return Ok(());
     }
-    match state.auto_escape() {
-        AutoEscape::Custom("markdown") if !value.is_safe() => {
-            let text = match value.as_str() {
-                Some(s) => markdown::escaped(s),
-                None => markdown::escaped(&value.to_string()),
-            };
-            out.write_str(&text).map_err(minijinja::Error::from)
-        }
-        AutoEscape::Custom("markdown") => write!(out, "{value}").map_err(minijinja::Error::from),
-        _ => minijinja::escape_formatter(out, state, value),
+    if value.is_safe() {
+        return write!(out, "{value}").map_err(minijinja::Error::from);
     }
+    let owned;
+    let text = match value.as_str() {
+        Some(text) => text,
+        None => {
+            owned = value.to_string();
+            &owned
+        }
+    };
+    let escaped = match writes_markdown(state) {
+        Some(pass) => markdown::escaped_for(text, pass),
+        None => markdown::html_escaped(text),
+    };
+    out.write_str(&escaped).map_err(minijinja::Error::from)
+}
+
+/// In a Markdown report, which pass is rendering (`.md` file or page);
+/// `None` in an HTML report.
+fn writes_markdown(state: &State<'_, '_>) -> Option<markdown::Pass> {
+    if !state.lookup("markdown").is_some_and(|m| m.is_true()) {
+        return None;
+    }
+    Some(if is_html(state) { markdown::Pass::Page } else { markdown::Pass::File })
+}
+
+/// HTML made by laporan's helpers in the page pass of a Markdown report.
+/// The Markdown around it is converted to HTML by a Markdown parser, which
+/// would read the text inside the helper's HTML as Markdown again (a blank
+/// line ends an HTML block; a table or chart written mid-paragraph is
+/// inline HTML, its text Markdown). So the helper writes a placeholder, an
+/// unguessable word, and the HTML replaces it after the conversion: what a
+/// helper emits never meets the Markdown parser.
+#[derive(Debug)]
+struct Fragments {
+    /// Random for each render, so that no value from data can name it.
+    nonce: String,
+    html: std::sync::Mutex<Vec<String>>,
+}
+
+impl minijinja::value::Object for Fragments {}
+
+const FRAGMENTS: &str = "laporan.fragments";
+
+impl Fragments {
+    fn new() -> Fragments {
+        use std::hash::{BuildHasher, Hasher};
+        let random = std::collections::hash_map::RandomState::new().build_hasher().finish();
+        Fragments { nonce: format!("{random:016x}"), html: std::sync::Mutex::new(Vec::new()) }
+    }
+
+    fn placeholder(&self, index: usize) -> String {
+        format!("laporanfragment{}x{index}x", self.nonce)
+    }
+
+    /// Puts each fragment in the place of its placeholder in `body` (the
+    /// converted page): a paragraph holding only a placeholder becomes the
+    /// fragment itself, not a paragraph around it.
+    fn restore(&self, mut body: String) -> String {
+        let html = self.html.lock().unwrap_or_else(|p| p.into_inner());
+        for (index, fragment) in html.iter().enumerate() {
+            let placeholder = self.placeholder(index);
+            let paragraph = format!("<p>{placeholder}</p>\n");
+            body = if body.contains(&paragraph) {
+                body.replace(&paragraph, fragment)
+            } else {
+                body.replace(&placeholder, fragment.trim_end())
+            };
+        }
+        body
+    }
+}
+
+/// What a helper returns: its markup as a safe value, or in the page pass
+/// of a Markdown report a placeholder for it (see [`Fragments`]).
+fn helper_output(state: &State<'_, '_>, markup: String) -> Value {
+    if writes_markdown(state) != Some(markdown::Pass::Page) {
+        return Value::from_safe_string(markup);
+    }
+    let fragments = state.get_or_set_temp_object(FRAGMENTS, Fragments::new);
+    let mut html = fragments.html.lock().unwrap_or_else(|p| p.into_inner());
+    html.push(markup);
+    Value::from_safe_string(fragments.placeholder(html.len() - 1))
 }
 
 fn register_query(env: &mut Environment<'static>, runner: Arc<Runner>) {
@@ -666,12 +779,11 @@ fn filter_link(state: &State<'_, '_>, value: Value, text: Option<String>) -> Res
     let lower = url.to_ascii_lowercase();
     let allowed = (lower.starts_with("https://") || lower.starts_with("http://"))
         && !url.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"' | '`'));
-    let markdown = matches!(state.auto_escape(), AutoEscape::Custom("markdown"));
-    let out = match (allowed, markdown) {
-        (true, true) => format!("[{}](<{}>)", markdown::escaped(&label), url.replace('\\', "%5C")),
-        (true, false) => format!("<a href=\"{}\">{}</a>", markdown::html_escaped(url), markdown::html_escaped(&label)),
-        (false, true) => markdown::escaped(&label),
-        (false, false) => markdown::html_escaped(&label),
+    let out = match (allowed, writes_markdown(state)) {
+        (true, Some(pass)) => format!("[{}](<{}>)", markdown::escaped_for(&label, pass), url.replace('\\', "%5C")),
+        (true, None) => format!("<a href=\"{}\">{}</a>", markdown::html_escaped(url), markdown::html_escaped(&label)),
+        (false, Some(pass)) => markdown::escaped_for(&label, pass),
+        (false, None) => markdown::html_escaped(&label),
     };
     Ok(Value::from_safe_string(out))
 }
@@ -730,7 +842,7 @@ fn table(state: &State<'_, '_>, result: Value, kwargs: Kwargs) -> Result<Value, 
             .collect();
         markup = with_total_row(markup, result, &indices, &row, &locale, html);
     }
-    Ok(Value::from_safe_string(markup))
+    Ok(helper_output(state, markup))
 }
 
 /// The exact sum of a numeric column (NULLs skipped): integers stay
@@ -1009,7 +1121,7 @@ fn chart_function(
         out.push_str("</summary>\n");
         out.push_str(&table);
         out.push_str("</details>\n</figure>\n");
-        Ok(Value::from_safe_string(out))
+        Ok(helper_output(state, out))
     }
 }
 

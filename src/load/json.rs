@@ -1,0 +1,598 @@
+//! Reading JSON strictly: records of an array, or one object per line,
+//! every value kept as written or the load refused, every problem placed
+//! on its line.
+//!
+//! DuckDB's JSON reader is made for exploring: it reads numbers as doubles
+//! (a 23-digit integer loses digits, `123.4500` becomes `123.45`), turns a
+//! mixed column into JSON text with its quotes, and rounds `1.5` into a
+//! declared INTEGER. So laporan parses the files itself (serde_json, keeping
+//! each value's raw text), checks every value against its column's type by
+//! the same rules as CSV, and gives DuckDB only text it converts exactly.
+//!
+//! - A JSON string gives its content; a number its digits as written; a
+//!   nested object or array its JSON text. A missing key is NULL.
+//! - Declared types: numbers only into number columns (with no more digits
+//!   or decimals than the type holds), `true`/`false` only into BOOLEAN,
+//!   strings only into DATE, TIME, TIMESTAMP and UUID; VARCHAR takes any
+//!   value as its text.
+//! - Inferred types: the narrowest exact type, as for CSV: whole numbers
+//!   BIGINT or HUGEINT, decimals DECIMAL(18|38, s), numbers written with an
+//!   exponent DOUBLE, strings that are all dates DATE (or timestamps
+//!   TIMESTAMP), booleans BOOLEAN, anything else VARCHAR. A quoted `"123"`
+//!   stays text.
+
+use std::path::{Path, PathBuf};
+
+use duckdb::Connection;
+use serde_json::value::RawValue;
+
+use super::csv::{MAX_LISTED, Problem, ReadableFile, report};
+use crate::db::{quote_ident, quote_literal};
+use crate::error::{Error, Location};
+use crate::project::Dataset;
+use crate::sql_type::{IntType, SqlType};
+
+/// What a JSON value is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Text,
+    Number,
+    Bool,
+    Nested,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Text => "a JSON string",
+            Kind::Number => "a JSON number",
+            Kind::Bool => "a JSON boolean",
+            Kind::Nested => "a JSON object or array",
+        }
+    }
+}
+
+/// A value as laporan keeps it: its kind and its exact text.
+#[derive(Debug, Clone)]
+struct Field {
+    kind: Kind,
+    text: String,
+}
+
+/// Where a record is: its file and line, and (in an array) its index.
+#[derive(Debug, Clone, Copy)]
+struct Place {
+    file: usize,
+    line: u64,
+    index: Option<u64>,
+}
+
+/// Every record of a dataset's files, by column.
+struct Records {
+    columns: Vec<String>,
+    rows: Vec<Vec<Option<Field>>>,
+    places: Vec<Place>,
+}
+
+/// Loads a JSON dataset's `files` into `table` (qualified and quoted).
+/// Returns the rows.
+pub fn load(
+    conn: &Connection,
+    table: &str,
+    dataset: &Dataset,
+    files: &[ReadableFile],
+    shown: &dyn Fn(&Path) -> PathBuf,
+) -> Result<u64, Error> {
+    let shown_files: Vec<PathBuf> = files.iter().map(|f| shown(&f.file)).collect();
+    let records = read_records(files, &shown_files)?;
+    let types = column_types(&records, dataset, &shown(&dataset.source))?;
+    check_values(&records, &types, &shown_files)?;
+    stage(conn, &records)?;
+    let problems = check_in_sql(conn, &records, &types, &shown_files);
+    let result = problems.and_then(|()| {
+        let select: Vec<String> = records
+            .columns
+            .iter()
+            .zip(&types)
+            .enumerate()
+            .map(|(i, (name, ty))| format!("CAST(c{i} AS {ty}) AS {}", quote_ident(name)))
+            .collect();
+        conn.execute_batch(&format!(
+            "CREATE OR REPLACE TABLE {table} AS SELECT {} FROM {STAGE} ORDER BY record",
+            if select.is_empty() { "NULL AS empty".to_owned() } else { select.join(", ") }
+        ))
+        .map_err(|e| super::db_error("store the JSON records", e))
+    });
+    let dropped = conn.execute_batch(&format!("DROP TABLE IF EXISTS {STAGE}"));
+    result?;
+    dropped.map_err(|e| super::db_error("clean up", e))?;
+    Ok(records.rows.len() as u64)
+}
+
+const STAGE: &str = "temp.laporan_json_stage";
+
+/// Parses every file: an array of objects, or objects one after the other
+/// (one per line, as in `.jsonl`).
+fn read_records(files: &[ReadableFile], shown: &[PathBuf]) -> Result<Records, Error> {
+    let mut records = Records { columns: Vec::new(), rows: Vec::new(), places: Vec::new() };
+    for (file_index, file) in files.iter().enumerate() {
+        let shown = &shown[file_index];
+        let bytes = std::fs::read(&file.path).map_err(|e| Error::io("read", shown, e))?;
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+        let text = std::str::from_utf8(bytes).map_err(|e| {
+            let text = String::from_utf8_lossy(bytes);
+            Error::project(format!("{} is not valid UTF-8", shown.display()))
+                .at(Location::at_offset(shown, &text, e.valid_up_to()))
+                .help("JSON files are UTF-8: save the file as UTF-8")
+        })?;
+        let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() as u64 + 1;
+        let syntax = |error: serde_json::Error| {
+            Error::project(format!("{} is not valid JSON: {error}", shown.display())).at(Location::in_source(
+                shown,
+                text,
+                error.line(),
+                Some(error.column()),
+            ))
+        };
+        let start = text.len() - text.trim_start().len();
+        let mut found = Vec::new();
+        match text.as_bytes().get(start) {
+            None => {
+                return Err(Error::project(format!("{} is empty", shown.display()))
+                    .at(Location::file(shown))
+                    .help("a JSON dataset needs records: an array of objects, or one object per line; remove the file if the dataset has no data"));
+            }
+            Some(b'[') => {
+                let items: Vec<&RawValue> = serde_json::from_str(text).map_err(syntax)?;
+                for (index, item) in items.into_iter().enumerate() {
+                    found.push((item, Some(index as u64)));
+                }
+            }
+            Some(_) => {
+                let mut stream = serde_json::Deserializer::from_str(text).into_iter::<&RawValue>();
+                for item in stream.by_ref() {
+                    found.push((item.map_err(syntax)?, None));
+                }
+            }
+        }
+        for (raw, index) in found {
+            let offset = raw.get().as_ptr() as usize - text.as_ptr() as usize;
+            let place = Place { file: file_index, line: line_of(offset), index };
+            let Entries(entries) = serde_json::from_str(raw.get()).map_err(|_| {
+                let what = Field::of(raw).map_or("null", |f| f.kind.name());
+                Error::project(format!("{}: a record is {what}, not an object", shown.display()))
+                    .at(Location::in_source(shown, text, place.line as usize, None))
+                    .help(
+                        "a JSON dataset is an array of objects, or one object per line, each with the columns as keys",
+                    )
+            })?;
+            let mut row = vec![None; records.columns.len()];
+            for (position, (key, value)) in entries.iter().enumerate() {
+                if entries[..position].iter().any(|(k, _)| k == key) {
+                    return Err(Error::project(format!("{}: a record has key {key} twice", shown.display()))
+                        .at(Location::in_source(shown, text, place.line as usize, None))
+                        .help("each key names one column: remove or rename the second"));
+                }
+                let (key, value) = (key.clone(), *value);
+                let column = match records.columns.iter().position(|c| *c == key) {
+                    Some(column) => column,
+                    None => {
+                        if let Some(other) = records.columns.iter().find(|c| c.eq_ignore_ascii_case(&key)) {
+                            return Err(Error::project(format!(
+                                "{}: keys {other} and {key} would be the same column",
+                                shown.display()
+                            ))
+                            .at(Location::in_source(shown, text, place.line as usize, None))
+                            .help("column names must be unique (SQL does not tell upper from lower case)"));
+                        }
+                        records.columns.push(key);
+                        for earlier in &mut records.rows {
+                            earlier.push(None);
+                        }
+                        row.push(None);
+                        records.columns.len() - 1
+                    }
+                };
+                row[column] = Field::of(value);
+            }
+            records.rows.push(row);
+            records.places.push(place);
+        }
+        if records.rows.is_empty() && file_index + 1 == files.len() {
+            return Err(Error::project(format!("{} holds no records", shown.display()))
+                .at(Location::file(shown))
+                .help("remove the file if the dataset has no data"));
+        }
+    }
+    Ok(records)
+}
+
+/// An object's entries in order, duplicates kept (so they can be refused).
+struct Entries<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Entries<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visitor<'a> {
+            type Value = Entries<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(self, mut map: M) -> Result<Entries<'a>, M::Error> {
+                let mut entries = Vec::new();
+                while let Some((key, value)) = map.next_entry::<String, &'de RawValue>()? {
+                    entries.push((key, value));
+                }
+                Ok(Entries(entries))
+            }
+        }
+        deserializer.deserialize_map(Visitor(std::marker::PhantomData))
+    }
+}
+
+impl Field {
+    /// The field for a raw JSON value; `None` for `null`.
+    fn of(raw: &RawValue) -> Option<Field> {
+        let text = raw.get().trim();
+        let kind = match text.as_bytes().first()? {
+            b'n' => return None,
+            b'"' => Kind::Text,
+            b't' | b'f' => Kind::Bool,
+            b'{' | b'[' => Kind::Nested,
+            _ => Kind::Number,
+        };
+        let text = match kind {
+            Kind::Text => serde_json::from_str::<String>(text).unwrap_or_else(|_| text.to_owned()),
+            _ => text.to_owned(),
+        };
+        Some(Field { kind, text })
+    }
+}
+
+/// The declared types, in the records' column order, or inferred ones.
+fn column_types(records: &Records, dataset: &Dataset, shown_source: &Path) -> Result<Vec<SqlType>, Error> {
+    let Some(declared) = &dataset.columns else {
+        return (0..records.columns.len()).map(|i| infer(records, i, shown_source)).collect();
+    };
+    if let Some(extra) = records.columns.iter().find(|name| dataset.column(name).is_none()) {
+        return Err(Error::project(format!(
+            "{}: column {extra} is in the file but not declared for dataset {}",
+            shown_source.display(),
+            dataset.name
+        ))
+        .at(Location::file(shown_source))
+        .help(format!("add it under [datasets.{}.columns] in laporan.toml, with its type", dataset.name)));
+    }
+    if let Some(missing) = declared.iter().find(|c| !records.columns.contains(&c.name)) {
+        return Err(Error::project(format!(
+            "{}: declared column {} is in no record",
+            shown_source.display(),
+            missing.name
+        ))
+        .at(Location::file(shown_source))
+        .note(format!("the records have: {}", records.columns.join(", ")))
+        .help("check the column name (it must match exactly), or remove it from laporan.toml"));
+    }
+    Ok(records.columns.iter().map(|name| dataset.column(name).expect("checked above").ty).collect())
+}
+
+/// The narrowest exact type for column `index` (see the module's notes).
+fn infer(records: &Records, index: usize, shown_source: &Path) -> Result<SqlType, Error> {
+    let mut kinds = Vec::new();
+    let (mut exponent, mut fraction) = (false, false);
+    let (mut whole_digits, mut scale) = (0usize, 0usize);
+    let (mut dates, mut timestamps) = (true, true);
+    let mut widest: Option<(usize, &Field)> = None;
+    for row in &records.rows {
+        let Some(field) = &row[index] else { continue };
+        if !kinds.contains(&field.kind) {
+            kinds.push(field.kind);
+        }
+        match field.kind {
+            Kind::Number => {
+                let Some(number) = NumberText::parse(&field.text) else { continue };
+                exponent |= number.exponent.is_some();
+                fraction |= !number.fraction.is_empty();
+                whole_digits = whole_digits.max(number.whole_digits());
+                scale = scale.max(number.fraction.len());
+                if widest.is_none_or(|(w, _)| number.whole_digits() + number.fraction.len() > w) {
+                    widest = Some((number.whole_digits() + number.fraction.len(), field));
+                }
+            }
+            Kind::Text => {
+                dates &= is_date(&field.text);
+                timestamps &= is_timestamp(&field.text);
+            }
+            Kind::Bool | Kind::Nested => {}
+        }
+    }
+    Ok(match kinds[..] {
+        [] => SqlType::Varchar,
+        [Kind::Bool] => SqlType::Boolean,
+        [Kind::Text] if dates => SqlType::Date,
+        [Kind::Text] if timestamps => SqlType::Timestamp,
+        [Kind::Number] if exponent => SqlType::Double,
+        [Kind::Number] => {
+            let digits = whole_digits + scale;
+            if digits > 38 {
+                let example = widest.map(|(_, f)| f.text.clone()).unwrap_or_default();
+                return Err(Error::project(format!(
+                    "{}: column {} holds a number with {digits} digits, more than an exact number type holds (38)",
+                    shown_source.display(),
+                    records.columns[index]
+                ))
+                .at(Location::file(shown_source))
+                .note(format!("such as {}", super::csv::shorten(&example, 60)))
+                .help(format!(
+                    "declare the column in laporan.toml: DOUBLE keeps it approximately, VARCHAR keeps its digits as text \
+                     ([datasets.NAME.columns] {} = \"VARCHAR\")",
+                    records.columns[index]
+                )));
+            }
+            match (fraction, digits) {
+                (false, 0..=18) => SqlType::Int(IntType::BigInt),
+                (false, _) => SqlType::Int(IntType::HugeInt),
+                (true, 0..=18) => SqlType::Decimal { precision: 18, scale: scale as u8 },
+                (true, _) => SqlType::Decimal { precision: 38, scale: scale as u8 },
+            }
+        }
+        _ => SqlType::Varchar,
+    })
+}
+
+/// A JSON number literal taken apart: `-12.50e3` → sign, "12", "50", 3.
+#[derive(Debug, PartialEq)]
+struct NumberText<'a> {
+    negative: bool,
+    whole: &'a str,
+    fraction: &'a str,
+    exponent: Option<i64>,
+}
+
+impl<'a> NumberText<'a> {
+    fn parse(text: &'a str) -> Option<NumberText<'a>> {
+        let (negative, rest) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        let (mantissa, exponent) = match rest.find(['e', 'E']) {
+            Some(at) => (&rest[..at], Some(rest[at + 1..].parse::<i64>().unwrap_or(i64::MAX))),
+            None => (rest, None),
+        };
+        let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        (!whole.is_empty() && digits(whole) && digits(fraction)).then_some(NumberText {
+            negative,
+            whole,
+            fraction,
+            exponent,
+        })
+    }
+
+    /// Digits before the point, without leading zeros.
+    fn whole_digits(&self) -> usize {
+        self.whole.trim_start_matches('0').len()
+    }
+}
+
+/// Why `field` cannot be a value of `ty` (checked here; dates, times and
+/// UUIDs are checked by DuckDB's casts afterwards).
+fn check_field(field: &Field, ty: SqlType) -> Option<String> {
+    let wrong_kind = |wanted: &str| Some(format!("is {}, not {wanted}", field.kind.name()));
+    match ty {
+        SqlType::Varchar => None,
+        SqlType::Boolean if field.kind != Kind::Bool => wrong_kind("true or false"),
+        SqlType::Boolean => None,
+        SqlType::Date | SqlType::Time | SqlType::Timestamp | SqlType::TimestampTz | SqlType::Uuid => {
+            (field.kind != Kind::Text).then(|| format!("is {}, not a string", field.kind.name()))
+        }
+        _ if field.kind != Kind::Number => wrong_kind("a number"),
+        SqlType::Float | SqlType::Double => {
+            let value: f64 = field.text.parse().unwrap_or(f64::INFINITY);
+            let finite = if ty == SqlType::Float { (value as f32).is_finite() } else { value.is_finite() };
+            (!finite).then(|| format!("is too large for {ty}"))
+        }
+        SqlType::Int(int) => {
+            let number = NumberText::parse(&field.text)?;
+            if number.exponent.is_some() || !number.fraction.is_empty() || !fits(&number, int) {
+                return Some(format!("is not {}", ty.expected(None, None)));
+            }
+            None
+        }
+        SqlType::Decimal { precision, scale } => {
+            let number = NumberText::parse(&field.text)?;
+            let fits = number.exponent.is_none()
+                && number.fraction.len() <= usize::from(scale)
+                && number.whole_digits() <= usize::from(precision - scale);
+            (!fits).then(|| format!("is not {}", ty.expected(None, None)))
+        }
+    }
+}
+
+/// Whether a whole number fits an integer type.
+fn fits(number: &NumberText<'_>, int: IntType) -> bool {
+    let magnitude: u128 = match number.whole.parse() {
+        Ok(m) => m,
+        Err(_) => return false,
+    };
+    let (low, high): (u128, u128) = match int {
+        IntType::TinyInt => (128, 127),
+        IntType::SmallInt => (32_768, 32_767),
+        IntType::Integer => (2_147_483_648, 2_147_483_647),
+        IntType::BigInt => (9_223_372_036_854_775_808, 9_223_372_036_854_775_807),
+        IntType::HugeInt => (1 << 127, (1 << 127) - 1),
+        IntType::UTinyInt => (0, 255),
+        IntType::USmallInt => (0, 65_535),
+        IntType::UInteger => (0, 4_294_967_295),
+        IntType::UBigInt => (0, 18_446_744_073_709_551_615),
+        IntType::UHugeInt => (0, u128::MAX),
+    };
+    if number.negative { magnitude <= low } else { magnitude <= high }
+}
+
+fn is_date(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() == 10 && b[4] == b'-' && b[7] == b'-' && text.parse::<jiff::civil::Date>().is_ok()
+}
+
+fn is_timestamp(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() >= 16 && b.len() <= 26 && matches!(b[10], b' ' | b'T') && is_date(&text[..10]) && {
+        text.replacen(' ', "T", 1).parse::<jiff::civil::DateTime>().is_ok()
+    }
+}
+
+/// Checks every value against its column's type; lists the bad ones.
+fn check_values(records: &Records, types: &[SqlType], shown: &[PathBuf]) -> Result<(), Error> {
+    let mut problems = Vec::new();
+    let mut total = 0;
+    for (row, place) in records.rows.iter().zip(&records.places) {
+        let mut bad = None;
+        for ((field, ty), name) in row.iter().zip(types).zip(&records.columns) {
+            if let Some(field) = field
+                && let Some(why) = check_field(field, *ty)
+            {
+                bad = Some(format!("column {name}: {} {why}", quoted(&field.text, field.kind)));
+                break;
+            }
+        }
+        if let Some(text) = bad {
+            total += 1;
+            if problems.len() < MAX_LISTED {
+                problems.push(problem(place, text, shown));
+            }
+        }
+    }
+    if problems.is_empty() { Ok(()) } else { Err(report(problems, total, false, "record")) }
+}
+
+fn problem(place: &Place, text: String, shown: &[PathBuf]) -> Problem {
+    let text = match place.index {
+        Some(index) => format!("(record {}) {text}", index + 1),
+        None => text,
+    };
+    Problem { file: shown[place.file].clone(), line: place.line, text, source_line: None }
+}
+
+fn quoted(text: &str, kind: Kind) -> String {
+    let short = super::csv::shorten(text, 40);
+    if kind == Kind::Text { format!("\"{short}\"") } else { short }
+}
+
+/// Copies the records' texts into a temporary table of text columns
+/// (`c0`, `c1`, …, and `record`, the record's position).
+fn stage(conn: &Connection, records: &Records) -> Result<(), Error> {
+    let mut columns: Vec<String> = (0..records.columns.len()).map(|i| format!("c{i} VARCHAR")).collect();
+    columns.push("record BIGINT".to_owned());
+    conn.execute_batch(&format!("CREATE OR REPLACE TEMP TABLE laporan_json_stage ({})", columns.join(", ")))
+        .map_err(|e| super::db_error("stage the JSON records", e))?;
+    let mut appender = conn
+        .appender_to_catalog_and_db("laporan_json_stage", "temp", "main")
+        .map_err(|e| super::db_error("stage the JSON records", e))?;
+    for (number, row) in records.rows.iter().enumerate() {
+        let mut values: Vec<duckdb::types::Value> = row
+            .iter()
+            .map(|field| match field {
+                Some(field) => duckdb::types::Value::Text(field.text.clone()),
+                None => duckdb::types::Value::Null,
+            })
+            .collect();
+        values.push(duckdb::types::Value::BigInt(number as i64));
+        appender
+            .append_row(duckdb::appender_params_from_iter(values))
+            .map_err(|e| super::db_error("stage the JSON records", e))?;
+    }
+    appender.flush().map_err(|e| super::db_error("stage the JSON records", e))
+}
+
+/// Dates, times and UUIDs are converted by DuckDB; the strings it would
+/// not convert (or would only by guessing, such as `2024-1-5`) are listed.
+fn check_in_sql(conn: &Connection, records: &Records, types: &[SqlType], shown: &[PathBuf]) -> Result<(), Error> {
+    let mut problems = Vec::new();
+    let mut total = 0;
+    for (i, ty) in types.iter().enumerate() {
+        let shape = match ty {
+            SqlType::Date => Some("[0-9]{4}-[0-9]{2}-[0-9]{2}"),
+            SqlType::Timestamp | SqlType::TimestampTz => Some("[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}.*"),
+            SqlType::Time | SqlType::Uuid => None,
+            _ => continue,
+        };
+        let shape_fails =
+            shape.map_or(String::new(), |s| format!("NOT regexp_full_match(c{i}, {}) OR ", quote_literal(s)));
+        let sql = format!(
+            "SELECT record, c{i}, count(*) OVER () FROM {STAGE} \
+             WHERE c{i} IS NOT NULL AND ({shape_fails}TRY_CAST(c{i} AS {ty}) IS NULL) ORDER BY record LIMIT {MAX_LISTED}"
+        );
+        let bad = conn
+            .prepare(&sql)
+            .and_then(|mut stmt| {
+                stmt.query_map([], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?, row.get::<_, i64>(2)?)))?
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .map_err(|e| super::db_error("check the JSON values", e))?;
+        total += bad.first().map_or(0, |b| b.2 as usize);
+        for (record, value, _) in bad {
+            let place = &records.places[record as usize];
+            let text = format!(
+                "column {}: {} is not {}",
+                records.columns[i],
+                quoted(&value, Kind::Text),
+                ty.expected(None, None)
+            );
+            problems.push((record, problem(place, text, shown)));
+        }
+    }
+    problems.sort_by_key(|(record, _)| *record);
+    let problems: Vec<Problem> = problems.into_iter().map(|(_, p)| p).take(MAX_LISTED).collect();
+    if problems.is_empty() { Ok(()) } else { Err(report(problems, total, false, "record")) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(text: &str) -> Field {
+        Field::of(&RawValue::from_string(text.to_owned()).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn numbers_fit_their_declared_type_exactly_or_not_at_all() {
+        let int = SqlType::Int(IntType::Integer);
+        assert_eq!(check_field(&field("7"), int), None);
+        assert_eq!(check_field(&field("-2147483648"), int), None);
+        assert!(check_field(&field("2147483648"), int).is_some());
+        assert!(check_field(&field("1.5"), int).is_some());
+        assert!(check_field(&field("1.0"), int).is_some(), "a point is a fraction");
+        assert!(check_field(&field("1e3"), int).is_some());
+        assert!(check_field(&field("\"7\""), int).is_some(), "a string is not a number");
+        let money = SqlType::Decimal { precision: 18, scale: 2 };
+        assert_eq!(check_field(&field("123.45"), money), None);
+        assert!(check_field(&field("123.456"), money).is_some());
+        assert!(check_field(&field("12345678901234567.8"), money).is_some(), "17 whole digits in DECIMAL(18,2)");
+        assert_eq!(check_field(&field("7"), SqlType::Varchar), None, "text takes a number's digits");
+        assert!(check_field(&field("\"true\""), SqlType::Boolean).is_some());
+        assert!(check_field(&field("1e999"), SqlType::Double).is_some());
+        assert!(check_field(&field("-1"), SqlType::Int(IntType::UTinyInt)).is_some());
+        assert_eq!(check_field(&field("-0"), SqlType::Int(IntType::UTinyInt)), None);
+    }
+
+    #[test]
+    fn values_keep_their_text() {
+        assert_eq!(field("\"007\"").text, "007");
+        assert_eq!(field("123.4500").text, "123.4500");
+        assert_eq!(field("12345678901234567890123").text, "12345678901234567890123");
+        assert_eq!(field("{\"a\": [1, 2]}").text, "{\"a\": [1, 2]}");
+        assert!(Field::of(&RawValue::from_string("null".into()).unwrap()).is_none());
+    }
+
+    #[test]
+    fn dates_and_timestamps_must_exist() {
+        assert!(is_date("2024-02-29"));
+        assert!(!is_date("2023-02-29"));
+        assert!(!is_date("2024-1-5"));
+        assert!(is_timestamp("2024-04-23 10:00:00"));
+        assert!(is_timestamp("2024-04-23T10:00"));
+        assert!(!is_timestamp("2024-04-23"));
+        assert!(!is_timestamp("2024-04-23 25:00"));
+    }
+}

@@ -1,0 +1,226 @@
+//! Reading Parquet: the file's own types, or declared ones reached without
+//! rounding.
+//!
+//! Parquet carries typed columns, so an undeclared dataset loads as it is.
+//! A declaration picks the columns and converts them, and a conversion
+//! must be exact: a value whose conversion does not convert back to the
+//! same value (`1.5` into an INTEGER, `123.456` into DECIMAL(18,2), a
+//! timestamp with a time into a DATE) fails the load, naming the file, row
+//! group and row. Text converts by the same rules as in CSV.
+
+use std::path::{Path, PathBuf};
+
+use duckdb::Connection;
+
+use super::csv::{MAX_LISTED, Problem, ReadableFile, report};
+use crate::db::{quote_ident, quote_literal};
+use crate::error::{Error, Location};
+use crate::project::{CsvOptions, Dataset};
+use crate::sql_type::SqlType;
+
+/// Loads a Parquet dataset's `files` into `table` (qualified and quoted).
+pub fn load(
+    conn: &Connection,
+    table: &str,
+    dataset: &Dataset,
+    files: &[ReadableFile],
+    shown: &dyn Fn(&Path) -> PathBuf,
+) -> Result<u64, Error> {
+    let source = shown(&dataset.source);
+    let reader = reader(files);
+    let cannot_read = |e: duckdb::Error| {
+        Error::project(format!("cannot read dataset {}", dataset.name))
+            .at(Location::file(&source))
+            .note(e.to_string().lines().next().unwrap_or_default().to_owned())
+    };
+    let present: Vec<(String, String)> = conn
+        .prepare(&format!("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {reader})"))
+        .and_then(|mut stmt| stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect())
+        .map_err(cannot_read)?;
+    let select = match &dataset.columns {
+        None => "*".to_owned(),
+        Some(columns) => {
+            if let Some((extra, _)) = present.iter().find(|(name, _)| dataset.column(name).is_none()) {
+                return Err(Error::project(format!(
+                    "{}: column {extra} is in the file but not declared for dataset {}",
+                    source.display(),
+                    dataset.name
+                ))
+                .at(Location::file(&source))
+                .help(format!("add it under [datasets.{}.columns] in laporan.toml, with its type", dataset.name)));
+            }
+            if let Some(missing) = columns.iter().find(|c| !present.iter().any(|(name, _)| *name == c.name)) {
+                return Err(Error::project(format!(
+                    "{}: declared column {} is not in the file",
+                    source.display(),
+                    missing.name
+                ))
+                .at(Location::file(&source))
+                .note(format!(
+                    "the file has: {}",
+                    present.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
+                )));
+            }
+            let mut checks = Vec::new();
+            for (name, file_type) in &present {
+                let target = dataset.column(name).expect("checked above").ty;
+                if let Some(bad) =
+                    inexact(&quote_ident(name), file_type, target).map_err(|e| e.at(Location::file(&source)))?
+                {
+                    checks.push((name.as_str(), target, bad));
+                }
+            }
+            if !checks.is_empty() {
+                find_inexact(conn, files, &checks, shown)?;
+            }
+            present
+                .iter()
+                .map(|(name, _)| {
+                    let ty = dataset.column(name).expect("checked above").ty;
+                    format!("CAST({0} AS {ty}) AS {0}", quote_ident(name))
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    conn.execute_batch(&format!("CREATE OR REPLACE TABLE {table} AS SELECT {select} FROM {reader}")).map_err(|e| {
+        Error::project(format!("cannot load dataset {}", dataset.name))
+            .at(Location::file(&source))
+            .note(e.to_string().lines().next().unwrap_or_default().to_owned())
+            .help("check the file, and the columns declared for it in laporan.toml")
+    })?;
+    conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get::<_, i64>(0))
+        .map(|n| n as u64)
+        .map_err(|e| super::db_error("count rows", e))
+}
+
+fn reader(files: &[ReadableFile]) -> String {
+    let paths: Vec<String> = files.iter().map(|f| quote_literal(&f.path.to_string_lossy())).collect();
+    format!("read_parquet([{}])", paths.join(", "))
+}
+
+/// The SQL condition under which `column` (of the file's type `file_type`,
+/// as DuckDB names it) does not convert exactly to `target`; `None` when
+/// every value does. The file's type is parsed, never pasted into SQL.
+fn inexact(column: &str, file_type: &str, target: SqlType) -> Result<Option<String>, Error> {
+    if target == SqlType::Varchar {
+        return Ok(None); // every value has its text
+    }
+    let Ok(source) = file_type.parse::<SqlType>() else {
+        return Err(Error::project(format!(
+            "column {} is a {file_type} in the file, which laporan cannot convert to {target}",
+            column.trim_matches('"')
+        ))
+        .help("declare it as VARCHAR (its text), or leave the dataset undeclared to keep the file's types"));
+    };
+    if source == target {
+        return Ok(None);
+    }
+    let cast = format!("TRY_CAST({column} AS {target})");
+    if source == SqlType::Varchar {
+        // Text converts as it does from CSV.
+        let shape = target.scale().map(|scale| super::csv::number_shape(Some(scale), &CsvOptions::default()));
+        return Ok(Some(match shape.flatten() {
+            Some(shape) => format!("(NOT regexp_full_match({column}, {}) OR {cast} IS NULL)", quote_literal(&shape)),
+            None => format!("{cast} IS NULL"),
+        }));
+    }
+    Ok(Some(format!("({cast} IS NULL OR TRY_CAST({cast} AS {source}) IS DISTINCT FROM {column})")))
+}
+
+/// Lists the values that do not convert exactly, by file, row group and
+/// row; an error if there is any.
+fn find_inexact(
+    conn: &Connection,
+    files: &[ReadableFile],
+    checks: &[(&str, SqlType, String)],
+    shown: &dyn Fn(&Path) -> PathBuf,
+) -> Result<(), Error> {
+    let any = checks.iter().map(|(column, _, bad)| format!("({} IS NOT NULL AND {bad})", quote_ident(column)));
+    let any = any.collect::<Vec<_>>().join(" OR ");
+    let count: i64 = conn
+        .query_row(&format!("SELECT count(*) FROM {} WHERE {any}", reader(files)), [], |row| row.get(0))
+        .map_err(|e| super::db_error("check the conversions", e))?;
+    if count == 0 {
+        return Ok(());
+    }
+    let mut problems = Vec::new();
+    for file in files {
+        if problems.len() >= MAX_LISTED {
+            break;
+        }
+        let path = quote_literal(&file.path.to_string_lossy());
+        // A table keeps the file's row order in its row ids.
+        conn.execute_batch(&format!(
+            "CREATE OR REPLACE TEMP TABLE laporan_diagnose AS SELECT * FROM read_parquet({path})"
+        ))
+        .map_err(|e| super::db_error("re-read the file", e))?;
+        let groups: Vec<i64> = conn
+            .prepare(&format!(
+                "SELECT any_value(row_group_num_rows) FROM parquet_metadata({path}) GROUP BY row_group_id ORDER BY row_group_id"
+            ))
+            .and_then(|mut stmt| stmt.query_map([], |row| row.get(0))?.collect())
+            .map_err(|e| super::db_error("read the row groups", e))?;
+        for (column, target, bad) in checks {
+            let c = quote_ident(column);
+            let found: Vec<(i64, String)> = conn
+                .prepare(&format!(
+                    "SELECT rowid - (SELECT min(rowid) FROM temp.laporan_diagnose), CAST({c} AS VARCHAR) \
+                     FROM temp.laporan_diagnose WHERE {c} IS NOT NULL AND {bad} ORDER BY rowid LIMIT {MAX_LISTED}"
+                ))
+                .and_then(|mut stmt| stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect())
+                .map_err(|e| super::db_error("find the values", e))?;
+            for (row, value) in found {
+                problems.push((
+                    row,
+                    Problem {
+                        file: shown(&file.file),
+                        line: 0,
+                        text: format!(
+                            "{}: column {column}: '{}' is not {}",
+                            position(&groups, row),
+                            super::csv::shorten(&value, 40),
+                            target.expected(None, None)
+                        ),
+                        source_line: None,
+                    },
+                ));
+            }
+        }
+        problems.sort_by_key(|(row, _)| *row);
+    }
+    conn.execute_batch("DROP TABLE IF EXISTS temp.laporan_diagnose").map_err(|e| super::db_error("clean up", e))?;
+    let problems: Vec<Problem> = problems.into_iter().map(|(_, p)| p).take(MAX_LISTED).collect();
+    Err(report(problems, count as usize, false, "row"))
+}
+
+/// "row group 2, row 5 (row 1029 of the file)", all counted from 1.
+fn position(groups: &[i64], row: i64) -> String {
+    let mut start = 0;
+    for (index, size) in groups.iter().enumerate() {
+        if row < start + size {
+            return format!("row group {}, row {} (row {} of the file)", index + 1, row - start + 1, row + 1);
+        }
+        start += size;
+    }
+    format!("row {}", row + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_row_groups_from_one() {
+        assert_eq!(position(&[4, 4, 2], 0), "row group 1, row 1 (row 1 of the file)");
+        assert_eq!(position(&[4, 4, 2], 5), "row group 2, row 2 (row 6 of the file)");
+    }
+
+    #[test]
+    fn conversions_that_cannot_round_are_not_checked() {
+        assert_eq!(inexact("\"a\"", "INTEGER", SqlType::Varchar).unwrap(), None);
+        assert_eq!(inexact("\"a\"", "DECIMAL(18,2)", "DECIMAL(18,2)".parse().unwrap()).unwrap(), None);
+        assert!(inexact("\"a\"", "DOUBLE", "INTEGER".parse().unwrap()).unwrap().is_some());
+        assert!(inexact("\"a\"", "STRUCT(\"x\" INTEGER)", SqlType::Date).is_err());
+    }
+}

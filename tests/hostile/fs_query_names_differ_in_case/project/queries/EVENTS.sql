@@ -1,0 +1,2 @@
+-- An attack.
+SELECT 'shadow' AS name

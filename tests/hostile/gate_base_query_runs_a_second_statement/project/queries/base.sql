@@ -1,0 +1,2 @@
+-- An attack.
+SELECT * FROM events --; COPY events TO '{{OUTSIDE}}/written.csv'

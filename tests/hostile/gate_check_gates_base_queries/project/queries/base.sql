@@ -1,0 +1,2 @@
+-- An attack.
+SELECT * FROM events AS a$b; COPY events TO '{{OUTSIDE}}/written.csv'

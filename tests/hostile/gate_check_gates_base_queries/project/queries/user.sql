@@ -1,0 +1,2 @@
+-- An attack.
+SELECT count(*) AS n FROM base

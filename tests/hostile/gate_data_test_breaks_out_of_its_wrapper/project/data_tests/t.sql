@@ -1,0 +1,2 @@
+-- Breaks out.
+SELECT 1 WHERE false) UNION ALL (SELECT content FROM read_text('{{OUTSIDE}}/secret.txt')

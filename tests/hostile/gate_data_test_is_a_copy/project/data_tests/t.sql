@@ -1,0 +1,2 @@
+-- Writes.
+COPY events TO '{{OUTSIDE}}/written.csv'
