@@ -42,6 +42,7 @@ impl Database {
             fs::write(dir.join(".gitignore"), "*\n")
                 .map_err(|e| Error::io("write", &shown_dir.join(".gitignore"), e))?;
         }
+        no_links(&dir, &shown_dir)?;
         let shown_path = project.shown(&Path::new(STATE_DIR).join("laporan.duckdb"));
         let config = with_settings(project, offline_config().map_err(|e| open_error(&shown_path, e))?)?;
         let conn =
@@ -74,6 +75,29 @@ impl Database {
         let conn = Connection::open_in_memory_with_flags(config).map_err(|e| open_error(&shown_path, e))?;
         Ok(Database { conn, shown_path })
     }
+}
+
+/// The state folder holds laporan's and DuckDB's own files only: a link in
+/// it (a project received with `.laporan/laporan.duckdb` pointing at a
+/// database elsewhere, or its write-ahead log at any file) would have the
+/// load write outside the project.
+fn no_links(dir: &Path, shown: &Path) -> Result<(), Error> {
+    let Ok(entries) = fs::read_dir(dir) else { return Ok(()) };
+    for entry in entries.flatten() {
+        let Ok(kind) = entry.file_type() else { continue };
+        let shown_entry = shown.join(entry.file_name());
+        if kind.is_symlink() {
+            return Err(Error::project(format!("{} is a link", shown_entry.display()))
+                .help(format!(
+                    "{} holds only laporan's own files, and is a cache of data/: delete the folder and run laporan again",
+                    shown.display()
+                )));
+        }
+        if kind.is_dir() {
+            no_links(&entry.path(), &shown_entry)?;
+        }
+    }
+    Ok(())
 }
 
 /// No extension is ever downloaded or loaded behind our back: Parquet and

@@ -290,7 +290,12 @@ fn resolve(dir: &Path, url: &str) -> Option<PathBuf> {
     }
     let path = dir.join(relative);
     let path = if path.is_dir() { path.join("index.html") } else { path };
-    path.is_file().then_some(path)
+    // A link in the output folder is served only if it stays inside it.
+    let inside = match (std::fs::canonicalize(&path), std::fs::canonicalize(dir)) {
+        (Ok(real), Ok(dir)) => real.starts_with(dir),
+        _ => false,
+    };
+    (inside && path.is_file()).then_some(path)
 }
 
 fn percent_decode(text: &str) -> Option<String> {
@@ -352,6 +357,9 @@ mod tests {
         assert_eq!(resolve(dir.path(), "/%2e%2e/etc/passwd"), None);
         assert_eq!(resolve(dir.path(), "//etc/passwd"), None);
         assert_eq!(resolve(dir.path(), "/missing.html"), None);
+        let outside = tempfile::NamedTempFile::new().unwrap();
+        std::os::unix::fs::symlink(outside.path(), dir.path().join("link.html")).unwrap();
+        assert_eq!(resolve(dir.path(), "/link.html"), None, "a link out of the folder is not followed");
     }
 
     #[test]

@@ -121,7 +121,9 @@ pub fn published_pages(root: &Path) -> Vec<PublishedPage> {
         for entry in entries.flatten() {
             let path = entry.path();
             let name = entry.file_name().to_string_lossy().into_owned();
-            if !name.ends_with(".html") || name == "index.html" || name.starts_with('.') || !path.is_file() {
+            // Links are not pages laporan wrote: never followed.
+            let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+            if !name.ends_with(".html") || name == "index.html" || name.starts_with('.') || !is_file {
                 continue;
             }
             // The title is in the head: the first few kilobytes, not a report
@@ -148,7 +150,7 @@ pub fn published_pages(root: &Path) -> Vec<PublishedPage> {
     if let Ok(entries) = fs::read_dir(root) {
         let mut folders: Vec<String> = entries
             .flatten()
-            .filter(|e| e.path().is_dir())
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .filter(|n| !n.starts_with('.'))
             .collect();

@@ -13,11 +13,10 @@ mod common;
 use common::copy_dir;
 
 use std::fs;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use base64::Engine as _;
 use serde_json::{Value, json};
@@ -37,103 +36,24 @@ fn laporan(dir: &Path, args: &[&str]) {
     assert!(output.status.success(), "laporan {args:?}: {}", String::from_utf8_lossy(&output.stderr));
 }
 
-/// A headless Chromium driven over the DevTools protocol.
-struct Browser {
-    process: Child,
-    socket: tungstenite::WebSocket<TcpStream>,
-    next_id: u64,
-    /// Events received while waiting for answers.
-    events: Vec<Value>,
-    _profile: TempDir,
-}
+/// laporan's own DevTools driver, with the checks these tests make.
+struct Browser(laporan::pdf::Browser);
 
 impl Browser {
     fn launch(binary: &Path) -> Browser {
-        let profile = TempDir::new().unwrap();
-        let process = Command::new(binary)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--hide-scrollbars",
-                "--no-first-run",
-                "--remote-debugging-port=0",
-                "--remote-allow-origins=*",
-            ])
-            .arg(format!("--user-data-dir={}", profile.path().display()))
-            .arg("about:blank")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        // Chromium writes its port to DevToolsActivePort once it listens.
-        let port_file = profile.path().join("DevToolsActivePort");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let port = loop {
-            if let Ok(text) = fs::read_to_string(&port_file)
-                && let Some(port) = text.lines().next().and_then(|l| l.trim().parse::<u16>().ok())
-            {
-                break port;
-            }
-            assert!(Instant::now() < deadline, "Chromium did not start");
-            std::thread::sleep(Duration::from_millis(100));
-        };
-        let targets: Value = serde_json::from_str(&http_get(port, "/json/list")).unwrap();
-        let url = targets
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|t| t["type"] == "page")
-            .and_then(|t| t["webSocketDebuggerUrl"].as_str())
-            .expect("a page target")
-            .to_owned();
-        let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-        stream.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
-        let (socket, _) = tungstenite::client(url.as_str(), stream).unwrap();
-        let mut browser = Browser { process, socket, next_id: 0, events: Vec::new(), _profile: profile };
+        let mut browser = laporan::pdf::Browser::launch(binary, &[]).unwrap();
         for domain in ["Page", "Runtime", "Network", "Log"] {
-            browser.call(&format!("{domain}.enable"), json!({}));
+            browser.call(&format!("{domain}.enable"), json!({})).unwrap();
         }
-        browser
+        Browser(browser)
     }
 
-    /// Sends a command and waits for its answer, keeping events.
     fn call(&mut self, method: &str, params: Value) -> Value {
-        self.next_id += 1;
-        let id = self.next_id;
-        let message = json!({ "id": id, "method": method, "params": params }).to_string();
-        if std::env::var_os("LAPORAN_TRACE_CDP").is_some() {
-            eprintln!("-> {message}");
-        }
-        self.socket.send(tungstenite::Message::text(message)).unwrap();
-        loop {
-            let message = self.socket.read().unwrap();
-            let Ok(text) = message.to_text() else { continue };
-            let value: Value = serde_json::from_str(text).unwrap();
-            if value["id"] == id {
-                assert!(value.get("error").is_none(), "{method}: {value}");
-                return value["result"].clone();
-            }
-            self.events.push(value);
-        }
+        self.0.call(method, params).unwrap_or_else(|e| panic!("{method}: {e}"))
     }
 
-    /// Waits for an event (the socket's read timeout bounds the wait).
     fn wait_for(&mut self, method: &str) {
-        if self.events.iter().any(|e| e["method"] == method) {
-            return;
-        }
-        loop {
-            let message = self.socket.read().unwrap();
-            let Ok(text) = message.to_text() else { continue };
-            let value: Value = serde_json::from_str(text).unwrap();
-            let found = value["method"] == method;
-            self.events.push(value);
-            if found {
-                return;
-            }
-        }
+        self.0.wait_for(method).unwrap_or_else(|e| panic!("{method}: {e}"));
     }
 
     /// Opens `page` at `width`, and returns the problems seen.
@@ -147,7 +67,7 @@ impl Browser {
     }
 
     fn open_with(&mut self, page: &Path, width: u32, mobile: bool, answer_dialogs: bool) -> Vec<String> {
-        self.events.clear();
+        self.0.events.clear();
         self.call(
             "Emulation.setDeviceMetricsOverride",
             json!({ "width": width, "height": if mobile { 844 } else { 900 }, "deviceScaleFactor": 1, "mobile": mobile }),
@@ -175,7 +95,7 @@ impl Browser {
                 problems.push(format!("horizontal overflow: {scroll}px of content in a {inner}px viewport"));
             }
         }
-        for event in &self.events {
+        for event in &self.0.events {
             let params = &event["params"];
             match event["method"].as_str().unwrap_or_default() {
                 "Network.requestWillBeSent" if params["request"]["url"] != url.as_str() => {
@@ -218,35 +138,6 @@ impl Browser {
         fs::write(path, &bytes).unwrap();
         bytes
     }
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        let _ = self.process.kill();
-        let _ = self.process.wait();
-    }
-}
-
-/// A GET to Chromium's DevTools HTTP endpoint, which keeps the connection
-/// open: the body is read by its Content-Length.
-fn http_get(port: u16, path: &str) -> String {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n").unwrap();
-    let mut reader = BufReader::new(stream);
-    let mut length = 0;
-    let mut line = String::new();
-    while reader.read_line(&mut line).unwrap() > 0 && line != "\r\n" {
-        if let Some((name, value)) = line.split_once(':')
-            && name.eq_ignore_ascii_case("content-length")
-        {
-            length = value.trim().parse().unwrap();
-        }
-        line.clear();
-    }
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).unwrap();
-    String::from_utf8(body).unwrap()
 }
 
 /// The hostile fixture: the hostile values case, plus right-to-left
@@ -361,4 +252,65 @@ fn build_pdf_prints_each_html_report_on_a4() {
     assert!(pdf.starts_with(b"%PDF"));
     let text = String::from_utf8_lossy(&pdf);
     assert!(text.contains("MediaBox [0 0 594.9") || text.contains("MediaBox [0 0 595"), "A4 pages");
+}
+
+/// `build --pdf` prints pages a project received from someone else made:
+/// the printing browser gets the page and reaches nothing else, neither the
+/// network (a canary server counts connections) nor local files.
+#[test]
+fn pdf_printing_reaches_nothing_but_the_page() {
+    let Some(binary) = chromium() else {
+        assert!(std::env::var_os("LAPORAN_REQUIRE_BROWSER").is_none(), "Chromium was not found");
+        return;
+    };
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let canary = format!("127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counted = hits.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            counted.fetch_add(1, Ordering::SeqCst);
+            drop(stream);
+        }
+    });
+    let dir = TempDir::new().unwrap();
+    let secret = dir.path().join("secret.txt");
+    fs::write(&secret, "the outside world\n").unwrap();
+    let project = dir.path().join("project");
+    fs::create_dir_all(project.join("report_templates")).unwrap();
+    let url = format!("http://{canary}");
+    let file = format!("file://{}", secret.display());
+    fs::write(
+        project.join("report_templates/page.html.j2"),
+        format!(
+            "<!DOCTYPE html><html lang=\"en\"><head><title>t</title>\
+             <link rel=\"stylesheet\" href=\"{url}/a.css\"><link rel=\"prefetch\" href=\"{url}/b\">\
+             <link rel=\"preconnect\" href=\"{url}\"><link rel=\"dns-prefetch\" href=\"//laporan-canary.example\">\
+             <style>@import url({url}/c.css); @font-face {{ font-family: x; src: url({url}/f.woff); }} \
+             body {{ background: url({url}/d.png); font-family: x; }}</style>\
+             <meta http-equiv=\"refresh\" content=\"0; url={url}/e\"></head><body><main>\
+             <p>page</p><img src=\"{url}/g.png\"><iframe src=\"{file}\"></iframe><iframe src=\"{url}/h\"></iframe>\
+             <object data=\"{file}\"></object><embed src=\"{url}/i\"><video poster=\"{url}/j.png\"></video>\
+             <a ping=\"{url}/k\" href=\"{url}/l\">link</a><img src=\"http://laporan-canary.example/m.png\">\
+             <script>fetch('{url}/n'); new WebSocket('ws://{canary}/o'); document.body.append('script ran');</script>\
+             </main></body></html>\n"
+        ),
+    )
+    .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_laporan"))
+        .args(["build", "--pdf"])
+        .current_dir(&project)
+        .env("LAPORAN_CHROMIUM", &binary)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let pdf = fs::read(project.join("out/page.pdf")).unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(hits.load(Ordering::SeqCst), 0, "the printing browser connected to the network");
+    // What a page printed is in the PDF's text; Chromium writes it
+    // uncompressed enough to find a plain word when it is there.
+    let artifacts = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser");
+    fs::create_dir_all(&artifacts).unwrap();
+    fs::write(artifacts.join("isolated.pdf"), &pdf).unwrap();
 }

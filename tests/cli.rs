@@ -144,33 +144,57 @@ fn cases() {
 /// naming their line.
 #[test]
 fn csv_corpus() {
-    insta::glob!("csv_corpus/*.csv", |csv_path| {
-        let name = csv_path.file_stem().unwrap().to_str().unwrap();
-        let dir = TempDir::new().unwrap();
-        fs::create_dir_all(dir.path().join("data")).unwrap();
-        fs::copy(csv_path, dir.path().join("data").join(format!("{name}.csv"))).unwrap();
-        if let Ok(declaration) = fs::read_to_string(csv_path.with_extension("toml")) {
-            let declaration = declaration.replace("[columns]", &format!("[datasets.{name}.columns]"));
-            fs::write(dir.path().join("laporan.toml"), format!("[datasets.{name}]\n{declaration}")).unwrap();
-        }
-        let project = Project { dir };
-        let load = project.run(&["load"]);
-        let mut report = format!("exit: {}\n{}", load.status.code().unwrap_or(-1), stderr(&load));
-        if name.starts_with("good_") {
-            assert_success(&load);
-            let sql = fs::read_to_string(csv_path.with_extension("sql")).unwrap_or(format!("SELECT * FROM {name}"));
-            let rows = project.run(&["-q", "query", "--sql", sql.trim(), "--format", "json"]);
-            assert_success(&rows);
-            let schema = project.run(&["-q", "schema", name]);
-            assert_success(&schema);
-            report.push_str(&format!("--- rows\n{}--- schema\n{}", stdout(&rows), stdout(&schema)));
-        } else {
-            assert_eq!(load.status.code(), Some(1), "{name} must be rejected:\n{}", stderr(&load));
-            let names_line = stderr(&load).contains(&format!("data/{name}.csv:"));
-            assert!(names_line, "{name}: the error must name the file and line:\n{}", stderr(&load));
-        }
-        insta::assert_snapshot!(report);
-    });
+    insta::glob!("csv_corpus/*.csv", |path| insta::assert_snapshot!(load_corpus_file(path, "line")));
+}
+
+/// The same for JSON (`tests/json_corpus/`, `.json` and `.jsonl`): a bad
+/// file is rejected naming its line.
+#[test]
+fn json_corpus() {
+    insta::glob!("json_corpus/*.json*", |path| insta::assert_snapshot!(load_corpus_file(path, "line")));
+}
+
+/// The same for Parquet (`tests/parquet_corpus/`): a bad file is rejected
+/// naming it (and a bad value its row group and row).
+#[test]
+fn parquet_corpus() {
+    insta::glob!("parquet_corpus/*.parquet", |path| insta::assert_snapshot!(load_corpus_file(path, "file")));
+}
+
+/// Loads one corpus file as `data/NAME.EXT`, with `NAME.toml` as its
+/// declaration, and snapshots the outcome: the rows and schema of a good
+/// file, the error for a bad one, which must say where (`place`: its line,
+/// or only its file).
+fn load_corpus_file(path: &Path, place: &str) -> String {
+    let name = path.file_stem().unwrap().to_str().unwrap();
+    let file_name = path.file_name().unwrap().to_str().unwrap();
+    let dir = TempDir::new().unwrap();
+    fs::create_dir_all(dir.path().join("data")).unwrap();
+    fs::copy(path, dir.path().join("data").join(file_name)).unwrap();
+    if let Ok(declaration) = fs::read_to_string(path.with_extension("toml")) {
+        let declaration = declaration.replace("[columns]", &format!("[datasets.{name}.columns]"));
+        fs::write(dir.path().join("laporan.toml"), format!("[datasets.{name}]\n{declaration}")).unwrap();
+    }
+    let project = Project { dir };
+    let load = project.run(&["load"]);
+    let mut report = format!("exit: {}\n{}", load.status.code().unwrap_or(-1), stderr(&load));
+    if name.starts_with("good_") {
+        assert_success(&load);
+        let sql = fs::read_to_string(path.with_extension("sql")).unwrap_or(format!("SELECT * FROM {name}"));
+        let rows = project.run(&["-q", "query", "--sql", sql.trim(), "--format", "json"]);
+        assert_success(&rows);
+        let schema = project.run(&["-q", "schema", name]);
+        assert_success(&schema);
+        report.push_str(&format!("--- rows\n{}--- schema\n{}", stdout(&rows), stdout(&schema)));
+    } else {
+        assert_eq!(load.status.code(), Some(1), "{name} must be rejected:\n{}", stderr(&load));
+        let placed = match place {
+            "line" => stderr(&load).contains(&format!("data/{file_name}:")),
+            _ => stderr(&load).contains(&format!("data/{file_name}")),
+        };
+        assert!(placed, "{name}: the error must name the file and the {place}:\n{}", stderr(&load));
+    }
+    report
 }
 
 fn count(project: &Project, table: &str) -> String {
@@ -822,4 +846,43 @@ fn build_pdf_without_chromium_says_how_to_get_it() {
     assert_eq!(output.status.code(), Some(2));
     insta::assert_snapshot!("build_pdf_without_chromium", stderr(&output));
     assert!(!project.path().join(".laporan").exists(), "nothing was loaded");
+}
+
+// ------------------------------------------------------------ every type
+
+/// A column of each kind of DuckDB type, NULL-typed ones and those the
+/// `duckdb` crate cannot read included.
+const EVERY_TYPE: &str = "SELECT NULL AS n, [NULL] AS null_list, {'a': NULL} AS null_struct, [1, 2] AS list, \
+     {'x': 1, 'y': 'b'} AS struct, MAP {'k': 1} AS map, [1, 2]::INTEGER[2] AS array, INTERVAL 3 DAY AS interval, \
+     'ab'::BLOB AS blob, '00000000-0000-0000-0000-000000000001'::UUID AS uuid, 'x'::ENUM('x', 'y') AS enum, \
+     TIME '12:00:01' AS time, TIMESTAMPTZ '2024-01-01 10:00:00+00' AS timestamptz, \
+     '12:00:01.123456789'::TIME_NS AS time_ns, '12:00:01+02'::TIMETZ AS timetz, 5::BIGNUM AS bignum, \
+     '101'::BIT AS bit, union_value(k := 1) AS union_, 1.5::FLOAT AS float, \
+     340282366920938463463374607431768211455::UHUGEINT AS uhugeint";
+
+#[test]
+fn every_duckdb_type_prints_in_every_format_and_report() {
+    let dir = TempDir::new().unwrap();
+    for folder in ["queries", "report_templates"] {
+        fs::create_dir_all(dir.path().join(folder)).unwrap();
+    }
+    fs::write(dir.path().join("queries/types.sql"), format!("-- Every type.\n{EVERY_TYPE}\n")).unwrap();
+    fs::write(
+        dir.path().join("report_templates/types.md.j2"),
+        "# Types\n\n{{ table(query(\"types\")) }}\n\n{% for row in query(\"types\") %}{{ row.n }}|{{ row.null_list }}|{{ row.time_ns }}{% endfor %}\n",
+    )
+    .unwrap();
+    let project = Project { dir };
+    let mut report = String::new();
+    for format in ["table", "csv", "json", "md"] {
+        let output = project.run(&["-q", "query", "types", "--format", format]);
+        assert_success(&output);
+        report.push_str(&format!("--- {format}\n{}", stdout(&output)));
+    }
+    let summarize = project.run(&["-q", "query", "--sql", "SUMMARIZE SELECT NULL AS x, [NULL] AS y", "--format", "csv"]);
+    assert_success(&summarize);
+    report.push_str(&format!("--- summarize\n{}", stdout(&summarize)));
+    assert_success(&project.run(&["-q", "build"]));
+    report.push_str(&format!("--- types.md\n{}", project.read("out/types.md")));
+    insta::assert_snapshot!("every_duckdb_type", report);
 }

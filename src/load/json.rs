@@ -85,7 +85,7 @@ pub fn load(
 ) -> Result<u64, Error> {
     let shown_files: Vec<PathBuf> = files.iter().map(|f| shown(&f.file)).collect();
     let records = read_records(files, &shown_files)?;
-    let types = column_types(&records, dataset, &shown(&dataset.source))?;
+    let types = column_types(&records, dataset, &shown(&dataset.source), &shown_files)?;
     check_values(&records, &types, &shown_files)?;
     stage(conn, &records)?;
     let problems = check_in_sql(conn, &records, &types, &shown_files);
@@ -139,7 +139,7 @@ fn read_records(files: &[ReadableFile], shown: &[PathBuf]) -> Result<Records, Er
         match text.as_bytes().get(start) {
             None => {
                 return Err(Error::project(format!("{} is empty", shown.display()))
-                    .at(Location::file(shown))
+                    .at(Location { line: Some(1), ..Location::file(shown) })
                     .help("a JSON dataset needs records: an array of objects, or one object per line; remove the file if the dataset has no data"));
             }
             Some(b'[') => {
@@ -159,7 +159,10 @@ fn read_records(files: &[ReadableFile], shown: &[PathBuf]) -> Result<Records, Er
             let offset = raw.get().as_ptr() as usize - text.as_ptr() as usize;
             let place = Place { file: file_index, line: line_of(offset), index };
             let Entries(entries) = serde_json::from_str(raw.get()).map_err(|_| {
-                let what = Field::of(raw).map_or("null", |f| f.kind.name());
+                let what = match raw.get().trim_start().as_bytes().first() {
+                    Some(b'[') => "a JSON array",
+                    _ => Field::of(raw).map_or("null", |f| f.kind.name()),
+                };
                 Error::project(format!("{}: a record is {what}, not an object", shown.display()))
                     .at(Location::in_source(shown, text, place.line as usize, None))
                     .help(
@@ -200,7 +203,7 @@ fn read_records(files: &[ReadableFile], shown: &[PathBuf]) -> Result<Records, Er
         }
         if records.rows.is_empty() && file_index + 1 == files.len() {
             return Err(Error::project(format!("{} holds no records", shown.display()))
-                .at(Location::file(shown))
+                .at(Location { line: Some(1), ..Location::file(shown) })
                 .help("remove the file if the dataset has no data"));
         }
     }
@@ -250,9 +253,14 @@ impl Field {
 }
 
 /// The declared types, in the records' column order, or inferred ones.
-fn column_types(records: &Records, dataset: &Dataset, shown_source: &Path) -> Result<Vec<SqlType>, Error> {
+fn column_types(
+    records: &Records,
+    dataset: &Dataset,
+    shown_source: &Path,
+    shown: &[PathBuf],
+) -> Result<Vec<SqlType>, Error> {
     let Some(declared) = &dataset.columns else {
-        return (0..records.columns.len()).map(|i| infer(records, i, shown_source)).collect();
+        return (0..records.columns.len()).map(|i| infer(records, i, shown)).collect();
     };
     if let Some(extra) = records.columns.iter().find(|name| dataset.column(name).is_none()) {
         return Err(Error::project(format!(
@@ -277,13 +285,13 @@ fn column_types(records: &Records, dataset: &Dataset, shown_source: &Path) -> Re
 }
 
 /// The narrowest exact type for column `index` (see the module's notes).
-fn infer(records: &Records, index: usize, shown_source: &Path) -> Result<SqlType, Error> {
+fn infer(records: &Records, index: usize, shown: &[PathBuf]) -> Result<SqlType, Error> {
     let mut kinds = Vec::new();
     let (mut exponent, mut fraction) = (false, false);
     let (mut whole_digits, mut scale) = (0usize, 0usize);
     let (mut dates, mut timestamps) = (true, true);
-    let mut widest: Option<(usize, &Field)> = None;
-    for row in &records.rows {
+    let mut widest: Option<(usize, &Field, &Place)> = None;
+    for (row, place) in records.rows.iter().zip(&records.places) {
         let Some(field) = &row[index] else { continue };
         if !kinds.contains(&field.kind) {
             kinds.push(field.kind);
@@ -295,8 +303,8 @@ fn infer(records: &Records, index: usize, shown_source: &Path) -> Result<SqlType
                 fraction |= !number.fraction.is_empty();
                 whole_digits = whole_digits.max(number.whole_digits());
                 scale = scale.max(number.fraction.len());
-                if widest.is_none_or(|(w, _)| number.whole_digits() + number.fraction.len() > w) {
-                    widest = Some((number.whole_digits() + number.fraction.len(), field));
+                if widest.is_none_or(|(w, _, _)| number.whole_digits() + number.fraction.len() > w) {
+                    widest = Some((number.whole_digits() + number.fraction.len(), field, place));
                 }
             }
             Kind::Text => {
@@ -315,14 +323,15 @@ fn infer(records: &Records, index: usize, shown_source: &Path) -> Result<SqlType
         [Kind::Number] => {
             let digits = whole_digits + scale;
             if digits > 38 {
-                let example = widest.map(|(_, f)| f.text.clone()).unwrap_or_default();
+                let (_, field, place) = widest.expect("a number was seen");
+                let file = &shown[place.file];
                 return Err(Error::project(format!(
                     "{}: column {} holds a number with {digits} digits, more than an exact number type holds (38)",
-                    shown_source.display(),
+                    file.display(),
                     records.columns[index]
                 ))
-                .at(Location::file(shown_source))
-                .note(format!("such as {}", super::csv::shorten(&example, 60)))
+                .at(Location { line: Some(place.line as usize), ..Location::file(file) })
+                .note(format!("the number: {}", super::csv::shorten(&field.text, 60)))
                 .help(format!(
                     "declare the column in laporan.toml: DOUBLE keeps it approximately, VARCHAR keeps its digits as text \
                      ([datasets.NAME.columns] {} = \"VARCHAR\")",
