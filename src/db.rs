@@ -87,11 +87,10 @@ fn no_links(dir: &Path, shown: &Path) -> Result<(), Error> {
         let Ok(kind) = entry.file_type() else { continue };
         let shown_entry = shown.join(entry.file_name());
         if kind.is_symlink() {
-            return Err(Error::project(format!("{} is a link", shown_entry.display()))
-                .help(format!(
-                    "{} holds only laporan's own files, and is a cache of data/: delete the folder and run laporan again",
-                    shown.display()
-                )));
+            return Err(Error::project(format!("{} is a link", shown_entry.display())).help(format!(
+                "{} holds only laporan's own files, and is a cache of data/: delete the folder and run laporan again",
+                shown.display()
+            )));
         }
         if kind.is_dir() {
             no_links(&entry.path(), &shown_entry)?;

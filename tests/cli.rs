@@ -879,10 +879,55 @@ fn every_duckdb_type_prints_in_every_format_and_report() {
         assert_success(&output);
         report.push_str(&format!("--- {format}\n{}", stdout(&output)));
     }
-    let summarize = project.run(&["-q", "query", "--sql", "SUMMARIZE SELECT NULL AS x, [NULL] AS y", "--format", "csv"]);
+    let summarize =
+        project.run(&["-q", "query", "--sql", "SUMMARIZE SELECT NULL AS x, [NULL] AS y", "--format", "csv"]);
     assert_success(&summarize);
     report.push_str(&format!("--- summarize\n{}", stdout(&summarize)));
     assert_success(&project.run(&["-q", "build"]));
     report.push_str(&format!("--- types.md\n{}", project.read("out/types.md")));
     insta::assert_snapshot!("every_duckdb_type", report);
+}
+
+#[test]
+fn a_data_file_renamed_in_case_only_is_one_table_reloaded() {
+    let dir = TempDir::new().unwrap();
+    fs::create_dir_all(dir.path().join("data")).unwrap();
+    fs::write(dir.path().join("data/MEETINGS.csv"), "id,title\nM1,Lyon\nM2,Seoul\n").unwrap();
+    let project = Project { dir };
+    assert_success(&project.run(&["load"]));
+    fs::rename(project.path().join("data/MEETINGS.csv"), project.path().join("data/meetings.csv")).unwrap();
+    let load = project.run(&["load"]);
+    assert_success(&load);
+    assert!(
+        stderr(&load).contains("removed MEETINGS") && stderr(&load).contains("loaded meetings (2 rows)"),
+        "{}",
+        stderr(&load)
+    );
+    assert_eq!(count(&project, "meetings"), "n\n2\n", "the renamed file's table is there, not dropped");
+    // Both at once are one table twice: an error naming both.
+    fs::write(project.path().join("data/Meetings.csv"), "id,title\nM3,Jakarta\n").unwrap();
+    let both = project.run(&["load"]);
+    assert_eq!(both.status.code(), Some(1), "{}", stderr(&both));
+    assert!(stderr(&both).contains("two data sources would both be table"), "{}", stderr(&both));
+    fs::remove_file(project.path().join("data/Meetings.csv")).unwrap();
+    assert_eq!(count(&project, "meetings"), "n\n2\n", "the failed load changed nothing");
+}
+
+#[test]
+fn threads_beyond_the_machines_cores_are_capped_with_a_warning() {
+    let project = Project::sample();
+    let config = project.read("laporan.toml");
+    fs::write(project.path().join("laporan.toml"), format!("{config}\n[duckdb]\nthreads = 1024\n")).unwrap();
+    let output = project.run(&["-v", "build", "--format", "md"]);
+    assert_success(&output);
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    if cores < 1024 {
+        assert!(
+            stderr(&output).contains(&format!(
+                "warning: [duckdb] threads = 1024, but this machine has {cores} cores: using {cores}"
+            )),
+            "{}",
+            stderr(&output)
+        );
+    }
 }

@@ -560,3 +560,28 @@ pub fn db_error(what: &str, err: duckdb::Error) -> Error {
 fn path_text(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_rewritten_or_replaced_after_it_was_hashed_is_noticed() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join("a.csv");
+        fs::write(&path, "a\n1\n").unwrap();
+        let before = FileIdentity::of(&path).unwrap();
+        assert_eq!(FileIdentity::of(&path).unwrap(), before, "reading is not a change");
+        // The same size, written again.
+        fs::write(&path, "a\n2\n").unwrap();
+        assert_ne!(FileIdentity::of(&path).unwrap(), before);
+        // Replaced by another file of the same size and time.
+        let before = FileIdentity::of(&path).unwrap();
+        let other = dir.path().join("b.csv");
+        fs::write(&other, "a\n3\n").unwrap();
+        let times = fs::metadata(&path).unwrap().modified().unwrap();
+        fs::File::options().write(true).open(&other).unwrap().set_modified(times).unwrap();
+        fs::rename(&other, &path).unwrap();
+        assert_ne!(FileIdentity::of(&path).unwrap(), before);
+    }
+}
