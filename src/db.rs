@@ -80,7 +80,7 @@ impl Database {
 /// The state folder holds laporan's and DuckDB's own files only: a link in
 /// it (a project received with `.laporan/laporan.duckdb` pointing at a
 /// database elsewhere, or its write-ahead log at any file) would have the
-/// load write outside the project.
+/// load write outside the project, and a FIFO would hang it.
 fn no_links(dir: &Path, shown: &Path) -> Result<(), Error> {
     let Ok(entries) = fs::read_dir(dir) else { return Ok(()) };
     for entry in entries.flatten() {
@@ -94,6 +94,9 @@ fn no_links(dir: &Path, shown: &Path) -> Result<(), Error> {
         }
         if kind.is_dir() {
             no_links(&entry.path(), &shown_entry)?;
+        } else if !kind.is_file() {
+            return Err(Error::project(format!("{} is not a file (a FIFO, socket or device)", shown_entry.display()))
+                .help(format!("{} is a cache of data/: delete the folder and run laporan again", shown.display())));
         }
     }
     Ok(())

@@ -176,26 +176,26 @@ impl Error {
         out.push_str(&paint.error(label));
         out.push(' ');
         let details = &self.0;
-        out.push_str(&paint.bold(&details.message));
+        out.push_str(&paint.bold(&visible(&details.message)));
         out.push('\n');
         if let Some(loc) = &details.location {
             render_location(&mut out, loc, &paint);
         }
         for note in &details.notes {
-            for (i, line) in note.lines().enumerate() {
+            for (i, line) in visible(note).lines().enumerate() {
                 let label = if i == 0 { "note:" } else { "     " };
                 out.push_str(&format!("{} {line}\n", paint.blue(label)));
             }
         }
         if let Some(help) = &details.help {
-            out.push_str(&format!("{} {help}\n", paint.help("help:")));
+            out.push_str(&format!("{} {}\n", paint.help("help:"), visible(help)));
         }
         out
     }
 }
 
 fn render_location(out: &mut String, loc: &Location, paint: &Paint) {
-    let mut position = loc.path.display().to_string();
+    let mut position = visible(&loc.path.display().to_string()).into_owned();
     if let Some(line) = loc.line {
         position.push_str(&format!(":{line}"));
         if let Some(column) = loc.column {
@@ -210,16 +210,82 @@ fn render_location(out: &mut String, loc: &Location, paint: &Paint) {
     let pad = " ".repeat(number.len());
     out.push_str(&format!("{pad}{} {position}\n", paint.blue("-->")));
     out.push_str(&format!("{pad} {}\n", paint.blue("|")));
-    let shown = text.replace('\t', "    ");
-    out.push_str(&format!("{} {} {}\n", paint.blue(&number), paint.blue("|"), shown.trim_end()));
-    if let Some(column) = loc.column {
-        // Columns count characters; a tab was widened to four spaces above.
+    // A long line (a minified file, a huge record) is shown around the
+    // column, in at most SHOWN_WIDTH characters.
+    let line_chars: Vec<char> = text.replace('\t', "    ").chars().collect();
+    let column_at = loc.column.map(|column| {
         let prefix: String = text.chars().take(column.saturating_sub(1)).collect();
-        let indent = prefix.replace('\t', "    ").chars().count();
+        prefix.replace('\t', "    ").chars().count()
+    });
+    let start = match column_at {
+        Some(at) if line_chars.len() > SHOWN_WIDTH => {
+            at.saturating_sub(SHOWN_WIDTH / 2).min(line_chars.len() - SHOWN_WIDTH)
+        }
+        _ => 0,
+    };
+    let end = (start + SHOWN_WIDTH).min(line_chars.len());
+    let mut shown: String = line_chars[start..end].iter().collect();
+    let lead = if start > 0 { "…" } else { "" };
+    if end < line_chars.len() {
+        shown.push('…');
+    }
+    let shown = format!("{lead}{}", visible(&shown));
+    out.push_str(&format!("{} {} {}\n", paint.blue(&number), paint.blue("|"), shown.trim_end()));
+    if let Some(at) = column_at {
+        let indent = at.saturating_sub(start) + lead.chars().count();
         let available = shown.chars().count().saturating_sub(indent).max(1);
         let carets = "^".repeat(loc.width.min(available));
         out.push_str(&format!("{pad} {} {}{}\n", paint.blue("|"), " ".repeat(indent), paint.error(&carets)));
     }
+}
+
+/// The most characters of a source line an error shows.
+const SHOWN_WIDTH: usize = 160;
+
+/// Text for a terminal: control characters shown, not obeyed. A value from
+/// data or a project file (a CSV cell in an error, a file name, a query's
+/// description) could otherwise carry terminal escape sequences that
+/// change colours, clear the screen or set the window title. C0 controls
+/// but tab and line feed become their Unicode control pictures (`␛` for
+/// ESC), DEL `␡`, C1 controls `<U+009B>`, and bidirectional overrides the
+/// marks of [`bidi_mark`].
+pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
+    let hidden = |c: char| (c.is_control() && c != '\n' && c != '\t') || bidi_mark(c).is_some();
+    if !text.chars().any(hidden) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' | '\t' => out.push(c),
+            '\u{0}'..='\u{1f}' => out.push(char::from_u32(0x2400 + c as u32).unwrap_or('?')),
+            '\u{7f}' => out.push('␡'),
+            '\u{80}'..='\u{9f}' => out.push_str(&format!("<U+{:04X}>", c as u32)),
+            c => match bidi_mark(c) {
+                Some(mark) => out.push_str(mark),
+                None => out.push(c),
+            },
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Explicit bidirectional embeddings, overrides and isolates (U+202A–U+202E,
+/// U+2066–U+2069) could make text read backwards (`exe.doc` shown for
+/// `cod.exe`); wherever laporan shows a value they are replaced by a mark.
+pub fn bidi_mark(c: char) -> Option<&'static str> {
+    Some(match c {
+        '\u{202A}' => "⟦LRE⟧",
+        '\u{202B}' => "⟦RLE⟧",
+        '\u{202C}' => "⟦PDF⟧",
+        '\u{202D}' => "⟦LRO⟧",
+        '\u{202E}' => "⟦RLO⟧",
+        '\u{2066}' => "⟦LRI⟧",
+        '\u{2067}' => "⟦RLI⟧",
+        '\u{2068}' => "⟦FSI⟧",
+        '\u{2069}' => "⟦PDI⟧",
+        _ => return None,
+    })
 }
 
 /// Minimal ANSI styling; `on: false` leaves text untouched.
@@ -280,6 +346,17 @@ mod tests {
         let err = Error::usage("bad").at(Location::file("data/a.csv")).note("first\nsecond");
         assert_eq!(err.render(false), "error: bad\n  --> data/a.csv\nnote: first\n      second\n");
         assert_eq!(err.exit_code(), 2);
+    }
+
+    #[test]
+    fn control_characters_from_data_are_shown_not_obeyed() {
+        let err = Error::project("bad value '\x1b[31mRED\x1b]0;title\x07'")
+            .at(Location::in_source("data/\x1b[41mx.csv", "a,\x1b[2J\n", 1, None))
+            .note("\u{202E}cod.exe\nsecond line");
+        let text = err.render(false);
+        assert!(!text.contains('\x1b') && !text.contains('\x07') && !text.contains('\u{202E}'), "{text:?}");
+        assert!(text.contains("'␛[31mRED␛]0;title␇'") && text.contains("⟦RLO⟧cod.exe"), "{text}");
+        assert!(text.contains("      second line"), "line breaks in notes still break lines: {text}");
     }
 
     #[test]

@@ -204,7 +204,20 @@ pub fn declarations(project: &Project, db: &Database, names: &[String]) -> Resul
         }
         for (name, ty) in columns {
             let key = if crate::params::is_identifier(&name) { name } else { quote(&name) };
-            let _ = writeln!(out, "{key} = {}", quote(&ty));
+            // A type laporan.toml cannot declare (a list, a struct) is shown
+            // as a comment: such a dataset keeps the types of its files.
+            match ty.parse::<crate::sql_type::SqlType>() {
+                Ok(declared) => {
+                    let _ = writeln!(out, "{key} = {}", quote(&declared.to_string()));
+                }
+                Err(_) => {
+                    let _ = writeln!(
+                        out,
+                        "# {key} = {}  (not a type laporan.toml declares: leave the dataset undeclared)",
+                        quote(&ty)
+                    );
+                }
+            }
         }
     }
     Ok(out)

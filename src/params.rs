@@ -180,7 +180,8 @@ pub fn days_since_epoch(date: Date) -> i32 {
 
 /// The civil date `days` after 1970-01-01, if it is in jiff's range.
 pub fn date_from_days(days: i32) -> Option<Date> {
-    Date::constant(1970, 1, 1).checked_add(jiff::Span::new().days(days as i64)).ok()
+    let span = jiff::Span::new().try_days(i64::from(days)).ok()?;
+    Date::constant(1970, 1, 1).checked_add(span).ok()
 }
 
 /// Parses exactly `YYYY-MM-DD`.

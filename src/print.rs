@@ -6,6 +6,7 @@
 
 use std::str::FromStr;
 
+use crate::error::visible;
 use crate::render::markdown;
 use crate::value::{Cell, QueryResult, write_json_string};
 
@@ -88,11 +89,15 @@ fn csv_with(result: &QueryResult, defuse: bool) -> String {
             out.push_str(text);
         }
     };
+    // Header cells too: a column may be named like a formula.
+    let defused = |text: &str| {
+        if defuse && text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_owned() }
+    };
     for (i, column) in result.columns.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        field(&mut out, &column.name);
+        field(&mut out, &defused(&column.name));
     }
     out.push('\n');
     for row in &result.rows {
@@ -101,9 +106,7 @@ fn csv_with(result: &QueryResult, defuse: bool) -> String {
                 out.push(',');
             }
             match cell {
-                Cell::Text(text) if defuse && text.starts_with(['=', '+', '-', '@', '\t', '\r']) => {
-                    field(&mut out, &format!("'{text}"))
-                }
+                Cell::Text(text) => field(&mut out, &defused(text)),
                 _ => field(&mut out, &cell.to_text()),
             }
         }
@@ -116,7 +119,7 @@ fn markdown_table(result: &QueryResult) -> String {
     let mut out = String::from("|");
     for column in &result.columns {
         out.push(' ');
-        out.push_str(&markdown::escaped(&column.name));
+        out.push_str(&visible(&markdown::escaped(&column.name)));
         out.push_str(" |");
     }
     out.push_str("\n|");
@@ -128,7 +131,7 @@ fn markdown_table(result: &QueryResult) -> String {
         out.push('|');
         for cell in row {
             out.push(' ');
-            out.push_str(&markdown::escaped(&cell.to_text()));
+            out.push_str(&visible(&markdown::escaped(&cell.to_text())));
             out.push_str(" |");
         }
         out.push('\n');
@@ -150,7 +153,7 @@ pub fn sample_table(result: &QueryResult) -> String {
 
 fn aligned(result: &QueryResult, color: bool, full: bool) -> String {
     let shorten = |text: String| -> String {
-        let one_line = text.replace(['\n', '\r'], "⏎");
+        let one_line = visible(&text.replace(['\n', '\r'], "⏎")).into_owned();
         if one_line.chars().count() > MAX_WIDTH {
             let mut cut: String = one_line.chars().take(MAX_WIDTH - 1).collect();
             cut.push('…');
@@ -172,6 +175,7 @@ fn aligned(result: &QueryResult, color: bool, full: bool) -> String {
         })
         .collect();
     let numeric: Vec<bool> = (0..result.columns.len()).map(|i| result.is_numeric(i)).collect();
+    let names: Vec<String> = result.columns.iter().map(|c| shorten(c.name.clone())).collect();
     let widths: Vec<usize> = result
         .columns
         .iter()
@@ -179,7 +183,7 @@ fn aligned(result: &QueryResult, color: bool, full: bool) -> String {
         .map(|(i, c)| {
             let data = cells.iter().map(|row| row[i].0.chars().count()).max().unwrap_or(0);
             let ty = if full { c.type_name.chars().count() } else { 0 };
-            data.max(c.name.chars().count()).max(ty)
+            data.max(names[i].chars().count()).max(ty)
         })
         .collect();
     let pad = |text: &str, width: usize, right: bool| -> String {
@@ -190,7 +194,7 @@ fn aligned(result: &QueryResult, color: bool, full: bool) -> String {
     let mut out = String::new();
     let line = |parts: Vec<String>| parts.join("  ").trim_end().to_owned() + "\n";
     out.push_str(&line(
-        result.columns.iter().enumerate().map(|(i, c)| paint("1", pad(&c.name, widths[i], numeric[i]))).collect(),
+        names.iter().enumerate().map(|(i, name)| paint("1", pad(name, widths[i], numeric[i]))).collect(),
     ));
     if full {
         out.push_str(&line(

@@ -21,7 +21,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::error::Error;
 
@@ -143,10 +143,19 @@ impl LiveServer {
 
 /// Answers one request and closes the connection.
 fn handle(stream: TcpStream, dir: &Path, hub: &Hub, port: u16) -> std::io::Result<()> {
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     stream.set_write_timeout(Some(Duration::from_secs(10)))?;
+    // The whole request head within 10 seconds, however slowly it comes.
+    let deadline = Instant::now() + Duration::from_secs(10);
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut out = stream;
+    let read_line = |reader: &mut BufReader<TcpStream>| {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(std::io::Error::from(std::io::ErrorKind::TimedOut));
+        }
+        reader.get_ref().set_read_timeout(Some(left))?;
+        read_line(reader)
+    };
     let Some(request_line) = read_line(&mut reader)? else {
         return respond(&mut out, "400 Bad Request", "text/plain", b"request line too long", false);
     };
@@ -163,6 +172,9 @@ fn handle(stream: TcpStream, dir: &Path, hub: &Hub, port: u16) -> std::io::Resul
         if let Some((name, value)) = header.split_once(':')
             && name.trim().eq_ignore_ascii_case("host")
         {
+            if host.is_some() {
+                return respond(&mut out, "400 Bad Request", "text/plain", b"two Host headers", false);
+            }
             host = Some(value.trim().to_owned());
         }
     }

@@ -14,7 +14,7 @@ use duckdb::types::{TimeUnit, Value as DbValue};
 use minijinja::Value;
 use minijinja::value::{Enumerator, Object, ObjectRepr};
 
-use crate::params::{date_from_days, format_decimal};
+use crate::params::format_decimal;
 
 /// One value of a result.
 #[derive(Debug, Clone, PartialEq)]
@@ -148,10 +148,7 @@ impl Cell {
             DbValue::Decimal(d) => Cell::Decimal { unscaled: d.value(), scale: d.scale() },
             DbValue::Text(s) | DbValue::Enum(s) => Cell::Text(s),
             DbValue::Blob(bytes) | DbValue::Geometry(bytes) => Cell::Text(blob_text(&bytes)),
-            DbValue::Date32(days) => Cell::Text(match date_from_days(days) {
-                Some(date) => date.to_string(),
-                None => format!("{days} days after 1970-01-01"),
-            }),
+            DbValue::Date32(days) => Cell::Text(date_text(i64::from(days))),
             DbValue::Timestamp(unit, amount) => {
                 let zoned = type_id == Some(LogicalTypeId::TimestampTZ);
                 Cell::Text(timestamp_text(unit, amount, zoned))
@@ -219,6 +216,7 @@ impl Cell {
         match self {
             Cell::Null => String::new(),
             Cell::Text(s) => s.clone(),
+            Cell::Float(f) => float_text(*f),
             Cell::List(_) | Cell::Struct(_) => {
                 let mut out = String::new();
                 self.write_json(&mut out);
@@ -247,7 +245,9 @@ impl Cell {
             Cell::Float(f) if f.is_finite() => {
                 let _ = write!(out, "{f}");
             }
-            Cell::Float(_) => out.push_str("null"),
+            // JSON has no NaN or infinity: they are written as text, not
+            // turned into a silent null.
+            Cell::Float(f) => write_json_string(out, &float_text(*f)),
             Cell::Decimal { unscaled, scale } => out.push_str(&format_decimal(*unscaled, *scale)),
             Cell::Text(s) => write_json_string(out, s),
             Cell::List(items) => {
@@ -273,6 +273,138 @@ impl Cell {
                 out.push('}');
             }
         }
+    }
+}
+
+/// The exact sum of the numbers among `cells` (NULLs and text skipped), as
+/// decimal text: integers of any size and decimals of any scale, never
+/// overflowing. `Err` with the sum as a float when a float is among them
+/// (floats are approximate already).
+pub fn exact_sum<'a>(cells: impl Iterator<Item = &'a Cell>) -> Result<String, f64> {
+    // Each number as (negative, digits, scale), summed as magnitudes of
+    // base 10^9 limbs, the negative ones apart.
+    let mut numbers: Vec<(bool, String, usize)> = Vec::new();
+    let mut float: Option<f64> = None;
+    for cell in cells {
+        let text = match cell {
+            Cell::Int(i) => i.to_string(),
+            Cell::BigUnsigned(u) => u.to_string(),
+            Cell::Decimal { unscaled, scale } => format_decimal(*unscaled, *scale),
+            Cell::Float(f) => {
+                *float.get_or_insert(0.0) += f;
+                continue;
+            }
+            _ => continue,
+        };
+        let (negative, text) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest.to_owned()),
+            None => (false, text),
+        };
+        let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+        numbers.push((negative, format!("{whole}{fraction}"), fraction.len()));
+    }
+    let scale = numbers.iter().map(|n| n.2).max().unwrap_or(0);
+    if let Some(float) = float {
+        let rest: f64 = numbers
+            .iter()
+            .map(|(negative, digits, s)| {
+                let value: f64 = digits.parse::<f64>().unwrap_or(0.0) / 10f64.powi(*s as i32);
+                if *negative { -value } else { value }
+            })
+            .sum();
+        return Err(float + rest);
+    }
+    let (mut positive, mut negative) = (Vec::new(), Vec::new());
+    for (is_negative, digits, s) in &numbers {
+        let scaled = format!("{digits}{}", "0".repeat(scale - s));
+        add_limbs(if *is_negative { &mut negative } else { &mut positive }, &limbs(&scaled));
+    }
+    let (sign, magnitude) = match compare_limbs(&positive, &negative) {
+        std::cmp::Ordering::Less => ("-", subtract_limbs(&negative, &positive)),
+        _ => ("", subtract_limbs(&positive, &negative)),
+    };
+    let mut digits = limbs_text(&magnitude);
+    if digits.len() <= scale {
+        digits = format!("{}{digits}", "0".repeat(scale + 1 - digits.len()));
+    }
+    let sign = if digits.bytes().all(|b| b == b'0') { "" } else { sign };
+    Ok(if scale == 0 {
+        format!("{sign}{digits}")
+    } else {
+        let (whole, fraction) = digits.split_at(digits.len() - scale);
+        format!("{sign}{whole}.{fraction}")
+    })
+}
+
+const LIMB: u64 = 1_000_000_000;
+
+/// Decimal digits as base-10^9 limbs, least significant first.
+fn limbs(digits: &str) -> Vec<u64> {
+    let bytes = digits.as_bytes();
+    bytes.rchunks(9).map(|chunk| std::str::from_utf8(chunk).ok().and_then(|c| c.parse().ok()).unwrap_or(0)).collect()
+}
+
+fn add_limbs(sum: &mut Vec<u64>, value: &[u64]) {
+    let mut carry = 0;
+    for i in 0..sum.len().max(value.len()) {
+        if i == sum.len() {
+            sum.push(0);
+        }
+        let total = sum[i] + value.get(i).copied().unwrap_or(0) + carry;
+        sum[i] = total % LIMB;
+        carry = total / LIMB;
+    }
+    if carry > 0 {
+        sum.push(carry);
+    }
+}
+
+fn trimmed(limbs: &[u64]) -> &[u64] {
+    let end = limbs.iter().rposition(|l| *l != 0).map_or(0, |i| i + 1);
+    &limbs[..end]
+}
+
+fn compare_limbs(a: &[u64], b: &[u64]) -> std::cmp::Ordering {
+    let (a, b) = (trimmed(a), trimmed(b));
+    a.len().cmp(&b.len()).then_with(|| a.iter().rev().cmp(b.iter().rev()))
+}
+
+/// `a - b`, for `a >= b`.
+fn subtract_limbs(a: &[u64], b: &[u64]) -> Vec<u64> {
+    let mut out = Vec::with_capacity(a.len());
+    let mut borrow = 0;
+    for (i, &limb) in a.iter().enumerate() {
+        let take = b.get(i).copied().unwrap_or(0) + borrow;
+        if limb >= take {
+            out.push(limb - take);
+            borrow = 0;
+        } else {
+            out.push(limb + LIMB - take);
+            borrow = 1;
+        }
+    }
+    out
+}
+
+fn limbs_text(limbs: &[u64]) -> String {
+    let limbs = trimmed(limbs);
+    let Some((last, rest)) = limbs.split_last() else { return "0".to_owned() };
+    let mut text = last.to_string();
+    for limb in rest.iter().rev() {
+        text.push_str(&format!("{limb:09}"));
+    }
+    text
+}
+
+/// A float as text: its shortest exact digits, or `NaN`, `Infinity`,
+/// `-Infinity`.
+pub fn float_text(f: f64) -> String {
+    if f.is_nan() {
+        "NaN".to_owned()
+    } else if f.is_infinite() {
+        if f > 0.0 { "Infinity" } else { "-Infinity" }.to_owned()
+    } else {
+        f.to_string()
     }
 }
 
@@ -309,27 +441,75 @@ fn to_nanos(unit: TimeUnit, amount: i64) -> i128 {
     }
 }
 
-fn timestamp_text(unit: TimeUnit, amount: i64, zoned: bool) -> String {
-    match jiff::Timestamp::from_nanosecond(to_nanos(unit, amount)) {
-        Ok(ts) => {
-            let civil = ts.to_zoned(jiff::tz::TimeZone::UTC).datetime();
-            if zoned { format!("{civil}Z") } else { civil.to_string() }
-        }
-        Err(_) => format!("{amount} {unit:?}s after 1970-01-01"),
+/// DuckDB's infinite dates and timestamps are stored as the extreme values.
+const INFINITY_DAYS: i64 = i32::MAX as i64;
+
+/// A date from days since 1970-01-01, as ISO 8601 for any year DuckDB holds
+/// (years beyond 9999 get more digits, years before 1 a sign), or
+/// `infinity` / `-infinity`.
+fn date_text(days: i64) -> String {
+    if days == INFINITY_DAYS {
+        return "infinity".to_owned();
     }
+    if days == -INFINITY_DAYS {
+        return "-infinity".to_owned();
+    }
+    let (year, month, day) = civil_from_days(days);
+    if (0..=9999).contains(&year) {
+        format!("{year:04}-{month:02}-{day:02}")
+    } else {
+        format!("{year:+05}-{month:02}-{day:02}")
+    }
+}
+
+/// The proleptic Gregorian date of a day count from 1970-01-01, for any
+/// count (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+fn timestamp_text(unit: TimeUnit, amount: i64, zoned: bool) -> String {
+    // DuckDB's infinite timestamps, in any unit.
+    if amount == i64::MAX {
+        return "infinity".to_owned();
+    }
+    if amount == -i64::MAX {
+        return "-infinity".to_owned();
+    }
+    let nanos = to_nanos(unit, amount);
+    let day = 86_400_000_000_000i128;
+    let days = nanos.div_euclid(day) as i64;
+    let time = time_of_day(nanos.rem_euclid(day) as i64);
+    format!("{}T{time}{}", date_text(days), if zoned { "Z" } else { "" })
+}
+
+/// `HH:MM:SS`, with the fraction of a second when there is one.
+fn time_of_day(nanos: i64) -> String {
+    let (seconds, fraction) = (nanos / 1_000_000_000, nanos % 1_000_000_000);
+    let text = format!("{:02}:{:02}:{:02}", seconds / 3600, seconds / 60 % 60, seconds % 60);
+    if fraction == 0 {
+        return text;
+    }
+    let digits = format!("{fraction:09}");
+    format!("{text}.{}", digits.trim_end_matches('0'))
 }
 
 fn time_text(unit: TimeUnit, amount: i64) -> String {
     let nanos = to_nanos(unit, amount);
-    let day = 86_400_000_000_000i128;
-    if !(0..day).contains(&nanos) {
+    // DuckDB's TIME runs to 24:00:00 inclusive.
+    if !(0..=86_400_000_000_000i128).contains(&nanos) {
         return format!("{amount} {unit:?}s");
     }
-    let nanos = nanos as i64;
-    match jiff::civil::Time::MIN.checked_add(jiff::SignedDuration::from_nanos(nanos)) {
-        Ok(time) => time.to_string(),
-        Err(_) => format!("{amount} {unit:?}s"),
-    }
+    time_of_day(nanos as i64)
 }
 
 fn interval_text(months: i32, days: i32, nanos: i64) -> String {
@@ -446,7 +626,8 @@ mod tests {
         assert_eq!(json(Cell::Int(170141183460469231731687303715884105727)), "170141183460469231731687303715884105727");
         assert_eq!(json(Cell::Decimal { unscaled: 30000000000, scale: 2 }), "300000000.00");
         assert_eq!(json(Cell::Float(0.1)), "0.1");
-        assert_eq!(json(Cell::Float(f64::NAN)), "null");
+        assert_eq!(json(Cell::Float(f64::NAN)), "\"NaN\"", "not a silent null");
+        assert_eq!(json(Cell::Float(f64::NEG_INFINITY)), "\"-Infinity\"");
         assert_eq!(json(Cell::Text("a\"b\n".into())), r#""a\"b\n""#);
         assert_eq!(
             json(Cell::Struct(vec![("k".into(), Cell::List(vec![Cell::Int(1), Cell::Null]))])),
@@ -467,6 +648,42 @@ mod tests {
         );
         assert_eq!(Cell::from_db(DbValue::Float(0.1), None), Cell::Float(0.1));
         assert_eq!(Cell::from_db(DbValue::Blob(vec![b'a', 0]), None), Cell::Text("a\\x00".into()));
+        // Dates and times DuckDB holds that other libraries do not.
+        assert_eq!(Cell::from_db(DbValue::Date32(i32::MAX), None), Cell::Text("infinity".into()));
+        assert_eq!(Cell::from_db(DbValue::Date32(10_238_113), None), Cell::Text("+30001-01-01".into()));
+        assert_eq!(Cell::from_db(DbValue::Date32(-719_528), None), Cell::Text("0000-01-01".into()));
+        assert_eq!(Cell::from_db(DbValue::Date32(-719_529), None), Cell::Text("-0001-12-31".into()));
+        assert_eq!(
+            Cell::from_db(DbValue::Timestamp(TimeUnit::Microsecond, i64::MAX), None),
+            Cell::Text("infinity".into())
+        );
+        assert_eq!(
+            Cell::from_db(DbValue::Timestamp(TimeUnit::Nanosecond, -1), None),
+            Cell::Text("1969-12-31T23:59:59.999999999".into())
+        );
+        assert_eq!(
+            Cell::from_db(DbValue::Time64(TimeUnit::Microsecond, 86_400_000_000), None),
+            Cell::Text("24:00:00".into())
+        );
+    }
+
+    #[test]
+    fn sums_are_exact_at_any_size() {
+        let sum = |cells: &[Cell]| exact_sum(cells.iter());
+        let max = i128::MAX;
+        assert_eq!(sum(&[Cell::Int(max), Cell::Int(max)]), Ok("340282366920938463463374607431768211454".into()));
+        assert_eq!(
+            sum(&[Cell::BigUnsigned(u128::MAX), Cell::Int(1)]),
+            Ok("340282366920938463463374607431768211456".into())
+        );
+        assert_eq!(sum(&[Cell::Int(-5), Cell::Decimal { unscaled: 250, scale: 2 }]), Ok("-2.50".into()));
+        assert_eq!(
+            sum(&[Cell::Decimal { unscaled: -1, scale: 3 }, Cell::Decimal { unscaled: 1, scale: 1 }]),
+            Ok("0.099".into())
+        );
+        assert_eq!(sum(&[Cell::Int(3), Cell::Int(-3)]), Ok("0".into()));
+        assert_eq!(sum(&[Cell::Null, Cell::Text("x".into())]), Ok("0".into()));
+        assert_eq!(sum(&[Cell::Float(0.5), Cell::Int(1)]), Err(1.5));
     }
 
     #[test]

@@ -36,7 +36,10 @@ pub fn write_files(dir: &Path, shown_dir: &Path, files: &[RenderedFile]) -> Resu
             remove_stale_temporaries(folder);
             cleaned.push(folder.to_path_buf());
         }
-        if fs::read(&target).is_ok_and(|old| old == file.contents.as_bytes()) {
+        // Only a regular file is compared (a FIFO or a link to a device
+        // would never end being read); anything else is replaced.
+        let regular = fs::symlink_metadata(&target).is_ok_and(|m| m.is_file());
+        if regular && fs::read(&target).is_ok_and(|old| old == file.contents.as_bytes()) {
             written.push((shown, Outcome::Unchanged));
             continue;
         }

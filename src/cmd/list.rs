@@ -9,5 +9,5 @@ pub struct Args {}
 
 pub fn run(_args: Args, ui: &Ui) -> Result<(), Error> {
     let project = ui.open_project()?;
-    ui.print(&list::describe(&project)?)
+    ui.print(&crate::error::visible(&list::describe(&project)?))
 }

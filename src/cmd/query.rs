@@ -62,14 +62,20 @@ pub fn run(args: Args, ui: &Ui) -> Result<(), Error> {
         (None, None) => unreachable!("clap requires a name or --sql"),
     };
     let total = result.rows.len();
+    // CSV is data, byte for byte; on a terminal its control characters are
+    // shown, not obeyed (the table and Markdown formats always show them).
+    let shown_raw = args.format == OutputFormat::Csv && std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let print = |text: String| {
+        if shown_raw { ui.print(&crate::error::visible(&text)) } else { ui.print(&text) }
+    };
     match args.limit {
         Some(limit) if limit < total => {
             let rows = result.rows[..limit].to_vec();
             let shown = QueryResult::new(result.name.clone(), result.columns.clone(), rows);
-            ui.print(&format_result(&shown, args.format, ui.color_stdout()))?;
+            print(format_result(&shown, args.format, ui.color_stdout()))?;
             ui.status(&format!("showing {limit} of {total} rows (--limit {limit})"));
             Ok(())
         }
-        _ => ui.print(&format_result(&result, args.format, ui.color_stdout())),
+        _ => print(format_result(&result, args.format, ui.color_stdout())),
     }
 }

@@ -17,5 +17,5 @@ pub fn run(args: Args, ui: &Ui) -> Result<(), Error> {
     let project = ui.open_project()?;
     let (db, loaded) = pipeline::load(&project, ui.load_options(false))?;
     ui.load_summary(&loaded);
-    ui.print(&list::declarations(&project, &db, &args.datasets)?)
+    ui.print(&crate::error::visible(&list::declarations(&project, &db, &args.datasets)?))
 }

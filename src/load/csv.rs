@@ -311,6 +311,16 @@ pub(super) fn number_shape(scale: Option<u32>, options: &CsvOptions) -> Option<S
     Some(format!(" *[+-]?{number} *"))
 }
 
+/// The SQL condition that a floating-point column's text is a number too
+/// small for the type, which the cast would turn into 0 (`1e-400` in a
+/// DOUBLE): a digit that is not zero before any exponent, and a zero.
+fn underflow(column: &str, ty: SqlType, options: &CsvOptions) -> String {
+    format!(
+        "(TRY_CAST({} AS {ty}) = 0 AND regexp_matches(regexp_replace({column}, '[eE].*$', ''), '[1-9]'))",
+        normalised(column, options)
+    )
+}
+
 /// The SQL condition that a checked column's text is NOT acceptable (for
 /// finding the bad values after a load stopped).
 fn bad_value(column: &str, ty: SqlType, options: &CsvOptions) -> Option<String> {
@@ -318,7 +328,7 @@ fn bad_value(column: &str, ty: SqlType, options: &CsvOptions) -> Option<String> 
     let cast_fails = format!("TRY_CAST({} AS {ty}) IS NULL", normalised(column, options));
     Some(match number_shape(scale, options) {
         Some(shape) => format!("(NOT regexp_full_match({column}, {}) OR {cast_fails})", quote_literal(&shape)),
-        None => cast_fails,
+        None => format!("({cast_fails} OR {})", underflow(column, ty, options)),
     })
 }
 
@@ -339,7 +349,10 @@ fn select_list(layout: &Layout, options: &CsvOptions) -> String {
                     "CASE WHEN {column} IS NULL THEN NULL WHEN NOT regexp_full_match({column}, {}) THEN {stop} ELSE {cast} END AS {column}",
                     quote_literal(&shape)
                 ),
-                None => format!("CASE WHEN {column} IS NULL THEN NULL ELSE {cast} END AS {column}"),
+                None => format!(
+                    "CASE WHEN {column} IS NULL THEN NULL WHEN {} THEN {stop} ELSE {cast} END AS {column}",
+                    underflow(&column, *ty, options)
+                ),
             }
         })
         .collect::<Vec<_>>()

@@ -52,11 +52,13 @@ impl Kind {
     }
 }
 
-/// A value as laporan keeps it: its kind and its exact text.
+/// A value as laporan keeps it: its kind and its exact text (and, for a
+/// number written with an exponent, how it was written, for messages).
 #[derive(Debug, Clone)]
 struct Field {
     kind: Kind,
     text: String,
+    written: Option<String>,
 }
 
 /// Where a record is: its file and line, and (in an array) its index.
@@ -67,12 +69,24 @@ struct Place {
     index: Option<u64>,
 }
 
-/// Every record of a dataset's files, by column.
+/// Every record of a dataset's files: its fields by column index (a
+/// missing key is no field), and where it is.
 struct Records {
     columns: Vec<String>,
-    rows: Vec<Vec<Option<Field>>>,
+    rows: Vec<Vec<(usize, Field)>>,
     places: Vec<Place>,
 }
+
+impl Records {
+    /// The field of `row` in `column`, if it has one.
+    fn field(&self, row: usize, column: usize) -> Option<&Field> {
+        self.rows[row].iter().find(|(c, _)| *c == column).map(|(_, f)| f)
+    }
+}
+
+/// More keys than this across a dataset's records is not a table (records
+/// whose keys are ids, say): an error, not thousands of columns.
+const MAX_COLUMNS: usize = 2000;
 
 /// Loads a JSON dataset's `files` into `table` (qualified and quoted).
 /// Returns the rows.
@@ -158,10 +172,14 @@ fn read_records(files: &[ReadableFile], shown: &[PathBuf]) -> Result<Records, Er
         for (raw, index) in found {
             let offset = raw.get().as_ptr() as usize - text.as_ptr() as usize;
             let place = Place { file: file_index, line: line_of(offset), index };
+            let at_record = || Location::in_source(shown, text, place.line as usize, None);
             let Entries(entries) = serde_json::from_str(raw.get()).map_err(|_| {
                 let what = match raw.get().trim_start().as_bytes().first() {
                     Some(b'[') => "a JSON array",
-                    _ => Field::of(raw).map_or("null", |f| f.kind.name()),
+                    Some(b'"') => "a JSON string",
+                    Some(b'n') => "null",
+                    Some(b't' | b'f') => "a JSON boolean",
+                    _ => "a JSON number",
                 };
                 Error::project(format!("{}: a record is {what}, not an object", shown.display()))
                     .at(Location::in_source(shown, text, place.line as usize, None))
@@ -169,8 +187,13 @@ fn read_records(files: &[ReadableFile], shown: &[PathBuf]) -> Result<Records, Er
                         "a JSON dataset is an array of objects, or one object per line, each with the columns as keys",
                     )
             })?;
-            let mut row = vec![None; records.columns.len()];
+            let mut row = Vec::with_capacity(entries.len());
             for (position, (key, value)) in entries.iter().enumerate() {
+                if key.is_empty() {
+                    return Err(Error::project(format!("{}: a record has an empty key", shown.display()))
+                        .at(at_record())
+                        .help("each key names a column: give it a name"));
+                }
                 if entries[..position].iter().any(|(k, _)| k == key) {
                     return Err(Error::project(format!("{}: a record has key {key} twice", shown.display()))
                         .at(Location::in_source(shown, text, place.line as usize, None))
@@ -188,15 +211,27 @@ fn read_records(files: &[ReadableFile], shown: &[PathBuf]) -> Result<Records, Er
                             .at(Location::in_source(shown, text, place.line as usize, None))
                             .help("column names must be unique (SQL does not tell upper from lower case)"));
                         }
-                        records.columns.push(key);
-                        for earlier in &mut records.rows {
-                            earlier.push(None);
+                        if records.columns.len() == MAX_COLUMNS {
+                            return Err(Error::project(format!(
+                                "{}: the records have more than {MAX_COLUMNS} different keys",
+                                shown.display()
+                            ))
+                            .at(at_record())
+                            .help("a dataset's records share their keys, which are its columns; keep values such as ids out of the keys"));
                         }
-                        row.push(None);
+                        records.columns.push(key.clone());
                         records.columns.len() - 1
                     }
                 };
-                row[column] = Field::of(value);
+                match Field::of(value) {
+                    Ok(Some(field)) => row.push((column, field)),
+                    Ok(None) => {}
+                    Err(why) => {
+                        return Err(Error::project(format!("{}: the value of {key} {why}", shown.display()))
+                            .at(at_record())
+                            .help("fix the file: laporan keeps text exactly, so it does not guess what was meant"));
+                    }
+                }
             }
             records.rows.push(row);
             records.places.push(place);
@@ -234,21 +269,33 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for Entries<'a> {
 }
 
 impl Field {
-    /// The field for a raw JSON value; `None` for `null`.
-    fn of(raw: &RawValue) -> Option<Field> {
+    /// The field for a raw JSON value; `None` for `null`. A number is kept
+    /// as its digits, written out without an exponent (`1.5e3` is `1500`)
+    /// so that it converts exactly; a string that is not text (a lone
+    /// surrogate such as `\ud800`) is an error.
+    fn of(raw: &RawValue) -> Result<Option<Field>, String> {
         let text = raw.get().trim();
-        let kind = match text.as_bytes().first()? {
-            b'n' => return None,
+        let Some(first) = text.as_bytes().first() else { return Ok(None) };
+        let kind = match first {
+            b'n' => return Ok(None),
             b'"' => Kind::Text,
             b't' | b'f' => Kind::Bool,
             b'{' | b'[' => Kind::Nested,
             _ => Kind::Number,
         };
-        let text = match kind {
-            Kind::Text => serde_json::from_str::<String>(text).unwrap_or_else(|_| text.to_owned()),
+        let plain = match kind {
+            Kind::Number => NumberText::parse(text).and_then(|n| n.plain()),
+            _ => None,
+        };
+        let value = match (kind, &plain) {
+            (Kind::Text, _) => serde_json::from_str::<String>(text).map_err(|_| {
+                format!("is not text: {} holds an escape that is no character", super::csv::shorten(text, 40))
+            })?,
+            (_, Some(plain)) => plain.clone(),
             _ => text.to_owned(),
         };
-        Some(Field { kind, text })
+        let written = plain.map(|_| text.to_owned());
+        Ok(Some(Field { kind, text: value, written }))
     }
 }
 
@@ -291,8 +338,8 @@ fn infer(records: &Records, index: usize, shown: &[PathBuf]) -> Result<SqlType, 
     let (mut whole_digits, mut scale) = (0usize, 0usize);
     let (mut dates, mut timestamps) = (true, true);
     let mut widest: Option<(usize, &Field, &Place)> = None;
-    for (row, place) in records.rows.iter().zip(&records.places) {
-        let Some(field) = &row[index] else { continue };
+    for (row, place) in records.places.iter().enumerate() {
+        let Some(field) = records.field(row, index) else { continue };
         if !kinds.contains(&field.kind) {
             kinds.push(field.kind);
         }
@@ -331,7 +378,7 @@ fn infer(records: &Records, index: usize, shown: &[PathBuf]) -> Result<SqlType, 
                     records.columns[index]
                 ))
                 .at(Location { line: Some(place.line as usize), ..Location::file(file) })
-                .note(format!("the number: {}", super::csv::shorten(&field.text, 60)))
+                .note(format!("the number: {}", super::csv::shorten(field.written.as_ref().unwrap_or(&field.text), 60)))
                 .help(format!(
                     "declare the column in laporan.toml: DOUBLE keeps it approximately, VARCHAR keeps its digits as text \
                      ([datasets.NAME.columns] {} = \"VARCHAR\")",
@@ -382,6 +429,37 @@ impl<'a> NumberText<'a> {
     fn whole_digits(&self) -> usize {
         self.whole.trim_start_matches('0').len()
     }
+
+    /// The number written without an exponent, every digit kept
+    /// (`-1.25e2` → `-125`, `5e-3` → `0.005`); `None` without an exponent,
+    /// or with one so large that the digits would not be worth writing.
+    fn plain(&self) -> Option<String> {
+        let exponent = self.exponent?;
+        if exponent.unsigned_abs() > 400 {
+            return None;
+        }
+        let digits = format!("{}{}", self.whole, self.fraction);
+        let point = self.whole.len() as i64 + exponent; // where the point goes in `digits`
+        let (whole, fraction) = if point <= 0 {
+            (String::from("0"), format!("{}{digits}", "0".repeat(point.unsigned_abs() as usize)))
+        } else if point as usize >= digits.len() {
+            (format!("{digits}{}", "0".repeat(point as usize - digits.len())), String::new())
+        } else {
+            (digits[..point as usize].to_owned(), digits[point as usize..].to_owned())
+        };
+        let whole = match whole.trim_start_matches('0') {
+            "" => "0",
+            trimmed => trimmed,
+        };
+        let fraction = fraction.trim_end_matches('0');
+        let sign = if self.negative { "-" } else { "" };
+        Some(if fraction.is_empty() { format!("{sign}{whole}") } else { format!("{sign}{whole}.{fraction}") })
+    }
+
+    /// Whether any digit is not zero.
+    fn nonzero(&self) -> bool {
+        self.whole.bytes().chain(self.fraction.bytes()).any(|b| b != b'0')
+    }
 }
 
 /// Why `field` cannot be a value of `ty` (checked here; dates, times and
@@ -398,8 +476,19 @@ fn check_field(field: &Field, ty: SqlType) -> Option<String> {
         _ if field.kind != Kind::Number => wrong_kind("a number"),
         SqlType::Float | SqlType::Double => {
             let value: f64 = field.text.parse().unwrap_or(f64::INFINITY);
-            let finite = if ty == SqlType::Float { (value as f32).is_finite() } else { value.is_finite() };
-            (!finite).then(|| format!("is too large for {ty}"))
+            let (finite, zero) = if ty == SqlType::Float {
+                ((value as f32).is_finite(), value as f32 == 0.0)
+            } else {
+                (value.is_finite(), value == 0.0)
+            };
+            let nonzero = NumberText::parse(&field.text).is_some_and(|n| n.nonzero());
+            if !finite {
+                Some(format!("is too large for {ty}"))
+            } else if zero && nonzero {
+                Some(format!("is too small for {ty}: it would become 0"))
+            } else {
+                None
+            }
         }
         SqlType::Int(int) => {
             let number = NumberText::parse(&field.text)?;
@@ -457,11 +546,13 @@ fn check_values(records: &Records, types: &[SqlType], shown: &[PathBuf]) -> Resu
     let mut total = 0;
     for (row, place) in records.rows.iter().zip(&records.places) {
         let mut bad = None;
-        for ((field, ty), name) in row.iter().zip(types).zip(&records.columns) {
-            if let Some(field) = field
-                && let Some(why) = check_field(field, *ty)
-            {
-                bad = Some(format!("column {name}: {} {why}", quoted(&field.text, field.kind)));
+        for (column, field) in row {
+            if let Some(why) = check_field(field, types[*column]) {
+                let name = &records.columns[*column];
+                bad = Some(format!(
+                    "column {name}: {} {why}",
+                    quoted(field.written.as_ref().unwrap_or(&field.text), field.kind)
+                ));
                 break;
             }
         }
@@ -499,13 +590,10 @@ fn stage(conn: &Connection, records: &Records) -> Result<(), Error> {
         .appender_to_catalog_and_db("laporan_json_stage", "temp", "main")
         .map_err(|e| super::db_error("stage the JSON records", e))?;
     for (number, row) in records.rows.iter().enumerate() {
-        let mut values: Vec<duckdb::types::Value> = row
-            .iter()
-            .map(|field| match field {
-                Some(field) => duckdb::types::Value::Text(field.text.clone()),
-                None => duckdb::types::Value::Null,
-            })
-            .collect();
+        let mut values = vec![duckdb::types::Value::Null; records.columns.len()];
+        for (column, field) in row {
+            values[*column] = duckdb::types::Value::Text(field.text.clone());
+        }
         values.push(duckdb::types::Value::BigInt(number as i64));
         appender
             .append_row(duckdb::appender_params_from_iter(values))
@@ -561,7 +649,7 @@ mod tests {
     use super::*;
 
     fn field(text: &str) -> Field {
-        Field::of(&RawValue::from_string(text.to_owned()).unwrap()).unwrap()
+        Field::of(&RawValue::from_string(text.to_owned()).unwrap()).unwrap().unwrap()
     }
 
     #[test]
@@ -572,7 +660,11 @@ mod tests {
         assert!(check_field(&field("2147483648"), int).is_some());
         assert!(check_field(&field("1.5"), int).is_some());
         assert!(check_field(&field("1.0"), int).is_some(), "a point is a fraction");
-        assert!(check_field(&field("1e3"), int).is_some());
+        assert_eq!(check_field(&field("1e3"), int), None, "1e3 is 1000 exactly");
+        assert!(check_field(&field("1.5e0"), int).is_some());
+        assert!(check_field(&field("1e-400"), SqlType::Double).is_some(), "underflow is not 0");
+        assert!(check_field(&field("1e-50"), SqlType::Float).is_some());
+        assert_eq!(check_field(&field("0e-400"), SqlType::Double), None, "zero is zero");
         assert!(check_field(&field("\"7\""), int).is_some(), "a string is not a number");
         let money = SqlType::Decimal { precision: 18, scale: 2 };
         assert_eq!(check_field(&field("123.45"), money), None);
@@ -591,7 +683,12 @@ mod tests {
         assert_eq!(field("123.4500").text, "123.4500");
         assert_eq!(field("12345678901234567890123").text, "12345678901234567890123");
         assert_eq!(field("{\"a\": [1, 2]}").text, "{\"a\": [1, 2]}");
-        assert!(Field::of(&RawValue::from_string("null".into()).unwrap()).is_none());
+        assert!(Field::of(&RawValue::from_string("null".into()).unwrap()).unwrap().is_none());
+        assert_eq!(field("-1.25e2").text, "-125");
+        assert_eq!(field("5E-3").text, "0.005");
+        assert_eq!(field("6.02e23").text, "602000000000000000000000");
+        assert_eq!(field("1.23456789012345678901234e5").text, "123456.789012345678901234");
+        assert!(Field::of(&RawValue::from_string("\"\\ud800x\"".into()).unwrap()).is_err(), "a lone surrogate");
     }
 
     #[test]

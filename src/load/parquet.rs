@@ -27,6 +27,9 @@ pub fn load(
     shown: &dyn Fn(&Path) -> PathBuf,
 ) -> Result<u64, Error> {
     let source = shown(&dataset.source);
+    for file in files {
+        check_schema(conn, file, &shown(&file.file))?;
+    }
     let reader = reader(files);
     let cannot_read = |e: duckdb::Error| {
         Error::project(format!("cannot read dataset {}", dataset.name))
@@ -92,6 +95,64 @@ pub fn load(
     conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get::<_, i64>(0))
         .map(|n| n as u64)
         .map_err(|e| super::db_error("count rows", e))
+}
+
+/// One entry of `parquet_schema()`: name, number of children, converted
+/// type, precision.
+type SchemaEntry = (String, Option<i64>, Option<String>, Option<i64>);
+
+/// What DuckDB would change without a word when reading a file: columns
+/// named alike (it renames the second `a_1`, as a CSV header's twice-named
+/// column is refused), and decimals wider than 38 digits (it reads them as
+/// DOUBLE, losing digits). Read from the file's own schema.
+fn check_schema(conn: &Connection, file: &ReadableFile, shown: &Path) -> Result<(), Error> {
+    let path = quote_literal(&file.path.to_string_lossy());
+    let rows: Vec<SchemaEntry> = conn
+        .prepare(&format!("SELECT name, num_children, converted_type, precision FROM parquet_schema({path})"))
+        .and_then(|mut stmt| {
+            stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))?.collect()
+        })
+        .map_err(|e| {
+            Error::project(format!("cannot read {}", shown.display()))
+                .at(Location::file(shown))
+                .note(e.to_string().lines().next().unwrap_or_default().to_owned())
+        })?;
+    // The schema lists the tree depth first: the root, then each column
+    // with its children after it. Siblings (columns, fields of a struct)
+    // must differ in more than case.
+    let mut open: Vec<(i64, Vec<&str>)> = Vec::new(); // children left, names seen
+    for (index, (name, children, converted, precision)) in rows.iter().enumerate() {
+        if index > 0
+            && let Some((left, siblings)) = open.last_mut()
+        {
+            if let Some(other) = siblings.iter().find(|other| other.eq_ignore_ascii_case(name)) {
+                return Err(Error::project(format!(
+                    "{}: columns {other} and {name} would be the same column",
+                    shown.display()
+                ))
+                .at(Location::file(shown))
+                .help("column (and field) names must be unique (SQL does not tell upper from lower case)"));
+            }
+            siblings.push(name);
+            *left -= 1;
+        }
+        if converted.as_deref() == Some("DECIMAL") && precision.is_some_and(|p| p > 38) {
+            return Err(Error::project(format!(
+                "{}: column {name} is a DECIMAL of {} digits, more than DuckDB holds exactly (38)",
+                shown.display(),
+                precision.unwrap_or_default()
+            ))
+            .at(Location::file(shown))
+            .help("write the column as text (or as a DECIMAL of at most 38 digits) where the file is made"));
+        }
+        if let Some(children) = children.filter(|c| *c > 0) {
+            open.push((children, Vec::new()));
+        }
+        while open.last().is_some_and(|(left, _)| *left == 0) {
+            open.pop();
+        }
+    }
+    Ok(())
 }
 
 fn reader(files: &[ReadableFile]) -> String {

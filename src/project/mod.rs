@@ -172,6 +172,9 @@ impl Project {
         for folder in [DATA_DIR, QUERIES_DIR, TEMPLATES_DIR, DATA_TESTS_DIR, STATE_DIR, DEFAULT_OUT_DIR] {
             project.check_own_folder(folder)?;
         }
+        for folder in [DATA_DIR, QUERIES_DIR, TEMPLATES_DIR, DATA_TESTS_DIR] {
+            project.check_tree(folder)?;
+        }
         (project.config, project.config_text) = project.read_config()?;
         if !LOCALES.contains(&project.locale()) {
             return Err(project.config_error("locale", project.locale()));
@@ -227,10 +230,21 @@ impl Project {
             return Ok(());
         }
         let target = fs::canonicalize(&path).ok();
+        let shown = self.shown(Path::new(name));
+        // What laporan writes goes into folders of their own, never
+        // through a link (to elsewhere, or to data/ or queries/).
+        if name == STATE_DIR || name == DEFAULT_OUT_DIR {
+            return Err(Error::project(format!("{} is a link", shown.display()))
+                .at(Location::file(&shown))
+                .note(match &target {
+                    Some(target) => format!("it points to {}", target.display()),
+                    None => "it points to nothing".to_owned(),
+                })
+                .help(format!("laporan writes only into a real {name}/ folder of the project: remove the link")));
+        }
         if target.as_ref().is_some_and(|t| t.starts_with(&self.root) && t != &self.root) {
             return Ok(());
         }
-        let shown = self.shown(Path::new(name));
         Err(Error::project(format!("{} is a link to a folder outside the project", shown.display()))
             .at(Location::file(&shown))
             .note(match target {
@@ -240,6 +254,67 @@ impl Project {
             .help(format!(
                 "a project reads and writes only inside its own folder: replace the link with a real {name}/ folder"
             )))
+    }
+
+    /// Everything under an input folder (`data/`, `queries/`, …, hidden
+    /// entries and subfolders included) must be a folder, a regular file, or
+    /// a link to a regular file inside that folder. A link to a folder is
+    /// refused wherever it is: with `..` after it, a path would name one
+    /// place for DuckDB's sandbox, which reads `..` as text, and another for
+    /// the file system, which follows the link (and two such links loop).
+    /// A FIFO, socket or device would hang whatever reads it.
+    fn check_tree(&self, top: &str) -> Result<(), Error> {
+        let Ok(top_real) = fs::canonicalize(self.path(top)) else { return Ok(()) };
+        let mut folders = vec![PathBuf::from(top)];
+        while let Some(folder) = folders.pop() {
+            let shown_folder = self.shown(&folder);
+            let entries = fs::read_dir(self.path(&folder)).map_err(|e| Error::io("read folder", &shown_folder, e))?;
+            for entry in entries {
+                let entry = entry.map_err(|e| Error::io("read folder", &shown_folder, e))?;
+                let relative = folder.join(entry.file_name());
+                let shown = self.shown(&relative);
+                let kind = entry.file_type().map_err(|e| Error::io("read", &shown, e))?;
+                if kind.is_dir() {
+                    folders.push(relative);
+                    continue;
+                }
+                if kind.is_file() {
+                    continue;
+                }
+                let refuse = |what: String, help: String| {
+                    Err(Error::project(format!("{} {what}", shown.display())).at(Location::file(&shown)).help(help))
+                };
+                if !kind.is_symlink() {
+                    return refuse(
+                        "is not a file or folder (a FIFO, socket or device)".into(),
+                        "remove it: laporan reads only files".into(),
+                    );
+                }
+                let Ok(target) = fs::canonicalize(entry.path()) else { continue }; // a link to nothing
+                let meta = fs::metadata(&target).map_err(|e| Error::io("read", &shown, e))?;
+                if meta.is_dir() {
+                    return refuse(
+                        format!("is a link to a folder ({})", target.display()),
+                        format!("links to folders are not followed: put the files themselves in {top}/"),
+                    );
+                }
+                if !target.starts_with(&top_real) {
+                    return refuse(
+                        format!("is a link to {}, outside {top}/", target.display()),
+                        format!(
+                            "a project reads only its own files: copy the file into {top}/ instead of linking to it"
+                        ),
+                    );
+                }
+                if !meta.is_file() {
+                    return refuse(
+                        format!("is a link to {}, which is not a file", target.display()),
+                        "remove it: laporan reads only files".into(),
+                    );
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Checks `[duckdb]`: `temp_directory` inside the project, `threads`
@@ -269,11 +344,11 @@ impl Project {
             }
         }
         if let Some(dir) = &config.temp_directory
-            && self.inside(Path::new(dir.get_ref())).is_none()
+            && !self.inside(Path::new(dir.get_ref())).is_some_and(|path| path.starts_with(self.path(STATE_DIR)))
         {
             return Err(self
-                .config_error_at(dir.span(), format!("[duckdb] temp_directory \"{}\" is outside the project", dir.get_ref()))
-                .help("DuckDB writes its temporary files there: name a folder inside the project, such as \".laporan/spill\""));
+                .config_error_at(dir.span(), format!("[duckdb] temp_directory \"{}\" is outside {STATE_DIR}/", dir.get_ref()))
+                .help(format!("DuckDB writes its temporary files there, and laporan writes only in {STATE_DIR}/ and out/: name a folder such as \"{STATE_DIR}/spill\"")));
         }
         Ok(())
     }
@@ -373,6 +448,21 @@ impl Project {
 
     fn read_config(&self) -> Result<(Config, String), Error> {
         let path = self.path(CONFIG_FILE);
+        let shown = self.shown(Path::new(CONFIG_FILE));
+        // A regular file of the project, not a link to one elsewhere (its
+        // lines would be quoted in errors) nor a FIFO or device.
+        if let Ok(meta) = fs::symlink_metadata(&path) {
+            let target = fs::canonicalize(&path).ok();
+            let inside = target.as_ref().is_some_and(|t| t.starts_with(&self.root));
+            let regular = fs::metadata(&path).is_ok_and(|m| m.is_file());
+            if (meta.file_type().is_symlink() && !inside) || !regular {
+                return Err(Error::project(format!("{} is not a file of the project", shown.display()))
+                    .at(Location::file(&shown))
+                    .help(
+                        "laporan.toml must be a regular file in the project folder, not a link elsewhere or a device",
+                    ));
+            }
+        }
         let text = match fs::read_to_string(&path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Config::default(), String::new())),
@@ -657,13 +747,9 @@ impl Project {
     }
 
     /// Entries of a project folder with whether each is a folder, sorted;
-    /// folders only when `folders` is set.
-    ///
-    /// A link is followed only to a file or folder inside the same top
-    /// folder (`data/`, `queries/`, …): a link out of it is an error, as a
-    /// project received from someone else could otherwise publish any file
-    /// the reader can read. What is neither a file nor a folder (a link to
-    /// nothing, a FIFO, a device) is skipped with a warning.
+    /// folders only when `folders` is set. The folder's links and special
+    /// files were checked when the project was opened (`check_tree`); a
+    /// link to nothing is skipped with a warning.
     fn list_dir(&self, dir: &str, folders: bool) -> Result<Vec<(PathBuf, bool)>, Error> {
         let shown = self.shown(Path::new(dir));
         let entries = match fs::read_dir(self.path(dir)) {
@@ -671,9 +757,6 @@ impl Project {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(Error::io("read folder", &shown, e)),
         };
-        let top =
-            Path::new(dir).components().next().map_or_else(|| PathBuf::from(dir), |c| PathBuf::from(c.as_os_str()));
-        let top_real = fs::canonicalize(self.path(&top)).unwrap_or_else(|_| self.path(&top));
         let mut files = Vec::new();
         for entry in entries {
             let entry = entry.map_err(|e| Error::io("read folder", &shown, e))?;
@@ -684,28 +767,11 @@ impl Project {
             }
             let relative = Path::new(dir).join(name);
             let path = entry.path();
-            let is_link = entry.file_type().is_ok_and(|t| t.is_symlink());
-            if is_link {
-                match fs::canonicalize(&path) {
-                    Ok(target) if !target.starts_with(&top_real) => {
-                        return Err(Error::project(format!(
-                            "{} is a link to {}, outside {}/",
-                            self.shown(&relative).display(),
-                            target.display(),
-                            top.display()
-                        ))
-                        .at(Location::file(self.shown(&relative)))
-                        .help(format!(
-                            "a project reads only its own files: copy the file into {}/ instead of linking to it",
-                            top.display()
-                        )));
-                    }
-                    Ok(_) => {}
-                    Err(_) => {
-                        self.skipped(&relative, "is a link to nothing");
-                        continue;
-                    }
-                }
+            // Links were checked with the whole folder (see `check_tree`):
+            // what is left to skip is a link to nothing.
+            if entry.file_type().is_ok_and(|t| t.is_symlink()) && fs::canonicalize(&path).is_err() {
+                self.skipped(&relative, "is a link to nothing");
+                continue;
             }
             let is_folder = path.is_dir();
             if !is_folder && !path.is_file() {

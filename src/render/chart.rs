@@ -467,18 +467,28 @@ impl Scale {
         let high = if high > low { high } else { low + 1.0 };
         let span = high - low;
         let step = nice_step(span / 5.0);
-        let low = (low / step).floor() * step;
-        let high = ((high / step).ceil() * step).max(low + step);
-        Scale { low, high, step }
+        let nice_low = (low / step).floor() * step;
+        let nice_high = ((high / step).ceil() * step).max(nice_low + step);
+        // Near the ends of f64 (1.8e308) rounding outwards overflows: the
+        // axis then runs over the values as they are.
+        if !(nice_low.is_finite() && nice_high.is_finite() && (nice_high - nice_low).is_finite()) {
+            return Scale { low, high, step: f64::INFINITY };
+        }
+        Scale { low: nice_low, high: nice_high, step }
     }
 
+    /// Where `v` is between the ends, from 0 to 1 (in halves, so that even
+    /// an axis from -1.8e308 to 1.8e308 has a finite length).
     fn fraction(&self, v: f64) -> f64 {
-        (v - self.low) / (self.high - self.low)
+        (v / 2.0 - self.low / 2.0) / (self.high / 2.0 - self.low / 2.0)
     }
 
     fn ticks(&self) -> Vec<f64> {
-        let count = ((self.high - self.low) / self.step).round() as usize;
-        (0..=count).map(|i| self.low + self.step * i as f64).collect()
+        let count = ((self.high / 2.0 - self.low / 2.0) / self.step * 2.0).round();
+        if !count.is_finite() || !(1.0..=50.0).contains(&count) {
+            return vec![self.low, self.high];
+        }
+        (0..=count as usize).map(|i| self.low + self.step * i as f64).collect()
     }
 }
 

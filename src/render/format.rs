@@ -43,12 +43,17 @@ pub fn decimal_text(text: &str, locale: &str) -> String {
     }
 }
 
+/// The most decimals a formatted number shows (a double has 17 significant
+/// digits; the filters refuse more).
+pub const MAX_DECIMALS: usize = 20;
+
 /// Formats a number with `decimals` digits after the point, or, when
 /// `decimals` is `None`, as many as it needs up to two (integers get none).
 pub fn number(value: f64, decimals: Option<usize>, locale: &str) -> String {
     if !value.is_finite() {
         return value.to_string();
     }
+    let decimals = decimals.map(|d| d.min(MAX_DECIMALS));
     let fixed = match decimals {
         Some(d) => format!("{value:.d$}"),
         None => {

@@ -126,6 +126,9 @@ pub fn escape_for(text: &str, pass: Pass, out: &mut String) {
                     out.push(p);
                 }
             }
+            // Control characters (ESC, BEL, …) are no text: shown as their
+            // pictures, as on a terminal (see `error::visible`).
+            c if c.is_control() && c != '\t' => out.push_str(&crate::error::visible(&c.to_string())),
             c => out.push(c),
         }
         at_start = false;
@@ -142,23 +145,7 @@ pub fn escaped_for(text: &str, pass: Pass) -> String {
     out
 }
 
-/// Explicit bidirectional embeddings, overrides and isolates (U+202A–U+202E,
-/// U+2066–U+2069) in data could make text read backwards (`exe.doc` shown
-/// for `cod.exe`); they are shown as visible marks instead of obeyed.
-fn bidi_control(c: char) -> Option<&'static str> {
-    Some(match c {
-        '\u{202A}' => "⟦LRE⟧",
-        '\u{202B}' => "⟦RLE⟧",
-        '\u{202C}' => "⟦PDF⟧",
-        '\u{202D}' => "⟦LRO⟧",
-        '\u{202E}' => "⟦RLO⟧",
-        '\u{2066}' => "⟦LRI⟧",
-        '\u{2067}' => "⟦RLI⟧",
-        '\u{2068}' => "⟦FSI⟧",
-        '\u{2069}' => "⟦PDI⟧",
-        _ => return None,
-    })
-}
+use crate::error::bidi_mark as bidi_control;
 
 /// Escapes `text` for HTML element content and attribute values.
 pub fn escape_html(text: &str, out: &mut String) {
@@ -173,6 +160,11 @@ pub fn escape_html(text: &str, out: &mut String) {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            // Control characters are not allowed in HTML text; line ends
+            // and tabs are white space.
+            c if c.is_control() && !matches!(c, '\t' | '\n' | '\r') => {
+                out.push_str(&crate::error::visible(&c.to_string()))
+            }
             c => out.push(c),
         }
     }
@@ -223,9 +215,51 @@ pub fn to_html(markdown: &str) -> HtmlDocument {
         }
         i += 1;
     }
+    // A link that is neither a page nor an address (`javascript:`,
+    // `data:`) keeps its text only; an image from elsewhere would load it
+    // (the page is offline) and keeps its description only. The start and
+    // end of each link and image go together.
+    let mut kept: Vec<bool> = Vec::new();
+    let events = events.into_iter().filter(|event| match event {
+        Event::Start(Tag::Link { dest_url, .. }) => {
+            kept.push(link_allowed(dest_url));
+            *kept.last().expect("just pushed")
+        }
+        Event::Start(Tag::Image { dest_url, .. }) => {
+            kept.push(image_allowed(dest_url));
+            *kept.last().expect("just pushed")
+        }
+        Event::End(TagEnd::Link | TagEnd::Image) => kept.pop().unwrap_or(true),
+        _ => true,
+    });
     let mut body = String::with_capacity(markdown.len() * 3 / 2);
-    html::push_html(&mut body, events.into_iter());
+    html::push_html(&mut body, events);
     HtmlDocument { body, title, toc }
+}
+
+/// The scheme of a URL as a browser reads it (ignoring white space and
+/// control characters, which browsers drop), lower-cased; `None` for a
+/// relative address.
+fn scheme(url: &str) -> Option<String> {
+    let cleaned: String = url.chars().filter(|c| !c.is_whitespace() && !c.is_control()).collect();
+    let (scheme, _) = cleaned.split_once(':')?;
+    let valid = scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    valid.then(|| scheme.to_ascii_lowercase())
+}
+
+/// Links go to pages (relative), web addresses and mail only.
+fn link_allowed(url: &str) -> bool {
+    scheme(url).is_none_or(|s| matches!(s.as_str(), "http" | "https" | "mailto"))
+}
+
+/// Images come from the published folder (relative) or are inline data.
+fn image_allowed(url: &str) -> bool {
+    let trimmed = url.trim_start();
+    match scheme(url) {
+        None => !trimmed.starts_with("//") && !trimmed.starts_with("\\\\"),
+        Some(s) => s == "data" && trimmed.to_ascii_lowercase().starts_with("data:image/"),
+    }
 }
 
 fn heading_depth(level: HeadingLevel) -> u8 {
@@ -331,6 +365,29 @@ mod tests {
         assert_eq!(ids, vec![("ringkasan", 0), ("operasi--hasil", 1), ("ringkasan-1", 0)]);
         assert_eq!(doc.toc[1].children[0].id, "detail");
         assert!(doc.body.contains("<h2 id=\"ringkasan\">Ringkasan</h2>"), "{}", doc.body);
+    }
+
+    #[test]
+    fn links_go_to_pages_and_images_stay_offline() {
+        let html = to_html(
+            "[a](javascript:alert(1)) [b](<java\tscript:x>) [c](data:text/html,x) [d](https://x.org/) [e](report.html) \
+             [f](mailto:a@b.c)\n\n![g](http://127.0.0.1:9/x.png) ![h](//host/x.png) ![i](chart.png) ![j](data:image/png;base64,AA==)\n",
+        )
+        .body;
+        for gone in ["javascript", "java\tscript", "java&#9;script", "data:text", "127.0.0.1", "//host"] {
+            assert!(!html.contains(gone), "{gone} in {html}");
+        }
+        for kept in [
+            "href=\"https://x.org/\"",
+            "href=\"report.html\"",
+            "href=\"mailto:a@b.c\"",
+            "src=\"chart.png\"",
+            "src=\"data:image/png",
+        ] {
+            assert!(html.contains(kept), "{kept} not in {html}");
+        }
+        assert!(html.starts_with("<p>a b c <a"), "the text stays: {html}");
+        assert!(html.contains("<p>g h <img"), "descriptions stay: {html}");
     }
 
     #[test]

@@ -260,14 +260,14 @@ impl Renderer {
                 if formats.markdown {
                     let md = self.render_template(
                         &report.template,
-                        context! { output => "md", markdown => true, ..base.clone() },
+                        context! { output => "md", __markdown__ => true, ..base.clone() },
                     )?;
                     files.push(RenderedFile { file_name: format!("{}.md", report.name), contents: md });
                 }
                 if formats.html {
                     let template = self.env.get_template(&report.template).map_err(|e| self.template_error(e))?;
                     let captured = template
-                        .render_captured(context! { output => "html", markdown => true, ..base.clone() })
+                        .render_captured(context! { output => "html", __markdown__ => true, ..base.clone() })
                         .map_err(|e| self.template_error(e))?;
                     let mut doc = markdown::to_html(captured.output());
                     if let Some(fragments) = captured.state().get_temp(FRAGMENTS) {
@@ -537,9 +537,10 @@ fn format_value(out: &mut Output<'_>, state: &State<'_, '_>, value: &Value) -> R
 }
 
 /// In a Markdown report, which pass is rendering (`.md` file or page);
-/// `None` in an HTML report.
+/// `None` in an HTML report or the layout. The renderer marks a Markdown
+/// report's passes with `__markdown__` in their context.
 fn writes_markdown(state: &State<'_, '_>) -> Option<markdown::Pass> {
-    if !state.lookup("markdown").is_some_and(|m| m.is_true()) {
+    if !state.lookup("__markdown__").is_some_and(|m| m.is_true()) {
         return None;
     }
     Some(if is_html(state) { markdown::Pass::Page } else { markdown::Pass::File })
@@ -681,8 +682,20 @@ fn as_f64(value: &Value) -> Option<f64> {
     }
 }
 
+/// A `decimals` argument: at most [`format::MAX_DECIMALS`].
+fn decimals_arg(filter: &str, decimals: Option<usize>) -> Result<Option<usize>, minijinja::Error> {
+    match decimals {
+        Some(d) if d > format::MAX_DECIMALS => Err(minijinja::Error::new(
+            ErrorKind::InvalidOperation,
+            format!("{filter}: {d} decimals is more than the {} a number can show", format::MAX_DECIMALS),
+        )),
+        other => Ok(other),
+    }
+}
+
 /// `{{ x | number }}`, `{{ x | number(1) }}`: grouped digits in the report's locale.
 fn filter_number(state: &State<'_, '_>, value: Value, decimals: Option<usize>) -> Result<String, minijinja::Error> {
+    let decimals = decimals_arg("number", decimals)?;
     if value.is_none() || value.is_undefined() {
         return Ok(String::new());
     }
@@ -706,7 +719,7 @@ fn filter_money(
     kwargs: Kwargs,
 ) -> Result<String, minijinja::Error> {
     let compact: Option<bool> = kwargs.get("compact")?;
-    let decimals: Option<usize> = kwargs.get("decimals")?;
+    let decimals = decimals_arg("money", kwargs.get("decimals")?)?;
     kwargs.assert_all_used()?;
     if value.is_none() || value.is_undefined() {
         return Ok(String::new());
@@ -717,6 +730,7 @@ fn filter_money(
 
 /// `{{ share | percent }}`: a fraction (0.25) as `25.0%`.
 fn filter_percent(state: &State<'_, '_>, value: Value, decimals: Option<usize>) -> Result<String, minijinja::Error> {
+    let decimals = decimals_arg("percent", decimals)?;
     if value.is_none() || value.is_undefined() {
         return Ok(String::new());
     }
@@ -827,45 +841,31 @@ fn table(state: &State<'_, '_>, result: Value, kwargs: Kwargs) -> Result<Value, 
     if let Some(names) = totals {
         let summed: Vec<usize> = names.iter().map(|n| column_index(result, n, "table")).collect::<Result<_, _>>()?;
         let label = if locale == "id" { "Jumlah" } else { "Total" };
-        let row: Vec<Option<Cell>> = indices
+        let row: Vec<Option<String>> = indices
             .iter()
             .enumerate()
             .map(|(position, &i)| {
                 if summed.contains(&i) {
-                    Some(total_of(result, i))
+                    Some(total_of(result, i, &locale))
                 } else if position == 0 {
-                    Some(Cell::Text(label.to_owned()))
+                    Some(label.to_owned())
                 } else {
                     None
                 }
             })
             .collect();
-        markup = with_total_row(markup, result, &indices, &row, &locale, html);
+        markup = with_total_row(markup, result, &indices, &row, html);
     }
     Ok(helper_output(state, markup))
 }
 
-/// The exact sum of a numeric column (NULLs skipped): integers stay
-/// integers, decimals keep their scale.
-fn total_of(result: &QueryResult, column: usize) -> Cell {
-    let mut integer: i128 = 0;
-    let mut decimal: Option<(i128, u8)> = None;
-    let mut float: Option<f64> = None;
-    for row in &result.rows {
-        match &row[column] {
-            Cell::Int(i) => integer += i,
-            Cell::Decimal { unscaled, scale } => {
-                let (sum, s) = decimal.get_or_insert((0, *scale));
-                *sum += unscaled * 10i128.pow(u32::from(s.saturating_sub(*scale)));
-            }
-            Cell::Float(f) => *float.get_or_insert(0.0) += f,
-            _ => {}
-        }
-    }
-    match (decimal, float) {
-        (_, Some(f)) => Cell::Float(f + integer as f64 + decimal.map_or(0.0, |(d, s)| d as f64 / 10f64.powi(s as i32))),
-        (Some((sum, scale)), None) => Cell::Decimal { unscaled: sum + integer * 10i128.pow(u32::from(scale)), scale },
-        (None, None) => Cell::Int(integer),
+/// The sum of a numeric column (NULLs skipped), as shown: exact for
+/// integers and decimals of any size (see [`crate::value::exact_sum`]),
+/// as a float when the column holds floats.
+fn total_of(result: &QueryResult, column: usize, locale: &str) -> String {
+    match crate::value::exact_sum(result.rows.iter().map(|row| &row[column])) {
+        Ok(text) => format::decimal_text(&text, locale),
+        Err(float) => cell_text(&Cell::Float(float), locale),
     }
 }
 
@@ -874,11 +874,10 @@ fn with_total_row(
     mut markup: String,
     result: &QueryResult,
     indices: &[usize],
-    row: &[Option<Cell>],
-    locale: &str,
+    row: &[Option<String>],
     html: bool,
 ) -> String {
-    let text = |cell: &Option<Cell>| cell.as_ref().map(|c| cell_text(c, locale)).unwrap_or_default();
+    let text = |cell: &Option<String>| cell.clone().unwrap_or_default();
     if html {
         let mut total = String::from("<tfoot><tr class=\"total\">");
         for (&i, cell) in indices.iter().zip(row) {
@@ -1070,6 +1069,9 @@ fn chart_function(
                 .iter()
                 .map(|row| match &row[i] {
                     Cell::Null => Ok(None),
+                    // NaN and infinity have no place on an axis: not drawn
+                    // (the data table under the chart shows them).
+                    Cell::Float(f) if !f.is_finite() => Ok(None),
                     cell => cell.as_f64().map(Some).ok_or_else(|| {
                         fail(format!("column {} of query {} is not a number", result.columns[i].name, result.name))
                     }),
@@ -1147,7 +1149,9 @@ fn cell_text(cell: &Cell, locale: &str) -> String {
     match cell {
         Cell::Int(i) => format::integer(*i, locale),
         Cell::Decimal { unscaled, scale } => format::decimal_text(&format_decimal(*unscaled, *scale), locale),
-        Cell::Float(f) => format::number(*f, None, locale),
+        // Every digit a float has (table() shows data; filters round).
+        Cell::Float(f) if f.is_finite() => format::decimal_text(&crate::value::float_text(*f), locale),
+        Cell::BigUnsigned(u) => format::decimal_text(&u.to_string(), locale),
         other => other.to_text(),
     }
 }
@@ -1169,12 +1173,8 @@ mod tests {
                 vec![Cell::Null, Cell::Null, Cell::Float(0.25)],
             ],
         );
-        assert_eq!(total_of(&result, 0), Cell::Int(i128::from(i64::MAX) + 1), "no overflow");
-        assert_eq!(
-            total_of(&result, 1),
-            Cell::Decimal { unscaled: 30_000_000_000, scale: 2 },
-            "300,000,000.00 exactly"
-        );
-        assert_eq!(total_of(&result, 2), Cell::Float(0.75));
+        assert_eq!(total_of(&result, 0, "en"), "9,223,372,036,854,775,808", "no overflow");
+        assert_eq!(total_of(&result, 1, "en"), "300,000,000.00", "300,000,000.00 exactly");
+        assert_eq!(total_of(&result, 2, "en"), "0.75");
     }
 }

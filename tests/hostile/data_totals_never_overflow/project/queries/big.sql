@@ -1,0 +1,2 @@
+-- An attack.
+SELECT * FROM big
