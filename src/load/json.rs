@@ -16,10 +16,10 @@
 //!   strings only into DATE, TIME, TIMESTAMP and UUID; VARCHAR takes any
 //!   value as its text.
 //! - Inferred types: the narrowest exact type, as for CSV: whole numbers
-//!   BIGINT or HUGEINT, decimals DECIMAL(18|38, s), numbers written with an
-//!   exponent DOUBLE, strings that are all dates DATE (or timestamps
-//!   TIMESTAMP), booleans BOOLEAN, anything else VARCHAR. A quoted `"123"`
-//!   stays text.
+//!   BIGINT or HUGEINT, decimals DECIMAL(18|38, s) (a number written with an
+//!   exponent is written out first: `1.5e3` is `1500`), strings that are all
+//!   dates DATE (or timestamps TIMESTAMP), booleans BOOLEAN, anything else
+//!   VARCHAR. A quoted `"123"` stays text.
 
 use std::path::{Path, PathBuf};
 
