@@ -127,8 +127,11 @@ fn sandbox(conn: &Connection, project: &Project, folders: &[&str]) -> duckdb::Re
     };
     let allowed: Vec<String> = folders.iter().map(|folder| folder_text(project.path(folder))).collect();
     let root = folder_text(project.root.clone());
+    // Progress is tracked (for the load's progress bar) but never printed
+    // by DuckDB; like every setting, it cannot change once locked.
     conn.execute_batch(&format!(
         "SET allowed_directories = [{}]; SET file_search_path = {root}; \
+         SET enable_progress_bar = true; SET enable_progress_bar_print = false; \
          SET enable_external_access = false; SET lock_configuration = true;",
         allowed.join(", ")
     ))

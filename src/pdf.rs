@@ -266,7 +266,9 @@ impl Browser {
         }
     }
 
-    /// Gives the served page for its own address; refuses anything else.
+    /// Gives the served page for its own address; refuses anything else,
+    /// as aborted (a refused navigation, such as a `<meta http-equiv=
+    /// refresh>`, then leaves the page in place instead of an error page).
     fn answer(&mut self, request: &Value) -> Result<(), Error> {
         let id = request["requestId"].clone();
         let url = request["request"]["url"].as_str().unwrap_or_default();
@@ -282,7 +284,7 @@ impl Browser {
                 "body": body,
             }})
         } else {
-            json!({ "id": 0, "method": "Fetch.failRequest", "params": { "requestId": id, "errorReason": "BlockedByClient" } })
+            json!({ "id": 0, "method": "Fetch.failRequest", "params": { "requestId": id, "errorReason": "Aborted" } })
         };
         self.next_id += 1;
         reply["id"] = json!(self.next_id);

@@ -102,13 +102,39 @@ impl SqlType {
         matches!(self, SqlType::Int(_) | SqlType::Decimal { .. } | SqlType::Float | SqlType::Double)
     }
 
+    /// For dates and times, the ISO 8601 text a value must be written as
+    /// (a regular expression matched in full): DuckDB's casts accept more
+    /// and drop what they do not keep (an offset from a TIMESTAMP or TIME,
+    /// a time from a DATE). `None` for other types.
+    pub fn iso_shape(self) -> Option<&'static str> {
+        // DuckDB's infinite dates and timestamps are written as words.
+        Some(match self {
+            SqlType::Date => " *(-?[0-9]{4,}-[0-9]{2}-[0-9]{2}|[+-]?infinity) *",
+            SqlType::Time => " *[0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,9})?)? *",
+            SqlType::Timestamp => {
+                " *(-?[0-9]{4,}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,9})?)?)?|[+-]?infinity) *"
+            }
+            SqlType::TimestampTz => {
+                " *(-?[0-9]{4,}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,9})?)?)? *(Z|[+-][0-9]{2}(:?[0-9]{2})?)?|[+-]?infinity) *"
+            }
+            _ => return None,
+        })
+    }
+
     /// What a value of this type looks like, for "… is not …" messages.
     pub fn expected(self, date_format: Option<&str>, timestamp_format: Option<&str>) -> String {
         match self {
             SqlType::Date => format!("a valid date ({})", date_format.unwrap_or("YYYY-MM-DD")),
-            SqlType::Timestamp | SqlType::TimestampTz => {
-                format!("a valid timestamp ({})", timestamp_format.unwrap_or("YYYY-MM-DD HH:MM:SS"))
+            SqlType::Timestamp => {
+                format!("a valid timestamp ({})", timestamp_format.unwrap_or("YYYY-MM-DD HH:MM:SS, no time zone"))
             }
+            SqlType::TimestampTz => {
+                format!(
+                    "a valid timestamp ({})",
+                    timestamp_format.unwrap_or("YYYY-MM-DD HH:MM:SS, and a zone such as +07:00 or Z")
+                )
+            }
+            SqlType::Time => "a valid time (HH:MM:SS, no time zone)".to_owned(),
             SqlType::Int(_) => format!("a whole number that fits {self}"),
             SqlType::Decimal { scale, .. } => format!("a number with at most {scale} decimals that fits {self}"),
             SqlType::Boolean => "true or false".to_owned(),

@@ -95,16 +95,18 @@ pub struct Ui {
 
 impl Ui {
     /// A progress line on stderr, unless `--quiet`.
+    /// Names in it (files, reports, datasets) come from the project: their
+    /// control characters are shown, not obeyed (see [`crate::error::visible`]).
     pub fn status(&self, text: &str) {
         if !self.quiet {
-            eprintln!("{text}");
+            eprintln!("{}", crate::error::visible(text));
         }
     }
 
     /// A detail on stderr, only with `--verbose`.
     pub fn detail(&self, text: &str) {
         if self.verbose {
-            eprintln!("{text}");
+            eprintln!("{}", crate::error::visible(text));
         }
     }
 

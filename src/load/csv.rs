@@ -211,15 +211,38 @@ pub fn layout(shown: &Path, header: Option<Vec<String>>, dataset: &Dataset) -> R
 }
 
 /// How a declared type is read from the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Reading {
-    /// DuckDB's reader converts it strictly (text, dates, booleans, …).
+    /// DuckDB's reader converts it strictly (text, booleans, dates in a
+    /// declared format, …).
     Direct,
-    /// Read as text and cast with a check for rounding (integers, decimals).
-    Checked { scale: Option<u32> },
+    /// Read as text, its shape checked, then cast: numbers (DuckDB's casts
+    /// round), and ISO dates and times (they drop an offset or a time).
+    Checked,
 }
 
-fn reading(ty: SqlType) -> Reading {
-    if ty.is_number() { Reading::Checked { scale: ty.scale() } } else { Reading::Direct }
+fn reading(ty: SqlType, options: &CsvOptions) -> Reading {
+    let declared_format = match ty {
+        SqlType::Date => options.date_format.is_some(),
+        SqlType::Timestamp | SqlType::TimestampTz => options.timestamp_format.is_some(),
+        _ => false,
+    };
+    if ty.is_number() || (ty.iso_shape().is_some() && !declared_format) { Reading::Checked } else { Reading::Direct }
+}
+
+/// The regular expression a checked column's text must match in full
+/// (`None` for floating point, which only has to convert).
+fn shape(ty: SqlType, options: &CsvOptions) -> Option<String> {
+    match ty.iso_shape() {
+        Some(shape) => Some(shape.to_owned()),
+        None => number_shape(ty.scale(), options),
+    }
+}
+
+/// The expression cast to a checked column's type: numbers with their
+/// separators normalised, dates and times as they are.
+fn cast_input(column: &str, ty: SqlType, options: &CsvOptions) -> String {
+    if ty.is_number() { normalised(column, options) } else { column.to_owned() }
 }
 
 /// The `read_csv(…)` call for `files` with `layout`.
@@ -229,9 +252,9 @@ fn read_csv_sql(files: &[ReadableFile], layout: &Layout, options: &CsvOptions, s
         .columns
         .iter()
         .map(|(name, ty)| {
-            let read_as = match reading(*ty) {
+            let read_as = match reading(*ty, options) {
                 Reading::Direct => *ty,
-                Reading::Checked { .. } => SqlType::Varchar,
+                Reading::Checked => SqlType::Varchar,
             };
             format!("{}: {}", quote_literal(name), quote_literal(&read_as.to_string()))
         })
@@ -324,9 +347,11 @@ fn underflow(column: &str, ty: SqlType, options: &CsvOptions) -> String {
 /// The SQL condition that a checked column's text is NOT acceptable (for
 /// finding the bad values after a load stopped).
 fn bad_value(column: &str, ty: SqlType, options: &CsvOptions) -> Option<String> {
-    let Reading::Checked { scale } = reading(ty) else { return None };
-    let cast_fails = format!("TRY_CAST({} AS {ty}) IS NULL", normalised(column, options));
-    Some(match number_shape(scale, options) {
+    if reading(ty, options) == Reading::Direct {
+        return None;
+    }
+    let cast_fails = format!("TRY_CAST({} AS {ty}) IS NULL", cast_input(column, ty, options));
+    Some(match shape(ty, options) {
         Some(shape) => format!("(NOT regexp_full_match({column}, {}) OR {cast_fails})", quote_literal(&shape)),
         None => format!("({cast_fails} OR {})", underflow(column, ty, options)),
     })
@@ -341,10 +366,12 @@ fn select_list(layout: &Layout, options: &CsvOptions) -> String {
         .iter()
         .map(|(name, ty)| {
             let column = quote_ident(name);
-            let Reading::Checked { scale } = reading(*ty) else { return column };
+            if reading(*ty, options) == Reading::Direct {
+                return column;
+            }
             let stop = format!("error({})", quote_literal(&format!("laporan: bad value in column {name}")));
-            let cast = format!("coalesce(TRY_CAST({} AS {ty}), {stop})", normalised(&column, options));
-            match number_shape(scale, options) {
+            let cast = format!("coalesce(TRY_CAST({} AS {ty}), {stop})", cast_input(&column, *ty, options));
+            match shape(*ty, options) {
                 Some(shape) => format!(
                     "CASE WHEN {column} IS NULL THEN NULL WHEN NOT regexp_full_match({column}, {}) THEN {stop} ELSE {cast} END AS {column}",
                     quote_literal(&shape)

@@ -608,12 +608,12 @@ fn check_in_sql(conn: &Connection, records: &Records, types: &[SqlType], shown: 
     let mut problems = Vec::new();
     let mut total = 0;
     for (i, ty) in types.iter().enumerate() {
-        let shape = match ty {
-            SqlType::Date => Some("[0-9]{4}-[0-9]{2}-[0-9]{2}"),
-            SqlType::Timestamp | SqlType::TimestampTz => Some("[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}.*"),
-            SqlType::Time | SqlType::Uuid => None,
-            _ => continue,
-        };
+        // ISO text only: DuckDB's casts drop an offset or a time they do
+        // not keep (see `SqlType::iso_shape`).
+        if !matches!(ty, SqlType::Date | SqlType::Time | SqlType::Timestamp | SqlType::TimestampTz | SqlType::Uuid) {
+            continue;
+        }
+        let shape = ty.iso_shape();
         let shape_fails =
             shape.map_or(String::new(), |s| format!("NOT regexp_full_match(c{i}, {}) OR ", quote_literal(s)));
         let sql = format!(

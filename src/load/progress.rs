@@ -21,11 +21,10 @@ pub struct Progress {
 
 impl Progress {
     /// Starts tracking the statement `conn` runs next, labelled `label`.
+    /// The load connection tracks progress from the start (it cannot be
+    /// switched on later: its configuration is locked, see [`crate::db`]).
     pub fn start(conn: &Connection, label: String) -> Progress {
         let done = Arc::new(AtomicBool::new(false));
-        if conn.set_query_progress_tracking(true).is_err() {
-            return Progress { done, thread: None };
-        }
         let handle = conn.progress_handle();
         let flag = done.clone();
         let thread = std::thread::spawn(move || {

@@ -234,6 +234,21 @@ pub fn resolve(
             let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
             let files: Vec<PathBuf> =
                 list_folder(&entry)?.into_iter().filter(|f| FileFormat::from_path(f).is_some()).collect();
+            // DuckDB's readers take `*`, `?`, `[…]` and `{…}` in a file name
+            // as a pattern, which could match other files (hidden ones too)
+            // than the one laporan hashed.
+            if let Some(file) = files.iter().find(|f| {
+                f.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.contains(['*', '?', '[', ']', '{', '}']))
+            }) {
+                return Err(Error::project(format!(
+                    "{} has a pattern character in its name",
+                    place.shown(file).display()
+                ))
+                .at(crate::error::Location::file(place.shown(file)))
+                .help(
+                    "rename the file without * ? [ ] { }: a reader would take its name as a pattern of other files",
+                ));
+            }
             let Some(first) = files.first() else {
                 return Err(place
                     .config_file_error(format!("dataset folder {} holds no CSV, Parquet or JSON file", entry.display()))

@@ -76,6 +76,9 @@ pub fn escape_for(text: &str, pass: Pass, out: &mut String) {
                 out.push('\\');
                 out.push(c);
             }
+            // `#` before a space or the end would close a heading the value
+            // is written in (`## {{ name }}` with a name ending in ` #`).
+            '#' if chars.peek().is_none_or(|n| n.is_whitespace()) => out.push_str("\\#"),
             // Indentation of four columns would make a code block: its
             // first space or tab becomes a reference. A shorter one passes,
             // and what follows it is still escaped as a line's start.
@@ -353,6 +356,9 @@ mod tests {
         assert_eq!(escaped("-5"), "\\-5");
         assert_eq!(escaped("3.571"), "3.571", "a number is not a list marker");
         assert_eq!(escaped("3."), "3\\.");
+        assert_eq!(escaped("Room #5"), "Room #5");
+        assert_eq!(escaped("abc #"), "abc \\#", "not a heading's closing sequence");
+        assert!(to_html(&format!("## {}\n", escaped("abc #"))).body.contains("abc #</h2>"));
     }
 
     #[test]
