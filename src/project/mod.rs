@@ -699,6 +699,13 @@ impl Project {
                 continue;
             }
             let name = stem(&file, 2);
+            // The name is the output file's, a link in the site index and a
+            // folder name for entities: text, no control characters.
+            if name.is_empty() || name.chars().any(|c| c.is_control() || matches!(c, '/' | '\\')) {
+                return Err(Error::project(format!("template {} cannot name a report", self.shown(&file).display()))
+                    .at(Location::file(self.shown(&file)))
+                    .help("rename it with letters, digits, spaces, - or _, such as monthly_report.md.j2"));
+            }
             if let Some(other) = reports.iter().find(|r| r.name == name) {
                 return Err(Error::project(format!("two templates would both be report {name}"))
                     .at(Location::file(self.shown(&file)))
