@@ -8,16 +8,24 @@
 //!    queries ([`query::saved`]) and find the reports. Malformed input fails
 //!    here, with a file and line.
 //! 2. [`load`]: load each dataset that changed into the DuckDB database
-//!    ([`db`]), all in one transaction; then [`data_tests`] check it.
+//!    ([`db`], every connection sandboxed), all in one transaction, by
+//!    declared or inferred column types ([`sql_type`]); then [`data_tests`]
+//!    check it.
 //! 3. [`query`]: run saved queries with typed, bound parameters
 //!    ([`params`], [`period`]), each distinct call once per build, on the
-//!    database reopened read-only; results become [`value::Cell`]s, the one
-//!    conversion from DuckDB values.
+//!    database reopened read-only; every SQL text from the project passes
+//!    [`query::gate`] (DuckDB's own parse: one SELECT) before it runs;
+//!    results become [`value::Cell`]s, the one conversion from DuckDB values.
 //! 4. [`render`]: minijinja templates call `query(…)`, `table(…)` and the
 //!    charts; Markdown reports are also converted to HTML and wrapped in
 //!    the layout.
 //! 5. [`write`]: files are written atomically to `out/` (or `out/<period>/`),
-//!    with the site's `index.html`; [`pdf`] prints pages with Chromium.
+//!    with the site's `index.html`; [`pdf`] prints pages with a Chromium
+//!    that may fetch nothing but the page.
+//!
+//! What a project received from someone else may and may not do is in the
+//! README's security model; `tests/hostile/` holds the attacks it is tested
+//! against.
 //!
 //! [`pipeline`] runs the steps in order for the commands in [`cmd`]. It
 //! renders the reports of a build (several reports, a range of periods) in

@@ -15,8 +15,6 @@ use common::copy_dir;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use base64::Engine as _;
 use serde_json::{Value, json};
@@ -263,16 +261,8 @@ fn pdf_printing_reaches_nothing_but_the_page() {
         assert!(std::env::var_os("LAPORAN_REQUIRE_BROWSER").is_none(), "Chromium was not found");
         return;
     };
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let canary = format!("127.0.0.1:{}", listener.local_addr().unwrap().port());
-    let hits = Arc::new(AtomicUsize::new(0));
-    let counted = hits.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            counted.fetch_add(1, Ordering::SeqCst);
-            drop(stream);
-        }
-    });
+    let canary_server = common::Canary::start();
+    let canary = canary_server.address();
     let dir = TempDir::new().unwrap();
     let secret = dir.path().join("secret.txt");
     fs::write(&secret, "the outside world\n").unwrap();
@@ -307,7 +297,7 @@ fn pdf_printing_reaches_nothing_but_the_page() {
     let pdf = fs::read(project.join("out/page.pdf")).unwrap();
     assert!(pdf.starts_with(b"%PDF"));
     std::thread::sleep(std::time::Duration::from_millis(300));
-    assert_eq!(hits.load(Ordering::SeqCst), 0, "the printing browser connected to the network");
+    assert_eq!(canary_server.hits(), 0, "the printing browser connected to the network");
     // What a page printed is in the PDF's text; Chromium writes it
     // uncompressed enough to find a plain word when it is there.
     let artifacts = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser");

@@ -12,46 +12,25 @@
 
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
+
+mod common;
+use common::Canary;
 
 /// What the files outside the project say; it must never come out.
 const SECRET: &str = "the outside world";
 /// What attacks in data put where live markup would run.
 const MARKER: &str = "PWNED";
 
-/// A server on 127.0.0.1 that counts connections: any is a failure.
-struct Canary {
-    port: u16,
-    hits: Arc<AtomicUsize>,
-}
-
-impl Canary {
-    fn start() -> Canary {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let hits = Arc::new(AtomicUsize::new(0));
-        let counted = hits.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                counted.fetch_add(1, Ordering::SeqCst);
-                drop(stream);
-            }
-        });
-        Canary { port, hits }
-    }
-}
-
 /// Replaces the placeholders a case may use: `{{OUTSIDE}}` (a folder beside
 /// the project, with secrets in it) and `{{CANARY}}` (the canary's address).
 fn fill(text: &str, outside: &Path, canary: &Canary) -> String {
-    text.replace("{{OUTSIDE}}", &outside.to_string_lossy()).replace("{{CANARY}}", &format!("127.0.0.1:{}", canary.port))
+    text.replace("{{OUTSIDE}}", &outside.to_string_lossy()).replace("{{CANARY}}", &canary.address())
 }
 
 /// Copies a case's project, filling placeholders in every text file.
@@ -377,7 +356,7 @@ fn hostile_corpus() {
         }
         assert!(live.is_empty(), "{name}: live markup from data:\n{}", live.join("\n"));
         std::thread::sleep(Duration::from_millis(50));
-        assert_eq!(canary.hits.load(Ordering::SeqCst), 0, "{name}: something connected to the network");
+        assert_eq!(canary.hits(), 0, "{name}: something connected to the network");
         if let Some(baseline) = baseline {
             assert_eq!(data_digest(&project).as_ref(), Some(&baseline), "{name}: the loaded data changed");
         }
