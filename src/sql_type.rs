@@ -105,17 +105,20 @@ impl SqlType {
     /// For dates and times, the ISO 8601 text a value must be written as
     /// (a regular expression matched in full): DuckDB's casts accept more
     /// and drop what they do not keep (an offset from a TIMESTAMP or TIME,
-    /// a time from a DATE). `None` for other types.
+    /// a time from a DATE, digits past the microsecond) or move it (24:00 to
+    /// the next day). `None` for other types.
     pub fn iso_shape(self) -> Option<&'static str> {
         // DuckDB's infinite dates and timestamps are written as words.
         Some(match self {
             SqlType::Date => " *(-?[0-9]{4,}-[0-9]{2}-[0-9]{2}|[+-]?infinity) *",
-            SqlType::Time => " *[0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,9})?)? *",
+            SqlType::Time => {
+                " *(([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?|24:00(:00([.]0{1,6})?)?) *"
+            }
             SqlType::Timestamp => {
-                " *(-?[0-9]{4,}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,9})?)?)?|[+-]?infinity) *"
+                " *(-?[0-9]{4,}-[0-9]{2}-[0-9]{2}([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?)?|[+-]?infinity) *"
             }
             SqlType::TimestampTz => {
-                " *(-?[0-9]{4,}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,9})?)?)? *(Z|[+-][0-9]{2}(:?[0-9]{2})?)?|[+-]?infinity) *"
+                " *(-?[0-9]{4,}-[0-9]{2}-[0-9]{2}([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?)? *(Z|[+-][0-9]{2}(:?[0-9]{2})?)?|[+-]?infinity) *"
             }
             _ => return None,
         })
@@ -281,6 +284,29 @@ mod tests {
         ] {
             assert!(text.parse::<SqlType>().is_err(), "{text:?} was accepted");
         }
+    }
+
+    #[test]
+    fn dates_and_times_are_iso_text_of_what_the_type_keeps() {
+        let matches = |ty: SqlType, text: &str| full_match(ty.iso_shape().unwrap(), text);
+        for (ty, good, bad) in [
+            (SqlType::Date, "2024-02-29", "2024-02-29 10:00"),
+            (SqlType::Timestamp, "2024-02-29 23:59:59.123456", "2024-02-29 23:59:59.1234567"),
+            (SqlType::Timestamp, "2024-02-29T10:00", "2024-02-29 24:00:00"),
+            (SqlType::Timestamp, "infinity", "2024-02-29 10:00:00+07:00"),
+            (SqlType::TimestampTz, "2024-02-29 10:00:00+07:00", "2024-02-29 10:00:00+07:00:00"),
+            (SqlType::Time, "24:00:00", "24:00:01"),
+            (SqlType::Time, "23:59:59.999999", "12:00:00+07"),
+        ] {
+            assert!(matches(ty, good), "{ty} takes {good}");
+            assert!(!matches(ty, bad), "{ty} refuses {bad}");
+        }
+    }
+
+    /// The shapes are run by DuckDB's `regexp_full_match`; here too.
+    fn full_match(pattern: &str, text: &str) -> bool {
+        let conn = duckdb::Connection::open_in_memory().unwrap();
+        conn.query_row("SELECT regexp_full_match(?, ?)", [text, pattern], |row| row.get(0)).unwrap()
     }
 
     #[test]

@@ -931,3 +931,19 @@ fn threads_beyond_the_machines_cores_are_capped_with_a_warning() {
         );
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_data_file_whose_name_is_not_text_is_an_error_not_left_out() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = TempDir::new().unwrap();
+    fs::create_dir_all(dir.path().join("data/monthly")).unwrap();
+    fs::write(dir.path().join("data/monthly/jan.csv"), "a\n1\n").unwrap();
+    let latin1 = std::ffi::OsStr::from_bytes(b"f\xe9v.csv");
+    fs::write(dir.path().join("data/monthly").join(latin1), "a\n2\n").unwrap();
+    let project = Project { dir };
+    let load = project.run(&["load"]);
+    assert_eq!(load.status.code(), Some(1), "{}", stderr(&load));
+    assert!(stderr(&load).contains("data/monthly: a name in it is not UTF-8 text"), "{}", stderr(&load));
+    assert!(stderr(&load).contains("f�v.csv"), "{}", stderr(&load));
+}

@@ -24,7 +24,7 @@ use crate::sql_type::{IntType, SqlType};
 const INTEGER: &str = "[+-]?(0|[1-9][0-9]*)";
 const DECIMAL: &str = "[+-]?(0|[1-9][0-9]*)\\.[0-9]+";
 const DATE: &str = "[0-9]{4}-[0-9]{2}-[0-9]{2}";
-const TIMESTAMP: &str = "[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,6})?)?";
+const TIMESTAMP: &str = "[0-9]{4}-[0-9]{2}-[0-9]{2}[T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{1,6})?)?";
 
 /// Infers a type for each column of `staged` (all VARCHAR), in order.
 ///

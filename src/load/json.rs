@@ -350,8 +350,10 @@ fn infer(records: &Records, index: usize, shown: &[PathBuf]) -> Result<SqlType, 
                 fraction |= !number.fraction.is_empty();
                 whole_digits = whole_digits.max(number.whole_digits());
                 scale = scale.max(number.fraction.len());
-                if widest.is_none_or(|(w, _, _)| number.whole_digits() + number.fraction.len() > w) {
-                    widest = Some((number.whole_digits() + number.fraction.len(), field, place));
+                let width =
+                    if number.exponent.is_some() { usize::MAX } else { number.whole_digits() + number.fraction.len() };
+                if widest.is_none_or(|(w, _, _)| width > w) {
+                    widest = Some((width, field, place));
                 }
             }
             Kind::Text => {
@@ -366,14 +368,20 @@ fn infer(records: &Records, index: usize, shown: &[PathBuf]) -> Result<SqlType, 
         [Kind::Bool] => SqlType::Boolean,
         [Kind::Text] if dates => SqlType::Date,
         [Kind::Text] if timestamps => SqlType::Timestamp,
-        [Kind::Number] if exponent => SqlType::Double,
         [Kind::Number] => {
-            let digits = whole_digits + scale;
+            // A number whose exponent is too large to write out has more
+            // digits than any exact type too.
+            let digits = if exponent { usize::MAX } else { whole_digits + scale };
             if digits > 38 {
                 let (_, field, place) = widest.expect("a number was seen");
                 let file = &shown[place.file];
+                let what = if exponent {
+                    "more digits than an exact number type holds (38)".to_owned()
+                } else {
+                    format!("{digits} digits, more than an exact number type holds (38)")
+                };
                 return Err(Error::project(format!(
-                    "{}: column {} holds a number with {digits} digits, more than an exact number type holds (38)",
+                    "{}: column {} holds a number with {what}",
                     file.display(),
                     records.columns[index]
                 ))
@@ -435,6 +443,9 @@ impl<'a> NumberText<'a> {
     /// or with one so large that the digits would not be worth writing.
     fn plain(&self) -> Option<String> {
         let exponent = self.exponent?;
+        if !self.nonzero() {
+            return Some("0".to_owned());
+        }
         if exponent.unsigned_abs() > 400 {
             return None;
         }

@@ -273,6 +273,13 @@ impl Project {
                 let entry = entry.map_err(|e| Error::io("read folder", &shown_folder, e))?;
                 let relative = folder.join(entry.file_name());
                 let shown = self.shown(&relative);
+                // A name that is not text (a Latin-1 name from an old zip)
+                // would be left out without a word.
+                if entry.file_name().to_str().is_none() {
+                    return Err(Error::project(format!("{}: a name in it is not UTF-8 text", shown_folder.display()))
+                        .at(Location::file(&shown))
+                        .help("rename the file or folder (its name shows with � for the bytes that are not text)"));
+                }
                 let kind = entry.file_type().map_err(|e| Error::io("read", &shown, e))?;
                 if kind.is_dir() {
                     folders.push(relative);
