@@ -4,7 +4,7 @@
 Run by hand, not by the tests (timings on a shared machine are noisy):
 
     python3 bench/load_benchmark.py            # 10 million rows
-    python3 bench/load_benchmark.py --rows 1000000 --runs 5
+    python3 bench/load_benchmark.py --rows 1000000 --json-rows 100000 --runs 5
 
 It writes a deterministic synthetic CSV (the sample's operation_results
 shape, plus a date and a free-text column), then in the same run times, each
@@ -20,11 +20,18 @@ It prints wall time, CPU time and peak RSS (median of the runs) and the
 ratios against DuckDB. Targets: strict load <= 1.25x the time and <= 1.2x the
 memory of the plain read_csv.
 
+Then the same rows as JSON lines (--json-rows, 1 million by default): laporan
+load declared and inferred, beside DuckDB's plain `read_json`. laporan parses
+JSON itself, keeping every value's text (see src/load/json.rs), so this
+shows what that costs; a load that grows faster than the file (as one did,
+counting lines from the start of the file for every record) shows here.
+
 Needs: a release build of laporan (cargo build --release), and
 `pip install duckdb==2.0.0`.
 """
 
 import argparse
+import json
 import os
 import random
 import shutil
@@ -49,38 +56,102 @@ note = "VARCHAR"
 """
 
 
-def write_csv(path, rows):
-    """A deterministic CSV: the same rows for the same count, every time."""
+def records(rows):
+    """Deterministic rows: the same for the same count, every time."""
     rng = random.Random(20240423)
     countries = ["IDN", "MYS", "THA", "PHL", "VNM", "SGP", "KHM", "LAO", "BRN", "MMR", "AUS", "JPN", "KOR", "FRA"]
     words = ["joint", "operation", "seizure", "fraud", "network", "victims", "rescued", "cyber", "scam", "Lyon"]
+    for i in range(rows):
+        amount = rng.randrange(0, 10_000_000_000)
+        note = " ".join(rng.choice(words) for _ in range(rng.randrange(1, 6)))
+        if i % 97 == 0:
+            note = f'{note}, with a comma and a "quote"'
+        yield (
+            f"R{i:010d}",
+            f"OP-{rng.randrange(1000):04d}",
+            rng.choice(countries),
+            f"{2022 + i % 4}-{1 + i % 12:02d}-{1 + i % 28:02d}",
+            f"{amount // 100}.{amount % 100:02d}",
+            rng.randrange(60),
+            rng.randrange(12),
+            note,
+        )
+
+
+COLUMNS = ["result_id", "operation_id", "country_iso3", "report_date", "assets_seized_usd", "arrests",
+           "victims_rescued", "note"]
+
+
+def write_csv(path, rows):
     with open(path, "w", newline="") as f:
-        f.write("result_id,operation_id,country_iso3,report_date,assets_seized_usd,arrests,victims_rescued,note\n")
-        for i in range(rows):
-            amount = rng.randrange(0, 10_000_000_000)
-            note = " ".join(rng.choice(words) for _ in range(rng.randrange(1, 6)))
-            if i % 97 == 0:
-                note = f'"{note}, with a comma and a ""quote"""'
-            f.write(
-                f"R{i:010d},OP-{rng.randrange(1000):04d},{rng.choice(countries)},"
-                f"{2022 + i % 4}-{1 + i % 12:02d}-{1 + i % 28:02d},{amount // 100}.{amount % 100:02d},"
-                f"{rng.randrange(60)},{rng.randrange(12)},{note}\n"
-            )
+        f.write(",".join(COLUMNS) + "\n")
+        for row in records(rows):
+            note = row[7]
+            if '"' in note or "," in note:
+                note = '"' + note.replace('"', '""') + '"'
+            f.write(",".join(str(v) for v in row[:7]) + f",{note}\n")
 
 
-def project(base, name, csv, declaration):
+def write_jsonl(path, rows):
+    """The same rows as JSON lines; the amount a JSON number with its digits."""
+    with open(path, "w") as f:
+        for row in records(rows):
+            fields = dict(zip(COLUMNS, row))
+            amount = fields.pop("assets_seized_usd")
+            text = json.dumps(fields)
+            f.write(text[:-1] + f', "assets_seized_usd": {amount}}}\n')
+
+
+def project(base, name, source, declaration):
     path = base / name
     shutil.rmtree(path, ignore_errors=True)
     (path / "data").mkdir(parents=True)
-    os.link(csv, path / "data" / "results.csv")  # the same bytes, no copy
+    os.link(source, path / "data" / f"results{source.suffix}")  # the same bytes, no copy
     if declaration:
         (path / "laporan.toml").write_text(declaration)
+    return path
+
+
+def run_cases(cases, projects, plain_db, runs):
+    """Runs every case `runs` times, each into a fresh database; the results."""
+    results = {name: [] for name in cases}
+    for run in range(runs):
+        for name, case in cases.items():
+            for path in projects:
+                shutil.rmtree(path / ".laporan", ignore_errors=True)
+            for path in [plain_db, plain_db.with_suffix(".duckdb.wal")]:
+                path.unlink(missing_ok=True)
+            results[name].append(case())
+            print(f"run {run + 1}: {name}: {results[name][-1][0]:.2f} s", file=sys.stderr)
+    return results
+
+
+def print_table(title, cases, results, base):
+    def median(name, index):
+        return statistics.median(r[index] for r in results[name])
+
+    print(f"\n{title}\n")
+    print(f"{'':26} {'wall s':>8} {'CPU s':>8} {'peak MiB':>9} {'time ×':>7} {'memory ×':>9}")
+    for name in cases:
+        wall, cpu, rss = median(name, 0), median(name, 1), median(name, 2)
+        print(
+            f"{name:26} {wall:8.2f} {cpu:8.2f} {rss:9.0f} "
+            f"{wall / median(base, 0):7.2f} {rss / median(base, 2):9.2f}"
+        )
+
+
+def written(path, rows, write):
+    if not path.exists():
+        print(f"writing {path} ({rows:,} rows)…", file=sys.stderr)
+        write(path.with_suffix(".tmp"), rows)
+        path.with_suffix(".tmp").rename(path)
     return path
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--json-rows", type=int, default=1_000_000, help="0: no JSON")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--work", type=Path, default=ROOT / "bench" / "work")
     args = parser.parse_args()
@@ -94,50 +165,47 @@ def main():
 
     laporan = laporan_binary()
     args.work.mkdir(parents=True, exist_ok=True)
-    csv = args.work / f"results_{args.rows}.csv"
-    if not csv.exists():
-        print(f"writing {csv} ({args.rows:,} rows)…", file=sys.stderr)
-        write_csv(csv.with_suffix(".tmp"), args.rows)
-        csv.with_suffix(".tmp").rename(csv)
+    csv = written(args.work / f"results_{args.rows}.csv", args.rows, write_csv)
     size_mb = csv.stat().st_size / 1e6
 
     declared = project(args.work, "declared", csv, DECLARATION)
     no_key = project(args.work, "declared_no_key", csv, DECLARATION.replace('primary_key = ["result_id"]\n', ""))
     inferred = project(args.work, "inferred", csv, None)
     duck_db = args.work / "duckdb_plain.duckdb"
-    duck_sql = f"CREATE TABLE results AS SELECT * FROM read_csv('{csv}')"
-    duck_script = f"import duckdb; c = duckdb.connect('{duck_db}'); c.execute(\"{duck_sql}\"); c.close()"
+
+    def plain(reader):
+        sql = f"CREATE TABLE results AS SELECT * FROM {reader}"
+        script = f"import duckdb; c = duckdb.connect('{duck_db}'); c.execute(\"{sql}\"); c.close()"
+        return lambda: measure([sys.executable, "-c", script], args.work)
+
+    def load(path):
+        return lambda: measure([laporan, "-q", "load", "--force"], path)
 
     cases = {
-        "laporan load (declared)": lambda: measure([laporan, "-q", "load", "--force"], declared),
-        "  without a primary key": lambda: measure([laporan, "-q", "load", "--force"], no_key),
-        "laporan load (inferred)": lambda: measure([laporan, "-q", "load", "--force"], inferred),
-        "duckdb read_csv (plain)": lambda: measure([sys.executable, "-c", duck_script], args.work),
+        "laporan load (declared)": load(declared),
+        "  without a primary key": load(no_key),
+        "laporan load (inferred)": load(inferred),
+        "duckdb read_csv (plain)": plain(f"read_csv('{csv}')"),
     }
-    results = {name: [] for name in cases}
-    for run in range(args.runs):
-        for name, case in cases.items():
-            # A fresh database for every run.
-            for path in [declared / ".laporan", no_key / ".laporan", inferred / ".laporan"]:
-                shutil.rmtree(path, ignore_errors=True)
-            for path in [duck_db, duck_db.with_suffix(".duckdb.wal")]:
-                path.unlink(missing_ok=True)
-            results[name].append(case())
-            print(f"run {run + 1}: {name}: {results[name][-1][0]:.2f} s", file=sys.stderr)
-
-    def median(name, index):
-        return statistics.median(r[index] for r in results[name])
-
-    base = "duckdb read_csv (plain)"
-    print(f"\n{args.rows:,} rows, {size_mb:.0f} MB CSV, {os.cpu_count()} cores, median of {args.runs} runs\n")
-    print(f"{'':26} {'wall s':>8} {'CPU s':>8} {'peak MiB':>9} {'time ×':>7} {'memory ×':>9}")
-    for name in cases:
-        wall, cpu, rss = median(name, 0), median(name, 1), median(name, 2)
-        print(
-            f"{name:26} {wall:8.2f} {cpu:8.2f} {rss:9.0f} "
-            f"{wall / median(base, 0):7.2f} {rss / median(base, 2):9.2f}"
-        )
+    results = run_cases(cases, [declared, no_key, inferred], duck_db, args.runs)
+    title = f"{args.rows:,} rows, {size_mb:.0f} MB CSV, {os.cpu_count()} cores, median of {args.runs} runs"
+    print_table(title, cases, results, "duckdb read_csv (plain)")
     print("\ntargets for the declared load: time × <= 1.25, memory × <= 1.20")
+
+    if args.json_rows == 0:
+        return
+    jsonl = written(args.work / f"results_{args.json_rows}.jsonl", args.json_rows, write_jsonl)
+    json_declared = project(args.work, "json_declared", jsonl, DECLARATION.replace('primary_key = ["result_id"]\n', ""))
+    json_inferred = project(args.work, "json_inferred", jsonl, None)
+    cases = {
+        "laporan load (declared)": load(json_declared),
+        "laporan load (inferred)": load(json_inferred),
+        "duckdb read_json (plain)": plain(f"read_json('{jsonl}')"),
+    }
+    results = run_cases(cases, [json_declared, json_inferred], duck_db, args.runs)
+    size_mb = jsonl.stat().st_size / 1e6
+    title = f"{args.json_rows:,} rows, {size_mb:.0f} MB of JSON lines, median of {args.runs} runs"
+    print_table(title, cases, results, "duckdb read_json (plain)")
 
 
 if __name__ == "__main__":

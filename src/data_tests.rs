@@ -259,8 +259,7 @@ fn check(runner: &Runner, test: &Test) -> Result<Option<(u64, QueryResult)>, Sql
     // A test file's own text first, so that a refusal points into it; the
     // wrapped query is gated where it runs (declared tests only have that).
     if let Place::File(file) = &test.place {
-        runner.vet_file(file).map_err(SqlFailure::Refused)?;
-        runner.vet(&test.sql).map_err(SqlFailure::Refused)?;
+        runner.gate_file(file).map_err(SqlFailure::Refused)?;
     }
     let sample = runner.select(&format!("SELECT * FROM ({}\n) LIMIT {}", test.sql, SHOWN_ROWS + 1))?;
     if sample.rows.is_empty() {

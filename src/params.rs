@@ -222,9 +222,14 @@ pub fn parse_decimal(text: &str) -> Option<Decimal> {
 
 /// Exact text of `unscaled × 10^-scale`.
 pub fn format_decimal(unscaled: i128, scale: u8) -> String {
-    let digits = unscaled.unsigned_abs().to_string();
-    let scale = scale as usize;
-    let sign = if unscaled < 0 { "-" } else { "" };
+    scaled_text(unscaled < 0, &unscaled.unsigned_abs().to_string(), scale)
+}
+
+/// A decimal's text from the digits of its unscaled magnitude and its
+/// scale: `("5", 2)` is `0.05`.
+pub fn scaled_text(negative: bool, digits: &str, scale: u8) -> String {
+    let scale = usize::from(scale);
+    let sign = if negative { "-" } else { "" };
     if scale == 0 {
         return format!("{sign}{digits}");
     }

@@ -48,7 +48,12 @@ const PRINT_TIMEOUT: Duration = Duration::from_secs(120);
 /// Prints the HTML file `html` to `pdf`, shown to users as `shown`.
 pub fn print(chromium: &Path, html: &Path, pdf: &Path, shown: &Path) -> Result<(), Error> {
     let page = fs::read(html).map_err(|e| Error::io("read", shown, e))?;
-    let failed = |e: Error| Error::project(format!("Chromium could not print {}", shown.display())).note(e.to_string());
+    // The browser's own error (its headline, then any notes) as the note.
+    let failed = |e: Error| {
+        let detail = e.to_string();
+        let detail = detail.strip_prefix("error: ").unwrap_or(&detail).to_owned();
+        Error::project(format!("Chromium could not print {}", shown.display())).note(detail)
+    };
     let mut browser = Browser::launch(chromium, &Browser::ISOLATED).map_err(failed)?;
     let bytes = browser.print_isolated(&page).map_err(failed)?;
     let folder = pdf.parent().unwrap_or(Path::new("."));
@@ -58,7 +63,8 @@ pub fn print(chromium: &Path, html: &Path, pdf: &Path, shown: &Path) -> Result<(
 /// A headless Chromium driven over the DevTools protocol (a WebSocket to
 /// its debugging port), with one page attached. Killed when dropped.
 pub struct Browser {
-    process: Child,
+    /// Kept for its drop, which kills Chromium.
+    _process: Process,
     socket: tungstenite::WebSocket<TcpStream>,
     next_id: u64,
     /// The attached page's session.
@@ -114,20 +120,13 @@ impl Browser {
         if running_as_root() {
             command.arg("--no-sandbox");
         }
-        let process = command.spawn().map_err(|e| {
+        // Killed on every way out of here, as with the browser itself.
+        let mut process = Process(command.spawn().map_err(|e| {
             Error::project(format!("cannot run {}", binary.display()))
                 .note(e.to_string())
                 .help("check LAPORAN_CHROMIUM")
-        })?;
+        })?);
         let deadline = Instant::now() + PRINT_TIMEOUT;
-        let mut browser_process = Some(process);
-        let fail = |process: &mut Option<Child>, error: Error| {
-            if let Some(mut child) = process.take() {
-                let _ = child.kill();
-                let _ = child.wait();
-            }
-            error
-        };
         // Chromium writes its port and address to DevToolsActivePort once it listens.
         let port_file = profile.path().join("DevToolsActivePort");
         let (port, path) = loop {
@@ -137,30 +136,23 @@ impl Browser {
             {
                 break (port, path.trim().to_owned());
             }
-            if let Some(Ok(Some(status))) = browser_process.as_mut().map(Child::try_wait) {
-                return Err(fail(
-                    &mut browser_process,
-                    Error::project(format!("Chromium stopped at start ({status})")),
-                ));
+            if let Ok(Some(status)) = process.0.try_wait() {
+                return Err(Error::project(format!("Chromium stopped at start ({status})")));
             }
             if Instant::now() > deadline {
-                return Err(fail(&mut browser_process, Error::project("Chromium did not start within 2 minutes")));
+                return Err(Error::project("Chromium did not start within 2 minutes"));
             }
             std::thread::sleep(Duration::from_millis(50));
         };
-        let connected = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string()).and_then(|stream| {
-            stream.set_read_timeout(Some(Duration::from_secs(5))).map_err(|e| e.to_string())?;
-            tungstenite::client(format!("ws://127.0.0.1:{port}{path}"), stream).map_err(|e| e.to_string())
-        });
-        let socket = match connected {
-            Ok((socket, _)) => socket,
-            Err(e) => {
-                return Err(fail(&mut browser_process, Error::project("cannot reach Chromium's DevTools").note(e)));
-            }
-        };
-        let process = browser_process.take().expect("the process is still ours");
+        let (socket, _) = TcpStream::connect(("127.0.0.1", port))
+            .map_err(|e| e.to_string())
+            .and_then(|stream| {
+                stream.set_read_timeout(Some(Duration::from_secs(5))).map_err(|e| e.to_string())?;
+                tungstenite::client(format!("ws://127.0.0.1:{port}{path}"), stream).map_err(|e| e.to_string())
+            })
+            .map_err(|e| Error::project("cannot reach Chromium's DevTools").note(e))?;
         let mut browser = Browser {
-            process,
+            _process: process,
             socket,
             next_id: 0,
             session: None,
@@ -298,8 +290,17 @@ impl Browser {
 impl Drop for Browser {
     fn drop(&mut self) {
         let _ = self.socket.close(None);
-        let _ = self.process.kill();
-        let _ = self.process.wait();
+        // Then `_process` is dropped: Chromium is killed.
+    }
+}
+
+/// The browser's process, killed when dropped.
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
 

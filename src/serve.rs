@@ -303,10 +303,7 @@ fn resolve(dir: &Path, url: &str) -> Option<PathBuf> {
     let path = dir.join(relative);
     let path = if path.is_dir() { path.join("index.html") } else { path };
     // A link in the output folder is served only if it stays inside it.
-    let inside = match (std::fs::canonicalize(&path), std::fs::canonicalize(dir)) {
-        (Ok(real), Ok(dir)) => real.starts_with(dir),
-        _ => false,
-    };
+    let inside = crate::project::resolves_inside(&path, dir).unwrap_or(false);
     (inside && path.is_file()).then_some(path)
 }
 

@@ -281,119 +281,26 @@ impl Cell {
 /// overflowing. `Err` with the sum as a float when a float is among them
 /// (floats are approximate already).
 pub fn exact_sum<'a>(cells: impl Iterator<Item = &'a Cell>) -> Result<String, f64> {
-    // Each number as (negative, digits, scale), summed as magnitudes of
-    // base 10^9 limbs, the negative ones apart.
-    let mut numbers: Vec<(bool, String, usize)> = Vec::new();
-    let mut float: Option<f64> = None;
+    use num_bigint::BigInt;
+    // Each number as an unscaled integer and its scale.
+    let mut numbers: Vec<(BigInt, u8)> = Vec::new();
+    let (mut approximate, mut has_float) = (0.0, false);
     for cell in cells {
-        let text = match cell {
-            Cell::Int(i) => i.to_string(),
-            Cell::BigUnsigned(u) => u.to_string(),
-            Cell::Decimal { unscaled, scale } => format_decimal(*unscaled, *scale),
-            Cell::Float(f) => {
-                *float.get_or_insert(0.0) += f;
-                continue;
-            }
+        match cell {
+            Cell::Int(i) => numbers.push((BigInt::from(*i), 0)),
+            Cell::BigUnsigned(u) => numbers.push((BigInt::from(*u), 0)),
+            Cell::Decimal { unscaled, scale } => numbers.push((BigInt::from(*unscaled), *scale)),
+            Cell::Float(_) => has_float = true,
             _ => continue,
-        };
-        let (negative, text) = match text.strip_prefix('-') {
-            Some(rest) => (true, rest.to_owned()),
-            None => (false, text),
-        };
-        let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
-        numbers.push((negative, format!("{whole}{fraction}"), fraction.len()));
-    }
-    let scale = numbers.iter().map(|n| n.2).max().unwrap_or(0);
-    if let Some(float) = float {
-        let rest: f64 = numbers
-            .iter()
-            .map(|(negative, digits, s)| {
-                let value: f64 = digits.parse::<f64>().unwrap_or(0.0) / 10f64.powi(*s as i32);
-                if *negative { -value } else { value }
-            })
-            .sum();
-        return Err(float + rest);
-    }
-    let (mut positive, mut negative) = (Vec::new(), Vec::new());
-    for (is_negative, digits, s) in &numbers {
-        let scaled = format!("{digits}{}", "0".repeat(scale - s));
-        add_limbs(if *is_negative { &mut negative } else { &mut positive }, &limbs(&scaled));
-    }
-    let (sign, magnitude) = match compare_limbs(&positive, &negative) {
-        std::cmp::Ordering::Less => ("-", subtract_limbs(&negative, &positive)),
-        _ => ("", subtract_limbs(&positive, &negative)),
-    };
-    let mut digits = limbs_text(&magnitude);
-    if digits.len() <= scale {
-        digits = format!("{}{digits}", "0".repeat(scale + 1 - digits.len()));
-    }
-    let sign = if digits.bytes().all(|b| b == b'0') { "" } else { sign };
-    Ok(if scale == 0 {
-        format!("{sign}{digits}")
-    } else {
-        let (whole, fraction) = digits.split_at(digits.len() - scale);
-        format!("{sign}{whole}.{fraction}")
-    })
-}
-
-const LIMB: u64 = 1_000_000_000;
-
-/// Decimal digits as base-10^9 limbs, least significant first.
-fn limbs(digits: &str) -> Vec<u64> {
-    let bytes = digits.as_bytes();
-    bytes.rchunks(9).map(|chunk| std::str::from_utf8(chunk).ok().and_then(|c| c.parse().ok()).unwrap_or(0)).collect()
-}
-
-fn add_limbs(sum: &mut Vec<u64>, value: &[u64]) {
-    let mut carry = 0;
-    for i in 0..sum.len().max(value.len()) {
-        if i == sum.len() {
-            sum.push(0);
         }
-        let total = sum[i] + value.get(i).copied().unwrap_or(0) + carry;
-        sum[i] = total % LIMB;
-        carry = total / LIMB;
+        approximate += cell.as_f64().unwrap_or(0.0);
     }
-    if carry > 0 {
-        sum.push(carry);
+    if has_float {
+        return Err(approximate);
     }
-}
-
-fn trimmed(limbs: &[u64]) -> &[u64] {
-    let end = limbs.iter().rposition(|l| *l != 0).map_or(0, |i| i + 1);
-    &limbs[..end]
-}
-
-fn compare_limbs(a: &[u64], b: &[u64]) -> std::cmp::Ordering {
-    let (a, b) = (trimmed(a), trimmed(b));
-    a.len().cmp(&b.len()).then_with(|| a.iter().rev().cmp(b.iter().rev()))
-}
-
-/// `a - b`, for `a >= b`.
-fn subtract_limbs(a: &[u64], b: &[u64]) -> Vec<u64> {
-    let mut out = Vec::with_capacity(a.len());
-    let mut borrow = 0;
-    for (i, &limb) in a.iter().enumerate() {
-        let take = b.get(i).copied().unwrap_or(0) + borrow;
-        if limb >= take {
-            out.push(limb - take);
-            borrow = 0;
-        } else {
-            out.push(limb + LIMB - take);
-            borrow = 1;
-        }
-    }
-    out
-}
-
-fn limbs_text(limbs: &[u64]) -> String {
-    let limbs = trimmed(limbs);
-    let Some((last, rest)) = limbs.split_last() else { return "0".to_owned() };
-    let mut text = last.to_string();
-    for limb in rest.iter().rev() {
-        text.push_str(&format!("{limb:09}"));
-    }
-    text
+    let scale = numbers.iter().map(|(_, s)| *s).max().unwrap_or(0);
+    let sum: BigInt = numbers.into_iter().map(|(n, s)| n * BigInt::from(10u8).pow(u32::from(scale - s))).sum();
+    Ok(crate::params::scaled_text(sum.sign() == num_bigint::Sign::Minus, &sum.magnitude().to_string(), scale))
 }
 
 /// A float as text: its shortest exact digits, or `NaN`, `Infinity`,

@@ -22,20 +22,24 @@ pub enum Outcome {
 /// Writes `files` into `dir` (created if missing). `shown_dir` is the folder
 /// as the user names it, for messages. Returns each file's path as shown.
 pub fn write_files(dir: &Path, shown_dir: &Path, files: &[RenderedFile]) -> Result<Vec<(PathBuf, Outcome)>, Error> {
-    own_folder(dir, shown_dir)?;
+    // Each folder written into once: created, checked, cleaned.
+    let mut prepared: Vec<PathBuf> = Vec::new();
+    let mut prepare = |folder: &Path, shown: &Path| -> Result<(), Error> {
+        if !prepared.iter().any(|p| p == folder) {
+            own_folder(folder, shown)?;
+            remove_stale_temporaries(folder);
+            prepared.push(folder.to_path_buf());
+        }
+        Ok(())
+    };
+    prepare(dir, shown_dir)?;
     let mut written = Vec::with_capacity(files.len());
-    let mut cleaned: Vec<PathBuf> = Vec::new();
     for file in files {
         let target = dir.join(&file.file_name);
         let shown = shown_dir.join(&file.file_name);
         // A file may be in a folder of its own (`report.data/query.csv`).
+        prepare(target.parent().unwrap_or(dir), shown.parent().unwrap_or(shown_dir))?;
         let folder = target.parent().unwrap_or(dir);
-        let shown_folder = shown.parent().unwrap_or(shown_dir);
-        own_folder(folder, shown_folder)?;
-        if !cleaned.iter().any(|c| c == folder) {
-            remove_stale_temporaries(folder);
-            cleaned.push(folder.to_path_buf());
-        }
         // Only a regular file is compared (a FIFO or a link to a device
         // would never end being read); anything else is replaced.
         let regular = fs::symlink_metadata(&target).is_ok_and(|m| m.is_file());
@@ -52,7 +56,7 @@ pub fn write_files(dir: &Path, shown_dir: &Path, files: &[RenderedFile]) -> Resu
 /// Creates `folder` if needed and checks that it is a folder of its own,
 /// not a link: a link in the output folder (`out/2024-Q2` pointing
 /// elsewhere) would have laporan write outside it.
-pub fn own_folder(folder: &Path, shown: &Path) -> Result<(), Error> {
+fn own_folder(folder: &Path, shown: &Path) -> Result<(), Error> {
     fs::create_dir_all(folder).map_err(|e| Error::io("create", shown, e))?;
     let meta = fs::symlink_metadata(folder).map_err(|e| Error::io("read", shown, e))?;
     if meta.file_type().is_symlink() {

@@ -261,14 +261,7 @@ pub fn main() -> i32 {
 /// Makes the project folder the working folder, with `ui.project` its
 /// absolute, canonical path.
 fn enter_project(ui: &mut Ui) -> Result<(), Error> {
-    let missing = || {
-        Error::usage(format!("project directory {} does not exist", ui.project_shown.display()))
-            .help("pass an existing directory to -C/--project, or create one with laporan new")
-    };
-    let root = std::fs::canonicalize(&ui.project).map_err(|_| missing())?;
-    if !root.is_dir() {
-        return Err(missing());
-    }
+    let root = crate::project::real_root(&ui.project, &ui.project_shown)?;
     std::env::set_current_dir(&root).map_err(|e| Error::io("enter", &ui.project_shown, e))?;
     ui.project = root;
     Ok(())

@@ -14,30 +14,16 @@ use std::path::{Path, PathBuf};
 
 use duckdb::Connection;
 
-use super::scan::{self, Dialect, FileFacts};
+use super::ReadableFile;
+use super::problems::{MAX_LISTED, NamesFrom, Problem, check_declared, report, shorten};
+use super::scan::{self, Dialect};
 use crate::db::{quote_ident, quote_literal};
 use crate::error::{Error, Location};
 use crate::project::{CsvOptions, Dataset};
 use crate::sql_type::SqlType;
 
-/// How many problems a failed load lists.
-pub const MAX_LISTED: usize = 10;
 /// DuckDB stops recording rejected rows after this many.
 const REJECTS_LIMIT: usize = 1000;
-
-/// A file as DuckDB will read it: the original, or a UTF-8 copy of it.
-pub struct ReadableFile {
-    /// Relative to the project root, for messages.
-    pub file: PathBuf,
-    /// What DuckDB reads.
-    pub path: PathBuf,
-    pub facts: FileFacts,
-    /// The original file before it was hashed: it must be the same after
-    /// it was loaded.
-    pub identity: super::FileIdentity,
-    /// Keeps a transcoded copy alive until the load is over.
-    pub _copy: Option<tempfile::TempPath>,
-}
 
 /// The column layout of a CSV dataset: names in file order, and the type
 /// each is loaded as.
@@ -180,26 +166,12 @@ pub fn layout(shown: &Path, header: Option<Vec<String>>, dataset: &Dataset) -> R
     let Some(names) = header else {
         return Ok(Layout { columns: declared.iter().map(|c| (c.name.clone(), c.ty)).collect() });
     };
-    let header_at = || Location { line: Some(1), ..Location::file(shown) };
-    if let Some(extra) = names.iter().find(|n| dataset.column(n).is_none()) {
-        return Err(Error::project(format!(
-            "{}: column {extra} is in the file but not declared for dataset {}",
-            shown.display(),
-            dataset.name
-        ))
-        .at(header_at())
-        .help(format!("add it under [datasets.{}.columns] in laporan.toml, with its type", dataset.name)));
-    }
-    if let Some(missing) = declared.iter().find(|c| !names.contains(&c.name)) {
-        return Err(Error::project(format!(
-            "{}: declared column {} is not in the file's header",
-            shown.display(),
-            missing.name
-        ))
-        .at(header_at())
-        .note(format!("the header has: {}", names.join(", ")))
-        .help("check the column name (it must match exactly), or remove it from laporan.toml"));
-    }
+    let from = NamesFrom {
+        place: "not in the file's header",
+        have: "the header has",
+        at: Location { line: Some(1), ..Location::file(shown) },
+    };
+    check_declared(dataset, names.iter().map(String::as_str), from)?;
     let columns = names
         .into_iter()
         .map(|name| {
@@ -315,7 +287,7 @@ fn normalised(column: &str, options: &CsvOptions) -> String {
 /// digits with an optional sign, the declared separators, no more decimals
 /// than the scale; no exponent, hex, binary or `_`, which DuckDB's casts
 /// would accept and round or reinterpret. `None` for floating point.
-pub(super) fn number_shape(scale: Option<u32>, options: &CsvOptions) -> Option<String> {
+fn number_shape(scale: Option<u32>, options: &CsvOptions) -> Option<String> {
     let scale = scale?;
     let class = |c: u8| match c {
         b']' | b'\\' | b'^' | b'-' => format!("[\\{}]", c as char),
@@ -346,7 +318,7 @@ fn underflow(column: &str, ty: SqlType, options: &CsvOptions) -> String {
 
 /// The SQL condition that a checked column's text is NOT acceptable (for
 /// finding the bad values after a load stopped).
-fn bad_value(column: &str, ty: SqlType, options: &CsvOptions) -> Option<String> {
+pub(super) fn bad_value(column: &str, ty: SqlType, options: &CsvOptions) -> Option<String> {
     if reading(ty, options) == Reading::Direct {
         return None;
     }
@@ -425,68 +397,6 @@ pub fn load_into(
         .help("this is a bug in laporan's reading of the file: please report it with the file"));
     }
     Ok(rows as u64)
-}
-
-/// A problem on one line.
-pub(super) struct Problem {
-    pub file: PathBuf,
-    pub line: u64,
-    pub text: String,
-    pub source_line: Option<String>,
-}
-
-/// The error for a load's problems (the first [`MAX_LISTED`]), `total` in
-/// all, each a `unit` ("line", "record") that cannot be loaded.
-pub(super) fn report(problems: Vec<Problem>, total: usize, limit_hit: bool, unit: &str) -> Error {
-    let first = &problems[0];
-    let files: Vec<&PathBuf> = {
-        let mut files: Vec<&PathBuf> = problems.iter().map(|p| &p.file).collect();
-        files.dedup();
-        files
-    };
-    let what = if total == 1 {
-        format!("a {unit} that cannot be loaded")
-    } else if limit_hit {
-        format!("at least {total} {unit}s that cannot be loaded")
-    } else {
-        format!("{total} {unit}s that cannot be loaded")
-    };
-    // A line of 0: the problem has no line (a row of a Parquet file).
-    let mut location =
-        Location { line: (first.line > 0).then_some(first.line as usize), ..Location::file(&first.file) };
-    location.source_line = first.source_line.as_ref().map(|l| shorten(l, 100));
-    let mut error = Error::project(format!(
-        "{} has {what}",
-        files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", ")
-    ))
-    .at(location);
-    let mut notes: Vec<String> = problems
-        .iter()
-        .take(MAX_LISTED)
-        .map(|p| match (files.len() > 1, p.line) {
-            (true, 0) => format!("{}: {}", p.file.display(), p.text),
-            (true, line) => format!("{}:{line}: {}", p.file.display(), p.text),
-            (false, 0) => p.text.clone(),
-            (false, line) => format!("line {line}: {}", p.text),
-        })
-        .collect();
-    if total > notes.len() {
-        notes.push(format!("… and {} more", total - notes.len()));
-    }
-    error = error.note(notes.join("\n"));
-    error.help("fix the file and run laporan load again; the database was not changed")
-}
-
-/// Shortens text for a message, keeping it on one line.
-pub fn shorten(text: &str, max: usize) -> String {
-    let one_line: String = text.chars().map(|c| if c == '\n' || c == '\r' { '⏎' } else { c }).collect();
-    if one_line.chars().count() <= max {
-        one_line
-    } else {
-        let mut cut: String = one_line.chars().take(max - 1).collect();
-        cut.push('…');
-        cut
-    }
 }
 
 /// A value for a message: quoted and shortened.

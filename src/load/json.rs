@@ -21,12 +21,14 @@
 //!   dates DATE (or timestamps TIMESTAMP), booleans BOOLEAN, anything else
 //!   VARCHAR. A quoted `"123"` stays text.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use duckdb::Connection;
 use serde_json::value::RawValue;
 
-use super::csv::{MAX_LISTED, Problem, ReadableFile, report};
+use super::ReadableFile;
+use super::problems::{MAX_LISTED, NamesFrom, Problem, check_declared, report, shorten};
 use crate::db::{quote_ident, quote_literal};
 use crate::error::{Error, Location};
 use crate::project::Dataset;
@@ -77,13 +79,6 @@ struct Records {
     places: Vec<Place>,
 }
 
-impl Records {
-    /// The field of `row` in `column`, if it has one.
-    fn field(&self, row: usize, column: usize) -> Option<&Field> {
-        self.rows[row].iter().find(|(c, _)| *c == column).map(|(_, f)| f)
-    }
-}
-
 /// More keys than this across a dataset's records is not a table (records
 /// whose keys are ids, say): an error, not thousands of columns.
 const MAX_COLUMNS: usize = 2000;
@@ -129,6 +124,9 @@ const STAGE: &str = "temp.laporan_json_stage";
 /// (one per line, as in `.jsonl`).
 fn read_records(files: &[ReadableFile], shown: &[PathBuf]) -> Result<Records, Error> {
     let mut records = Records { columns: Vec::new(), rows: Vec::new(), places: Vec::new() };
+    // Each column's position, and the last record that had it.
+    let mut column_of: HashMap<String, usize> = HashMap::new();
+    let mut last_seen: Vec<Option<usize>> = Vec::new();
     for (file_index, file) in files.iter().enumerate() {
         let shown = &shown[file_index];
         let bytes = std::fs::read(&file.path).map_err(|e| Error::io("read", shown, e))?;
@@ -139,7 +137,6 @@ fn read_records(files: &[ReadableFile], shown: &[PathBuf]) -> Result<Records, Er
                 .at(Location::at_offset(shown, &text, e.valid_up_to()))
                 .help("JSON files are UTF-8: save the file as UTF-8")
         })?;
-        let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() as u64 + 1;
         let syntax = |error: serde_json::Error| {
             Error::project(format!("{} is not valid JSON: {error}", shown.display())).at(Location::in_source(
                 shown,
@@ -169,9 +166,14 @@ fn read_records(files: &[ReadableFile], shown: &[PathBuf]) -> Result<Records, Er
                 }
             }
         }
+        // Records come in the order of the text: lines are counted on from
+        // the last record's.
+        let (mut counted, mut line) = (0, 1);
         for (raw, index) in found {
             let offset = raw.get().as_ptr() as usize - text.as_ptr() as usize;
-            let place = Place { file: file_index, line: line_of(offset), index };
+            line += text.as_bytes()[counted..offset].iter().filter(|&&b| b == b'\n').count() as u64;
+            counted = offset;
+            let place = Place { file: file_index, line, index };
             let at_record = || Location::in_source(shown, text, place.line as usize, None);
             let Entries(entries) = serde_json::from_str(raw.get()).map_err(|_| {
                 let what = match raw.get().trim_start().as_bytes().first() {
@@ -188,27 +190,22 @@ fn read_records(files: &[ReadableFile], shown: &[PathBuf]) -> Result<Records, Er
                     )
             })?;
             let mut row = Vec::with_capacity(entries.len());
-            for (position, (key, value)) in entries.iter().enumerate() {
+            let record = records.rows.len();
+            for (key, value) in entries {
                 if key.is_empty() {
                     return Err(Error::project(format!("{}: a record has an empty key", shown.display()))
                         .at(at_record())
                         .help("each key names a column: give it a name"));
                 }
-                if entries[..position].iter().any(|(k, _)| k == key) {
-                    return Err(Error::project(format!("{}: a record has key {key} twice", shown.display()))
-                        .at(Location::in_source(shown, text, place.line as usize, None))
-                        .help("each key names one column: remove or rename the second"));
-                }
-                let (key, value) = (key.clone(), *value);
-                let column = match records.columns.iter().position(|c| *c == key) {
-                    Some(column) => column,
+                let column = match column_of.get(&key) {
+                    Some(&column) => column,
                     None => {
                         if let Some(other) = records.columns.iter().find(|c| c.eq_ignore_ascii_case(&key)) {
                             return Err(Error::project(format!(
                                 "{}: keys {other} and {key} would be the same column",
                                 shown.display()
                             ))
-                            .at(Location::in_source(shown, text, place.line as usize, None))
+                            .at(at_record())
                             .help("column names must be unique (SQL does not tell upper from lower case)"));
                         }
                         if records.columns.len() == MAX_COLUMNS {
@@ -220,9 +217,16 @@ fn read_records(files: &[ReadableFile], shown: &[PathBuf]) -> Result<Records, Er
                             .help("a dataset's records share their keys, which are its columns; keep values such as ids out of the keys"));
                         }
                         records.columns.push(key.clone());
+                        last_seen.push(None);
+                        column_of.insert(key.clone(), records.columns.len() - 1);
                         records.columns.len() - 1
                     }
                 };
+                if last_seen[column].replace(record) == Some(record) {
+                    return Err(Error::project(format!("{}: a record has key {key} twice", shown.display()))
+                        .at(at_record())
+                        .help("each key names one column: remove or rename the second"));
+                }
                 match Field::of(value) {
                     Ok(Some(field)) => row.push((column, field)),
                     Ok(None) => {}
@@ -288,9 +292,8 @@ impl Field {
             _ => None,
         };
         let value = match (kind, &plain) {
-            (Kind::Text, _) => serde_json::from_str::<String>(text).map_err(|_| {
-                format!("is not text: {} holds an escape that is no character", super::csv::shorten(text, 40))
-            })?,
+            (Kind::Text, _) => serde_json::from_str::<String>(text)
+                .map_err(|_| format!("is not text: {} holds an escape that is no character", shorten(text, 40)))?,
             (_, Some(plain)) => plain.clone(),
             _ => text.to_owned(),
         };
@@ -306,63 +309,81 @@ fn column_types(
     shown_source: &Path,
     shown: &[PathBuf],
 ) -> Result<Vec<SqlType>, Error> {
-    let Some(declared) = &dataset.columns else {
-        return (0..records.columns.len()).map(|i| infer(records, i, shown)).collect();
-    };
-    if let Some(extra) = records.columns.iter().find(|name| dataset.column(name).is_none()) {
-        return Err(Error::project(format!(
-            "{}: column {extra} is in the file but not declared for dataset {}",
-            shown_source.display(),
-            dataset.name
-        ))
-        .at(Location::file(shown_source))
-        .help(format!("add it under [datasets.{}.columns] in laporan.toml, with its type", dataset.name)));
+    if dataset.columns.is_none() {
+        return infer(records, shown);
     }
-    if let Some(missing) = declared.iter().find(|c| !records.columns.contains(&c.name)) {
-        return Err(Error::project(format!(
-            "{}: declared column {} is in no record",
-            shown_source.display(),
-            missing.name
-        ))
-        .at(Location::file(shown_source))
-        .note(format!("the records have: {}", records.columns.join(", ")))
-        .help("check the column name (it must match exactly), or remove it from laporan.toml"));
-    }
+    let from = NamesFrom { place: "in no record", have: "the records have", at: Location::file(shown_source) };
+    check_declared(dataset, records.columns.iter().map(String::as_str), from)?;
     Ok(records.columns.iter().map(|name| dataset.column(name).expect("checked above").ty).collect())
 }
 
-/// The narrowest exact type for column `index` (see the module's notes).
-fn infer(records: &Records, index: usize, shown: &[PathBuf]) -> Result<SqlType, Error> {
-    let mut kinds = Vec::new();
-    let (mut exponent, mut fraction) = (false, false);
-    let (mut whole_digits, mut scale) = (0usize, 0usize);
-    let (mut dates, mut timestamps) = (true, true);
-    let mut widest: Option<(usize, &Field, &Place)> = None;
-    for (row, place) in records.places.iter().enumerate() {
-        let Some(field) = records.field(row, index) else { continue };
-        if !kinds.contains(&field.kind) {
-            kinds.push(field.kind);
+/// What the values of one column were, for inferring its type.
+struct Seen<'r> {
+    kinds: Vec<Kind>,
+    exponent: bool,
+    fraction: bool,
+    whole_digits: usize,
+    scale: usize,
+    dates: bool,
+    timestamps: bool,
+    /// The number with the most digits, and where it is.
+    widest: Option<(usize, &'r Field, &'r Place)>,
+}
+
+impl<'r> Seen<'r> {
+    fn new() -> Seen<'r> {
+        Seen {
+            kinds: Vec::new(),
+            exponent: false,
+            fraction: false,
+            whole_digits: 0,
+            scale: 0,
+            dates: true,
+            timestamps: true,
+            widest: None,
+        }
+    }
+
+    fn add(&mut self, field: &'r Field, place: &'r Place) {
+        if !self.kinds.contains(&field.kind) {
+            self.kinds.push(field.kind);
         }
         match field.kind {
             Kind::Number => {
-                let Some(number) = NumberText::parse(&field.text) else { continue };
-                exponent |= number.exponent.is_some();
-                fraction |= !number.fraction.is_empty();
-                whole_digits = whole_digits.max(number.whole_digits());
-                scale = scale.max(number.fraction.len());
+                let Some(number) = NumberText::parse(&field.text) else { return };
+                self.exponent |= number.exponent.is_some();
+                self.fraction |= !number.fraction.is_empty();
+                self.whole_digits = self.whole_digits.max(number.whole_digits());
+                self.scale = self.scale.max(number.fraction.len());
                 let width =
                     if number.exponent.is_some() { usize::MAX } else { number.whole_digits() + number.fraction.len() };
-                if widest.is_none_or(|(w, _, _)| width > w) {
-                    widest = Some((width, field, place));
+                if self.widest.is_none_or(|(w, _, _)| width > w) {
+                    self.widest = Some((width, field, place));
                 }
             }
             Kind::Text => {
-                dates &= is_date(&field.text);
-                timestamps &= is_timestamp(&field.text);
+                self.dates &= is_date(&field.text);
+                self.timestamps &= is_timestamp(&field.text);
             }
             Kind::Bool | Kind::Nested => {}
         }
     }
+}
+
+/// The narrowest exact type of every column (see the module's notes), in
+/// one pass over the records.
+fn infer(records: &Records, shown: &[PathBuf]) -> Result<Vec<SqlType>, Error> {
+    let mut seen: Vec<Seen<'_>> = records.columns.iter().map(|_| Seen::new()).collect();
+    for (row, place) in records.rows.iter().zip(&records.places) {
+        for (column, field) in row {
+            seen[*column].add(field, place);
+        }
+    }
+    seen.into_iter().enumerate().map(|(index, seen)| narrowest(records, index, seen, shown)).collect()
+}
+
+fn narrowest(records: &Records, index: usize, seen: Seen<'_>, shown: &[PathBuf]) -> Result<SqlType, Error> {
+    let Seen { kinds, exponent, fraction, whole_digits, scale, dates, timestamps, widest } = seen;
     Ok(match kinds[..] {
         [] => SqlType::Varchar,
         [Kind::Bool] => SqlType::Boolean,
@@ -386,7 +407,7 @@ fn infer(records: &Records, index: usize, shown: &[PathBuf]) -> Result<SqlType, 
                     records.columns[index]
                 ))
                 .at(Location { line: Some(place.line as usize), ..Location::file(file) })
-                .note(format!("the number: {}", super::csv::shorten(field.written.as_ref().unwrap_or(&field.text), 60)))
+                .note(format!("the number: {}", shorten(field.written.as_ref().unwrap_or(&field.text), 60)))
                 .help(format!(
                     "declare the column in laporan.toml: DOUBLE keeps it approximately, VARCHAR keeps its digits as text \
                      ([datasets.NAME.columns] {} = \"VARCHAR\")",
@@ -586,7 +607,7 @@ fn problem(place: &Place, text: String, shown: &[PathBuf]) -> Problem {
 }
 
 fn quoted(text: &str, kind: Kind) -> String {
-    let short = super::csv::shorten(text, 40);
+    let short = shorten(text, 40);
     if kind == Kind::Text { format!("\"{short}\"") } else { short }
 }
 

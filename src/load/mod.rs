@@ -11,7 +11,9 @@
 //! types, every problem with its line), after a [`scan`] of their bytes;
 //! undeclared types come from [`infer`]. JSON is parsed by [`json`] and
 //! Parquet read by [`parquet`], by the same rule: every value exact, or the
-//! load refused naming the record. The bookkeeping lives in `_laporan.datasets`: what the
+//! load refused naming the record; all three report through [`problems`].
+//! A format is one module with a `load` function and a line in
+//! `load_dataset`. The bookkeeping lives in `_laporan.datasets`: what the
 //! provenance footer of a report shows.
 //!
 //! This module reads files and writes tables; it does not run saved queries.
@@ -20,13 +22,14 @@ pub mod csv;
 pub mod infer;
 pub mod json;
 pub mod parquet;
+pub mod problems;
 pub mod progress;
 pub mod scan;
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use duckdb::Connection;
@@ -35,7 +38,6 @@ use sha2::{Digest, Sha256};
 use crate::db::{Database, STATE_SCHEMA, quote_ident, quote_literal};
 use crate::error::{Error, Location};
 use crate::project::{Dataset, FileFormat, Project, STATE_DIR};
-use csv::ReadableFile;
 use progress::Progress;
 
 /// Bumped whenever the way files are read changes, so that every dataset is
@@ -408,6 +410,20 @@ fn transcode(
     output.flush().map_err(|e| Error::io("write", shown, e))?;
     let facts = scan::FileFacts { sha256: scan::hex_digest(hasher), bytes, ..scanner.finish() };
     Ok((output.into_temp_path(), facts))
+}
+
+/// A file as DuckDB will read it: the original, or a UTF-8 copy of it.
+pub struct ReadableFile {
+    /// Relative to the project root, for messages.
+    pub file: PathBuf,
+    /// What DuckDB reads.
+    pub path: PathBuf,
+    pub facts: scan::FileFacts,
+    /// The original file before it was hashed: it must be the same after
+    /// it was loaded.
+    pub identity: FileIdentity,
+    /// Keeps a transcoded copy alive until the load is over.
+    pub _copy: Option<tempfile::TempPath>,
 }
 
 /// What tells that a file may have changed, without reading it: size,

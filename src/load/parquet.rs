@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 
 use duckdb::Connection;
 
-use super::csv::{MAX_LISTED, Problem, ReadableFile, report};
+use super::ReadableFile;
+use super::problems::{MAX_LISTED, NamesFrom, Problem, check_declared, report, shorten};
 use crate::db::{quote_ident, quote_literal};
 use crate::error::{Error, Location};
 use crate::project::{CsvOptions, Dataset};
@@ -42,28 +43,9 @@ pub fn load(
         .map_err(cannot_read)?;
     let select = match &dataset.columns {
         None => "*".to_owned(),
-        Some(columns) => {
-            if let Some((extra, _)) = present.iter().find(|(name, _)| dataset.column(name).is_none()) {
-                return Err(Error::project(format!(
-                    "{}: column {extra} is in the file but not declared for dataset {}",
-                    source.display(),
-                    dataset.name
-                ))
-                .at(Location::file(&source))
-                .help(format!("add it under [datasets.{}.columns] in laporan.toml, with its type", dataset.name)));
-            }
-            if let Some(missing) = columns.iter().find(|c| !present.iter().any(|(name, _)| *name == c.name)) {
-                return Err(Error::project(format!(
-                    "{}: declared column {} is not in the file",
-                    source.display(),
-                    missing.name
-                ))
-                .at(Location::file(&source))
-                .note(format!(
-                    "the file has: {}",
-                    present.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
-                )));
-            }
+        Some(_) => {
+            let from = NamesFrom { place: "not in the file", have: "the file has", at: Location::file(&source) };
+            check_declared(dataset, present.iter().map(|(name, _)| name.as_str()), from)?;
             let mut checks = Vec::new();
             for (name, file_type) in &present {
                 let target = dataset.column(name).expect("checked above").ty;
@@ -179,12 +161,9 @@ fn inexact(column: &str, file_type: &str, target: SqlType) -> Result<Option<Stri
     }
     let cast = format!("TRY_CAST({column} AS {target})");
     if source == SqlType::Varchar {
-        // Text converts as it does from CSV.
-        let shape = target.scale().map(|scale| super::csv::number_shape(Some(scale), &CsvOptions::default()));
-        return Ok(Some(match shape.flatten() {
-            Some(shape) => format!("(NOT regexp_full_match({column}, {}) OR {cast} IS NULL)", quote_literal(&shape)),
-            None => format!("{cast} IS NULL"),
-        }));
+        // Text converts as it does from CSV, by the same conditions.
+        let bad = super::csv::bad_value(column, target, &CsvOptions::default());
+        return Ok(Some(bad.unwrap_or_else(|| format!("{cast} IS NULL"))));
     }
     Ok(Some(format!("({cast} IS NULL OR TRY_CAST({cast} AS {source}) IS DISTINCT FROM {column})")))
 }
@@ -222,6 +201,7 @@ fn find_inexact(
             ))
             .and_then(|mut stmt| stmt.query_map([], |row| row.get(0))?.collect())
             .map_err(|e| super::db_error("read the row groups", e))?;
+        let mut in_file = Vec::new();
         for (column, target, bad) in checks {
             let c = quote_ident(column);
             let found: Vec<(i64, String)> = conn
@@ -232,7 +212,7 @@ fn find_inexact(
                 .and_then(|mut stmt| stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect())
                 .map_err(|e| super::db_error("find the values", e))?;
             for (row, value) in found {
-                problems.push((
+                in_file.push((
                     row,
                     Problem {
                         file: shown(&file.file),
@@ -240,7 +220,7 @@ fn find_inexact(
                         text: format!(
                             "{}: column {column}: '{}' is not {}",
                             position(&groups, row),
-                            super::csv::shorten(&value, 40),
+                            shorten(&value, 40),
                             target.expected(None, None)
                         ),
                         source_line: None,
@@ -248,10 +228,12 @@ fn find_inexact(
                 ));
             }
         }
-        problems.sort_by_key(|(row, _)| *row);
+        // In the file's row order; files in the order given.
+        in_file.sort_by_key(|(row, _)| *row);
+        problems.extend(in_file.into_iter().map(|(_, problem)| problem));
     }
     conn.execute_batch("DROP TABLE IF EXISTS temp.laporan_diagnose").map_err(|e| super::db_error("clean up", e))?;
-    let problems: Vec<Problem> = problems.into_iter().map(|(_, p)| p).take(MAX_LISTED).collect();
+    problems.truncate(MAX_LISTED);
     Err(report(problems, count as usize, false, "row"))
 }
 

@@ -124,9 +124,22 @@ pub struct Project {
     /// What is not wrong enough to stop (a setting adjusted, a file
     /// skipped), for the command to print.
     pub warnings: Vec<Error>,
-    /// Entries of project folders skipped while reading them; moved to
-    /// `warnings` once the project is read.
-    skipped: std::sync::Mutex<Vec<Error>>,
+}
+
+/// Whether `path` is inside `dir`, both with links resolved: what a link
+/// in a folder laporan reads or serves from must pass. An error if either
+/// does not exist.
+pub fn resolves_inside(path: &Path, dir: &Path) -> std::io::Result<bool> {
+    Ok(fs::canonicalize(path)?.starts_with(fs::canonicalize(dir)?))
+}
+
+/// The project folder `root` (named `shown` in messages) as an absolute
+/// path with links resolved; an error if it is not a folder.
+pub fn real_root(root: &Path, shown: &Path) -> Result<PathBuf, Error> {
+    fs::canonicalize(root).ok().filter(|r| r.is_dir()).ok_or_else(|| {
+        Error::usage(format!("project directory {} does not exist", shown.display()))
+            .help("pass an existing directory to -C/--project, or create one with laporan new")
+    })
 }
 
 impl Project {
@@ -150,12 +163,8 @@ impl Project {
 
     /// [`Project::open_checking`], with the folder named `shown` in messages.
     pub fn open_checking_as(root: &Path, shown: &Path) -> Result<(Project, Vec<Error>), Error> {
-        let real = fs::canonicalize(root).ok().filter(|r| r.is_dir()).ok_or_else(|| {
-            Error::usage(format!("project directory {} does not exist", shown.display()))
-                .help("pass an existing directory to -C/--project, or create one with laporan new")
-        })?;
         let mut project = Project {
-            root: real,
+            root: real_root(root, shown)?,
             shown_root: shown.to_path_buf(),
             config: Config::default(),
             config_text: String::new(),
@@ -166,14 +175,14 @@ impl Project {
             broken_queries: Vec::new(),
             reports: Vec::new(),
             warnings: Vec::new(),
-            skipped: std::sync::Mutex::new(Vec::new()),
         };
         let mut problems = Vec::new();
         for folder in [DATA_DIR, QUERIES_DIR, TEMPLATES_DIR, DATA_TESTS_DIR, STATE_DIR, DEFAULT_OUT_DIR] {
             project.check_own_folder(folder)?;
         }
         for folder in [DATA_DIR, QUERIES_DIR, TEMPLATES_DIR, DATA_TESTS_DIR] {
-            project.check_tree(folder)?;
+            let skipped = project.check_tree(folder)?;
+            project.warnings.extend(skipped);
         }
         (project.config, project.config_text) = project.read_config()?;
         if !LOCALES.contains(&project.locale()) {
@@ -203,8 +212,6 @@ impl Project {
             ))
             .help("run laporan in a project directory, pass one with -C, or create one with laporan new"));
         }
-        let skipped = std::mem::take(&mut *project.skipped.lock().unwrap_or_else(|p| p.into_inner()));
-        project.warnings.extend(skipped);
         Ok((project, problems))
     }
 
@@ -262,9 +269,12 @@ impl Project {
     /// refused wherever it is: with `..` after it, a path would name one
     /// place for DuckDB's sandbox, which reads `..` as text, and another for
     /// the file system, which follows the link (and two such links loop).
-    /// A FIFO, socket or device would hang whatever reads it.
-    fn check_tree(&self, top: &str) -> Result<(), Error> {
-        let Ok(top_real) = fs::canonicalize(self.path(top)) else { return Ok(()) };
+    /// A FIFO, socket or device would hang whatever reads it. A link to
+    /// nothing is skipped: the warnings for those that are not hidden (an
+    /// editor's lock file is such a link) are returned, in path order.
+    fn check_tree(&self, top: &str) -> Result<Vec<Error>, Error> {
+        let Ok(top_real) = fs::canonicalize(self.path(top)) else { return Ok(Vec::new()) };
+        let mut skipped = Vec::new();
         let mut folders = vec![PathBuf::from(top)];
         while let Some(folder) = folders.pop() {
             let shown_folder = self.shown(&folder);
@@ -297,7 +307,17 @@ impl Project {
                         "remove it: laporan reads only files".into(),
                     );
                 }
-                let Ok(target) = fs::canonicalize(entry.path()) else { continue }; // a link to nothing
+                let Ok(target) = fs::canonicalize(entry.path()) else {
+                    let hidden = relative.components().any(|c| c.as_os_str().to_string_lossy().starts_with('.'));
+                    if !hidden {
+                        skipped.push(
+                            Error::project(format!("{} is a link to nothing: skipped", shown.display()))
+                                .at(Location::file(&shown))
+                                .help("remove it, or replace it with the file it stands for"),
+                        );
+                    }
+                    continue;
+                };
                 let meta = fs::metadata(&target).map_err(|e| Error::io("read", &shown, e))?;
                 if meta.is_dir() {
                     return refuse(
@@ -321,7 +341,8 @@ impl Project {
                 }
             }
         }
-        Ok(())
+        skipped.sort_by(|a, b| a.location().map(|l| &l.path).cmp(&b.location().map(|l| &l.path)));
+        Ok(skipped)
     }
 
     /// Checks `[duckdb]`: `temp_directory` inside the project, `threads`
@@ -762,8 +783,8 @@ impl Project {
 
     /// Entries of a project folder with whether each is a folder, sorted;
     /// folders only when `folders` is set. The folder's links and special
-    /// files were checked when the project was opened (`check_tree`); a
-    /// link to nothing is skipped with a warning.
+    /// files were checked when the project was opened (see `check_tree`):
+    /// what is neither a file nor a folder now is a link to nothing, skipped.
     fn list_dir(&self, dir: &str, folders: bool) -> Result<Vec<(PathBuf, bool)>, Error> {
         let shown = self.shown(Path::new(dir));
         let entries = match fs::read_dir(self.path(dir)) {
@@ -776,42 +797,15 @@ impl Project {
             let entry = entry.map_err(|e| Error::io("read folder", &shown, e))?;
             let name = entry.file_name();
             let Some(name) = name.to_str() else { continue };
-            if name.starts_with('.') {
-                continue;
-            }
-            let relative = Path::new(dir).join(name);
             let path = entry.path();
-            // Links were checked with the whole folder (see `check_tree`):
-            // what is left to skip is a link to nothing.
-            if entry.file_type().is_ok_and(|t| t.is_symlink()) && fs::canonicalize(&path).is_err() {
-                self.skipped(&relative, "is a link to nothing");
-                continue;
-            }
             let is_folder = path.is_dir();
-            if !is_folder && !path.is_file() {
-                self.skipped(&relative, "is not a file or folder (a FIFO, socket or device)");
+            if name.starts_with('.') || (is_folder && !folders) || !(is_folder || path.is_file()) {
                 continue;
             }
-            if is_folder && !folders {
-                continue;
-            }
-            files.push((relative, is_folder));
+            files.push((Path::new(dir).join(name), is_folder));
         }
         files.sort();
         Ok(files)
-    }
-
-    /// Notes a skipped entry of a project folder, once.
-    fn skipped(&self, relative: &Path, why: &str) {
-        let shown = self.shown(relative);
-        let mut skipped = self.skipped.lock().unwrap_or_else(|p| p.into_inner());
-        if !skipped.iter().any(|e| e.location().is_some_and(|l| l.path == shown)) {
-            skipped.push(
-                Error::project(format!("{} {why}: skipped", shown.display()))
-                    .at(Location::file(&shown))
-                    .help("remove it, or replace it with the file it stands for"),
-            );
-        }
     }
 }
 

@@ -254,52 +254,45 @@ impl Runner {
         Ok(count as u64)
     }
 
-    /// Passes `sql` through the [`gate`] without running it.
-    pub fn vet(&self, sql: &str) -> Result<(), gate::Refusal> {
-        let conn = self.lock_conn();
-        self.prepare_gated(&conn, sql).map(drop).or_else(|failure| match failure {
-            SqlFailure::Refused(refusal) => Err(refusal),
-            // Binding problems are reported when the text runs.
-            SqlFailure::Db(_) | SqlFailure::Undeclared(_) => Ok(()),
-        })
+    /// Passes a saved query's or data test's file through the [`gate`]
+    /// without running it. The whole file must be one SELECT too, as DuckDB
+    /// reads it: what runs is the statement laporan found in it, and nothing
+    /// may hide after it (a comment that DuckDB ends where laporan's reading
+    /// of the file does not). When only semicolons and white space follow
+    /// the statement, it is the same SELECT and passes with the file (one
+    /// parse instead of two).
+    pub fn gate_file(&self, query: &SavedQuery) -> Result<(), gate::Refusal> {
+        self.gate_source(&self.lock_conn(), query)
     }
 
-    /// The whole file of a saved query or data test must be one SELECT too,
-    /// as DuckDB reads it: what runs is the statement laporan found in it,
-    /// and nothing may hide after it (a comment that DuckDB ends where
-    /// laporan's reading of the file does not).
-    fn gate_file(&self, conn: &Connection, query: &SavedQuery) -> Result<(), Error> {
-        match self.gate_source(conn, query) {
-            Ok(()) => Ok(()),
-            Err(refusal) => Err(sql_error(query, SqlFailure::Refused(refusal))),
-        }
-    }
-
-    /// Gates a file's whole text; when what follows the statement laporan
-    /// runs is only semicolons and white space, the statement is the same
-    /// SELECT and passes with it (one parse instead of two).
     fn gate_source(&self, conn: &Connection, query: &SavedQuery) -> Result<(), gate::Refusal> {
         self.gate_text(conn, &query.source)?;
         let rest = &query.source[query.statement.end..];
         if rest.chars().all(|c| c == ';' || c.is_whitespace()) {
-            self.shared.approved.lock().unwrap_or_else(|p| p.into_inner()).insert(query.sql().to_owned());
+            self.approve(query.sql());
+            Ok(())
+        } else {
+            self.gate_text(conn, query.sql())
         }
-        Ok(())
     }
 
     fn gate_text(&self, conn: &Connection, sql: &str) -> Result<(), gate::Refusal> {
-        let known = self.shared.approved.lock().unwrap_or_else(|p| p.into_inner()).contains(sql);
-        if !known {
+        if !self.approved(sql) {
             gate::check(conn, sql)?;
-            self.shared.approved.lock().unwrap_or_else(|p| p.into_inner()).insert(sql.to_owned());
+            self.approve(sql);
         }
         Ok(())
     }
 
-    /// Gates a data test's whole file (see [`Runner::gate_file`]).
-    pub fn vet_file(&self, query: &SavedQuery) -> Result<(), gate::Refusal> {
-        let conn = self.lock_conn();
-        self.gate_source(&conn, query)
+    fn approved(&self, sql: &str) -> bool {
+        self.shared.approved.lock().unwrap_or_else(|p| p.into_inner()).contains(sql)
+    }
+
+    fn approve(&self, sql: &str) {
+        let mut approved = self.shared.approved.lock().unwrap_or_else(|p| p.into_inner());
+        if !approved.contains(sql) {
+            approved.insert(sql.to_owned());
+        }
     }
 
     /// Prepares `sql` once DuckDB's parser has found it to be one SELECT
@@ -343,8 +336,10 @@ impl Runner {
             }
             let query = &self.shared.queries[name];
             let result = self
-                .gate_file(&conn, query)
-                .and_then(|()| self.prepare_gated(&conn, query.sql()).map(drop).map_err(|e| sql_error(query, e)));
+                .gate_source(&conn, query)
+                .map_err(SqlFailure::Refused)
+                .and_then(|()| self.prepare_gated(&conn, query.sql()).map(drop))
+                .map_err(|e| sql_error(query, e));
             let result = result.and_then(|()| {
                 if !base {
                     return Ok(());
@@ -413,8 +408,10 @@ impl Runner {
 
     fn execute(&self, query: &SavedQuery, values: &[(String, ParamValue)]) -> Result<QueryResult, Error> {
         let conn = self.lock_conn();
-        self.gate_file(&conn, query)?;
-        self.collect(&conn, &query.name, query.sql(), values).map_err(|e| sql_error(query, e))
+        self.gate_source(&conn, query)
+            .map_err(SqlFailure::Refused)
+            .and_then(|()| self.collect(&conn, &query.name, query.sql(), values))
+            .map_err(|e| sql_error(query, e))
     }
 
     fn unknown_query(&self, name: &str) -> Error {

@@ -8,6 +8,8 @@
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
 
+use crate::error::{bidi_mark, visible};
+
 /// A level-2 heading in the table of contents, with its level-3 headings.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct TocEntry {
@@ -47,17 +49,17 @@ pub fn escape(text: &str, out: &mut String) {
 ///
 /// Punctuation that can start inline markup is backslash-escaped, as are
 /// characters that only matter at the start of a line (`#`, `-`, `+`, `=`,
-/// `1.`, and the first of four spaces there, which would start a code
-/// block, becomes a character reference); `<` and `>` become character references, which mean the same
-/// character in Markdown and in HTML; line breaks become `<br>` so a value
-/// cannot start a new block. For the page, `&`, `"` and `'` become
+/// `1.`); the first of four spaces there, which would start a code block,
+/// becomes a character reference. `<` and `>` become character references,
+/// which mean the same character in Markdown and in HTML; line breaks
+/// become `<br>` so a value cannot start a new block. For the page, `&`, `"` and `'` become
 /// references too, so that a value cannot close an attribute; the `.md`
 /// file keeps them readable.
 pub fn escape_for(text: &str, pass: Pass, out: &mut String) {
     let mut at_start = true;
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
-        if let Some(shown) = bidi_control(c) {
+        if let Some(shown) = bidi_mark(c) {
             out.push_str(shown);
             at_start = false;
             continue;
@@ -131,7 +133,7 @@ pub fn escape_for(text: &str, pass: Pass, out: &mut String) {
             }
             // Control characters (ESC, BEL, …) are no text: shown as their
             // pictures, as on a terminal (see `error::visible`).
-            c if c.is_control() && c != '\t' => out.push_str(&crate::error::visible(&c.to_string())),
+            c if c.is_control() && c != '\t' => out.push_str(&visible(&c.to_string())),
             c => out.push(c),
         }
         at_start = false;
@@ -148,12 +150,10 @@ pub fn escaped_for(text: &str, pass: Pass) -> String {
     out
 }
 
-use crate::error::bidi_mark as bidi_control;
-
 /// Escapes `text` for HTML element content and attribute values.
 pub fn escape_html(text: &str, out: &mut String) {
     for c in text.chars() {
-        if let Some(shown) = bidi_control(c) {
+        if let Some(shown) = bidi_mark(c) {
             out.push_str(shown);
             continue;
         }
@@ -165,9 +165,7 @@ pub fn escape_html(text: &str, out: &mut String) {
             '\'' => out.push_str("&#39;"),
             // Control characters are not allowed in HTML text; line ends
             // and tabs are white space.
-            c if c.is_control() && !matches!(c, '\t' | '\n' | '\r') => {
-                out.push_str(&crate::error::visible(&c.to_string()))
-            }
+            c if c.is_control() && !matches!(c, '\t' | '\n' | '\r') => out.push_str(&visible(&c.to_string())),
             c => out.push(c),
         }
     }

@@ -485,12 +485,12 @@ fn load_template(dir: &Path, name: &str) -> Result<Option<String>, minijinja::Er
         return Ok(None);
     }
     let path = dir.join(relative);
-    let inside = match (std::fs::canonicalize(&path), std::fs::canonicalize(dir)) {
-        (Ok(real), Ok(dir)) => real.starts_with(dir),
-        (Err(e), _) if e.kind() == std::io::ErrorKind::NotFound => {
+    let inside = match crate::project::resolves_inside(&path, dir) {
+        Ok(inside) => inside,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Ok(if name == LAYOUT { Some(BUILTIN_LAYOUT.to_owned()) } else { None });
         }
-        _ => false,
+        Err(_) => false,
     };
     if !inside {
         return Err(minijinja::Error::new(
