@@ -27,8 +27,8 @@ use std::path::{Path, PathBuf};
 use duckdb::Connection;
 use serde_json::value::RawValue;
 
-use super::ReadableFile;
 use super::problems::{MAX_LISTED, NamesFrom, Problem, check_declared, report, shorten};
+use super::{Input, ReadableFile};
 use crate::db::{quote_ident, quote_literal};
 use crate::error::{Error, Location};
 use crate::project::Dataset;
@@ -83,15 +83,9 @@ struct Records {
 /// whose keys are ids, say): an error, not thousands of columns.
 const MAX_COLUMNS: usize = 2000;
 
-/// Loads a JSON dataset's `files` into `table` (qualified and quoted).
-/// Returns the rows.
-pub fn load(
-    conn: &Connection,
-    table: &str,
-    dataset: &Dataset,
-    files: &[ReadableFile],
-    shown: &dyn Fn(&Path) -> PathBuf,
-) -> Result<u64, Error> {
+/// Loads a JSON dataset (see [`Input`]).
+pub fn load(input: &Input<'_>) -> Result<u64, Error> {
+    let Input { conn, table, dataset, files, shown } = *input;
     let shown_files: Vec<PathBuf> = files.iter().map(|f| shown(&f.file)).collect();
     let records = read_records(files, &shown_files)?;
     let types = column_types(&records, dataset, &shown(&dataset.source), &shown_files)?;

@@ -181,6 +181,18 @@ pub fn load(project: &Project, db: &Database, options: LoadOptions) -> Result<Lo
     }
 }
 
+/// What a format's `load` (such as [`json::load`]) is given: the
+/// connection, inside the load's transaction; the table to create,
+/// qualified and quoted; the dataset and its files; and how a project path
+/// is shown in messages. It returns the rows it loaded.
+pub struct Input<'a> {
+    pub conn: &'a Connection,
+    pub table: &'a str,
+    pub dataset: &'a Dataset,
+    pub files: &'a [ReadableFile],
+    pub shown: &'a dyn Fn(&Path) -> PathBuf,
+}
+
 /// Loads one dataset into `main.<name>`; returns its rows and whether its
 /// schema was declared or inferred.
 fn load_dataset(
@@ -239,8 +251,8 @@ fn load_dataset(
                 rows
             }
         }
-        FileFormat::Json => json::load(conn, &table, dataset, files, &shown)?,
-        FileFormat::Parquet => parquet::load(conn, &table, dataset, files, &shown)?,
+        FileFormat::Json => json::load(&Input { conn, table: &table, dataset, files, shown: &shown })?,
+        FileFormat::Parquet => parquet::load(&Input { conn, table: &table, dataset, files, shown: &shown })?,
     };
     timings.push((dataset.name.clone(), "read and convert", started.elapsed()));
     let started = Instant::now();

@@ -12,21 +12,16 @@ use std::path::{Path, PathBuf};
 
 use duckdb::Connection;
 
-use super::ReadableFile;
 use super::problems::{MAX_LISTED, NamesFrom, Problem, check_declared, report, shorten};
+use super::{Input, ReadableFile};
 use crate::db::{quote_ident, quote_literal};
 use crate::error::{Error, Location};
-use crate::project::{CsvOptions, Dataset};
+use crate::project::CsvOptions;
 use crate::sql_type::SqlType;
 
-/// Loads a Parquet dataset's `files` into `table` (qualified and quoted).
-pub fn load(
-    conn: &Connection,
-    table: &str,
-    dataset: &Dataset,
-    files: &[ReadableFile],
-    shown: &dyn Fn(&Path) -> PathBuf,
-) -> Result<u64, Error> {
+/// Loads a Parquet dataset (see [`Input`]).
+pub fn load(input: &Input<'_>) -> Result<u64, Error> {
+    let Input { conn, table, dataset, files, shown } = *input;
     let source = shown(&dataset.source);
     for file in files {
         check_schema(conn, file, &shown(&file.file))?;
