@@ -20,6 +20,7 @@ use duckdb::{Config, Connection};
 
 use crate::error::Error;
 use crate::project::{DATA_DIR, Project, STATE_DIR};
+use crate::sql_parse::offline_config;
 
 /// The schema where laporan keeps its own bookkeeping, apart from user tables.
 pub const STATE_SCHEMA: &str = "_laporan";
@@ -100,16 +101,6 @@ fn no_links(dir: &Path, shown: &Path) -> Result<(), Error> {
         }
     }
     Ok(())
-}
-
-/// No extension is ever downloaded or loaded behind our back: Parquet and
-/// JSON are compiled in.
-fn offline_config() -> duckdb::Result<Config> {
-    Config::default()
-        .enable_autoload_extension(false)?
-        .with("autoinstall_known_extensions", "false")?
-        .with("allow_community_extensions", "false")?
-        .with("allow_unsigned_extensions", "false")
 }
 
 /// Limits `conn` to files in the project's `folders`, with relative paths

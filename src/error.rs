@@ -92,6 +92,12 @@ struct Details {
     location: Option<Location>,
     notes: Vec<String>,
     help: Option<String>,
+    /// A query parameter that was needed and not given: a report that
+    /// fails only for this is skipped, not a failed build.
+    missing_param: Option<String>,
+    /// The problem is in one part of the project (a saved query, a data
+    /// test) that a command not using it can do without.
+    in_part: bool,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -108,7 +114,15 @@ impl Error {
     }
 
     fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
-        Error(Box::new(Details { kind, message: message.into(), location: None, notes: Vec::new(), help: None }))
+        Error(Box::new(Details {
+            kind,
+            message: message.into(),
+            location: None,
+            notes: Vec::new(),
+            help: None,
+            missing_param: None,
+            in_part: false,
+        }))
     }
 
     /// A file could not be read or written.
@@ -138,6 +152,36 @@ impl Error {
     pub fn help(mut self, help: impl Into<String>) -> Error {
         self.0.help = Some(help.into());
         self
+    }
+
+    /// Marks the problem as one of a part of the project (a saved query,
+    /// a data test): `load`, `schema` and `list` go on without the part
+    /// and warn. A problem of laporan.toml is never one.
+    pub fn in_part(mut self) -> Error {
+        self.0.in_part = true;
+        self
+    }
+
+    pub fn is_in_part(&self) -> bool {
+        self.0.in_part
+    }
+
+    /// Marks the error as a query parameter `name` that no one gave.
+    pub fn missing_param(mut self, name: impl Into<String>) -> Error {
+        self.0.missing_param = Some(name.into());
+        self
+    }
+
+    /// The parameter whose absence this error is, if it is one.
+    pub fn needed_param(&self) -> Option<&str> {
+        self.0.missing_param.as_deref()
+    }
+
+    /// Whether `other` reports the same problem at the same line (a second
+    /// report of it, with other notes).
+    pub fn same_problem(&self, other: &Error) -> bool {
+        let place = |e: &Error| e.location().map(|l| (l.path.clone(), l.line));
+        self.message() == other.message() && place(self) == place(other)
     }
 
     pub fn kind(&self) -> ErrorKind {

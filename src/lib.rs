@@ -53,6 +53,7 @@ pub mod project;
 pub mod query;
 pub mod render;
 pub mod serve;
+pub mod sql_parse;
 pub mod sql_type;
 pub mod value;
 pub mod write;

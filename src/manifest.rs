@@ -126,8 +126,27 @@ impl Manifest {
         self.reports.get(id).is_some_and(|built| built.key == key && built.files.iter().all(FileStamp::is_current))
     }
 
-    pub fn record(&mut self, id: String, built: Built) {
-        self.reports.insert(id, built);
+    /// Records what the report `id` wrote now, and returns the files its
+    /// last build wrote that this one did not (a query no longer called, a
+    /// format no longer asked for).
+    pub fn record(&mut self, id: String, built: Built) -> Vec<FileStamp> {
+        let old = self.reports.insert(id, built.clone()).map(|b| b.files).unwrap_or_default();
+        old.into_iter().filter(|f| !built.files.iter().any(|n| n.path == f.path)).collect()
+    }
+
+    /// Forgets the reports built into `root` (or a folder in it) whose
+    /// report no longer exists (`exists` says which do), and returns the
+    /// files they wrote.
+    pub fn forget_removed(&mut self, root: &Path, exists: impl Fn(&str) -> bool) -> Vec<FileStamp> {
+        let gone: Vec<String> = self
+            .reports
+            .keys()
+            .filter(|id| {
+                id.rsplit_once('|').is_some_and(|(dir, report)| Path::new(dir).starts_with(root) && !exists(report))
+            })
+            .cloned()
+            .collect();
+        gone.iter().filter_map(|id| self.reports.remove(id)).flat_map(|built| built.files).collect()
     }
 
     pub fn test_passed(&self, key: &str) -> bool {

@@ -20,8 +20,8 @@ use crate::period::Period;
 use crate::project::{DEFAULT_OUT_DIR, Project, Report};
 use crate::query::saved::SavedQuery;
 use crate::query::{BuildParam, BuildParams, PERIOD_PARAMS, RunStats, Runner, in_parallel};
-use crate::render::{BuildInfo, Formats, InputFile, RenderedFile, Renderer, data_files, site_index};
-use crate::write::{Outcome, published_pages, write_files};
+use crate::render::{BuildInfo, Formats, InputFile, RenderedFile, Renderer, data_files, lint, site_index};
+use crate::write::{Outcome, published_pages, remove_stale, write_files};
 
 /// Opens the database and loads what changed.
 pub fn load(project: &Project, options: LoadOptions) -> Result<(Database, LoadSummary), Error> {
@@ -43,20 +43,27 @@ pub fn open_runner(project: &Project, db: Database, params: BuildParams) -> Resu
 /// What `laporan check` found.
 pub struct CheckSummary {
     pub problems: Vec<Error>,
+    /// Reports a build would skip (a parameter they need is not given).
+    pub warnings: Vec<Error>,
     pub queries: usize,
     pub templates: usize,
     pub tests: usize,
+    /// Reports rendered (without writing), over all periods.
+    pub rendered: usize,
 }
 
-/// Checks everything without rendering: every saved query prepared against
-/// the loaded schema, every template compiled and its `query()` calls
-/// matched to saved queries, every data test run. `problems` holds what
-/// reading the project found; a failed load is one more problem, and the
-/// rest is checked against the database as it was.
+/// Checks everything a build would, writing nothing: every saved query
+/// prepared against the loaded schema, every template compiled and read
+/// against the queries' columns ([`lint`]), every data test run, and every
+/// report rendered for each of `periods` (with its parameters) as the
+/// build would render it. `problems` holds what reading the project found;
+/// a failed load is one more problem, and the rest is checked against the
+/// database as it was. Each problem is listed once.
 pub fn check(
     project: &Project,
     mut problems: Vec<Error>,
     loaded: Result<Database, Error>,
+    periods: &[(Option<Period>, BuildParams)],
 ) -> Result<CheckSummary, Error> {
     let db = match loaded {
         Ok(db) => db,
@@ -65,15 +72,75 @@ pub fn check(
             Database::open(project)?
         }
     };
+    let inputs: Vec<InputFile> = load::loaded(&db)?.iter().map(InputFile::from).collect();
     let db = db.into_reader(project)?;
     let runner = Arc::new(Runner::new(db.conn, project, BuildParams::new()));
-    problems.extend(runner.check());
+    let broken_sql = runner.check();
+    let sound_sql = broken_sql.is_empty();
+    problems.extend(broken_sql);
+    let columns = runner.columns();
     let templates = project.template_files()?;
     let renderer = Renderer::new(project, runner.clone());
-    problems.extend(renderer.check(project, &templates, &project.broken_queries));
+    let params = periods.first().map(|(_, params)| params.keys().cloned().collect()).unwrap_or_default();
+    let schema = lint::Schema { queries: &project.queries, broken: &project.broken_queries, columns: &columns, params };
+    let mut found = renderer.check(&templates, &schema);
     let tests = data_tests::Suite::new(project, "").run(project, Some(&runner), &|_| false, project.threads())?;
-    problems.extend(tests.failures);
-    Ok(CheckSummary { problems, queries: project.queries.len(), templates: templates.len(), tests: tests.passed })
+    found.extend(tests.failures);
+    let info = BuildInfo { version: env!("CARGO_PKG_VERSION"), generated_at: String::new(), inputs };
+    let mut warnings = Vec::new();
+    let mut rendered = 0;
+    for (period, params) in periods {
+        let forked = match runner.fork(params.clone()) {
+            Ok(forked) => Arc::new(forked),
+            // A query others build on is broken: reported above.
+            Err(_) if !sound_sql => break,
+            Err(error) => return Err(error),
+        };
+        let renderer = Renderer::new(project, forked);
+        for report in &project.reports {
+            match renderer.render(report, period.as_ref(), params, &info, Formats::default()) {
+                Ok(_) => rendered += 1,
+                Err(error) if error.needed_param().is_some() => {
+                    warnings.push(skipped(report, period.as_ref(), &error, false));
+                }
+                Err(error) => found.push(error),
+            }
+        }
+    }
+    for problem in found {
+        if !problems.iter().any(|p| p.same_problem(&problem)) {
+            problems.push(problem);
+        }
+    }
+    Ok(CheckSummary {
+        problems,
+        warnings,
+        queries: project.queries.len(),
+        templates: templates.len(),
+        tests: tests.passed,
+        rendered,
+    })
+}
+
+/// The warning for a report left out of a build because a query it runs
+/// needs a parameter no one gave.
+fn skipped(report: &Report, period: Option<&Period>, cause: &Error, named: bool) -> Error {
+    let param = cause.needed_param().unwrap_or_default();
+    let what = if named { "cannot be built" } else { "was skipped" };
+    let mut warning = Error::project(format!(
+        "report {} {what}{}: it needs parameter {param}, which is not given",
+        report.name,
+        period.map(|p| format!(" for {p}")).unwrap_or_default()
+    ))
+    .note(cause.message().to_owned());
+    if let Some(location) = cause.location() {
+        warning = warning.at(location.clone());
+    }
+    warning.help(if PERIOD_PARAMS.contains(&param) {
+        format!("build it with --period (such as --period 2024-Q2), or --param {param}=…")
+    } else {
+        format!("build it with --param {param}=…, or give the parameter a default in its @param line")
+    })
 }
 
 /// Types `--param NAME=VALUE` pairs against the queries that declare them
@@ -143,6 +210,9 @@ pub fn resolve_params(
 pub struct BuildRequest {
     /// The reports to render, by name; all of them when none were named.
     pub reports: Vec<String>,
+    /// Whether the reports were named on the command line: then a report
+    /// that cannot be built is a failure, not a warning.
+    pub named: bool,
     /// The periods to build, each with its parameters: one entry, without a
     /// period, when none was given.
     pub periods: Vec<(Option<Period>, BuildParams)>,
@@ -185,6 +255,7 @@ impl BuildRequest {
                 );
             }
         }
+        let named = !reports.is_empty();
         let reports =
             if reports.is_empty() { project.reports.iter().map(|r| r.name.clone()).collect() } else { reports };
         let periods: Vec<Option<Period>> =
@@ -199,7 +270,7 @@ impl BuildRequest {
         // Before anything is loaded: a missing Chromium is a usage problem.
         let chromium = if formats.pdf { Some(crate::pdf::chromium()?) } else { None };
         let (generated_at, fixed_time) = generated_at(as_of)?;
-        Ok(BuildRequest { reports, periods, out, formats, generated_at, fixed_time, chromium, force })
+        Ok(BuildRequest { reports, named, periods, out, formats, generated_at, fixed_time, chromium, force })
     }
 }
 
@@ -212,6 +283,10 @@ pub struct BuildSummary {
     /// How many reports rendered at once.
     pub threads: usize,
     pub render_time: Duration,
+    /// Reports left out because a parameter they need is not given.
+    pub skipped: Vec<Error>,
+    /// Files of earlier builds that no report writes now, removed (as shown).
+    pub removed: Vec<PathBuf>,
 }
 
 /// A build between loading and rendering: queries ready, data tested, and
@@ -254,12 +329,15 @@ pub fn prepare_build(project: &Project, db: Database, request: &BuildRequest) ->
     let loaded = load::loaded(&db)?;
     let inputs: Vec<InputFile> = loaded.iter().map(InputFile::from).collect();
     let sources = Sources::read(project, &loaded)?;
-    let manifest = if request.force { Manifest::default() } else { Manifest::read(project) };
+    // With --force nothing counts as done before; the manifest still
+    // tells which files earlier builds wrote.
+    let manifest = Manifest::read(project);
+    let force = request.force;
     let units = plan(project, request, &sources, &manifest);
     let suite = data_tests::Suite::new(project, &sources.sql);
-    let passed_before = |key: &str| manifest.test_passed(key);
+    let passed_before = |key: &str| !force && manifest.test_passed(key);
     let check_key = Key::new("query check").add(&sources.sql).finish();
-    let checked_queries = !manifest.queries_checked(&check_key);
+    let checked_queries = force || !manifest.queries_checked(&check_key);
     let needs_db = checked_queries || suite.pending(&passed_before) > 0 || units.iter().any(|u| !u.up_to_date);
     let runner = if needs_db {
         let db = db.into_reader(project)?;
@@ -296,7 +374,17 @@ pub fn build(project: &Project, prepared: Prepared, request: &BuildRequest) -> R
 
     // Nothing is written until every report has rendered.
     let mut files = Vec::new();
-    for (unit, unit_files) in todo.iter().zip(&rendered) {
+    let mut stale = Vec::new();
+    let mut skipped = Vec::new();
+    for (unit, outcome) in todo.iter().zip(&rendered) {
+        let unit_files = match outcome {
+            Rendered::Files(files) => files,
+            Rendered::Skipped(warning) if request.named => return Err(warning.clone()),
+            Rendered::Skipped(warning) => {
+                skipped.push(warning.clone());
+                continue;
+            }
+        };
         let mut written = write_files(&unit.dir, &unit.shown, unit_files)?;
         let mut paths: Vec<PathBuf> = unit_files.iter().map(|f| unit.dir.join(&f.file_name)).collect();
         if let Some(chromium) = &request.chromium {
@@ -309,16 +397,38 @@ pub fn build(project: &Project, prepared: Prepared, request: &BuildRequest) -> R
             }
         }
         let stamps = paths.iter().filter_map(|path| FileStamp::of(path)).collect();
-        manifest.record(unit.id.clone(), Built { key: unit.key.clone(), files: stamps });
+        // What the report's last build wrote and this one did not, among
+        // the kinds of file this build writes (a build without --pdf
+        // leaves the PDFs of an earlier one).
+        let dropped = manifest.record(unit.id.clone(), Built { key: unit.key.clone(), files: stamps });
+        stale.extend(dropped.into_iter().filter(|f| request.formats.writes(&f.path)));
         files.extend(written);
     }
-    // The site's index lists every page built so far, this build's included.
+    // What earlier builds wrote and no report writes now: a deleted
+    // report's files, a query call or a format no longer made.
     let (root, shown_root) = output_root(project, request);
-    if request.formats.html && (!todo.is_empty() || !root.join("index.html").is_file()) {
+    let root = std::path::absolute(&root).unwrap_or(root);
+    stale.extend(manifest.forget_removed(&root, |name| name == INDEX_UNIT || project.report(name).is_some()));
+    let removed = remove_stale(&root, &stale);
+    // The site's index lists every page published, and only those: it is
+    // written again whenever the pages (or their titles) changed.
+    if request.formats.html {
+        let pages = published_pages(&root);
         let title = project.title().unwrap_or(if project.locale() == "id" { "Laporan" } else { "Reports" });
-        let page = site_index(&published_pages(&root), title, project.locale(), &request.generated_at);
-        let index = RenderedFile { file_name: "index.html".to_owned(), contents: page };
-        files.extend(write_files(&root, &shown_root, std::slice::from_ref(&index))?);
+        let mut key = Key::new("index");
+        key.add(title).add(project.locale());
+        for page in &pages {
+            key.add(&page.href).add(&page.title);
+        }
+        let key = key.finish();
+        let id = unit_id(&root, INDEX_UNIT);
+        if !todo.is_empty() || !manifest.is_current(&id, &key) {
+            let page = site_index(&pages, title, project.locale(), &request.generated_at);
+            let index = RenderedFile { file_name: "index.html".to_owned(), contents: page };
+            files.extend(write_files(&root, &shown_root, std::slice::from_ref(&index))?);
+            let stamps = FileStamp::of(&root.join("index.html")).into_iter().collect();
+            manifest.record(id, Built { key, files: stamps });
+        }
     }
     manifest.set_passed_tests(tests.passed_keys);
     manifest.set_queries_checked(Some(check_key));
@@ -326,12 +436,17 @@ pub fn build(project: &Project, prepared: Prepared, request: &BuildRequest) -> R
     Ok(BuildSummary {
         files,
         stats: runner.map(|r| r.stats()).unwrap_or_default(),
-        rendered: todo.len(),
+        rendered: todo.len() - skipped.len(),
         up_to_date: units.len() - todo.len(),
         threads,
         render_time,
+        skipped,
+        removed: removed.into_iter().map(|path| shown_root.join(path)).collect(),
     })
 }
+
+/// The index's entry in the manifest: no report has an empty name.
+const INDEX_UNIT: &str = "";
 
 /// Hashes of the project files and data that reports depend on.
 struct Sources {
@@ -380,7 +495,7 @@ fn plan(project: &Project, request: &BuildRequest, sources: &Sources, manifest: 
             }
             let key = key.finish();
             let id = unit_id(&dir, &report.name);
-            let up_to_date = manifest.is_current(&id, &key);
+            let up_to_date = !request.force && manifest.is_current(&id, &key);
             units.push(Unit {
                 period: index,
                 report: report.name.clone(),
@@ -417,20 +532,33 @@ fn templates_of<'a>(project: &Project, report: &Report, sources: &'a Sources) ->
     used
 }
 
+/// What rendering one unit gave.
+enum Rendered {
+    Files(Vec<RenderedFile>),
+    /// Left out: a query it runs needs a parameter no one gave (the warning).
+    Skipped(Error),
+}
+
 fn render_unit(
     project: &Project,
     base: &Runner,
     unit: &Unit,
     request: &BuildRequest,
     info: &BuildInfo,
-) -> Result<Vec<RenderedFile>, Error> {
+) -> Result<Rendered, Error> {
     let (period, params) = &request.periods[unit.period];
     let runner = Arc::new(base.fork(params.clone())?);
     let renderer = Renderer::new(project, runner.clone());
     let report = project.report(&unit.report).expect("planned from the project's reports");
-    let mut files = renderer.render(report, period.as_ref(), params, info, request.formats)?;
+    let mut files = match renderer.render(report, period.as_ref(), params, info, request.formats) {
+        Ok(files) => files,
+        Err(error) if error.needed_param().is_some() => {
+            return Ok(Rendered::Skipped(skipped(report, period.as_ref(), &error, request.named)));
+        }
+        Err(error) => return Err(error),
+    };
     files.extend(data_files(&report.name, &runner.take_calls(), request.formats));
-    Ok(files)
+    Ok(Rendered::Files(files))
 }
 
 /// The output folder (real path, shown path): `--out` or `out/`.

@@ -7,12 +7,11 @@
 //! scale, and JSON gets them as numbers written out in full.
 
 use std::fmt::Write as _;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use duckdb::core::LogicalTypeId;
 use duckdb::types::{TimeUnit, Value as DbValue};
 use minijinja::Value;
-use minijinja::value::{Enumerator, Object, ObjectRepr};
 
 use crate::params::format_decimal;
 
@@ -50,8 +49,8 @@ pub struct QueryResult {
     pub name: String,
     pub columns: Vec<Column>,
     pub rows: Vec<Vec<Cell>>,
-    /// Rows as template values, made on first use.
-    template_rows: OnceLock<Vec<Value>>,
+    /// Rows as template values, made on first use (see [`crate::render::rows`]).
+    pub(crate) template_rows: OnceLock<Vec<Value>>,
 }
 
 impl QueryResult {
@@ -86,43 +85,6 @@ impl QueryResult {
                         Cell::Null | Cell::Int(_) | Cell::Float(_) | Cell::Decimal { .. } | Cell::BigUnsigned(_)
                     )
                 }))
-    }
-
-    fn template_rows(&self) -> &[Value] {
-        self.template_rows.get_or_init(|| {
-            self.rows
-                .iter()
-                .map(|row| {
-                    Value::from_iter(self.columns.iter().zip(row).map(|(c, cell)| (c.name.clone(), cell.to_template())))
-                })
-                .collect()
-        })
-    }
-}
-
-/// In templates a result is a sequence of rows (`for row in result`), with
-/// `columns` (names), `rows`, and `first` (the first row, or none).
-impl Object for QueryResult {
-    fn repr(self: &Arc<Self>) -> ObjectRepr {
-        ObjectRepr::Seq
-    }
-
-    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        if let Some(index) = key.as_usize() {
-            return self.template_rows().get(index).cloned();
-        }
-        match key.as_str()? {
-            "columns" => Some(Value::from_iter(self.columns.iter().map(|c| Value::from(c.name.clone())))),
-            "column_types" => Some(Value::from_iter(self.columns.iter().map(|c| Value::from(c.type_name.clone())))),
-            "rows" => Some(Value::from(self.template_rows().to_vec())),
-            "first" => Some(self.template_rows().first().cloned().unwrap_or(Value::from(()))),
-            "name" => Some(Value::from(self.name.clone())),
-            _ => None,
-        }
-    }
-
-    fn enumerate(self: &Arc<Self>) -> Enumerator {
-        Enumerator::Seq(self.rows.len())
     }
 }
 

@@ -105,6 +105,42 @@ pub fn write_atomic(dir: &Path, target: &Path, bytes: &[u8]) -> std::io::Result<
     Ok(())
 }
 
+/// Removes files an earlier build wrote into `root` that no report writes
+/// now. The record of them (`.laporan/builds.json`) comes with the project
+/// and may be forged, so a file is removed only if it is a regular file
+/// inside `root` (through no link), and its size and modification time are
+/// still those laporan recorded: anything else is left alone. Folders
+/// emptied by it (`<report>.data/`, a period's) are removed too. Returns
+/// the paths removed, relative to `root`.
+pub fn remove_stale(root: &Path, stale: &[crate::manifest::FileStamp]) -> Vec<PathBuf> {
+    let Ok(real_root) = fs::canonicalize(root) else { return Vec::new() };
+    let mut removed = Vec::new();
+    for stamp in stale {
+        let path = &stamp.path;
+        let Ok(relative) = path.strip_prefix(root) else { continue };
+        if relative.components().any(|c| !matches!(c, std::path::Component::Normal(_))) {
+            continue;
+        }
+        let inside = path.parent().and_then(|p| fs::canonicalize(p).ok()).is_some_and(|p| p.starts_with(&real_root));
+        let regular = fs::symlink_metadata(path).is_ok_and(|m| m.is_file());
+        if !inside || !regular || crate::manifest::FileStamp::of(path).as_ref() != Some(stamp) {
+            continue;
+        }
+        if fs::remove_file(path).is_ok() {
+            removed.push(relative.to_path_buf());
+            // Empty folders left behind, up to the output folder.
+            let mut folder = path.parent();
+            while let Some(dir) = folder.filter(|d| *d != root && d.starts_with(root)) {
+                if fs::remove_dir(dir).is_err() {
+                    break;
+                }
+                folder = dir.parent();
+            }
+        }
+    }
+    removed
+}
+
 /// A page already published in the output folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublishedPage {

@@ -139,6 +139,48 @@ fn cases() {
     });
 }
 
+/// Each folder in tests/real is a project on real public data (see the
+/// README there) with `runs`: laporan commands, one per line, run in
+/// order. The snapshot holds each run's exit code and messages and the
+/// Markdown it wrote. Whatever the period, no page or Markdown file may
+/// show NaN, infinity, `undefined` or empty bold.
+#[test]
+fn real_corpus() {
+    insta::glob!("real/*/runs", |runs_path| {
+        let dir = TempDir::new().unwrap();
+        copy_dir(runs_path.parent().unwrap(), dir.path());
+        let project = Project { dir };
+        let mut report = String::new();
+        for line in fs::read_to_string(runs_path).unwrap().lines().filter(|l| !l.trim().is_empty()) {
+            let args: Vec<&str> = line.split_whitespace().collect();
+            let output = project.run(&args);
+            report.push_str(&format!(
+                "$ laporan {line}\nexit: {}\n--- stdout\n{}--- stderr\n{}",
+                output.status.code().unwrap_or(-1),
+                stdout(&output),
+                stderr(&output)
+            ));
+            for file in written(&output) {
+                let contents = project.read(&file);
+                assert_reads_well(&file, &contents);
+                if file.ends_with(".md") {
+                    report.push_str(&format!("--- {file}\n{contents}"));
+                }
+            }
+        }
+        insta::assert_snapshot!(report);
+    });
+}
+
+/// What no published file may show: a number that is not one, a name that
+/// was not there, a bold figure without its figure.
+fn assert_reads_well(file: &str, contents: &str) {
+    let text = if file.ends_with(".html") { main_of(contents) } else { contents };
+    for bad in ["NaN", "undefined", "****", "** **", ">inf<", " inf ", "-inf", "(inf"] {
+        assert!(!text.contains(bad), "{file} shows {bad:?}:\n{text}");
+    }
+}
+
 /// Each file in tests/csv_corpus is loaded into a fresh project (see the
 /// README there). `good_*` files must load, `bad_*` files must be rejected
 /// naming their line.
@@ -322,10 +364,13 @@ fn sample_builds_both_reports_in_markdown_and_html() {
     assert!(!html.contains("<script"), "no script");
     assert!(!html.contains("http://") && !html.contains("https://") && !html.contains("src="), "no external resource");
 
-    // A second build finds the data unchanged and does not reload it.
+    // A second build finds the data unchanged and does not reload it, and
+    // says so only when asked (-v).
     let again = project.run(&["build"]);
     assert_success(&again);
-    assert!(stderr(&again).contains("data unchanged, not reloaded (7 datasets)"), "{}", stderr(&again));
+    assert!(!stderr(&again).contains("data unchanged"), "{}", stderr(&again));
+    let again = project.run(&["-v", "build"]);
+    assert!(stderr(&again).contains("data unchanged, not reloaded (8 datasets)"), "{}", stderr(&again));
     assert!(!stderr(&again).contains("loaded events"), "{}", stderr(&again));
 }
 
@@ -380,7 +425,7 @@ fn a_build_renders_only_the_reports_whose_inputs_changed() {
     let output = build(&[]);
     assert_eq!(written(&output), Vec::<String>::new());
     assert!(stderr(&output).contains("2 reports up to date"), "{}", stderr(&output));
-    assert!(stderr(&output).contains("30 data tests passed (30 before, on the same data)"), "{}", stderr(&output));
+    assert!(stderr(&output).contains("31 data tests passed (31 before, on the same data)"), "{}", stderr(&output));
     assert_eq!(modified("out/cooperation_report.html"), before);
 
     // One template edited: that report only.
@@ -446,7 +491,7 @@ fn a_range_of_periods_builds_each_in_its_folder_with_one_load() {
         .chain(["index.html".to_owned()])
         .collect();
     assert_eq!(files, expected);
-    assert_eq!(stderr(&output).matches("loaded ").count(), 7, "each dataset loaded once: {}", stderr(&output));
+    assert_eq!(stderr(&output).matches("loaded ").count(), 8, "each dataset loaded once: {}", stderr(&output));
     assert!(stderr(&output).contains("8 reports rendered"), "{}", stderr(&output));
     // Each period's page is that period's: the same as building it alone.
     let alone = Project::sample();
@@ -946,4 +991,66 @@ fn a_data_file_whose_name_is_not_text_is_an_error_not_left_out() {
     assert_eq!(load.status.code(), Some(1), "{}", stderr(&load));
     assert!(stderr(&load).contains("data/monthly: a name in it is not UTF-8 text"), "{}", stderr(&load));
     assert!(stderr(&load).contains("f�v.csv"), "{}", stderr(&load));
+}
+
+#[test]
+fn a_deleted_report_leaves_out_and_the_index_and_nothing_else_is_removed() {
+    let project = Project::sample();
+    assert_success(&project.run(&["build", "--export", "csv"]));
+    assert_success(&project.run(&["build", "--period", "2024-Q2"]));
+    // Files laporan did not write, and files it wrote that someone changed since.
+    fs::write(project.path().join("out/notes.txt"), "mine").unwrap();
+    fs::write(project.path().join("out/2024-Q2/laporan_kerja_sama.md"), "edited by hand").unwrap();
+    // A forged record: builds.json says the build wrote a file outside out/.
+    let outside = project.path().join("keep.txt");
+    fs::write(&outside, "outside").unwrap();
+    let manifest_path = project.path().join(".laporan/builds.json");
+    let mut manifest: serde_json::Value = serde_json::from_str(&project.read(".laporan/builds.json")).unwrap();
+    let out = fs::canonicalize(project.path().join("out")).unwrap();
+    let meta = fs::metadata(&outside).unwrap();
+    let modified = meta.modified().unwrap().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    manifest["reports"][format!("{}|gone", out.display())] = serde_json::json!({
+        "key": "forged",
+        "files": [
+            {"path": outside, "len": meta.len(), "modified_ns": modified},
+            {"path": out.join("../keep.txt"), "len": meta.len(), "modified_ns": modified},
+        ],
+    });
+    fs::write(&manifest_path, serde_json::to_vec(&manifest).unwrap()).unwrap();
+
+    fs::remove_file(project.path().join("report_templates/laporan_kerja_sama.md.j2")).unwrap();
+    let output = project.run(&["build"]);
+    assert_success(&output);
+    let messages = stderr(&output);
+    let removed: Vec<&str> = messages.lines().filter(|l| l.starts_with("removed ")).collect();
+    insta::assert_snapshot!(removed.join("\n"), @r"
+    removed out/2024-Q2/laporan_kerja_sama.html (no report writes it now)
+    removed out/laporan_kerja_sama.md (no report writes it now)
+    removed out/laporan_kerja_sama.html (no report writes it now)
+    removed out/laporan_kerja_sama.data/period_summary.csv (no report writes it now)
+    removed out/laporan_kerja_sama.data/participating_countries_per_event.csv (no report writes it now)
+    removed out/laporan_kerja_sama.data/delegates_per_event.csv (no report writes it now)
+    removed out/laporan_kerja_sama.data/assets_seized_per_operation.csv (no report writes it now)
+    removed out/laporan_kerja_sama.data/operations_by_crime_type.csv (no report writes it now)
+    removed out/laporan_kerja_sama.data/cases_by_evidence_status.csv (no report writes it now)
+    removed out/laporan_kerja_sama.data/top_partner_countries.csv (no report writes it now)
+    removed out/laporan_kerja_sama.data/events_per_quarter.csv (no report writes it now)
+    ");
+    assert!(
+        project.path().join("out/cooperation_report.data/period_summary.csv").exists(),
+        "a build without --export leaves the exports of the reports that remain"
+    );
+    assert!(!project.path().join("out/laporan_kerja_sama.html").exists());
+    assert!(!project.path().join("out/laporan_kerja_sama.data").exists(), "the emptied folder goes too");
+    assert!(!project.path().join("out/2024-Q2/laporan_kerja_sama.html").exists(), "in every period folder");
+    assert_eq!(project.read("out/2024-Q2/laporan_kerja_sama.md"), "edited by hand", "changed since: kept");
+    assert_eq!(project.read("out/notes.txt"), "mine");
+    assert_eq!(fs::read_to_string(&outside).unwrap(), "outside", "a forged record removes nothing");
+    let index = project.read("out/index.html");
+    assert!(!index.contains("laporan_kerja_sama"), "{index}");
+    assert!(index.contains("cooperation_report.html"));
+    // A period folder deleted by hand leaves no dead link, though nothing is rendered.
+    fs::remove_dir_all(project.path().join("out/2024-Q2")).unwrap();
+    assert_success(&project.run(&["build"]));
+    assert!(!project.read("out/index.html").contains("2024-Q2/"));
 }

@@ -298,6 +298,16 @@ cases.append({"case_id": "KS-2024-BONTANG-02", "opened_date": "2024-08-19", "cri
               "partner_country_iso3": "MYS", "discussed_at_event_id": "", "operation_id": "",
               "evidence_status": "sufficient and secured", "status": "closed",
               "source": "seed:004 (case); date and partner illustrative"})
+# An illustrative case never joins an event whose case count a seed reports
+# (24 in Seoul): it would change that figure. (The draw stays, so that the
+# other rows are as before.)
+SEEDED_CASE_COUNTS = {"EV-2025-11-SEOUL"}
+
+
+def not_seeded(event_id):
+    return "" if event_id in SEEDED_CASE_COUNTS else event_id
+
+
 event_ids = [e["event_id"] for e in events]
 op_ids = [o[0] for o in operations]
 for n in range(1, 131):
@@ -307,7 +317,7 @@ for n in range(1, 131):
     cases.append({
         "case_id": f"KS-{opened.year}-{n:04d}", "opened_date": opened.isoformat(), "crime_type": crime,
         "partner_country_iso3": rng.choice(PARTNERS),
-        "discussed_at_event_id": rng.choice(year_events)["event_id"] if year_events and rng.random() < 0.4 else "",
+        "discussed_at_event_id": not_seeded(rng.choice(year_events)["event_id"]) if year_events and rng.random() < 0.4 else "",
         "operation_id": "",
         "evidence_status": rng.choices(["sufficient and secured", "partial", "insufficient"], [3, 4, 3])[0],
         "status": rng.choices(["open", "closed", "transferred"], [5, 4, 1])[0],
@@ -335,6 +345,10 @@ write("operations", [dict(zip(["operation_id", "name", "crime_type", "lead_org_i
                      for o in operations],
       ["operation_id", "name", "crime_type", "lead_org_id", "start_date", "end_date", "source"])
 write("operation_results", results, ["operation_id", "country_iso3", "assets_seized_usd", "arrests", "victims_rescued", "source"])
+# INTERPOL's membership as the seeds give it: 195 in 2023 (seed 002), 196 in 2024 (seed 000).
+write("interpol_membership", [{"year": 2023, "member_countries": 195, "source": "seed:002"},
+                              {"year": 2024, "member_countries": 196, "source": "seed:000"}],
+      ["year", "member_countries", "source"])
 write("cases", cases, ["case_id", "opened_date", "crime_type", "partner_country_iso3", "discussed_at_event_id",
                        "operation_id", "evidence_status", "status", "source"])
 print(f"countries {len(countries)}, events {len(events)}, participants {len(participants)}, "

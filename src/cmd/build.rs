@@ -46,7 +46,7 @@ pub struct Args {
     force: bool,
 }
 
-fn parse_range(text: &str) -> Result<PeriodRange, String> {
+pub(crate) fn parse_range(text: &str) -> Result<PeriodRange, String> {
     text.parse()
 }
 
@@ -116,6 +116,12 @@ pub fn build_once(args: &Args, ui: &Ui) -> Result<(), Error> {
         ui.status(&format!("{count}; publishing anyway (--warn-tests)"));
     }
     let summary = pipeline::build(&project, prepared, &request)?;
+    for warning in &summary.skipped {
+        ui.report(warning, true);
+    }
+    for path in &summary.removed {
+        ui.status(&format!("removed {} (no report writes it now)", path.display()));
+    }
     for (path, outcome) in &summary.files {
         match outcome {
             Outcome::Written => ui.status(&format!("wrote {}", path.display())),

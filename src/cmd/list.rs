@@ -8,6 +8,6 @@ use crate::list;
 pub struct Args {}
 
 pub fn run(_args: Args, ui: &Ui) -> Result<(), Error> {
-    let project = ui.open_project()?;
+    let project = ui.open_project_in_part()?;
     ui.print(&crate::error::visible(&list::describe(&project)?))
 }

@@ -136,11 +136,39 @@ impl Ui {
         self.color_stdout
     }
 
-    /// Reads the project, failing on its first problem, and prints its
+    /// Reads the project, failing when it has problems (all of them listed), and prints its
     /// warnings.
     pub fn open_project(&self) -> Result<Project, Error> {
-        let project = Project::open_as(&self.project, &self.project_shown)?;
-        self.warn(&project);
+        let (project, mut problems) = self.open_project_checking()?;
+        // Every problem is listed, the last one as the command's error.
+        match problems.pop() {
+            None => Ok(project),
+            Some(last) => {
+                for problem in &problems {
+                    self.report(problem, false);
+                }
+                Err(last)
+            }
+        }
+    }
+
+    /// Reads the project for a command that needs only part of it (`load`
+    /// needs the data, `schema` the datasets, `list` what is sound): a
+    /// broken query or data test is left out, with a warning, rather than
+    /// stopping the command.
+    pub fn open_project_in_part(&self) -> Result<Project, Error> {
+        let (project, problems) = self.open_project_checking()?;
+        let (parts, mut whole): (Vec<Error>, Vec<Error>) = problems.into_iter().partition(Error::is_in_part);
+        // laporan.toml's problems stop every command (all of them listed).
+        if let Some(last) = whole.pop() {
+            for problem in whole.iter().chain(&parts) {
+                self.report(problem, false);
+            }
+            return Err(last);
+        }
+        for problem in &parts {
+            self.report(problem, true);
+        }
         Ok(project)
     }
 
@@ -183,7 +211,7 @@ impl Ui {
         }
         if !summary.unchanged.is_empty() {
             if summary.loaded.is_empty() && summary.removed.is_empty() {
-                self.status(&format!("data unchanged, not reloaded ({} datasets)", summary.unchanged.len()));
+                self.detail(&format!("data unchanged, not reloaded ({} datasets)", summary.unchanged.len()));
             } else {
                 self.detail(&format!("unchanged, not reloaded: {}", summary.unchanged.join(", ")));
             }

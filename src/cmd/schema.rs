@@ -14,7 +14,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args, ui: &Ui) -> Result<(), Error> {
-    let project = ui.open_project()?;
+    let project = ui.open_project_in_part()?;
     let (db, loaded) = pipeline::load(&project, ui.load_options(false))?;
     ui.load_summary(&loaded);
     ui.print(&crate::error::visible(&list::declarations(&project, &db, &args.datasets)?))

@@ -23,7 +23,7 @@ use toml::Spanned;
 
 use crate::error::{Error, Location, line_and_column};
 use crate::params::is_identifier;
-use crate::query::saved::SavedQuery;
+use crate::query::saved::{NameRef, SavedQuery};
 
 pub mod dataset;
 pub use dataset::{ColumnDecl, CsvOptions, DataTest, Dataset, DatasetConfig, DeclaredTest, FileFormat};
@@ -186,16 +186,19 @@ impl Project {
         }
         (project.config, project.config_text) = project.read_config()?;
         if !LOCALES.contains(&project.locale()) {
-            return Err(project.config_error("locale", project.locale()));
+            problems.push(project.config_error("locale", project.locale()));
         }
-        project.check_duckdb_settings()?;
+        project.check_duckdb_settings(&mut problems);
         project.datasets = project.find_datasets()?;
-        (project.queries, project.broken_queries) = project.read_sql_files(QUERIES_DIR, &mut problems)?;
-        project.refuse_name_clashes(&mut problems);
-        (project.data_tests, _) = project.read_sql_files(DATA_TESTS_DIR, &mut problems)?;
+        // Problems of one saved query or data test: the rest of the
+        // project works without it (see [`Error::in_part`]).
+        let mut parts = Vec::new();
+        (project.queries, project.broken_queries) = project.read_sql_files(QUERIES_DIR, &mut parts)?;
+        project.refuse_name_clashes(&mut parts);
+        (project.data_tests, _) = project.read_sql_files(DATA_TESTS_DIR, &mut parts)?;
         for test in project.data_tests.values() {
             if let Some(param) = test.params.first() {
-                problems.push(
+                parts.push(
                     Error::project(format!("data test {} declares parameter {}", test.name, param.name))
                         .at(Location::file(&test.path))
                         .help("a data test runs on the whole loaded data: it takes no parameters"),
@@ -203,8 +206,11 @@ impl Project {
             }
         }
         project.data_tests.retain(|_, test| test.params.is_empty());
-        project.resolve_dependencies(&mut problems);
-        project.reports = project.find_reports()?;
+        project.resolve_dependencies(&mut parts);
+        problems.extend(parts.into_iter().map(Error::in_part));
+        project.reports = project.find_reports(&mut problems)?;
+        let unused = project.unused_report_settings();
+        project.warnings.extend(unused);
         if [DATA_DIR, QUERIES_DIR, TEMPLATES_DIR].iter().all(|dir| !root.join(dir).is_dir()) {
             return Err(Error::usage(format!(
                 "{} is not a laporan project: it has no {DATA_DIR}/, {QUERIES_DIR}/ or {TEMPLATES_DIR}/",
@@ -347,21 +353,21 @@ impl Project {
 
     /// Checks `[duckdb]`: `temp_directory` inside the project, `threads`
     /// at most the machine's cores (a warning) and never absurd (an error).
-    fn check_duckdb_settings(&mut self) -> Result<(), Error> {
-        let Some(config) = self.config.duckdb.clone() else { return Ok(()) };
+    fn check_duckdb_settings(&mut self, problems: &mut Vec<Error>) {
+        let Some(config) = self.config.duckdb.clone() else { return };
         let config = config.into_inner();
         if let Some(threads) = &config.threads {
             let wanted = *threads.get_ref();
+            let cores = std::thread::available_parallelism().map_or(1, usize::from);
             if wanted == 0 || wanted > MAX_THREADS {
-                return Err(self
-                    .config_error_at(
+                problems.push(
+                    self.config_error_at(
                         threads.span(),
                         format!("[duckdb] threads = {wanted} is not a number of threads laporan can use"),
                     )
-                    .help(format!("use a whole number from 1 to {MAX_THREADS}, or leave it out to use every core")));
-            }
-            let cores = std::thread::available_parallelism().map_or(1, usize::from);
-            if wanted as usize > cores {
+                    .help(format!("use a whole number from 1 to {MAX_THREADS}, or leave it out to use every core")),
+                );
+            } else if wanted as usize > cores {
                 self.warnings.push(
                     self.config_error_at(
                         threads.span(),
@@ -374,11 +380,10 @@ impl Project {
         if let Some(dir) = &config.temp_directory
             && !self.inside(Path::new(dir.get_ref())).is_some_and(|path| path.starts_with(self.path(STATE_DIR)))
         {
-            return Err(self
+            problems.push(self
                 .config_error_at(dir.span(), format!("[duckdb] temp_directory \"{}\" is outside {STATE_DIR}/", dir.get_ref()))
                 .help(format!("DuckDB writes its temporary files there, and laporan writes only in {STATE_DIR}/ and out/: name a folder such as \"{STATE_DIR}/spill\"")));
         }
-        Ok(())
     }
 
     /// `relative` as an absolute path, if it stays inside the project:
@@ -469,8 +474,9 @@ impl Project {
     }
 
     fn config_error(&self, key: &str, value: &str) -> Error {
+        let (table, name) = key.rsplit_once('.').unwrap_or(("", key));
         Error::project(format!("{CONFIG_FILE}: locale '{value}' is not supported"))
-            .at(Location::file(self.shown(Path::new(CONFIG_FILE))))
+            .at(self.config_place(table, Some(name)))
             .help(format!("set {key} to one of: {}", LOCALES.join(", ")))
     }
 
@@ -583,9 +589,10 @@ impl Project {
     /// query in a problem, or building on one, is left out.
     fn resolve_dependencies(&mut self, problems: &mut Vec<Error>) {
         let mut bad: Vec<String> = Vec::new();
+        let mut parser = None;
         for (name, query) in &self.queries {
             let mut deps: Vec<String> = Vec::new();
-            for used in &query.names {
+            for used in self.tables_read(query, &mut parser) {
                 // Building on a query left out as broken: left out too (its
                 // problem is reported once, at the broken query).
                 if let Some(broken) = self.broken_queries.iter().find(|b| **b == used.name) {
@@ -653,7 +660,8 @@ impl Project {
         }
         for cycle in cycles {
             let query = &self.queries[&cycle[0]];
-            let used = query.names.iter().find(|n| n.name == cycle[1]).expect("a dependency is a used name");
+            let read = self.tables_read(query, &mut parser);
+            let used = read.iter().find(|n| n.name == cycle[1]).expect("a dependency is a table read");
             problems.push(
                 Error::project(format!("saved queries build on each other in a cycle: {}", cycle.join(" → ")))
                     .at(Location::at_offset(&query.path, &query.source, used.offset).with_width(used.len))
@@ -680,6 +688,37 @@ impl Project {
                 self.broken_queries.push(name);
             }
         }
+    }
+
+    /// The saved queries (and broken ones) that `query` reads as tables,
+    /// by their names, where it names them. DuckDB's parse decides what is
+    /// a table (see [`crate::sql_parse`]): an alias, a column, a CTE or a
+    /// string spelled like a query is not one. The parse is asked for only
+    /// when the query's words include a query's name at all.
+    fn tables_read(&self, query: &SavedQuery, parser: &mut Option<Result<duckdb::Connection, String>>) -> Vec<NameRef> {
+        let known = |word: &str| {
+            self.queries.keys().chain(&self.broken_queries).find(|q| q.eq_ignore_ascii_case(word)).cloned()
+        };
+        if !query.names.iter().any(|n| known(&n.name).is_some()) {
+            return Vec::new();
+        }
+        let conn = match parser.get_or_insert_with(crate::sql_parse::parser) {
+            Ok(conn) => conn,
+            // DuckDB did not start: the names as the lexer found them.
+            Err(_) => {
+                return query
+                    .names
+                    .iter()
+                    .filter_map(|n| Some(NameRef { name: known(&n.name)?, ..n.clone() }))
+                    .collect();
+            }
+        };
+        // A text DuckDB cannot parse builds on nothing; preparing it reports the error.
+        let Ok(parsed) = crate::sql_parse::serialize(conn, query.sql()) else { return Vec::new() };
+        crate::sql_parse::table_refs(&parsed)
+            .into_iter()
+            .filter_map(|r| Some(NameRef { name: known(&r.name)?, offset: r.offset, len: r.len }))
+            .collect()
     }
 
     /// Every template file (reports, layouts, partials) by its name in the
@@ -712,7 +751,7 @@ impl Project {
         order
     }
 
-    fn find_reports(&self) -> Result<Vec<Report>, Error> {
+    fn find_reports(&self, problems: &mut Vec<Error>) -> Result<Vec<Report>, Error> {
         let mut reports: Vec<Report> = Vec::new();
         for file in self.list_dir_files(TEMPLATES_DIR)? {
             let file_name = file.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
@@ -741,18 +780,65 @@ impl Project {
                     .help("rename one of them"));
             }
             let settings = self.config.reports.get(&name).cloned().unwrap_or_default();
-            let locale = settings.locale.unwrap_or_else(|| self.locale().to_owned());
+            let mut locale = settings.locale.unwrap_or_else(|| self.locale().to_owned());
             if !LOCALES.contains(&locale.as_str()) {
-                return Err(self.config_error(&format!("reports.{name}.locale"), &locale));
+                problems.push(self.config_error(&format!("reports.{name}.locale"), &locale));
+                locale = self.locale().to_owned();
             }
             reports.push(Report { name, template: file_name, kind, title: settings.title, locale });
         }
-        if let Some(unknown) = self.config.reports.keys().find(|name| !reports.iter().any(|r| &r.name == *name)) {
-            return Err(Error::project(format!("{CONFIG_FILE} configures report '{unknown}', which has no template"))
-                .at(Location::file(self.shown(Path::new(CONFIG_FILE))))
-                .help(format!("add {TEMPLATES_DIR}/{unknown}.md.j2 or remove [reports.{unknown}]")));
-        }
         Ok(reports)
+    }
+
+    /// Settings for reports that have no template (deleted or renamed):
+    /// unused, which a build can ignore, with a warning at their line.
+    fn unused_report_settings(&self) -> Vec<Error> {
+        self.config
+            .reports
+            .keys()
+            .filter(|name| !self.reports.iter().any(|r| &r.name == *name))
+            .map(|name| {
+                Error::project(format!(
+                    "{CONFIG_FILE} configures report '{name}', which has no template: its settings are not used"
+                ))
+                .at(self.config_place(&format!("reports.{name}"), None))
+                .help(format!("add {TEMPLATES_DIR}/{name}.md.j2, or remove [reports.{name}]"))
+            })
+            .collect()
+    }
+
+    /// Where laporan.toml writes the table `table` (`reports.monthly`), or
+    /// its `key`, found in the file's text: for a problem with a setting
+    /// that is known only after the file was read. The whole file when
+    /// not found (a dotted key written some other way).
+    fn config_place(&self, table: &str, key: Option<&str>) -> Location {
+        let text = &self.config_text;
+        let shown = self.shown(Path::new(CONFIG_FILE));
+        let header = format!("[{table}]");
+        let offset_of_line = |line: &str| line.as_ptr() as usize - text.as_ptr() as usize;
+        let mut in_table = table.is_empty();
+        for line in text.lines() {
+            let trimmed = line.trim_start();
+            if trimmed.starts_with('[') {
+                if in_table && key.is_some() && !table.is_empty() {
+                    break;
+                }
+                in_table = trimmed.starts_with(&header);
+                if in_table && key.is_none() {
+                    let at = offset_of_line(line) + (line.len() - trimmed.len());
+                    return Location::at_offset(shown, text, at).with_width(header.chars().count());
+                }
+                continue;
+            }
+            if let Some(key) = key
+                && in_table
+                && trimmed.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with('='))
+            {
+                let at = offset_of_line(line) + (line.len() - trimmed.len());
+                return Location::at_offset(shown, text, at).with_width(key.chars().count());
+            }
+        }
+        Location::file(shown)
     }
 
     /// Every file under report_templates/ (subfolders too, hidden files

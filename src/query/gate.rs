@@ -34,11 +34,7 @@ pub enum Refusal {
 
 /// Passes when DuckDB parses `sql` as exactly one SELECT statement.
 pub fn check(conn: &Connection, sql: &str) -> Result<(), Refusal> {
-    let json: String = conn
-        .query_row("SELECT json_serialize_sql(?)", [sql], |row| row.get(0))
-        .map_err(|e| Refusal::Failed(e.to_string()))?;
-    let parsed: serde_json::Value =
-        serde_json::from_str(&json).map_err(|e| Refusal::Failed(format!("unreadable parse: {e}")))?;
+    let parsed = crate::sql_parse::serialize(conn, sql).map_err(Refusal::Failed)?;
     if parsed["error"] != false {
         return Err(match parsed["error_type"].as_str() {
             Some("parser") => Refusal::Syntax {

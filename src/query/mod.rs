@@ -360,6 +360,30 @@ impl Runner {
         problems
     }
 
+    /// The columns each saved query returns, by query name, for checking
+    /// templates against them. Each query runs once under `LIMIT 0` (no
+    /// rows are computed), with the build's parameters, else the declared
+    /// defaults, else NULL. A query that fails is left out: preparing it
+    /// reports why.
+    pub fn columns(&self) -> HashMap<String, Vec<String>> {
+        let conn = self.lock_conn();
+        let mut columns = HashMap::new();
+        for (name, query) in &self.shared.queries {
+            let values = self.resolve(query, &[]).unwrap_or_else(|_| {
+                query
+                    .params
+                    .iter()
+                    .map(|decl| (decl.name.clone(), decl.default.clone().unwrap_or(ParamValue::Null)))
+                    .collect()
+            });
+            let sql = format!("SELECT * FROM (\n{}\n) AS laporan_columns LIMIT 0", query.sql());
+            if let Ok(result) = self.collect(&conn, name, &sql, &values) {
+                columns.insert(name.clone(), result.columns.into_iter().map(|c| c.name).collect());
+            }
+        }
+        columns
+    }
+
     /// The value of every declared parameter, in declaration order.
     fn resolve(&self, query: &SavedQuery, args: &[(String, ParamValue)]) -> Result<Vec<(String, ParamValue)>, Error> {
         for (name, _) in args {
@@ -398,7 +422,8 @@ impl Runner {
                         query.name, decl.name, decl.ty
                     ))
                     .at(Location::file(&query.path))
-                    .help(how));
+                    .help(how)
+                    .missing_param(&decl.name));
                 }
             };
             values.push((decl.name.clone(), value));
@@ -584,10 +609,25 @@ pub fn sql_error(query: &SavedQuery, failure: SqlFailure) -> Error {
     if position.is_none() && first != last {
         error = error.note(format!("in the statement on lines {first} to {last}"));
     }
+    let rest = without_internal_suggestions(&rest);
     if !rest.is_empty() {
         error = error.note(rest);
     }
     error
+}
+
+/// DuckDB's "Did you mean …?" may name its own catalog (`pg_settings`,
+/// `duckdb_tables`), which no report should read: such a suggestion is
+/// left out.
+fn without_internal_suggestions(rest: &str) -> String {
+    const INTERNAL: [&str; 6] = ["pg_", "duckdb_", "sqlite_", "information_schema", "pragma_", "main.pg_"];
+    rest.lines()
+        .filter(|line| {
+            let Some(name) = line.trim().strip_prefix("Did you mean \"") else { return true };
+            !INTERNAL.iter().any(|prefix| name.to_ascii_lowercase().starts_with(prefix))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The name in "Referenced column "x" not found" and "Table with name x

@@ -16,6 +16,9 @@ use super::markdown::escape_html;
 /// Colour-blind-safe series colours (Okabe–Ito, led by the layout's blue).
 const COLOURS: [&str; 8] = ["#1f5fa8", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#7a7a7a", "#b8860b"];
 
+/// The most series a chart draws: one colour each.
+pub const MAX_SERIES: usize = COLOURS.len();
+
 const WIDTH: f64 = 720.0;
 const FONT: f64 = 12.0;
 
@@ -144,23 +147,45 @@ impl Chart {
         out
     }
 
-    /// The legend, for more than one series: swatches in a row at `y`.
-    fn legend(&self, out: &mut String, x0: f64, y: f64) {
+    /// Where each series' legend entry goes (series, x), in rows that fit
+    /// the width, starting at `x0`; none for a single series.
+    fn legend_rows(&self, x0: f64) -> Vec<Vec<(usize, f64)>> {
         if self.series.len() < 2 {
+            return Vec::new();
+        }
+        let mut rows: Vec<Vec<(usize, f64)>> = vec![Vec::new()];
+        let mut x = x0;
+        for (i, series) in self.series.iter().enumerate() {
+            let width = 17.0 + text_width(&shorten(&series.name, 32)) + 18.0;
+            if x + width > WIDTH - 8.0 && x > x0 {
+                rows.push(Vec::new());
+                x = x0;
+            }
+            rows.last_mut().expect("a row").push((i, x));
+            x += width;
+        }
+        rows
+    }
+
+    /// The legend: a swatch and a name per series, in `rows` from `y` down.
+    fn legend(&self, out: &mut String, rows: &[Vec<(usize, f64)>], y: f64) {
+        if rows.is_empty() {
             return;
         }
-        let mut x = x0;
         out.push_str("<g class=\"legend\">\n");
-        for (i, series) in self.series.iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "<rect class=\"s{}\" x=\"{x:.1}\" y=\"{:.1}\" width=\"12\" height=\"12\" rx=\"2\" fill=\"{}\"/>",
-                i % COLOURS.len(),
-                y - 10.0,
-                COLOURS[i % COLOURS.len()]
-            );
-            text(out, &format!("x=\"{:.1}\" y=\"{y:.1}\" fill=\"currentColor\"", x + 17.0), &series.name);
-            x += 17.0 + text_width(&series.name) + 18.0;
+        for (r, row) in rows.iter().enumerate() {
+            let y = y + 22.0 * r as f64;
+            for &(i, x) in row {
+                let _ = writeln!(
+                    out,
+                    "<rect class=\"s{}\" x=\"{x:.1}\" y=\"{:.1}\" width=\"12\" height=\"12\" rx=\"2\" fill=\"{}\"/>",
+                    i % COLOURS.len(),
+                    y - 10.0,
+                    COLOURS[i % COLOURS.len()]
+                );
+                let at = format!("x=\"{:.1}\" y=\"{y:.1}\" fill=\"currentColor\"", x + 17.0);
+                label(out, &at, &self.series[i].name, 32);
+            }
         }
         out.push_str("</g>\n");
     }
@@ -186,18 +211,17 @@ impl Chart {
         let n = self.categories.len().max(1);
         let plot_width = WIDTH - left - right;
         let band = plot_width / n as f64;
-        // Category labels: level when they fit, else turned 40 degrees.
-        let longest = self.categories.iter().map(|c| text_width(&shorten(c, 28))).fold(0.0, f64::max);
-        let turned = longest > band - 6.0;
-        let label_height = if turned { longest * 0.65 + 12.0 } else { FONT + 6.0 };
-        let legend_height = if self.series.len() > 1 { 26.0 } else { 0.0 };
+        let axis = CategoryAxis::new(&self.categories, band);
+        let label_height = if axis.turned { axis.longest * 0.65 + 12.0 } else { FONT + 6.0 };
+        let legend_rows = self.legend_rows(left);
+        let legend_height = 22.0 * legend_rows.len() as f64 + if legend_rows.is_empty() { 0.0 } else { 4.0 };
         let top = 14.0 + legend_height;
         let plot_height = 240.0;
         let height = top + plot_height + label_height + 30.0;
         let y_of = |v: f64| top + plot_height * (1.0 - scale.fraction(v));
 
         let mut out = self.open(height);
-        self.legend(&mut out, left, 18.0);
+        self.legend(&mut out, &legend_rows, 18.0);
         // Grid and value axis.
         out.push_str("<g class=\"axis\">\n");
         for tick in &ticks {
@@ -217,11 +241,15 @@ impl Chart {
             Some(_) => self.vertical_bars(&mut out, stacked, band, left, &y_of),
             None => self.lines(&mut out, band, left, &y_of),
         }
+        let turned = axis.turned;
 
         // Category labels and the axis title.
         out.push_str("<g class=\"categories\">\n");
         let base = top + plot_height;
         for (i, category) in self.categories.iter().enumerate() {
+            if !axis.shows(i) {
+                continue;
+            }
             let x = left + band * (i as f64 + 0.5);
             let at = if turned {
                 format!(
@@ -241,7 +269,26 @@ impl Chart {
     fn vertical_bars(&self, out: &mut String, stacked: bool, band: f64, left: f64, y_of: &dyn Fn(f64) -> f64) {
         let groups = if stacked { 1 } else { self.series.len().max(1) };
         let bar_width = (band * 0.72 / groups as f64).min(64.0);
-        let label_values = stacked || self.series.len() == 1 || band / groups as f64 > 34.0;
+        // Values are written on the bars only when every one fits its
+        // bar's width: in full, else in short (`300M`), else not at all.
+        let shown: Vec<f64> = (0..self.categories.len())
+            .flat_map(|i| {
+                let values: Vec<f64> = self.series.iter().filter_map(|s| s.values[i]).collect();
+                if stacked { vec![values.iter().filter(|v| **v > 0.0).sum()] } else { values }
+            })
+            .collect();
+        let room = (if stacked { band } else { band / groups as f64 }).max(bar_width);
+        let fits =
+            |text: &dyn Fn(f64) -> String| shown.iter().all(|v| text_width(&text(*v)) * 11.0 / FONT + 4.0 <= room);
+        let full = |v: f64| self.value_text(v);
+        let short = |v: f64| self.tick_text(v);
+        let label: Option<&dyn Fn(f64) -> String> = if fits(&full) {
+            Some(&full)
+        } else if fits(&short) {
+            Some(&short)
+        } else {
+            None
+        };
         for i in 0..self.categories.len() {
             let centre = left + band * (i as f64 + 0.5);
             let mut stack = Stack::default();
@@ -264,19 +311,32 @@ impl Chart {
                     COLOURS[s % COLOURS.len()]
                 );
                 self.mark(out, &shape, s, i, value);
-                if label_values && !stacked {
+                if let Some(label) = label
+                    && !stacked
+                {
                     let y = if value < 0.0 { y_of(value) + 13.0 } else { y_of(value) - 4.0 };
-                    value_label(out, x + bar_width / 2.0, y, true, &self.value_text(value));
+                    value_label(out, x + bar_width / 2.0, y, true, &label(value));
                 }
             }
-            if stacked && stack.above > 0.0 {
-                value_label(out, centre, y_of(stack.above) - 4.0, true, &self.value_text(stack.above));
+            if let Some(label) = label
+                && stacked
+                && stack.above > 0.0
+            {
+                value_label(out, centre, y_of(stack.above) - 4.0, true, &label(stack.above));
             }
         }
     }
 
     fn lines(&self, out: &mut String, band: f64, left: f64, y_of: &dyn Fn(f64) -> f64) {
-        let few = self.categories.len() <= 16;
+        // A value at every point when the values fit between the points,
+        // else only at the last one.
+        let widest_value = self
+            .series
+            .iter()
+            .flat_map(|s| s.values.iter().flatten())
+            .map(|v| text_width(&self.value_text(*v)) * 11.0 / FONT)
+            .fold(0.0, f64::max);
+        let few = self.categories.len() <= 24 && widest_value + 6.0 <= band;
         for (s, series) in self.series.iter().enumerate() {
             let colour = COLOURS[s % COLOURS.len()];
             // A NULL breaks the line.
@@ -332,7 +392,8 @@ impl Chart {
             room.max(text_width(&self.value_text(total)))
         });
         let right = value_room + 14.0;
-        let legend_height = if self.series.len() > 1 { 26.0 } else { 0.0 };
+        let legend_rows = self.legend_rows(left);
+        let legend_height = 22.0 * legend_rows.len() as f64 + if legend_rows.is_empty() { 0.0 } else { 4.0 };
         let top = 10.0 + legend_height;
         let plot_height = row * self.categories.len().max(1) as f64;
         let height = top + plot_height + 44.0;
@@ -340,7 +401,7 @@ impl Chart {
         let x_of = |v: f64| left + plot_width * scale.fraction(v);
 
         let mut out = self.open(height);
-        self.legend(&mut out, left, 16.0);
+        self.legend(&mut out, &legend_rows, 16.0);
         out.push_str("<g class=\"axis\">\n");
         for tick in &ticks {
             let x = x_of(*tick);
@@ -390,6 +451,35 @@ impl Chart {
         }
         out.push_str("</svg>");
         out
+    }
+}
+
+/// Which category labels along the bottom are written, and how: level
+/// when they fit their band, else every n-th so that none overlaps the
+/// next; long text turned 40 degrees (then thinned so that the turned
+/// lines do not touch). Every category keeps its bar or point, and its
+/// name in the bar's tooltip and in the data table.
+struct CategoryAxis {
+    turned: bool,
+    /// Every how many categories a label is written.
+    every: usize,
+    /// The widest label as written, in pixels.
+    longest: f64,
+}
+
+impl CategoryAxis {
+    fn new(categories: &[String], band: f64) -> CategoryAxis {
+        let longest = categories.iter().map(|c| text_width(&shorten(c, 28))).fold(0.0, f64::max);
+        let level_every = ((longest + 10.0) / band).ceil().max(1.0) as usize;
+        // Turning helps long labels; short ones (dates, codes) read better
+        // level and thinned.
+        let turned = level_every > 1 && longest > 80.0;
+        let every = if turned { ((FONT + 3.0) / (band * 0.64)).ceil().max(1.0) as usize } else { level_every };
+        CategoryAxis { turned, every, longest }
+    }
+
+    fn shows(&self, index: usize) -> bool {
+        index.is_multiple_of(self.every)
     }
 }
 
@@ -565,6 +655,60 @@ mod tests {
         assert!(!svg.contains("\n\n"), "a blank line would end the Markdown HTML block");
         assert!(svg.contains("<title id=\"chart-1-title\">Countries per event</title>"));
         assert!(svg.contains(">136</text>"), "values are labelled");
+    }
+
+    /// The category labels written along the bottom, with their x.
+    fn category_labels(svg: &str) -> Vec<(f64, String)> {
+        let part = svg.split("<g class=\"categories\">").nth(1).unwrap_or_default();
+        part.lines()
+            .filter(|line| !line.contains("font-weight"))
+            .filter_map(|line| {
+                let x = line.split("x=\"").nth(1).or_else(|| line.split("translate(").nth(1))?;
+                let x: f64 = x.split(['"', ' ']).next()?.parse().ok()?;
+                let text = line.rsplit_once('>').map(|_| line.split('>').nth(1).unwrap_or_default())?;
+                Some((x, text.trim_end_matches("</text").to_owned()))
+            })
+            .filter(|(_, t)| !t.is_empty())
+            .collect()
+    }
+
+    #[test]
+    fn labels_never_overlap_from_1_to_500_categories() {
+        for n in [1, 2, 12, 48, 60, 120, 500] {
+            let months: Vec<String> =
+                (0..n).map(|i| format!("{} {}", ["Jan", "Feb", "Mar"][i % 3], 2012 + i / 12)).collect();
+            let names: Vec<&str> = months.iter().map(String::as_str).collect();
+            let values: Vec<Option<f64>> = (0..n).map(|i| Some(1000.0 + i as f64 * 37.0)).collect();
+            for kind in [Kind::Bar { horizontal: false, stacked: false }, Kind::Line] {
+                let svg = chart(kind, &names, &[("Rain", &values)]).svg();
+                let labels = category_labels(&svg);
+                assert!(!labels.is_empty(), "{n} {kind:?}");
+                for pair in labels.windows(2) {
+                    let gap = pair[1].0 - pair[0].0;
+                    assert!(gap >= text_width(&pair[0].1) + 4.0, "{n} {kind:?}: {pair:?} overlap");
+                }
+                // Values on the chart only where each fits: never one per point at 48.
+                let values_written = svg.matches("font-size=\"11\"").count();
+                if n >= 48 {
+                    assert!(values_written <= 1, "{n} {kind:?}: {values_written} value labels");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn long_legends_wrap_inside_the_chart() {
+        let values: &[Option<f64>] = &[Some(1.0), Some(2.0)];
+        let names: Vec<String> = (0..8).map(|i| format!("A rather long series name {i}")).collect();
+        let series: Vec<(&str, &[Option<f64>])> = names.iter().map(|n| (n.as_str(), values)).collect();
+        let svg = chart(Kind::Line, &["a", "b"], &series).svg();
+        for x in svg
+            .split("<rect class=\"s")
+            .skip(1)
+            .filter_map(|r| r.split("x=\"").nth(1)?.split('"').next()?.parse::<f64>().ok())
+        {
+            assert!(x < WIDTH, "{x}");
+        }
     }
 
     #[test]

@@ -51,7 +51,7 @@ pub const MAX_DECIMALS: usize = 20;
 /// `decimals` is `None`, as many as it needs up to two (integers get none).
 pub fn number(value: f64, decimals: Option<usize>, locale: &str) -> String {
     if !value.is_finite() {
-        return value.to_string();
+        return super::filters::MISSING.to_owned();
     }
     let decimals = decimals.map(|d| d.min(MAX_DECIMALS));
     let fixed = match decimals {
@@ -69,6 +69,22 @@ pub fn number(value: f64, decimals: Option<usize>, locale: &str) -> String {
         fixed
     };
     decimal_text(&fixed, locale)
+}
+
+/// A number that is not an integer, as `number` shows it by default: two
+/// decimals (`17.00`, `18.98`), so that numbers in one column line up;
+/// a small fraction keeps three significant digits (`0.00123`).
+pub fn float(value: f64, locale: &str) -> String {
+    // Beyond 15 digits a float's decimals are noise and its fixed-point
+    // digits binary artefacts: its shortest exact digits instead.
+    if value.is_finite() && value.abs() >= 1e15 {
+        return decimal_text(&crate::value::float_text(value.round()), locale);
+    }
+    if value != 0.0 && value.abs() < 0.01 && value.is_finite() {
+        let places = (-value.abs().log10().floor()) as usize + 2;
+        return number(value, Some(places.min(MAX_DECIMALS)), locale);
+    }
+    number(value, Some(2), locale)
 }
 
 /// Formats an integer with grouping.
@@ -130,6 +146,9 @@ pub fn delta(current: f64, previous: f64, text: &dyn Fn(f64) -> String, with_per
             &mut out,
             format_args!(" ({sign}{})", percent((change / previous).abs(), 1, locale)),
         );
+    } else if with_percent {
+        // A change from zero has no percentage.
+        out.push_str(" (—)");
     }
     out
 }
@@ -183,6 +202,12 @@ pub enum DateStyle {
     Iso,
     /// `23 Apr 2024` / `23 Agu 2024`: for chart axes and narrow columns.
     Short,
+    /// `Apr 2024` / `Agu 2024`: a month on a chart axis.
+    ShortMonth,
+    /// `Q2 2024` / `Tw II 2024`: the quarter a date falls in.
+    Quarter,
+    /// `2024`.
+    Year,
 }
 
 impl DateStyle {
@@ -193,6 +218,9 @@ impl DateStyle {
             "month" => DateStyle::Month,
             "iso" => DateStyle::Iso,
             "short" => DateStyle::Short,
+            "short_month" => DateStyle::ShortMonth,
+            "quarter" => DateStyle::Quarter,
+            "year" => DateStyle::Year,
             _ => return None,
         })
     }
@@ -209,6 +237,19 @@ pub fn date(date: Date, style: DateStyle, locale: &str) -> String {
             let short: String = month.chars().take(3).collect();
             format!("{} {short} {}", date.day(), date.year())
         }
+        DateStyle::ShortMonth => {
+            let short: String = month.chars().take(3).collect();
+            format!("{short} {}", date.year())
+        }
+        DateStyle::Quarter => {
+            let quarter = (date.month() - 1) / 3;
+            if locale == "id" {
+                format!("Tw {} {}", ["I", "II", "III", "IV"][quarter as usize], date.year())
+            } else {
+                format!("Q{} {}", quarter + 1, date.year())
+            }
+        }
+        DateStyle::Year => date.year().to_string(),
         DateStyle::Full => {
             let weekdays = if locale == "id" { &WEEKDAYS_ID } else { &WEEKDAYS_EN };
             let weekday = weekdays[(date.weekday().to_monday_zero_offset()) as usize];
@@ -278,7 +319,8 @@ mod tests {
         assert_eq!(delta(15.0, 12.0, &n, true, "en"), "▲ +3 (+25.0%)");
         assert_eq!(delta(18.0, 20.0, &n, true, "en"), "▼ −2 (−10.0%)");
         assert_eq!(delta(7.0, 7.0, &n, true, "en"), "= 0");
-        assert_eq!(delta(3.0, 0.0, &n, true, "en"), "▲ +3", "no percentage of nothing");
+        assert_eq!(delta(3.0, 0.0, &n, true, "en"), "▲ +3 (—)", "no percentage of nothing: a dash");
+        assert_eq!(delta(3.0, 0.0, &n, false, "en"), "▲ +3");
         let id = |v: f64| money(v, "USD", true, None, "id");
         assert_eq!(delta(300e6, 200e6, &id, true, "id"), "▲ +USD 100 juta (+50,0%)");
     }

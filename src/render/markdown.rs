@@ -74,7 +74,14 @@ pub fn escape_for(text: &str, pass: Pass, out: &mut String) {
                 out.push('\\');
                 out.push(c);
             }
-            '#' | '-' | '+' | '=' if at_start => {
+            // At a line's start `#` may open a heading; `-`, `+` and `=`
+            // only before white space, the end or a run of themselves (a
+            // list item, a rule, a heading's underline): `-7.1` stays.
+            '#' if at_start => {
+                out.push('\\');
+                out.push(c);
+            }
+            '-' | '+' | '=' if at_start && chars.peek().is_none_or(|&n| n.is_whitespace() || n == c) => {
                 out.push('\\');
                 out.push(c);
             }
@@ -330,10 +337,28 @@ mod tests {
             assert!(!html.contains("<h1") && !html.contains("<li>"), "{hostile:?} → {html}");
         }
         // At the start of a line too.
-        for hostile in ["# heading", "- item", "+ item", "1. item", "12) item", "=====", "> quote"] {
+        for hostile in [
+            "# heading",
+            "- item",
+            "+ item",
+            "1. item",
+            "12) item",
+            "=====",
+            "> quote",
+            "---",
+            "- - -",
+            "-",
+            "+",
+            "==",
+            "***",
+            "-\titem",
+        ] {
             let html = to_html(&format!("Intro\n{}\n", escaped(hostile))).body;
             assert!(
-                !html.contains("<h") && !html.contains("<li>") && !html.contains("<blockquote>"),
+                !html.contains("<h")
+                    && !html.contains("<hr")
+                    && !html.contains("<li>")
+                    && !html.contains("<blockquote>"),
                 "{hostile:?} → {html}"
             );
         }
@@ -351,7 +376,11 @@ mod tests {
         assert_eq!(escaped("Lyon, France (2024)"), "Lyon, France (2024)");
         assert_eq!(escaped("event_id"), "event\\_id");
         assert_eq!(escaped("2024-04-23"), "2024-04-23");
-        assert_eq!(escaped("-5"), "\\-5");
+        // A negative or signed number is not a list item: no backslash before it.
+        assert_eq!(escaped("-7.1"), "-7.1");
+        assert_eq!(escaped("+62 21 555"), "+62 21 555");
+        assert_eq!(escaped("=SUM(A1)"), "=SUM(A1)");
+        assert_eq!(escaped("-5"), "-5");
         assert_eq!(escaped("3.571"), "3.571", "a number is not a list marker");
         assert_eq!(escaped("3."), "3\\.");
         assert_eq!(escaped("Room #5"), "Room #5");

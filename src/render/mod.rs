@@ -16,8 +16,12 @@
 //! The renderer returns file contents; writing them is the `write` step's job.
 
 pub mod chart;
+pub mod charts;
+pub mod filters;
 pub mod format;
+pub mod lint;
 pub mod markdown;
+pub mod rows;
 
 use std::path::{Component, Path};
 use std::sync::Arc;
@@ -28,11 +32,12 @@ use serde::Serialize;
 
 use crate::error::{Error, Location, line_and_column};
 use crate::load::LoadedDataset;
-use crate::params::{date_from_days, format_decimal, parse_date};
+use crate::params::{format_decimal, parse_date};
 use crate::period::Period;
 use crate::project::{Project, Report, TEMPLATES_DIR, TemplateKind};
 use crate::query::{BuildParam, Runner};
 use crate::value::{Cell, QueryResult};
+use filters::locale_of;
 
 /// How many instructions rendering one template may run: far more than any
 /// report needs (the sample reports take about 100,000), a few seconds of
@@ -148,6 +153,23 @@ pub struct Formats {
     pub pdf: bool,
 }
 
+impl Formats {
+    /// Whether a build with these formats writes files like `path` (a
+    /// report's page, its Markdown, its PDF, its data export).
+    pub fn writes(&self, path: &Path) -> bool {
+        let exported =
+            path.parent().and_then(|p| p.file_name()).is_some_and(|n| n.to_string_lossy().ends_with(".data"));
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("csv") if exported => self.data_csv,
+            Some("json") if exported => self.data_json,
+            Some("md") => self.markdown,
+            Some("html") => self.html,
+            Some("pdf") => self.pdf,
+            _ => false,
+        }
+    }
+}
+
 impl Default for Formats {
     fn default() -> Formats {
         Formats { markdown: true, html: true, data_csv: false, data_json: false, pdf: false }
@@ -195,7 +217,7 @@ impl Renderer {
     pub fn new(project: &Project, runner: Arc<Runner>) -> Renderer {
         let mut env = Environment::new();
         env.set_debug(true);
-        env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_trim_blocks(true);
         env.set_lstrip_blocks(true);
         env.set_keep_trailing_newline(true);
@@ -216,14 +238,9 @@ impl Renderer {
         env.set_formatter(format_value);
         register_query(&mut env, runner);
         env.add_function("table", table);
-        env.add_function("bar", chart_function(false));
-        env.add_function("line", chart_function(true));
-        env.add_filter("number", filter_number);
-        env.add_filter("money", filter_money);
-        env.add_filter("percent", filter_percent);
-        env.add_filter("date", filter_date);
-        env.add_filter("delta", filter_delta);
-        env.add_filter("link", filter_link);
+        env.add_function("bar", charts::chart_function(false));
+        env.add_function("line", charts::chart_function(true));
+        filters::register(&mut env);
         Renderer {
             env,
             project_title: project.title().map(str::to_owned),
@@ -266,6 +283,7 @@ impl Renderer {
                 }
                 if formats.html {
                     let template = self.env.get_template(&report.template).map_err(|e| self.template_error(e))?;
+                    rows::clear_misses();
                     let captured = template
                         .render_captured(context! { output => "html", __markdown__ => true, ..base.clone() })
                         .map_err(|e| self.template_error(e))?;
@@ -303,10 +321,10 @@ impl Renderer {
     }
 
     /// Compiles every template in `names` (reports, layouts, partials) and
-    /// checks each literal `query("name", key=…)` call against the saved
-    /// queries: the query exists and takes those parameters. Returns every
-    /// problem. Queries in `broken` are reported elsewhere and skipped here.
-    pub fn check(&self, project: &Project, names: &[String], broken: &[String]) -> Vec<Error> {
+    /// reads each one's syntax tree against the project (see [`lint`]):
+    /// `query()` calls, the columns read from rows, helpers' options and
+    /// columns, functions. Returns every problem.
+    pub fn check(&self, names: &[String], schema: &lint::Schema<'_>) -> Vec<Error> {
         let mut problems = Vec::new();
         for name in names {
             let template = match self.env.get_template(name) {
@@ -317,32 +335,14 @@ impl Renderer {
                 }
             };
             let path = self.templates_shown.join(name);
-            for call in query_calls(template.source()) {
-                let at = || {
-                    Location::in_source(&path, template.source(), call.line, Some(call.column)).with_width(call.width)
-                };
-                let Some(saved) = project.queries.get(&call.query) else {
-                    if !broken.contains(&call.query) {
-                        let known: Vec<&str> = project.queries.keys().map(String::as_str).collect();
-                        problems.push(
-                            Error::project(format!("no saved query named {}", call.query))
-                                .at(at())
-                                .note(format!("saved queries: {}", known.join(", "))),
-                        );
-                    }
-                    continue;
-                };
-                for key in &call.keys {
-                    if saved.param(key).is_none() {
-                        let declared: Vec<&str> = saved.params.iter().map(|p| p.name.as_str()).collect();
-                        let list = if declared.is_empty() { "none".to_owned() } else { declared.join(", ") };
-                        problems.push(
-                            Error::project(format!("query {} has no parameter {key}", call.query))
-                                .at(at())
-                                .note(format!("{} declares: {list}", saved.path.display())),
-                        );
-                    }
-                }
+            for finding in lint::lint(template.source(), name, schema) {
+                let at = Location::in_source(&path, template.source(), finding.line, Some(finding.column))
+                    .with_width(finding.width);
+                let error = Error::project(finding.message).at(at);
+                problems.push(match finding.help {
+                    Some(help) => error.help(help),
+                    None => error,
+                });
             }
         }
         problems
@@ -350,6 +350,7 @@ impl Renderer {
 
     fn render_template(&self, name: &str, ctx: Value) -> Result<String, Error> {
         let template = self.env.get_template(name).map_err(|e| self.template_error(e))?;
+        rows::clear_misses();
         template.render(ctx).map_err(|e| self.template_error(e))
     }
 
@@ -369,10 +370,28 @@ impl Renderer {
             (Some(name), None) => shown(name).display().to_string(),
             _ => String::new(),
         };
+        let location = err.name().map(|name| {
+            let path = shown(name);
+            match (err.template_source(), err.range(), err.line()) {
+                (Some(src), Some(range), _) => {
+                    let (line, column) = line_and_column(src, range.start);
+                    let width = src[range.clone()].lines().next().map_or(1, |l| l.chars().count());
+                    Location::in_source(path, src, line, Some(column)).with_width(width)
+                }
+                (Some(src), None, Some(line)) => Location::in_source(path, src, line, None),
+                _ => Location::file(path),
+            }
+        });
+        // Raised by laporan's own code (a query that failed, a call that
+        // does not fit its query): reported as itself, placed in the
+        // template when it has no place of its own.
         let mut source = std::error::Error::source(&err);
         while let Some(cause) = source {
             if let Some(inner) = cause.downcast_ref::<Error>() {
-                return inner.clone().note(format!("while rendering {position}"));
+                return match (inner.location(), location) {
+                    (None, Some(location)) => inner.clone().at(location),
+                    _ => inner.clone().note(format!("while rendering {position}")),
+                };
             }
             source = cause.source();
         }
@@ -383,34 +402,27 @@ impl Renderer {
         let message = match (err.kind(), err.detail(), &expression) {
             // Raised by laporan's own functions and filters: the detail says it all.
             (ErrorKind::InvalidOperation, Some(detail), _) => detail.to_owned(),
-            (ErrorKind::UndefinedError, None, Some(expr)) => format!("undefined value: {expr}"),
             (kind, Some(detail), _) => format!("{kind}: {detail}"),
             (kind, None, _) => kind.to_string(),
         };
         let mut error = Error::project(message);
+        if err.kind() == ErrorKind::UndefinedError {
+            // A filter's error points at the filter's name: the line tells
+            // what it was given.
+            let line = match (err.template_source(), err.line()) {
+                (Some(src), Some(line)) => src.lines().nth(line.saturating_sub(1)),
+                _ => None,
+            };
+            let (message, help) = undefined_message(expression.as_deref(), line);
+            error = Error::project(message).help(help);
+        }
         if err.kind() == ErrorKind::OutOfFuel {
             error = Error::project(format!(
                 "the template runs too long: it stopped after {RENDER_FUEL} steps (a loop without end?)"
             ))
             .help("loop over query results rather than large ranges, and filter and aggregate in SQL");
         }
-        if err.kind() == ErrorKind::UndefinedError {
-            error = error.help(
-                "a variable or column name here does not exist: check its spelling \
-                 (laporan query NAME shows a query's columns)",
-            );
-        }
-        if let Some(name) = err.name() {
-            let path = shown(name);
-            let location = match (err.template_source(), err.range(), err.line()) {
-                (Some(src), Some(range), _) => {
-                    let (line, column) = line_and_column(src, range.start);
-                    let width = src[range.clone()].lines().next().map_or(1, |l| l.chars().count());
-                    Location::in_source(path, src, line, Some(column)).with_width(width)
-                }
-                (Some(src), None, Some(line)) => Location::in_source(path, src, line, None),
-                _ => Location::file(path),
-            };
+        if let Some(location) = location {
             error = error.at(location);
         }
         if err.kind() == ErrorKind::TemplateNotFound {
@@ -420,61 +432,47 @@ impl Renderer {
     }
 }
 
-/// A `query("name", key=…)` call with a literal name, as written.
-struct QueryCall {
-    query: String,
-    keys: Vec<String>,
-    line: usize,
-    column: usize,
-    width: usize,
-}
+/// The variables every template has; a report's own `set`s and loops add more.
+const CONTEXT_VARIABLES: &str = "project, report, locale, period, params, build, output";
 
-/// Finds the `query("…", …)` calls in a template's source with minijinja's
-/// own tokenizer (strings, comments and raw blocks are handled as the
-/// engine does). A name computed at render time is not checked here.
-fn query_calls(source: &str) -> Vec<QueryCall> {
-    use minijinja::machinery::{Token, WhitespaceConfig, tokenize};
-    let tokens: Vec<(Token<'_>, minijinja::machinery::Span)> =
-        tokenize(source, false, Default::default(), WhitespaceConfig::default()).map_while(Result::ok).collect();
-    let mut calls = Vec::new();
-    for (i, window) in tokens.windows(3).enumerate() {
-        let [(Token::Ident("query"), span), (Token::ParenOpen, _), (name, _)] = window else { continue };
-        let query = match name {
-            Token::Str(text) => (*text).to_owned(),
-            Token::String(text) => text.to_string(),
-            _ => continue,
-        };
-        if i > 0 && matches!(tokens[i - 1].0, Token::Dot) {
-            continue; // a method such as `x.query(…)`, not laporan's function
-        }
-        let mut keys = Vec::new();
-        let mut depth = 0;
-        let mut end = span.end_offset as usize;
-        for (j, (token, token_span)) in tokens[i + 1..].iter().enumerate() {
-            match token {
-                Token::ParenOpen | Token::BracketOpen | Token::BraceOpen => depth += 1,
-                Token::ParenClose | Token::BracketClose | Token::BraceClose => depth -= 1,
-                Token::Ident(key) if depth == 1 && matches!(tokens.get(i + 2 + j), Some((Token::Assign, _))) => {
-                    keys.push((*key).to_owned());
-                }
-                _ => {}
-            }
-            end = token_span.end_offset as usize;
-            if depth == 0 {
-                break;
-            }
-        }
-        let start = span.start_offset as usize;
-        let width = source.get(start..end).and_then(|s| s.lines().next()).map_or(5, |l| l.chars().count());
-        calls.push(QueryCall {
-            query,
-            keys,
-            line: span.start_line as usize,
-            column: span.start_col as usize + 1,
-            width,
-        });
+/// What a name that is not there was, for the error: a column a row does
+/// not have, an attribute of a whole result, a parameter not given, or a
+/// variable. `expression` is the template text the error points at.
+fn undefined_message(expression: Option<&str>, line: Option<&str>) -> (String, String) {
+    if let Some(miss) = expression.and_then(rows::miss_in).or_else(|| line.and_then(rows::miss_in)) {
+        return miss.explain();
     }
-    calls
+    // A filter's name alone: the line shows the whole expression.
+    let expression = match (expression, line) {
+        (Some(expr), Some(line)) if !expr.contains('.') && line.contains("params.") => Some(line),
+        (expression, _) => expression,
+    };
+    let Some(expression) = expression.map(str::trim) else {
+        return (
+            "a name here is not defined".to_owned(),
+            format!("check its spelling; every template has {CONTEXT_VARIABLES}"),
+        );
+    };
+    let words: Vec<&str> =
+        expression.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.')).filter(|w| !w.is_empty()).collect();
+    if let Some(param) = words.iter().find_map(|w| w.strip_prefix("params.")) {
+        let param = param.split('.').next().unwrap_or(param);
+        return (
+            format!("no parameter `{param}` is given to this build"),
+            format!(
+                "pass --param {param}=…, or write `params.{param} | default(…)` or \
+                 `{{% if params.{param} is defined %}}` where it is optional"
+            ),
+        );
+    }
+    let name = words.first().map_or(expression, |w| w.split('.').next().unwrap_or(w));
+    (
+        format!("`{name}` is not defined (in `{expression}`)"),
+        format!(
+            "check its spelling: a template has {CONTEXT_VARIABLES}, and the variables its own \
+             set, for and macro define; write `x is defined` or `x | default(…)` for optional values"
+        ),
+    )
 }
 
 /// Loads `name` from the templates folder, or a built-in. Names cannot climb
@@ -513,10 +511,21 @@ fn load_template(dir: &Path, name: &str) -> Result<Option<String>, minijinja::Er
 /// in a Markdown report, Markdown escaping that is also inert in HTML (see
 /// [`markdown::escape`]); in an HTML report, HTML escaping. Only values
 /// marked safe (laporan's helpers, `|safe` in the template) pass as they
-/// are. `none` (a NULL) prints as nothing.
+/// are. `none` (a NULL) prints as [`filters::MISSING`] in a report, as
+/// nothing in the layout (where it is a setting left out).
 fn format_value(out: &mut Output<'_>, state: &State<'_, '_>, value: &Value) -> Result<(), minijinja::Error> {
     if value.is_none() {
-        return Ok(());
+        return if state.name() == LAYOUT {
+            Ok(())
+        } else {
+            out.write_str(filters::MISSING).map_err(minijinja::Error::from)
+        };
+    }
+    if value.kind() == ValueKind::Number
+        && !value.is_integer()
+        && f64::try_from(value.clone()).is_ok_and(|n| !n.is_finite())
+    {
+        return out.write_str(filters::MISSING).map_err(minijinja::Error::from);
     }
     if value.is_safe() {
         return write!(out, "{value}").map_err(minijinja::Error::from);
@@ -615,10 +624,9 @@ fn register_query(env: &mut Environment<'static>, runner: Arc<Runner>) {
             let Some(decl) = saved.param(key) else {
                 let declared: Vec<&str> = saved.params.iter().map(|p| p.name.as_str()).collect();
                 let list = if declared.is_empty() { "none".to_owned() } else { declared.join(", ") };
-                return Err(minijinja::Error::new(
-                    ErrorKind::InvalidOperation,
-                    format!("query {name} has no parameter {key} (it declares: {list})"),
-                ));
+                let error = Error::project(format!("query {name} has no parameter {key}"))
+                    .help(format!("{} declares: {list}", saved.path.display()));
+                return Err(minijinja::Error::new(ErrorKind::InvalidOperation, "a query call").with_source(error));
             };
             let value: Value = kwargs.get(key)?;
             let typed = decl.ty.from_template(&value).map_err(|e| {
@@ -665,163 +673,6 @@ fn params_value(params: &crate::query::BuildParams) -> Value {
     }))
 }
 
-fn locale_of(state: &State<'_, '_>) -> String {
-    state.lookup("locale").and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_else(|| "en".to_owned())
-}
-
-fn filter_error(filter: &str, value: &Value, expected: &str) -> minijinja::Error {
-    minijinja::Error::new(ErrorKind::InvalidOperation, format!("{filter}: expected {expected}, got {value:?}"))
-}
-
-/// A number as f64, accepting numeric text such as a DECIMAL's digits.
-fn as_f64(value: &Value) -> Option<f64> {
-    match value.kind() {
-        ValueKind::Number => f64::try_from(value.clone()).ok(),
-        ValueKind::String => value.as_str()?.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-/// A `decimals` argument: at most [`format::MAX_DECIMALS`].
-fn decimals_arg(filter: &str, decimals: Option<usize>) -> Result<Option<usize>, minijinja::Error> {
-    match decimals {
-        Some(d) if d > format::MAX_DECIMALS => Err(minijinja::Error::new(
-            ErrorKind::InvalidOperation,
-            format!("{filter}: {d} decimals is more than the {} a number can show", format::MAX_DECIMALS),
-        )),
-        other => Ok(other),
-    }
-}
-
-/// `{{ x | number }}`, `{{ x | number(1) }}`: grouped digits in the report's locale.
-fn filter_number(state: &State<'_, '_>, value: Value, decimals: Option<usize>) -> Result<String, minijinja::Error> {
-    let decimals = decimals_arg("number", decimals)?;
-    if value.is_none() || value.is_undefined() {
-        return Ok(String::new());
-    }
-    let locale = locale_of(state);
-    if decimals.is_none()
-        && value.is_integer()
-        && let Ok(i) = i128::try_from(value.clone())
-    {
-        return Ok(format::integer(i, &locale));
-    }
-    let number = as_f64(&value).ok_or_else(|| filter_error("number", &value, "a number"))?;
-    Ok(format::number(number, decimals, &locale))
-}
-
-/// `{{ x | money }}` → `USD 300 million`; `money("IDR")`, `money(compact=false)`,
-/// `money(decimals=2)`.
-fn filter_money(
-    state: &State<'_, '_>,
-    value: Value,
-    currency: Option<&str>,
-    kwargs: Kwargs,
-) -> Result<String, minijinja::Error> {
-    let compact: Option<bool> = kwargs.get("compact")?;
-    let decimals = decimals_arg("money", kwargs.get("decimals")?)?;
-    kwargs.assert_all_used()?;
-    if value.is_none() || value.is_undefined() {
-        return Ok(String::new());
-    }
-    let amount = as_f64(&value).ok_or_else(|| filter_error("money", &value, "a number"))?;
-    Ok(format::money(amount, currency.unwrap_or("USD"), compact.unwrap_or(true), decimals, &locale_of(state)))
-}
-
-/// `{{ share | percent }}`: a fraction (0.25) as `25.0%`.
-fn filter_percent(state: &State<'_, '_>, value: Value, decimals: Option<usize>) -> Result<String, minijinja::Error> {
-    let decimals = decimals_arg("percent", decimals)?;
-    if value.is_none() || value.is_undefined() {
-        return Ok(String::new());
-    }
-    let fraction = as_f64(&value).ok_or_else(|| filter_error("percent", &value, "a number"))?;
-    Ok(format::percent(fraction, decimals.unwrap_or(1), &locale_of(state)))
-}
-
-/// `{{ now.events | delta(before.events) }}` → `▲ +3 (+25.0%)`. Options:
-/// `format` (`number`, `money`, `percent` for fractions, whose change is
-/// shown in points), `currency`, `percent=false` to leave the percentage out.
-fn filter_delta(
-    state: &State<'_, '_>,
-    value: Value,
-    previous: Value,
-    kwargs: Kwargs,
-) -> Result<String, minijinja::Error> {
-    let format_name: Option<String> = kwargs.get("format")?;
-    let currency: Option<String> = kwargs.get("currency")?;
-    let with_percent: Option<bool> = kwargs.get("percent")?;
-    kwargs.assert_all_used()?;
-    if value.is_none() || value.is_undefined() || previous.is_none() || previous.is_undefined() {
-        return Ok(String::new());
-    }
-    let current = as_f64(&value).ok_or_else(|| filter_error("delta", &value, "a number"))?;
-    let before = as_f64(&previous).ok_or_else(|| filter_error("delta", &previous, "a previous number"))?;
-    let locale = locale_of(state);
-    let format_name = format_name.unwrap_or_else(|| "number".to_owned());
-    let text: Box<dyn Fn(f64) -> String> = match format_name.as_str() {
-        "number" => Box::new(|v| format::number(v, None, &locale)),
-        "money" => {
-            let currency = currency.unwrap_or_else(|| "USD".to_owned());
-            Box::new(move |v| format::money(v, &currency, true, None, &locale))
-        }
-        "percent" => Box::new(|v| {
-            let points = format::number(v * 100.0, Some(1), &locale);
-            if locale == "id" { format!("{points} poin") } else { format!("{points} pts") }
-        }),
-        other => {
-            return Err(minijinja::Error::new(
-                ErrorKind::InvalidOperation,
-                format!("delta: unknown format '{other}' (use number, money or percent)"),
-            ));
-        }
-    };
-    let with_percent = with_percent.unwrap_or(format_name != "percent");
-    Ok(format::delta(current, before, &*text, with_percent, &locale_of(state)))
-}
-
-/// `{{ url | link }}`, `{{ url | link(text) }}`: a link, only for `http` and
-/// `https` addresses; anything else (`javascript:`, `data:`, a relative
-/// path) stays plain text. Markdown link syntax in `.md.j2`, an `<a>` in
-/// `.html.j2`; text and address are escaped either way.
-fn filter_link(state: &State<'_, '_>, value: Value, text: Option<String>) -> Result<Value, minijinja::Error> {
-    if value.is_none() || value.is_undefined() {
-        return Ok(Value::from(""));
-    }
-    let url = value.to_string();
-    let url = url.trim();
-    let label = text.unwrap_or_else(|| url.to_owned());
-    let lower = url.to_ascii_lowercase();
-    let allowed = (lower.starts_with("https://") || lower.starts_with("http://"))
-        && !url.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"' | '`'));
-    let out = match (allowed, writes_markdown(state)) {
-        (true, Some(pass)) => format!("[{}](<{}>)", markdown::escaped_for(&label, pass), url.replace('\\', "%5C")),
-        (true, None) => format!("<a href=\"{}\">{}</a>", markdown::html_escaped(url), markdown::html_escaped(&label)),
-        (false, Some(pass)) => markdown::escaped_for(&label, pass),
-        (false, None) => markdown::html_escaped(&label),
-    };
-    Ok(Value::from_safe_string(out))
-}
-
-/// `{{ d | date }}` → `23 April 2024`; styles `long`, `full`, `month`, `iso`.
-fn filter_date(state: &State<'_, '_>, value: Value, style: Option<&str>) -> Result<String, minijinja::Error> {
-    if value.is_none() || value.is_undefined() {
-        return Ok(String::new());
-    }
-    let style_name = style.unwrap_or("long");
-    let style = format::DateStyle::parse(style_name).ok_or_else(|| {
-        minijinja::Error::new(
-            ErrorKind::InvalidOperation,
-            format!("date: unknown style '{style_name}' (use long, full, month, short or iso)"),
-        )
-    })?;
-    let date = match value.as_str() {
-        Some(text) => text.get(..10).and_then(parse_date),
-        None => value.as_i64().and_then(|days| i32::try_from(days).ok()).and_then(date_from_days),
-    }
-    .ok_or_else(|| filter_error("date", &value, "a date such as 2024-04-23"))?;
-    Ok(format::date(date, style, &locale_of(state)))
-}
-
 /// `{{ table(result) }}`: the result as a table: Markdown in `.md` output,
 /// HTML (numbers right-aligned) in `.html` output. `columns=[…]` picks and
 /// orders columns; `labels={…}` renames headers.
@@ -835,8 +686,12 @@ fn table(state: &State<'_, '_>, result: Value, kwargs: Kwargs) -> Result<Value, 
         None => (0..result.columns.len()).collect(),
         Some(names) => names.iter().map(|n| column_index(result, n, "table")).collect::<Result<_, _>>()?,
     };
+    check_labels(result, labels.as_ref(), "table")?;
     let locale = locale_of(state);
     let html = is_html(state);
+    if result.rows.is_empty() {
+        return Ok(helper_output(state, no_data(&locale, html)));
+    }
     let mut markup = table_markup(result, &indices, labels.as_ref(), &locale, html);
     if let Some(names) = totals {
         let summed: Vec<usize> = names.iter().map(|n| column_index(result, n, "table")).collect::<Result<_, _>>()?;
@@ -865,7 +720,7 @@ fn table(state: &State<'_, '_>, result: Value, kwargs: Kwargs) -> Result<Value, 
 fn total_of(result: &QueryResult, column: usize, locale: &str) -> String {
     match crate::value::exact_sum(result.rows.iter().map(|row| &row[column])) {
         Ok(text) => format::decimal_text(&text, locale),
-        Err(float) => cell_text(&Cell::Float(float), locale),
+        Err(float) => cell_text(&Cell::Float(float), "DOUBLE", locale),
     }
 }
 
@@ -905,22 +760,66 @@ fn with_total_row(
     markup
 }
 
+/// What a table or chart shows in place of an empty result.
+fn no_data(locale: &str, html: bool) -> String {
+    let text = if locale == "id" { "Tidak ada data." } else { "No data." };
+    if html { format!("<p class=\"no-data\">{text}</p>\n") } else { format!("*{text}*\n") }
+}
+
+/// `labels={…}` names columns of the result: a key that is not one is a
+/// mistake (a misspelling would leave the header unlabelled).
+fn check_labels(result: &QueryResult, labels: Option<&Value>, function: &str) -> Result<(), minijinja::Error> {
+    let Some(labels) = labels else { return Ok(()) };
+    if labels.kind() != ValueKind::Map {
+        return Err(minijinja::Error::new(
+            ErrorKind::InvalidOperation,
+            format!("{function}(): labels is a map from column names to headers, such as {{\"iso3\": \"Country\"}}"),
+        ));
+    }
+    for key in labels.try_iter()? {
+        let name = key.to_string();
+        column_index(result, &name, function).map_err(|_| {
+            let known: Vec<&str> = result.columns.iter().map(|c| c.name.as_str()).collect();
+            minijinja::Error::new(
+                ErrorKind::InvalidOperation,
+                format!(
+                    "{function}(): labels names `{name}`, which is not a column of query {} (its columns are {})",
+                    result.name,
+                    known.join(", ")
+                ),
+            )
+        })?;
+    }
+    Ok(())
+}
+
 fn is_html(state: &State<'_, '_>) -> bool {
     state.lookup("output").and_then(|v| v.as_str().map(|s| s == "html")).unwrap_or(false)
 }
 
 fn query_result<'a>(value: &'a Value, function: &str) -> Result<&'a QueryResult, minijinja::Error> {
+    if value.is_undefined() {
+        return Err(minijinja::Error::from(ErrorKind::UndefinedError));
+    }
     value.downcast_object_ref::<QueryResult>().ok_or_else(|| {
-        minijinja::Error::new(ErrorKind::InvalidOperation, format!("{function}() takes the result of query(…)"))
+        minijinja::Error::new(
+            ErrorKind::InvalidOperation,
+            format!("{function}() takes the result of query(…), not {}", value.kind()),
+        )
     })
 }
 
 fn column_index(result: &QueryResult, name: &str, function: &str) -> Result<usize, minijinja::Error> {
     result.columns.iter().position(|c| c.name == name).ok_or_else(|| {
-        let known: Vec<&str> = result.columns.iter().map(|c| c.name.as_str()).collect();
+        let known: Vec<String> = result.columns.iter().map(|c| c.name.clone()).collect();
+        let near = rows::closest(name, &known).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
         minijinja::Error::new(
             ErrorKind::InvalidOperation,
-            format!("{function}(): query {} has no column {name} (it has: {})", result.name, known.join(", ")),
+            format!(
+                "{function}(): query {} has no column `{name}`; its columns are {}{near}",
+                result.name,
+                known.join(", ")
+            ),
         )
     })
 }
@@ -967,7 +866,7 @@ fn table_markup(result: &QueryResult, indices: &[usize], labels: Option<&Value>,
                 } else {
                     "<td>"
                 });
-                let text = cell_text(&row[i], locale);
+                let text = cell_text(&row[i], &result.columns[i].type_name, locale);
                 // A blank line would end the HTML block inside the Markdown.
                 let lines =
                     |text: &str| markdown::html_escaped(text).replace("\r\n", "<br>").replace(['\n', '\r'], "<br>");
@@ -1004,7 +903,7 @@ fn table_markup(result: &QueryResult, indices: &[usize], labels: Option<&Value>,
             out.push('|');
             for &i in indices {
                 out.push(' ');
-                out.push_str(&markdown::escaped(&cell_text(&row[i], locale)));
+                out.push_str(&markdown::escaped(&cell_text(&row[i], &result.columns[i].type_name, locale)));
                 out.push_str(" |");
             }
             out.push('\n');
@@ -1013,145 +912,31 @@ fn table_markup(result: &QueryResult, indices: &[usize], labels: Option<&Value>,
     out
 }
 
-/// `{{ bar(result, x="event", y="countries") }}` and
-/// `{{ line(result, x="quarter", y=["events", "countries"]) }}`: a chart as
-/// inline SVG in `.html` output (with the data in a table under it), and
-/// the table alone in `.md` output. Options: `title`, `horizontal` and
-/// `stacked` (bars), `format` (`number`, `money`, `percent`), `currency`,
-/// `labels={…}`, `x_label`, `y_label`, `description`.
-fn chart_function(
-    line: bool,
-) -> impl Fn(&State<'_, '_>, Value, Kwargs) -> Result<Value, minijinja::Error> + Send + Sync + 'static {
-    move |state, result, kwargs| {
-        let function = if line { "line" } else { "bar" };
-        let result = query_result(&result, function)?;
-        let x: String = kwargs.get("x")?;
-        let y: Value = kwargs.get("y")?;
-        let title: Option<String> = kwargs.get("title")?;
-        let labels: Option<Value> = kwargs.get("labels")?;
-        let x_label: Option<String> = kwargs.get("x_label")?;
-        let y_label: Option<String> = kwargs.get("y_label")?;
-        let description: Option<String> = kwargs.get("description")?;
-        let format_name: Option<String> = kwargs.get("format")?;
-        let currency: Option<String> = kwargs.get("currency")?;
-        let (horizontal, stacked) = if line {
-            (false, false)
-        } else {
-            (
-                kwargs.get::<Option<bool>>("horizontal")?.unwrap_or(false),
-                kwargs.get::<Option<bool>>("stacked")?.unwrap_or(false),
-            )
-        };
-        kwargs.assert_all_used()?;
-        let fail =
-            |message: String| minijinja::Error::new(ErrorKind::InvalidOperation, format!("{function}(): {message}"));
-        let y_names: Vec<String> = match y.as_str() {
-            Some(name) => vec![name.to_owned()],
-            None => y
-                .try_iter()
-                .map_err(|_| fail("y is a column name or a list of them".into()))?
-                .map(|v| {
-                    v.as_str().map(str::to_owned).ok_or_else(|| fail("y is a column name or a list of them".into()))
-                })
-                .collect::<Result<_, _>>()?,
-        };
-        if y_names.is_empty() {
-            return Err(fail("y names no column".into()));
-        }
-        let x_index = column_index(result, &x, function)?;
-        let y_indices: Vec<usize> =
-            y_names.iter().map(|n| column_index(result, n, function)).collect::<Result<_, _>>()?;
-        let locale = locale_of(state);
-        let mut series = Vec::new();
-        for &i in &y_indices {
-            let values = result
-                .rows
-                .iter()
-                .map(|row| match &row[i] {
-                    Cell::Null => Ok(None),
-                    // NaN and infinity have no place on an axis: not drawn
-                    // (the data table under the chart shows them).
-                    Cell::Float(f) if !f.is_finite() => Ok(None),
-                    cell => cell.as_f64().map(Some).ok_or_else(|| {
-                        fail(format!("column {} of query {} is not a number", result.columns[i].name, result.name))
-                    }),
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            series.push(chart::Series { name: label_of(labels.as_ref(), &result.columns[i].name), values });
-        }
-        let categories: Vec<String> = result.rows.iter().map(|row| category_text(&row[x_index], &locale)).collect();
-        let format = match format_name.as_deref().unwrap_or("number") {
-            "number" => chart::ValueFormat::Number,
-            "money" => chart::ValueFormat::Money(currency.unwrap_or_else(|| "USD".to_owned())),
-            "percent" => chart::ValueFormat::Percent,
-            other => return Err(fail(format!("unknown format '{other}' (use number, money or percent)"))),
-        };
-        let x_label = x_label.unwrap_or_else(|| label_of(labels.as_ref(), &x));
-        let y_label = y_label.unwrap_or_else(|| if series.len() == 1 { series[0].name.clone() } else { String::new() });
-        let title = title.unwrap_or_else(|| {
-            let names: Vec<&str> = series.iter().map(|s| s.name.as_str()).collect();
-            format!("{} / {x_label}", names.join(", "))
-        });
-        let mut indices = vec![x_index];
-        indices.extend(&y_indices);
-        let html = is_html(state);
-        let table = table_markup(result, &indices, labels.as_ref(), &locale, html);
-        if !html {
-            // Markdown has no charts: the title and the data.
-            return Ok(Value::from_safe_string(format!("**{}**\n\n{table}", markdown::escaped(&title))));
-        }
-        let id = chart_id(&result.name, &title, &indices);
-        let chart = chart::Chart {
-            kind: if line { chart::Kind::Line } else { chart::Kind::Bar { horizontal, stacked } },
-            title: title.clone(),
-            description,
-            categories,
-            series,
-            x_label,
-            y_label,
-            format,
-            locale: locale.clone(),
-            id,
-        };
-        let mut out = String::from("<figure class=\"chart\">\n<figcaption>");
-        markdown::escape_html(&title, &mut out);
-        out.push_str("</figcaption>\n");
-        out.push_str("<div class=\"chart-scroll\">");
-        out.push_str(&chart.svg());
-        out.push_str("</div>\n<details class=\"chart-data\"><summary>");
-        out.push_str(if locale == "id" { "Tabel data" } else { "The data" });
-        out.push_str("</summary>\n");
-        out.push_str(&table);
-        out.push_str("</details>\n</figure>\n");
-        Ok(helper_output(state, out))
-    }
-}
-
-/// A category label: dates in the locale, numbers grouped, text as is.
-fn category_text(cell: &Cell, locale: &str) -> String {
+/// A cell as a table shows it, by the filters' rules: integers and
+/// decimals with every digit, grouped in the locale; floats as `number`
+/// shows them; a DATE column's dates as `date` does; a missing value
+/// (NULL, NaN, infinity) as [`filters::MISSING`].
+fn cell_text(cell: &Cell, column_type: &str, locale: &str) -> String {
     match cell {
-        Cell::Text(text) if text.len() == 10 && parse_date(text).is_some() => {
-            format::date(parse_date(text).expect("checked"), format::DateStyle::Short, locale)
-        }
-        other => cell_text(other, locale),
-    }
-}
-
-/// A stable id for a chart's title and description, unique per chart on a page.
-fn chart_id(query: &str, title: &str, columns: &[usize]) -> String {
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(format!("{query}\u{0}{title}\u{0}{columns:?}").as_bytes());
-    format!("chart-{}", digest.iter().take(4).map(|b| format!("{b:02x}")).collect::<String>())
-}
-
-/// A cell as table text: numbers grouped in the locale, exact digits kept.
-fn cell_text(cell: &Cell, locale: &str) -> String {
-    match cell {
+        Cell::Null => filters::MISSING.to_owned(),
         Cell::Int(i) => format::integer(*i, locale),
         Cell::Decimal { unscaled, scale } => format::decimal_text(&format_decimal(*unscaled, *scale), locale),
-        // Every digit a float has (table() shows data; filters round).
-        Cell::Float(f) if f.is_finite() => format::decimal_text(&crate::value::float_text(*f), locale),
+        Cell::Float(f) => format::float(*f, locale),
         Cell::BigUnsigned(u) => format::decimal_text(&u.to_string(), locale),
+        Cell::Text(text) if column_type == "DATE" => match parse_date(text) {
+            Some(date) => format::date(date, format::DateStyle::Long, locale),
+            None => text.clone(),
+        },
+        // A timestamp (without a zone): its date as `date` writes it, and
+        // its time unless it is midnight.
+        Cell::Text(text) if column_type == "TIMESTAMP" => match text.get(..10).and_then(parse_date) {
+            Some(date) => {
+                let day = format::date(date, format::DateStyle::Long, locale);
+                let time = text.get(11..).unwrap_or_default();
+                if time.trim_start_matches(['0', ':', '.']).is_empty() { day } else { format!("{day} {time}") }
+            }
+            None => text.clone(),
+        },
         other => other.to_text(),
     }
 }

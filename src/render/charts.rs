@@ -1,0 +1,266 @@
+//! `bar(…)` and `line(…)`: a query result as a chart.
+//!
+//! The options are read and checked here, the rows put in order
+//! (`sort=`), dates on the x axis labelled at the grain the data has
+//! (years, quarters, months or days, or `x_format=`), and the drawing left
+//! to [`super::chart`]. In `.html` output the chart is inline SVG with the
+//! data in a table under it; in `.md` output, the title and the table. A
+//! result with no values draws no axes: "No data." stands in its place.
+
+use minijinja::value::Kwargs;
+use minijinja::{ErrorKind, State, Value};
+
+use super::chart::{self, MAX_SERIES};
+use super::filters::locale_of;
+use super::{cell_text, check_labels};
+use super::{column_index, format, helper_output, is_html, label_of, markdown, no_data, query_result, table_markup};
+use crate::params::parse_date;
+use crate::value::{Cell, QueryResult};
+
+/// `{{ bar(result, x="event", y="countries") }}` and
+/// `{{ line(result, x="quarter", y=["events", "countries"]) }}`. Options:
+/// `title`, `horizontal` and `stacked` (bars), `format` or `y_format`
+/// (`number`, `money`, `percent`), `currency`, `x_format` (for dates:
+/// `year`, `quarter`, `month`, `date`, `long`, `iso`), `sort` (a column,
+/// `-column` for descending), `labels={…}`, `x_label`, `y_label`,
+/// `description`.
+pub fn chart_function(
+    line: bool,
+) -> impl Fn(&State<'_, '_>, Value, Kwargs) -> Result<Value, minijinja::Error> + Send + Sync + 'static {
+    move |state, result, kwargs| {
+        let function = if line { "line" } else { "bar" };
+        let fail =
+            |message: String| minijinja::Error::new(ErrorKind::InvalidOperation, format!("{function}(): {message}"));
+        let result = query_result(&result, function)?;
+        let x: String = kwargs.get("x")?;
+        let y: Value = kwargs.get("y")?;
+        let title: Option<String> = kwargs.get("title")?;
+        let labels: Option<Value> = kwargs.get("labels")?;
+        let x_label: Option<String> = kwargs.get("x_label")?;
+        let y_label: Option<String> = kwargs.get("y_label")?;
+        let description: Option<String> = kwargs.get("description")?;
+        let format_name: Option<String> = kwargs.get("format")?;
+        let y_format: Option<String> = kwargs.get("y_format")?;
+        let x_format: Option<String> = kwargs.get("x_format")?;
+        let currency: Option<String> = kwargs.get("currency")?;
+        let sort: Option<String> = kwargs.get("sort")?;
+        let (horizontal, stacked) = if line {
+            (false, false)
+        } else {
+            (
+                kwargs.get::<Option<bool>>("horizontal")?.unwrap_or(false),
+                kwargs.get::<Option<bool>>("stacked")?.unwrap_or(false),
+            )
+        };
+        kwargs.assert_all_used()?;
+        let y_names: Vec<String> = match y.as_str() {
+            Some(name) => vec![name.to_owned()],
+            None => y
+                .try_iter()
+                .map_err(|_| fail("y is a column name or a list of them".into()))?
+                .map(|v| {
+                    v.as_str().map(str::to_owned).ok_or_else(|| fail("y is a column name or a list of them".into()))
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        if y_names.is_empty() {
+            return Err(fail("y names no column".into()));
+        }
+        if y_names.len() > MAX_SERIES {
+            return Err(fail(format!(
+                "{} series are more than a chart shows legibly ({MAX_SERIES}): show fewer, or use table()",
+                y_names.len()
+            )));
+        }
+        let x_index = column_index(result, &x, function)?;
+        check_labels(result, labels.as_ref(), function)?;
+        let y_indices: Vec<usize> =
+            y_names.iter().map(|n| column_index(result, n, function)).collect::<Result<_, _>>()?;
+        let sorted;
+        let result = match &sort {
+            None => result,
+            Some(key) => {
+                let (descending, name) = match key.strip_prefix('-') {
+                    Some(name) => (true, name),
+                    None => (false, key.as_str()),
+                };
+                let column = column_index(result, name, function)?;
+                sorted = sorted_by(result, column, descending);
+                &sorted
+            }
+        };
+        let locale = locale_of(state);
+        let format = match (format_name.as_deref(), y_format.as_deref()) {
+            (Some(_), Some(_)) => return Err(fail("give format or y_format, not both".into())),
+            (Some(name), None) | (None, Some(name)) => name,
+            (None, None) => "number",
+        };
+        let format = match format {
+            "number" => chart::ValueFormat::Number,
+            "money" => chart::ValueFormat::Money(currency.unwrap_or_else(|| "USD".to_owned())),
+            "percent" => chart::ValueFormat::Percent,
+            other => return Err(fail(format!("unknown format '{other}' (use number, money or percent)"))),
+        };
+        let mut series = Vec::new();
+        for &i in &y_indices {
+            let values = result
+                .rows
+                .iter()
+                .map(|row| match &row[i] {
+                    Cell::Null => Ok(None),
+                    // NaN and infinity have no place on an axis: not drawn
+                    // (the data table under the chart shows them).
+                    Cell::Float(f) if !f.is_finite() => Ok(None),
+                    cell => cell.as_f64().map(Some).ok_or_else(|| {
+                        fail(format!("column {} of query {} is not a number", result.columns[i].name, result.name))
+                    }),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            series.push(chart::Series { name: label_of(labels.as_ref(), &result.columns[i].name), values });
+        }
+        let categories = categories(result, x_index, x_format.as_deref(), &locale).map_err(fail)?;
+        let x_label = x_label.unwrap_or_else(|| label_of(labels.as_ref(), &x));
+        let y_label = y_label.unwrap_or_else(|| if series.len() == 1 { series[0].name.clone() } else { String::new() });
+        let title = title.unwrap_or_else(|| {
+            let names: Vec<&str> = series.iter().map(|s| s.name.as_str()).collect();
+            format!("{} / {x_label}", names.join(", "))
+        });
+        let html = is_html(state);
+        if series.iter().all(|s| s.values.iter().all(Option::is_none)) {
+            // An empty period: no axes drawn around nothing.
+            let shown = if html {
+                let mut out = String::from("<figure class=\"chart\">\n<figcaption>");
+                markdown::escape_html(&title, &mut out);
+                out.push_str("</figcaption>\n");
+                out.push_str(&no_data(&locale, true));
+                out.push_str("</figure>\n");
+                out
+            } else {
+                format!("**{}**\n\n{}", markdown::escaped(&title), no_data(&locale, false))
+            };
+            return Ok(helper_output(state, shown));
+        }
+        let mut indices = vec![x_index];
+        indices.extend(&y_indices);
+        let table = table_markup(result, &indices, labels.as_ref(), &locale, html);
+        if !html {
+            // Markdown has no charts: the title and the data.
+            return Ok(Value::from_safe_string(format!("**{}**\n\n{table}", markdown::escaped(&title))));
+        }
+        let id = chart_id(&result.name, &title, &indices);
+        let chart = chart::Chart {
+            kind: if line { chart::Kind::Line } else { chart::Kind::Bar { horizontal, stacked } },
+            title: title.clone(),
+            description,
+            categories,
+            series,
+            x_label,
+            y_label,
+            format,
+            locale: locale.clone(),
+            id,
+        };
+        let mut out = String::from("<figure class=\"chart\">\n<figcaption>");
+        markdown::escape_html(&title, &mut out);
+        out.push_str("</figcaption>\n");
+        out.push_str("<div class=\"chart-scroll\">");
+        out.push_str(&chart.svg());
+        out.push_str("</div>\n<details class=\"chart-data\"><summary>");
+        out.push_str(if locale == "id" { "Tabel data" } else { "The data" });
+        out.push_str("</summary>\n");
+        out.push_str(&table);
+        out.push_str("</details>\n</figure>\n");
+        Ok(helper_output(state, out))
+    }
+}
+
+/// The result's rows ordered by `column` (numbers as numbers, NULLs last),
+/// keeping the query's order among equals.
+fn sorted_by(result: &QueryResult, column: usize, descending: bool) -> QueryResult {
+    let mut rows = result.rows.clone();
+    rows.sort_by(|a, b| {
+        let (a, b) = (&a[column], &b[column]);
+        match (a.is_null(), b.is_null()) {
+            (true, true) => return std::cmp::Ordering::Equal,
+            (true, false) => return std::cmp::Ordering::Greater,
+            (false, true) => return std::cmp::Ordering::Less,
+            _ => {}
+        }
+        let order = match (a.as_f64(), b.as_f64()) {
+            (Some(x), Some(y)) => x.total_cmp(&y),
+            _ => a.to_text().cmp(&b.to_text()),
+        };
+        if descending { order.reverse() } else { order }
+    });
+    QueryResult::new(result.name.clone(), result.columns.clone(), rows)
+}
+
+/// The x axis's labels. Dates (a DATE or TIMESTAMP column) are written at
+/// the grain the data has: all on 1 January → years, on the first of a
+/// quarter → quarters, on the first of a month → months (`Jan 2012`),
+/// else days; `x_format` chooses instead. Other values as tables show them.
+fn categories(result: &QueryResult, x: usize, x_format: Option<&str>, locale: &str) -> Result<Vec<String>, String> {
+    let type_name = result.columns[x].type_name.as_str();
+    let dated = type_name == "DATE" || type_name.starts_with("TIMESTAMP");
+    let dates: Option<Vec<Option<jiff::civil::Date>>> = dated.then(|| {
+        result
+            .rows
+            .iter()
+            .map(|row| match &row[x] {
+                Cell::Text(text) => text.get(..10).and_then(parse_date),
+                _ => None,
+            })
+            .collect()
+    });
+    let style = match (x_format, &dates) {
+        (Some(name), Some(_)) => Some(match name {
+            "year" => format::DateStyle::Year,
+            "quarter" => format::DateStyle::Quarter,
+            "month" => format::DateStyle::ShortMonth,
+            "date" => format::DateStyle::Short,
+            "long" => format::DateStyle::Long,
+            "iso" => format::DateStyle::Iso,
+            other => {
+                return Err(format!("unknown x_format '{other}' (use year, quarter, month, date, long or iso)"));
+            }
+        }),
+        (Some(_), None) => {
+            return Err(format!(
+                "x_format writes dates, and column {} of query {} holds {type_name}",
+                result.columns[x].name, result.name
+            ));
+        }
+        (None, Some(dates)) => {
+            let known: Vec<&jiff::civil::Date> = dates.iter().flatten().collect();
+            Some(if known.len() > 1 && known.iter().all(|d| d.day() == 1 && d.month() == 1) {
+                format::DateStyle::Year
+            } else if known.len() > 1
+                && known.iter().all(|d| d.day() == 1 && (d.month() - 1) % 3 == 0)
+                && known.iter().any(|d| d.month() != 1)
+            {
+                format::DateStyle::Quarter
+            } else if known.iter().all(|d| d.day() == 1) && !known.is_empty() {
+                format::DateStyle::ShortMonth
+            } else {
+                format::DateStyle::Short
+            })
+        }
+        (None, None) => None,
+    };
+    Ok(result
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| match (style, dates.as_ref().and_then(|d| d[i])) {
+            (Some(style), Some(date)) => format::date(date, style, locale),
+            _ => cell_text(&row[x], &result.columns[x].type_name, locale),
+        })
+        .collect())
+}
+
+/// A stable id for a chart's title and description, unique per chart on a page.
+fn chart_id(query: &str, title: &str, columns: &[usize]) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("{query}\u{0}{title}\u{0}{columns:?}").as_bytes());
+    format!("chart-{}", digest.iter().take(4).map(|b| format!("{b:02x}")).collect::<String>())
+}

@@ -1,0 +1,706 @@
+//! Reading a template without rendering it, for `laporan check`.
+//!
+//! Strict undefined stops a build on a misspelled name, but only on the
+//! paths that render: a typo in the branch for a period with no data, or
+//! in a loop over rows no period has yet, would wait for the day it
+//! publishes. So `check` also reads each template's syntax tree
+//! (minijinja's own parser) and follows query results through it:
+//! `{% set m = query("events") %}` makes `m` a result of `events`,
+//! `m.first`, `m[0]` and the loop variable of `{% for row in m %}` rows of
+//! it. Every attribute read from such a row (`row.delegatez`,
+//! `m.first["x"]`), every column a helper names (`y="x"`,
+//! `labels={"x": …}`, `columns=[…]`), every helper's keyword arguments and
+//! every function called is compared with what exists: the columns the
+//! query returns (from DuckDB's prepared statement), the helper's options,
+//! the functions and macros in scope. What cannot be followed (a name
+//! computed at render time, a value passed through a macro) is left to
+//! the strict render.
+
+use std::collections::{BTreeMap, HashMap};
+
+use minijinja::machinery::ast::{self, CallArg, Expr, Stmt};
+use minijinja::machinery::{Span, parse};
+
+use super::rows::{RESULT_ATTRIBUTES, closest};
+use crate::query::saved::SavedQuery;
+
+/// What a check knows of the project's queries.
+pub struct Schema<'a> {
+    pub queries: &'a BTreeMap<String, SavedQuery>,
+    /// Queries left out as broken: reported elsewhere, not again here.
+    pub broken: &'a [String],
+    /// The columns each saved query returns, where known.
+    pub columns: &'a HashMap<String, Vec<String>>,
+    /// The parameters the build gives (`--param`, `--period`): what
+    /// `params.x` may read.
+    pub params: Vec<String>,
+}
+
+/// One problem found in a template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub message: String,
+    pub help: Option<String>,
+    /// 1-based line and column, and how many characters to underline.
+    pub line: usize,
+    pub column: usize,
+    pub width: usize,
+}
+
+/// What an argument of a helper is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Arg {
+    /// One column name.
+    Column,
+    /// A list of column names.
+    Columns,
+    /// A column name or a list of them.
+    ColumnOrColumns,
+    /// A map whose keys are column names.
+    ColumnMap,
+    /// A column name, `-` before it for descending order.
+    SortColumn,
+    /// Anything else.
+    Other,
+}
+
+/// laporan's helpers that take a query result first, with their keyword
+/// arguments. Adding a helper adds a line here.
+const HELPERS: &[(&str, &[(&str, Arg)])] = &[
+    ("table", &[("columns", Arg::Columns), ("labels", Arg::ColumnMap), ("totals", Arg::Columns)]),
+    (
+        "bar",
+        &[
+            ("x", Arg::Column),
+            ("y", Arg::ColumnOrColumns),
+            ("labels", Arg::ColumnMap),
+            ("title", Arg::Other),
+            ("x_label", Arg::Other),
+            ("y_label", Arg::Other),
+            ("description", Arg::Other),
+            ("format", Arg::Other),
+            ("y_format", Arg::Other),
+            ("x_format", Arg::Other),
+            ("currency", Arg::Other),
+            ("sort", Arg::SortColumn),
+            ("horizontal", Arg::Other),
+            ("stacked", Arg::Other),
+        ],
+    ),
+    (
+        "line",
+        &[
+            ("x", Arg::Column),
+            ("y", Arg::ColumnOrColumns),
+            ("labels", Arg::ColumnMap),
+            ("title", Arg::Other),
+            ("x_label", Arg::Other),
+            ("y_label", Arg::Other),
+            ("description", Arg::Other),
+            ("format", Arg::Other),
+            ("y_format", Arg::Other),
+            ("x_format", Arg::Other),
+            ("currency", Arg::Other),
+            ("sort", Arg::SortColumn),
+        ],
+    ),
+];
+
+/// Functions every template can call besides the helpers: laporan's
+/// `query` and minijinja's globals.
+const FUNCTIONS: &[&str] = &["query", "range", "dict", "debug", "namespace", "lipsum", "cycler", "joiner"];
+
+/// Names minijinja itself defines inside blocks, loops and macros.
+const SPECIAL: &[&str] = &["loop", "caller", "varargs", "kwargs", "self", "super"];
+
+/// Filters that keep the rows of a result (a list of rows).
+const ROW_LISTS: &[&str] = &["reverse", "sort", "list", "selectattr", "rejectattr", "unique"];
+/// Filters that take one row of a result.
+const ONE_ROW: &[&str] = &["first", "last", "min", "max", "random"];
+/// Filters whose `attribute=` (or first argument) names a column.
+const BY_ATTRIBUTE: &[&str] = &["sort", "map", "sum", "groupby", "unique", "min", "max", "selectattr", "rejectattr"];
+
+/// The `name.attribute` pairs a condition tests with `is defined` (alone
+/// or joined by `and`): inside its true branch they exist.
+fn defined_in<'a>(condition: &'a Expr<'a>, guarded: &mut Vec<(&'a str, &'a str)>) {
+    match condition {
+        Expr::Test(test) if test.name == "defined" => {
+            if let Expr::GetAttr(g) = &test.expr
+                && let Expr::Var(var) = &g.expr
+            {
+                guarded.push((var.id, g.name));
+            }
+        }
+        Expr::BinOp(op) if matches!(op.op, ast::BinOpKind::ScAnd) => {
+            defined_in(&op.left, guarded);
+            defined_in(&op.right, guarded);
+        }
+        _ => {}
+    }
+}
+
+/// What a template expression holds, as far as the check can tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Kind {
+    /// The result of a saved query.
+    Result(String),
+    /// A list of its rows (`result.rows`, `result | sort(…)`).
+    Rows(String),
+    /// One row of it.
+    Row(String),
+    Unknown,
+}
+
+/// The problems in one template's source. A template that does not parse
+/// gives none here: compiling it reports that.
+pub fn lint(source: &str, name: &str, schema: &Schema<'_>) -> Vec<Finding> {
+    let Ok(tree) = parse(source, name, Default::default(), Default::default()) else { return Vec::new() };
+    let mut linter = Linter {
+        schema,
+        scopes: vec![HashMap::new()],
+        callables: Vec::new(),
+        findings: Vec::new(),
+        lenient: 0,
+        guarded: Vec::new(),
+    };
+    linter.collect_callables(&tree);
+    linter.stmt(&tree);
+    linter.findings.sort_by_key(|f| (f.line, f.column));
+    linter.findings.dedup();
+    linter.findings
+}
+
+struct Linter<'s, 'a> {
+    schema: &'s Schema<'s>,
+    scopes: Vec<HashMap<&'a str, Kind>>,
+    /// Macros defined and names imported anywhere in the template.
+    callables: Vec<&'a str>,
+    findings: Vec<Finding>,
+    /// Above zero inside `x | default(…)`, where a missing name is meant.
+    lenient: usize,
+    /// `name.attribute` pairs that an enclosing `{% if name.attribute is
+    /// defined %}` guards.
+    guarded: Vec<(&'a str, &'a str)>,
+}
+
+impl<'s, 'a> Linter<'s, 'a> {
+    fn find(&mut self, span: Span, message: String, help: Option<String>) {
+        if self.lenient > 0 {
+            return;
+        }
+        let width = if span.start_line == span.end_line {
+            usize::from(span.end_col.saturating_sub(span.start_col)).max(1)
+        } else {
+            1
+        };
+        self.findings.push(Finding {
+            message,
+            help,
+            line: usize::from(span.start_line),
+            column: usize::from(span.start_col) + 1,
+            width,
+        });
+    }
+
+    fn bind(&mut self, target: &'a Expr<'a>, kind: Kind) {
+        match target {
+            Expr::Var(var) => {
+                self.scopes.last_mut().expect("a scope").insert(var.id, kind);
+            }
+            Expr::List(list) => {
+                for item in &list.items {
+                    self.bind(item, Kind::Unknown);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn lookup(&self, name: &str) -> Option<&Kind> {
+        self.scopes.iter().rev().find_map(|scope| scope.get(name))
+    }
+
+    fn scoped(&mut self, work: impl FnOnce(&mut Self)) {
+        self.scopes.push(HashMap::new());
+        work(self);
+        self.scopes.pop();
+    }
+
+    /// Macros and imported names can be called before the line that
+    /// defines them: gather them first.
+    fn collect_callables(&mut self, stmt: &'a Stmt<'a>) {
+        match stmt {
+            Stmt::Template(t) => t.children.iter().for_each(|s| self.collect_callables(s)),
+            Stmt::Macro(m) => {
+                self.callables.push(m.name);
+                m.body.iter().for_each(|s| self.collect_callables(s));
+            }
+            Stmt::FromImport(import) => {
+                for (name, alias) in &import.names {
+                    if let Some(Expr::Var(var)) = alias.as_ref().or(Some(name)) {
+                        self.callables.push(var.id);
+                    }
+                }
+            }
+            Stmt::Import(import) => {
+                if let Expr::Var(var) = &import.name {
+                    self.callables.push(var.id);
+                }
+            }
+            Stmt::Set(set) => {
+                if let Expr::Var(var) = &set.target {
+                    self.callables.push(var.id);
+                }
+            }
+            Stmt::ForLoop(f) => {
+                self.bind_names(&f.target);
+                f.body.iter().chain(&f.else_body).for_each(|s| self.collect_callables(s));
+            }
+            Stmt::IfCond(i) => i.true_body.iter().chain(&i.false_body).for_each(|s| self.collect_callables(s)),
+            Stmt::WithBlock(w) => {
+                for (target, _) in &w.assignments {
+                    self.bind_names(target);
+                }
+                w.body.iter().for_each(|s| self.collect_callables(s));
+            }
+            Stmt::SetBlock(s) => {
+                self.bind_names(&s.target);
+                s.body.iter().for_each(|s| self.collect_callables(s));
+            }
+            Stmt::AutoEscape(a) => a.body.iter().for_each(|s| self.collect_callables(s)),
+            Stmt::FilterBlock(f) => f.body.iter().for_each(|s| self.collect_callables(s)),
+            Stmt::Block(b) => b.body.iter().for_each(|s| self.collect_callables(s)),
+            Stmt::CallBlock(c) => c.macro_decl.body.iter().for_each(|s| self.collect_callables(s)),
+            _ => {}
+        }
+    }
+
+    fn bind_names(&mut self, target: &'a Expr<'a>) {
+        match target {
+            Expr::Var(var) => self.callables.push(var.id),
+            Expr::List(list) => list.items.iter().for_each(|item| self.bind_names(item)),
+            _ => {}
+        }
+    }
+
+    fn stmts(&mut self, stmts: &'a [Stmt<'a>]) {
+        for stmt in stmts {
+            self.stmt(stmt);
+        }
+    }
+
+    fn stmt(&mut self, stmt: &'a Stmt<'a>) {
+        match stmt {
+            Stmt::Template(t) => self.stmts(&t.children),
+            Stmt::EmitExpr(e) => {
+                self.expr(&e.expr);
+            }
+            Stmt::EmitRaw(_) => {}
+            Stmt::ForLoop(f) => {
+                let rows = match self.expr(&f.iter) {
+                    Kind::Result(q) | Kind::Rows(q) => Kind::Row(q),
+                    _ => Kind::Unknown,
+                };
+                self.scoped(|me| {
+                    me.bind(&f.target, rows);
+                    if let Some(filter) = &f.filter_expr {
+                        me.expr(filter);
+                    }
+                    me.stmts(&f.body);
+                });
+                self.scoped(|me| me.stmts(&f.else_body));
+            }
+            Stmt::IfCond(i) => {
+                self.expr(&i.expr);
+                let before = self.guarded.len();
+                defined_in(&i.expr, &mut self.guarded);
+                self.stmts(&i.true_body);
+                self.guarded.truncate(before);
+                self.stmts(&i.false_body);
+            }
+            Stmt::WithBlock(w) => {
+                let kinds: Vec<Kind> = w.assignments.iter().map(|(_, value)| self.expr(value)).collect();
+                self.scoped(|me| {
+                    for ((target, _), kind) in w.assignments.iter().zip(kinds) {
+                        me.bind(target, kind);
+                    }
+                    me.stmts(&w.body);
+                });
+            }
+            Stmt::Set(set) => {
+                let kind = self.expr(&set.expr);
+                self.bind(&set.target, kind);
+            }
+            Stmt::SetBlock(s) => {
+                if let Some(filter) = &s.filter {
+                    self.expr(filter);
+                }
+                self.stmts(&s.body);
+                self.bind(&s.target, Kind::Unknown);
+            }
+            Stmt::AutoEscape(a) => {
+                self.expr(&a.enabled);
+                self.stmts(&a.body);
+            }
+            Stmt::FilterBlock(f) => {
+                self.expr(&f.filter);
+                self.stmts(&f.body);
+            }
+            Stmt::Block(b) => self.scoped(|me| me.stmts(&b.body)),
+            Stmt::Import(_) | Stmt::FromImport(_) | Stmt::Extends(_) | Stmt::Include(_) => {}
+            Stmt::Macro(m) => self.macro_body(m),
+            Stmt::CallBlock(c) => {
+                self.call(&c.call, c.call.span());
+                self.macro_body(&c.macro_decl);
+            }
+            Stmt::Do(d) => {
+                self.call(&d.call, d.call.span());
+            }
+            // `continue` and `break`.
+            #[allow(unreachable_patterns)]
+            _ => {}
+        }
+    }
+
+    fn macro_body(&mut self, m: &'a ast::Macro<'a>) {
+        for default in &m.defaults {
+            self.expr(default);
+        }
+        self.scoped(|me| {
+            for arg in &m.args {
+                me.bind(arg, Kind::Unknown);
+            }
+            me.stmts(&m.body);
+        });
+    }
+
+    fn args(&mut self, args: &'a [CallArg<'a>]) {
+        for arg in args {
+            match arg {
+                CallArg::Pos(e) | CallArg::Kwarg(_, e) | CallArg::PosSplat(e) | CallArg::KwargSplat(e) => {
+                    self.expr(e);
+                }
+            }
+        }
+    }
+
+    /// Checks an expression and tells what it holds.
+    fn expr(&mut self, expr: &'a Expr<'a>) -> Kind {
+        match expr {
+            Expr::Var(var) => self.lookup(var.id).cloned().unwrap_or(Kind::Unknown),
+            Expr::Const(_) => Kind::Unknown,
+            Expr::Slice(s) => {
+                let kind = self.expr(&s.expr);
+                for part in [&s.start, &s.stop, &s.step].into_iter().flatten() {
+                    self.expr(part);
+                }
+                match kind {
+                    Kind::Result(q) | Kind::Rows(q) => Kind::Rows(q),
+                    _ => Kind::Unknown,
+                }
+            }
+            Expr::UnaryOp(u) => {
+                self.expr(&u.expr);
+                Kind::Unknown
+            }
+            Expr::BinOp(b) => {
+                self.expr(&b.left);
+                self.expr(&b.right);
+                Kind::Unknown
+            }
+            Expr::Compare(c) => {
+                self.expr(&c.expr);
+                for op in &c.ops {
+                    self.expr(&op.expr);
+                }
+                Kind::Unknown
+            }
+            Expr::IfExpr(i) => {
+                self.expr(&i.test_expr);
+                let kind = self.expr(&i.true_expr);
+                match &i.false_expr {
+                    Some(other) if self.expr(other) == kind => kind,
+                    _ => Kind::Unknown,
+                }
+            }
+            Expr::Filter(f) => self.filter(f),
+            Expr::Test(t) => {
+                // `row.x is defined` asks on purpose: not a finding.
+                if t.name != "defined" && t.name != "undefined" {
+                    self.expr(&t.expr);
+                }
+                self.args(&t.args);
+                Kind::Unknown
+            }
+            Expr::GetAttr(g) => {
+                if let Expr::Var(var) = &g.expr
+                    && self.guarded.contains(&(var.id, g.name))
+                {
+                    return Kind::Unknown;
+                }
+                if let Expr::Var(var) = &g.expr
+                    && var.id == "params"
+                    && self.lookup("params").is_none()
+                    && !self.schema.params.iter().any(|p| p == g.name)
+                {
+                    let given = if self.schema.params.is_empty() {
+                        "none is given".to_owned()
+                    } else {
+                        format!("given: {}", self.schema.params.join(", "))
+                    };
+                    self.find(
+                        g.span(),
+                        format!("no parameter `{}` is given to this build ({given})", g.name),
+                        Some(format!(
+                            "pass --param {0}=…, or write `params.{0} | default(…)` or `{{% if params.{0} is defined %}}` where it is optional",
+                            g.name
+                        )),
+                    );
+                    return Kind::Unknown;
+                }
+                let parent = self.expr(&g.expr);
+                self.member(parent, g.name, g.span())
+            }
+            Expr::GetItem(g) => {
+                let parent = self.expr(&g.expr);
+                self.expr(&g.subscript_expr);
+                match (&parent, g.subscript_expr.as_const()) {
+                    (Kind::Result(q) | Kind::Rows(q), Some(index)) if index.is_integer() => Kind::Row(q.clone()),
+                    (_, Some(key)) if key.as_str().is_some() => {
+                        self.member(parent, key.as_str().expect("checked"), g.span())
+                    }
+                    _ => Kind::Unknown,
+                }
+            }
+            Expr::Call(c) => self.call(c, c.span()),
+            Expr::List(l) => {
+                for item in &l.items {
+                    self.expr(item);
+                }
+                Kind::Unknown
+            }
+            Expr::Map(m) => {
+                for e in m.keys.iter().chain(&m.values) {
+                    self.expr(e);
+                }
+                Kind::Unknown
+            }
+        }
+    }
+
+    /// `parent.name` (or `parent["name"]`).
+    fn member(&mut self, parent: Kind, name: &str, span: Span) -> Kind {
+        match parent {
+            Kind::Row(query) => {
+                if let Some(columns) = self.schema.columns.get(&query)
+                    && !columns.iter().any(|c| c == name)
+                {
+                    let help = closest(name, columns).map(|near| format!("did you mean `{near}`?"));
+                    self.find(
+                        span,
+                        format!("row of query {query} has no column `{name}`; its columns are {}", columns.join(", ")),
+                        help,
+                    );
+                }
+                Kind::Unknown
+            }
+            Kind::Result(query) => match name {
+                "first" => Kind::Row(query),
+                "rows" => Kind::Rows(query),
+                _ if RESULT_ATTRIBUTES.contains(&name) => Kind::Unknown,
+                _ => {
+                    let columns = self.schema.columns.get(&query);
+                    let (message, help) = if columns.is_some_and(|c| c.iter().any(|c| c == name)) {
+                        (
+                            format!("the result of query {query} is a list of rows, not one row: it has no `{name}`"),
+                            format!("take a row first: `.first.{name}`, or loop over it"),
+                        )
+                    } else {
+                        (
+                            format!(
+                                "the result of query {query} has no `{name}`; a result has {}",
+                                RESULT_ATTRIBUTES.join(", ")
+                            ),
+                            "check the spelling".to_owned(),
+                        )
+                    };
+                    self.find(span, message, Some(help));
+                    Kind::Unknown
+                }
+            },
+            Kind::Rows(_) | Kind::Unknown => Kind::Unknown,
+        }
+    }
+
+    fn filter(&mut self, f: &'a ast::Filter<'a>) -> Kind {
+        let optional = matches!(f.name, "default" | "d");
+        self.lenient += usize::from(optional);
+        let input = f.expr.as_ref().map_or(Kind::Unknown, |e| self.expr(e));
+        self.lenient -= usize::from(optional);
+        self.args(&f.args);
+        let query = match &input {
+            Kind::Result(q) | Kind::Rows(q) => Some(q.clone()),
+            _ => None,
+        };
+        let Some(query) = query else { return Kind::Unknown };
+        if BY_ATTRIBUTE.contains(&f.name) {
+            for arg in &f.args {
+                let named = match arg {
+                    CallArg::Kwarg("attribute", e) => Some(e),
+                    CallArg::Pos(e) if matches!(f.name, "selectattr" | "rejectattr" | "groupby") => Some(e),
+                    _ => None,
+                };
+                if let Some(e) = named
+                    && let Some(path) = e.as_const().and_then(|v| v.as_str().map(str::to_owned))
+                {
+                    let column = path.split('.').next().unwrap_or(&path).to_owned();
+                    self.member(Kind::Row(query.clone()), &column, e.span());
+                }
+                if matches!(f.name, "selectattr" | "rejectattr" | "groupby") {
+                    break; // only the first positional argument is a column
+                }
+            }
+        }
+        if ROW_LISTS.contains(&f.name) {
+            Kind::Rows(query)
+        } else if ONE_ROW.contains(&f.name) {
+            Kind::Row(query)
+        } else {
+            Kind::Unknown
+        }
+    }
+
+    fn call(&mut self, call: &'a ast::Call<'a>, span: Span) -> Kind {
+        let Expr::Var(var) = &call.expr else {
+            // `m.macro_name(…)`, `loop.cycle(…)`: not followed.
+            self.expr(&call.expr);
+            self.args(&call.args);
+            return Kind::Unknown;
+        };
+        let function = var.id;
+        self.args(&call.args);
+        if function == "query" {
+            return self.query_call(call, span);
+        }
+        if let Some((_, options)) = HELPERS.iter().find(|(name, _)| *name == function) {
+            self.helper_call(function, options, call);
+            return Kind::Unknown;
+        }
+        let known = FUNCTIONS.contains(&function)
+            || SPECIAL.contains(&function)
+            || self.callables.contains(&function)
+            || self.lookup(function).is_some();
+        if !known {
+            let mut names: Vec<String> =
+                FUNCTIONS.iter().chain(HELPERS.iter().map(|(n, _)| n)).map(|n| (*n).to_owned()).collect();
+            names.extend(self.callables.iter().map(|n| (*n).to_owned()));
+            let help = match closest(function, &names) {
+                Some(near) => format!("did you mean {near}(…)?"),
+                None => format!(
+                    "laporan's functions are query, {}; charts other than bar and line are not available",
+                    HELPERS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                ),
+            };
+            self.find(var.span(), format!("unknown function {function}(…)"), Some(help));
+        }
+        Kind::Unknown
+    }
+
+    /// `query("name", key=…)`: the query exists and takes those parameters.
+    fn query_call(&mut self, call: &'a ast::Call<'a>, span: Span) -> Kind {
+        let Some(CallArg::Pos(first)) = call.args.first() else { return Kind::Unknown };
+        let Some(name) = first.as_const().and_then(|v| v.as_str().map(str::to_owned)) else { return Kind::Unknown };
+        let Some(saved) = self.schema.queries.get(&name) else {
+            if !self.schema.broken.contains(&name) {
+                let known: Vec<String> = self.schema.queries.keys().cloned().collect();
+                let help = match closest(&name, &known) {
+                    Some(near) => format!("did you mean {near}? saved queries: {}", known.join(", ")),
+                    None => format!("saved queries: {}", known.join(", ")),
+                };
+                self.find(span, format!("no saved query named {name}"), Some(help));
+            }
+            return Kind::Unknown;
+        };
+        for arg in &call.args {
+            if let CallArg::Kwarg(key, value) = arg
+                && saved.param(key).is_none()
+            {
+                let declared: Vec<&str> = saved.params.iter().map(|p| p.name.as_str()).collect();
+                let list = if declared.is_empty() { "none".to_owned() } else { declared.join(", ") };
+                self.find(
+                    value.span(),
+                    format!("query {name} has no parameter {key}"),
+                    Some(format!("{} declares: {list}", saved.path.display())),
+                );
+            }
+        }
+        Kind::Result(name)
+    }
+
+    /// A helper's keyword arguments are its options, and the columns it
+    /// names are columns of the result it is given.
+    fn helper_call(&mut self, function: &str, options: &[(&str, Arg)], call: &'a ast::Call<'a>) {
+        let query = match call.args.first() {
+            Some(CallArg::Pos(first)) => match self.expr(first) {
+                Kind::Result(q) => Some(q),
+                _ => None,
+            },
+            _ => None,
+        };
+        for arg in &call.args {
+            let CallArg::Kwarg(key, value) = arg else { continue };
+            let Some((_, kind)) = options.iter().find(|(name, _)| name == key) else {
+                let names: Vec<String> = options.iter().map(|(n, _)| (*n).to_owned()).collect();
+                let help = match closest(key, &names) {
+                    Some(near) => format!("did you mean {near}=? {function}() takes {}", names.join(", ")),
+                    None => format!("{function}() takes {}", names.join(", ")),
+                };
+                self.find(value.span(), format!("{function}() has no option {key}"), Some(help));
+                continue;
+            };
+            let Some(query) = &query else { continue };
+            let mut names: Vec<(String, Span)> = Vec::new();
+            match (kind, value) {
+                (Arg::Column | Arg::ColumnOrColumns, Expr::Const(_)) => {
+                    if let Some(name) = value.as_const().and_then(|v| v.as_str().map(str::to_owned)) {
+                        names.push((name, value.span()));
+                    }
+                }
+                (Arg::SortColumn, Expr::Const(_)) => {
+                    if let Some(name) = value.as_const().and_then(|v| v.as_str().map(str::to_owned)) {
+                        names.push((name.strip_prefix('-').unwrap_or(&name).to_owned(), value.span()));
+                    }
+                }
+                (Arg::Columns | Arg::ColumnOrColumns, Expr::List(list)) => {
+                    for item in &list.items {
+                        if let Some(name) = item.as_const().and_then(|v| v.as_str().map(str::to_owned)) {
+                            names.push((name, item.span()));
+                        }
+                    }
+                }
+                (Arg::ColumnMap, Expr::Map(map)) => {
+                    for key in &map.keys {
+                        if let Some(name) = key.as_const().and_then(|v| v.as_str().map(str::to_owned)) {
+                            names.push((name, key.span()));
+                        }
+                    }
+                }
+                _ => {}
+            }
+            for (name, span) in names {
+                let Some(columns) = self.schema.columns.get(query) else { continue };
+                if !columns.contains(&name) {
+                    let help = closest(&name, columns).map(|near| format!("did you mean `{near}`?"));
+                    self.find(
+                        span,
+                        format!(
+                            "{function}(): {key} names `{name}`, which is not a column of query {query}; its columns are {}",
+                            columns.join(", ")
+                        ),
+                        help,
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,240 @@
+//! Query results as templates see them, and what a template asked for
+//! that is not there.
+//!
+//! A result is a sequence of rows (`for row in result`) with `columns`,
+//! `column_types`, `rows`, `first` and `name`; a row is a map from column
+//! names to values. Templates run with minijinja's strict undefined: a
+//! name that does not exist is an error wherever it is used (printed,
+//! filtered, passed to a helper, tested with `if`), never a blank. A
+//! lookup that finds nothing is remembered ([`misses`]), so that the error
+//! can say which row or result was asked and what it holds:
+//! "row of query events has no column `delegatez`; its columns are …".
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use minijinja::Value;
+use minijinja::value::{Enumerator, Object, ObjectRepr};
+
+use crate::value::QueryResult;
+
+/// What a result answers to besides its row numbers.
+pub const RESULT_ATTRIBUTES: [&str; 5] = ["columns", "column_types", "rows", "first", "name"];
+
+/// One row of a result: its values by column name.
+#[derive(Debug)]
+pub struct Row {
+    result: Arc<Shape>,
+    values: Vec<Value>,
+}
+
+/// What the rows of one result share: the query and its column names.
+#[derive(Debug)]
+struct Shape {
+    query: String,
+    columns: Vec<String>,
+}
+
+impl Object for Row {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let name = key.as_str()?;
+        match self.result.columns.iter().position(|c| c == name) {
+            Some(index) => Some(self.values[index].clone()),
+            None => {
+                remember(Miss::Column {
+                    query: self.result.query.clone(),
+                    name: name.to_owned(),
+                    columns: self.result.columns.clone(),
+                });
+                None
+            }
+        }
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Values(self.result.columns.iter().map(|c| Value::from(c.clone())).collect())
+    }
+}
+
+/// The rows of `result` as template values, made once per result.
+fn rows(result: &QueryResult) -> &[Value] {
+    result.template_rows.get_or_init(|| {
+        let shape = Arc::new(Shape {
+            query: result.name.clone(),
+            columns: result.columns.iter().map(|c| c.name.clone()).collect(),
+        });
+        result
+            .rows
+            .iter()
+            .map(|row| {
+                Value::from_object(Row { result: shape.clone(), values: row.iter().map(|c| c.to_template()).collect() })
+            })
+            .collect()
+    })
+}
+
+impl Object for QueryResult {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Seq
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        if let Some(index) = key.as_usize() {
+            return rows(self).get(index).cloned();
+        }
+        let name = key.as_str()?;
+        match name {
+            "columns" => Some(Value::from_iter(self.columns.iter().map(|c| Value::from(c.name.clone())))),
+            "column_types" => Some(Value::from_iter(self.columns.iter().map(|c| Value::from(c.type_name.clone())))),
+            "rows" => Some(Value::from(rows(self).to_vec())),
+            "first" => Some(rows(self).first().cloned().unwrap_or(Value::from(()))),
+            "name" => Some(Value::from(self.name.clone())),
+            _ => {
+                remember(Miss::Attribute {
+                    query: self.name.clone(),
+                    name: name.to_owned(),
+                    columns: self.columns.iter().map(|c| c.name.clone()).collect(),
+                });
+                None
+            }
+        }
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Seq(self.rows.len())
+    }
+}
+
+/// A lookup that found nothing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Miss {
+    /// `row.name` on a row that has no such column.
+    Column { query: String, name: String, columns: Vec<String> },
+    /// `result.name` on a whole result (a list of rows).
+    Attribute { query: String, name: String, columns: Vec<String> },
+}
+
+impl Miss {
+    pub fn name(&self) -> &str {
+        match self {
+            Miss::Column { name, .. } | Miss::Attribute { name, .. } => name,
+        }
+    }
+
+    /// The error's headline and what to do.
+    pub fn explain(&self) -> (String, String) {
+        match self {
+            Miss::Column { query, name, columns } => (
+                format!("row of query {query} has no column `{name}`; its columns are {}", columns.join(", ")),
+                closest(name, columns).map_or_else(
+                    || format!("use one of its columns, or change queries/{query}.sql to return `{name}`"),
+                    |near| format!("did you mean `{near}`?"),
+                ),
+            ),
+            Miss::Attribute { query, name, columns } if columns.contains(name) => (
+                format!("the result of query {query} is a list of rows, not one row: it has no `{name}`"),
+                format!("take a row first: `.first.{name}`, or loop over it: {{% for row in … %}}{{{{ row.{name} }}}}"),
+            ),
+            Miss::Attribute { query, name, columns } => (
+                format!(
+                    "the result of query {query} has no `{name}`; a result has {}, and its rows have the columns {}",
+                    RESULT_ATTRIBUTES.join(", "),
+                    columns.join(", ")
+                ),
+                closest(name, columns)
+                    .map_or_else(|| "check the spelling".to_owned(), |near| format!("did you mean `first.{near}`?")),
+            ),
+        }
+    }
+}
+
+thread_local! {
+    /// The lookups that found nothing on this thread since the last
+    /// [`clear_misses`]; a render runs on one thread.
+    static MISSES: RefCell<Vec<Miss>> = const { RefCell::new(Vec::new()) };
+}
+
+/// How many misses are kept: `is defined` tests miss on purpose, and only
+/// the latest matter.
+const KEPT: usize = 64;
+
+fn remember(miss: Miss) {
+    MISSES.with(|misses| {
+        let mut misses = misses.borrow_mut();
+        if misses.len() == KEPT {
+            misses.remove(0);
+        }
+        misses.push(miss);
+    });
+}
+
+/// Forgets earlier misses: call before rendering a template.
+pub fn clear_misses() {
+    MISSES.with(|misses| misses.borrow_mut().clear());
+}
+
+/// The latest miss of a name that `expression` (the template text the
+/// error points at) asks for as an attribute or item.
+pub fn miss_in(expression: &str) -> Option<Miss> {
+    MISSES.with(|misses| {
+        misses
+            .borrow()
+            .iter()
+            .rev()
+            .find(|miss| {
+                let name = miss.name();
+                [format!(".{name}"), format!("[\"{name}\"]"), format!("['{name}']")].iter().any(|asked| {
+                    expression.match_indices(asked.as_str()).any(|(at, _)| ends_word(expression, at + asked.len()))
+                })
+            })
+            .cloned()
+    })
+}
+
+fn ends_word(text: &str, at: usize) -> bool {
+    !text[at..].chars().next().is_some_and(|c| c.is_alphanumeric() || c == '_')
+}
+
+/// The name in `names` nearest to `wanted` (by edits, ignoring case), if
+/// near enough to be a misspelling.
+pub fn closest<'a>(wanted: &str, names: &'a [String]) -> Option<&'a str> {
+    let wanted_lower = wanted.to_lowercase();
+    names
+        .iter()
+        .map(|name| (edits(&wanted_lower, &name.to_lowercase()), name))
+        .filter(|(distance, name)| *distance <= (name.chars().count() / 3).max(1))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, name)| name.as_str())
+}
+
+/// Levenshtein distance, in characters.
+fn edits(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            current.push((previous[j] + cost).min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn near_names_are_suggested() {
+        let columns: Vec<String> = ["held_on", "title", "country", "delegates"].map(String::from).to_vec();
+        assert_eq!(closest("delegatez", &columns), Some("delegates"));
+        assert_eq!(closest("Country", &columns), Some("country"));
+        assert_eq!(closest("budget", &columns), None);
+    }
+}

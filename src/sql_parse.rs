@@ -1,0 +1,155 @@
+//! DuckDB's own reading of SQL text, without running it.
+//!
+//! `json_serialize_sql(text)` parses a text as the engine will and returns
+//! the parse as JSON: its statements (SELECTs only) and every table they
+//! read, with positions. Two things are decided from it, so that they can
+//! never disagree with the engine that runs the SQL: whether a text is one
+//! SELECT ([`crate::query::gate`]) and which saved queries a query builds
+//! on ([`table_refs`]): a name used as a table, not an alias, a column, a
+//! CTE or a string that happens to be spelled like a query.
+
+use duckdb::{Config, Connection};
+
+/// No extension is ever downloaded or loaded behind our back: Parquet and
+/// JSON are compiled in. Every connection laporan opens starts from this.
+pub fn offline_config() -> duckdb::Result<Config> {
+    Config::default()
+        .enable_autoload_extension(false)?
+        .with("autoinstall_known_extensions", "false")?
+        .with("allow_community_extensions", "false")?
+        .with("allow_unsigned_extensions", "false")
+}
+
+/// An in-memory connection that only parses: offline, no file access, its
+/// configuration locked.
+pub fn parser() -> Result<Connection, String> {
+    let conn = offline_config()
+        .and_then(Connection::open_in_memory_with_flags)
+        .map_err(|e| format!("cannot start DuckDB's parser: {e}"))?;
+    conn.execute_batch("SET enable_external_access = false; SET lock_configuration = true;")
+        .map_err(|e| format!("cannot start DuckDB's parser: {e}"))?;
+    Ok(conn)
+}
+
+/// DuckDB's parse of `sql` as JSON: `{"error": false, "statements": […]}`,
+/// or `{"error": true, "error_type": …, "error_message": …, "position": …}`.
+/// An `Err` only when DuckDB did not answer.
+pub fn serialize(conn: &Connection, sql: &str) -> Result<serde_json::Value, String> {
+    let json: String =
+        conn.query_row("SELECT json_serialize_sql(?)", [sql], |row| row.get(0)).map_err(|e| e.to_string())?;
+    serde_json::from_str(&json).map_err(|e| format!("unreadable parse: {e}"))
+}
+
+/// A table a statement reads by a bare name (no schema, no catalog), which
+/// no CTE around it defines: what could be another saved query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableRef {
+    /// As DuckDB read it (unquoted names as written; DuckDB compares names
+    /// without regard to case).
+    pub name: String,
+    /// Byte offset and length in the parsed text.
+    pub offset: usize,
+    pub len: usize,
+}
+
+/// The bare table names the statements of a parse read, in the order they
+/// appear in the text. A name that a CTE in scope defines is that CTE, not
+/// a table; a qualified name (`main.x`) is a table of the database.
+pub fn table_refs(parsed: &serde_json::Value) -> Vec<TableRef> {
+    let mut refs = Vec::new();
+    let mut scope: Vec<String> = Vec::new();
+    if let Some(statements) = parsed["statements"].as_array() {
+        for statement in statements {
+            walk(statement, &mut scope, &mut refs);
+        }
+    }
+    refs.sort_by_key(|r| r.offset);
+    refs.dedup();
+    refs
+}
+
+fn walk(node: &serde_json::Value, scope: &mut Vec<String>, refs: &mut Vec<TableRef>) {
+    use serde_json::Value;
+    match node {
+        Value::Object(map) => {
+            // A node with CTEs: they are in scope for all of it, their own
+            // bodies included (a recursive CTE names itself).
+            let ctes: Vec<String> = map
+                .get("cte_map")
+                .and_then(|m| m["map"].as_array())
+                .into_iter()
+                .flatten()
+                .filter_map(|entry| entry["key"].as_str().map(str::to_lowercase))
+                .collect();
+            let depth = scope.len();
+            scope.extend(ctes);
+            if map.get("type").and_then(Value::as_str) == Some("BASE_TABLE") {
+                let bare = ["schema_name", "catalog_name"]
+                    .iter()
+                    .all(|key| map.get(*key).and_then(Value::as_str).is_none_or(str::is_empty));
+                if let Some(name) = map.get("table_name").and_then(Value::as_str)
+                    && bare
+                    && !scope.contains(&name.to_lowercase())
+                {
+                    let number = |key: &str| map.get(key).and_then(Value::as_u64).map(|n| n as usize);
+                    refs.push(TableRef {
+                        name: name.to_owned(),
+                        offset: number("query_location").unwrap_or(0),
+                        len: number("query_location_length").unwrap_or(name.len()),
+                    });
+                }
+            }
+            for value in map.values() {
+                walk(value, scope, refs);
+            }
+            scope.truncate(depth);
+        }
+        Value::Array(items) => {
+            for item in items {
+                walk(item, scope, refs);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(sql: &str) -> Vec<String> {
+        let conn = parser().unwrap();
+        table_refs(&serialize(&conn, sql).unwrap()).into_iter().map(|r| r.name).collect()
+    }
+
+    #[test]
+    fn only_tables_read_by_name_count() {
+        // An alias, a column, a string and a CTE named `days` are not the table `days`.
+        assert_eq!(names("SELECT count(*) AS days, 'days' AS s FROM weather"), ["weather"]);
+        assert_eq!(names("SELECT days FROM weather"), ["weather"]);
+        assert_eq!(names("WITH days AS (SELECT 1 AS x) SELECT * FROM days"), Vec::<String>::new());
+        assert_eq!(names("SELECT * FROM weather AS days"), ["weather"]);
+        assert_eq!(names("SELECT * FROM main.days"), Vec::<String>::new());
+        // Read by name, in any clause, at any depth.
+        assert_eq!(
+            names(
+                "SELECT (SELECT max(x) FROM days) FROM weather w JOIN \"Events\" e USING (id) WHERE id IN (FROM cases)"
+            ),
+            ["days", "weather", "Events", "cases"]
+        );
+        // A CTE's name holds only inside the statement that defines it.
+        assert_eq!(
+            names("SELECT * FROM (WITH days AS (SELECT 1) FROM days) JOIN days USING (x)"),
+            ["days"],
+            "the second `days` is the table"
+        );
+    }
+
+    #[test]
+    fn positions_are_byte_offsets_in_the_text() {
+        let conn = parser().unwrap();
+        let sql = "-- é\nSELECT * FROM  days";
+        let refs = table_refs(&serialize(&conn, sql).unwrap());
+        assert_eq!(&sql[refs[0].offset..refs[0].offset + refs[0].len], "days");
+    }
+}

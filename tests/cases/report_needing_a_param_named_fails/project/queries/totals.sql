@@ -1,0 +1,2 @@
+-- All the rain.
+SELECT sum(precipitation) AS rain FROM weather
