@@ -1054,3 +1054,20 @@ fn a_deleted_report_leaves_out_and_the_index_and_nothing_else_is_removed() {
     assert_success(&project.run(&["build"]));
     assert!(!project.read("out/index.html").contains("2024-Q2/"));
 }
+
+/// The sample reports read well for every month of the data and for a
+/// period without any: no NaN, no `undefined`, no empty bold.
+#[test]
+fn sample_reads_well_in_every_month_and_in_an_empty_period() {
+    let project = Project::sample();
+    assert_success(&project.run(&["build", "--period", "2022-01..2025-12"]));
+    assert_success(&project.run(&["build", "--period", "2021-Q1"]));
+    let out = project.path().join("out");
+    let files = files_under(&out);
+    assert_eq!(files.iter().filter(|f| f.ends_with(".md")).count(), 2 * 49, "two reports, 48 months and 2021-Q1");
+    for file in files {
+        assert_reads_well(&file, &fs::read_to_string(out.join(&file)).unwrap());
+    }
+    let empty = project.read("out/2021-Q1/cooperation_report.md");
+    assert!(empty.contains("No international events took place in this period."), "{empty}");
+}

@@ -441,9 +441,13 @@ fn reject_report(
         .map_err(|e| super::db_error("read rejected rows", e))?;
     let Some(total) = rows.first().map(|r| r.6 as usize) else { return Ok(()) };
     let columns = layout.columns.len();
-    let problems = rows
+    let mut miscounted: Option<(usize, String)> = None;
+    let problems: Vec<Problem> = rows
         .into_iter()
         .map(|(file_id, line, column, kind, csv_line, message, _)| {
+            // DuckDB's copy of a line after a CRLF one starts with that
+            // line's LF: not part of this line.
+            let csv_line = csv_line.map(|l| l.trim_start_matches(['\r', '\n']).to_owned());
             let file = files.get(file_id as usize).map(|f| shown(&f.file)).unwrap_or_default();
             // DuckDB numbers columns from 1 here.
             let column = column.and_then(|c| c.checked_sub(1));
@@ -457,10 +461,17 @@ fn reject_report(
                 ("CAST", Some((name, ty)), Some(value)) => {
                     format!("column {name}: {} is not {}", quoted(value), expected_text(*ty, options))
                 }
-                ("TOO MANY COLUMNS" | "MISSING COLUMNS", _, _) => format!(
-                    "{} fields where the header has {columns}",
-                    csv_line.as_deref().map(found).map_or("a different number of".to_owned(), |n| n.to_string())
-                ),
+                ("TOO MANY COLUMNS" | "MISSING COLUMNS", _, _) => {
+                    if let Some(line) = &csv_line
+                        && miscounted.is_none()
+                    {
+                        miscounted = Some((file_id as usize, line.clone()));
+                    }
+                    format!(
+                        "{} fields where the header has {columns}",
+                        csv_line.as_deref().map(found).map_or("a different number of".to_owned(), |n| n.to_string())
+                    )
+                }
                 ("UNQUOTED VALUE", _, _) => {
                     "a quoted value is not closed, or text follows its closing quote".to_owned()
                 }
@@ -477,7 +488,45 @@ fn reject_report(
             Problem { file, line, text, source_line: csv_line }
         })
         .collect();
-    Err(report(problems, total, total >= REJECTS_LIMIT, "line"))
+    let error = report(problems, total, total >= REJECTS_LIMIT, "line");
+    let hint = miscounted.and_then(|(file, line)| {
+        let header = first_line(&files.get(file)?.file)?;
+        delimiter_hint(&header, line.as_bytes(), options)
+    });
+    Err(match hint {
+        Some(hint) => error.note(hint),
+        None => error,
+    })
+}
+
+/// The first line of `path` (up to 64 KiB), without its line end.
+fn first_line(path: &Path) -> Option<Vec<u8>> {
+    use std::io::Read as _;
+    let mut head = Vec::new();
+    std::fs::File::open(path).ok()?.take(64 * 1024).read_to_end(&mut head).ok()?;
+    let end = head.iter().position(|&b| b == b'\n').unwrap_or(head.len());
+    let mut line = head[..end].to_vec();
+    if line.last() == Some(&b'\r') {
+        line.pop();
+    }
+    Some(line)
+}
+
+/// When the header and a line with the wrong number of fields split into
+/// the same number of fields (more than one) on another common delimiter,
+/// that is most likely the file's: say which, and how to declare it.
+fn delimiter_hint(header: &[u8], line: &[u8], options: &CsvOptions) -> Option<String> {
+    [b';', b'\t', b'|', b','].into_iter().filter(|&d| d != options.delimiter).find_map(|delimiter| {
+        let with = CsvOptions { delimiter, ..options.clone() };
+        let fields = split_record(header, &with).0.len();
+        (fields > 1 && split_record(line, &with).0.len() == fields).then(|| {
+            let shown = if delimiter == b'\t' { "\\t".to_owned() } else { (delimiter as char).to_string() };
+            format!(
+                "the header and this line both split into {fields} fields on '{shown}': if that is the file's \
+                     delimiter, declare it in laporan.toml: [datasets.NAME] delimiter = \"{shown}\""
+            )
+        })
+    })
 }
 
 /// A reader failure without rejected rows (an invalid state, an I/O error).

@@ -81,7 +81,14 @@ pub fn escape_for(text: &str, pass: Pass, out: &mut String) {
                 out.push('\\');
                 out.push(c);
             }
-            '-' | '+' | '=' if at_start && chars.peek().is_none_or(|&n| n.is_whitespace() || n == c) => {
+            // (`=` underlines a heading only when the line is nothing else.)
+            '=' if at_start
+                && chars.clone().take_while(|&n| n != '\n' && n != '\r').all(|n| n == '=' || n == ' ' || n == '\t') =>
+            {
+                out.push('\\');
+                out.push(c);
+            }
+            '-' | '+' if at_start && chars.peek().is_none_or(|&n| n.is_whitespace() || n == c) => {
                 out.push('\\');
                 out.push(c);
             }
@@ -380,6 +387,7 @@ mod tests {
         assert_eq!(escaped("-7.1"), "-7.1");
         assert_eq!(escaped("+62 21 555"), "+62 21 555");
         assert_eq!(escaped("=SUM(A1)"), "=SUM(A1)");
+        assert_eq!(escaped("= 0"), "= 0", "a delta of nothing is no heading's underline");
         assert_eq!(escaped("-5"), "-5");
         assert_eq!(escaped("3.571"), "3.571", "a number is not a list marker");
         assert_eq!(escaped("3."), "3\\.");
