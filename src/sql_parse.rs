@@ -72,15 +72,23 @@ fn walk(node: &serde_json::Value, scope: &mut Vec<String>, refs: &mut Vec<TableR
     use serde_json::Value;
     match node {
         Value::Object(map) => {
-            // A node with CTEs: they are in scope for all of it, their own
-            // bodies included (a recursive CTE names itself).
-            let ctes: Vec<String> = map
-                .get("cte_map")
-                .and_then(|m| m["map"].as_array())
-                .into_iter()
-                .flatten()
-                .filter_map(|entry| entry["key"].as_str().map(str::to_lowercase))
-                .collect();
+            // A node with CTEs: they are in scope for all of it. Inside its
+            // own body a CTE's name is the table of that name (`WITH clean
+            // AS (SELECT … FROM clean)` reads the saved query clean), unless
+            // the CTE is recursive.
+            let entries: Vec<&serde_json::Value> =
+                map.get("cte_map").and_then(|m| m["map"].as_array()).into_iter().flatten().collect();
+            let ctes: Vec<String> =
+                entries.iter().filter_map(|entry| entry["key"].as_str().map(str::to_lowercase)).collect();
+            for entry in &entries {
+                let name = entry["key"].as_str().map(str::to_lowercase).unwrap_or_default();
+                let body = &entry["value"]["query_node"];
+                let recursive = body["type"].as_str() == Some("RECURSIVE_CTE_NODE");
+                let depth = scope.len();
+                scope.extend(ctes.iter().filter(|c| recursive || **c != name).cloned());
+                walk(&entry["value"], scope, refs);
+                scope.truncate(depth);
+            }
             let depth = scope.len();
             scope.extend(ctes);
             if map.get("type").and_then(Value::as_str) == Some("BASE_TABLE") {
@@ -99,8 +107,10 @@ fn walk(node: &serde_json::Value, scope: &mut Vec<String>, refs: &mut Vec<TableR
                     });
                 }
             }
-            for value in map.values() {
-                walk(value, scope, refs);
+            for (key, value) in map {
+                if key != "cte_map" {
+                    walk(value, scope, refs);
+                }
             }
             scope.truncate(depth);
         }
@@ -136,6 +146,12 @@ mod tests {
                 "SELECT (SELECT max(x) FROM days) FROM weather w JOIN \"Events\" e USING (id) WHERE id IN (FROM cases)"
             ),
             ["days", "weather", "Events", "cases"]
+        );
+        // Inside its own body, a CTE's name is the table it wraps.
+        assert_eq!(names("WITH clean AS (SELECT * FROM clean WHERE x > 1) SELECT * FROM clean"), ["clean"]);
+        assert_eq!(
+            names("WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 3) SELECT * FROM t"),
+            Vec::<String>::new()
         );
         // A CTE's name holds only inside the statement that defines it.
         assert_eq!(

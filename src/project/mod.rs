@@ -780,11 +780,16 @@ impl Project {
                     .help("rename one of them"));
             }
             let settings = self.config.reports.get(&name).cloned().unwrap_or_default();
-            let mut locale = settings.locale.unwrap_or_else(|| self.locale().to_owned());
-            if !LOCALES.contains(&locale.as_str()) {
-                problems.push(self.config_error(&format!("reports.{name}.locale"), &locale));
-                locale = self.locale().to_owned();
-            }
+            // A report's own locale is checked here; the project's (its
+            // default) was checked once already.
+            let locale = match settings.locale {
+                Some(locale) if !LOCALES.contains(&locale.as_str()) => {
+                    problems.push(self.config_error(&format!("reports.{name}.locale"), &locale));
+                    self.locale().to_owned()
+                }
+                Some(locale) => locale,
+                None => self.locale().to_owned(),
+            };
             reports.push(Report { name, template: file_name, kind, title: settings.title, locale });
         }
         Ok(reports)

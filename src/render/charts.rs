@@ -251,9 +251,12 @@ fn categories(result: &QueryResult, x: usize, x_format: Option<&str>, locale: &s
         .rows
         .iter()
         .enumerate()
-        .map(|(i, row)| match (style, dates.as_ref().and_then(|d| d[i])) {
-            (Some(style), Some(date)) => format::date(date, style, locale),
-            _ => cell_text(&row[x], &result.columns[x].type_name, locale),
+        .map(|(i, row)| match (style, dates.as_ref().and_then(|d| d[i]), &row[x]) {
+            (Some(style), Some(date), _) => format::date(date, style, locale),
+            // An integer along x is a label (a year, a code): not grouped
+            // like a quantity (2012, not 2,012).
+            (_, _, Cell::Int(n)) => n.to_string(),
+            (_, _, cell) => cell_text(cell, &result.columns[x].type_name, locale),
         })
         .collect())
 }

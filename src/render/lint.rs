@@ -36,6 +36,15 @@ pub struct Schema<'a> {
     pub params: Vec<String>,
 }
 
+/// Whether a template is a report (rendered on its own) or a partial,
+/// macro file or layout (rendered inside one, whose variables, macros and
+/// guards it may rely on: the checks that need the caller are skipped).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Report,
+    Part,
+}
+
 /// One problem found in a template.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
@@ -108,7 +117,131 @@ const HELPERS: &[(&str, &[(&str, Arg)])] = &[
 
 /// Functions every template can call besides the helpers: laporan's
 /// `query` and minijinja's globals.
-const FUNCTIONS: &[&str] = &["query", "range", "dict", "debug", "namespace", "lipsum", "cycler", "joiner"];
+const FUNCTIONS: &[&str] = &["query", "range", "dict", "debug", "namespace"];
+
+/// Every filter a template can use: minijinja's and laporan's.
+const FILTERS: &[&str] = &[
+    "safe",
+    "escape",
+    "e",
+    "lower",
+    "upper",
+    "title",
+    "capitalize",
+    "replace",
+    "length",
+    "count",
+    "dictsort",
+    "items",
+    "reverse",
+    "trim",
+    "join",
+    "split",
+    "lines",
+    "default",
+    "d",
+    "round",
+    "abs",
+    "int",
+    "float",
+    "attr",
+    "first",
+    "last",
+    "min",
+    "max",
+    "sort",
+    "list",
+    "string",
+    "bool",
+    "batch",
+    "slice",
+    "sum",
+    "indent",
+    "select",
+    "reject",
+    "selectattr",
+    "rejectattr",
+    "map",
+    "groupby",
+    "unique",
+    "chain",
+    "zip",
+    "pprint",
+    "format",
+    "tojson",
+    "urlencode",
+    "number",
+    "money",
+    "percent",
+    "date",
+    "delta",
+    "link",
+];
+
+/// laporan's filters with the options they take by name, and for `date`
+/// the styles.
+const FILTER_OPTIONS: &[(&str, &[&str])] = &[
+    ("number", &["decimals"]),
+    ("money", &["currency", "compact", "decimals"]),
+    ("percent", &["decimals"]),
+    ("date", &["style"]),
+    ("delta", &["format", "currency", "percent"]),
+    ("link", &["text"]),
+];
+const DATE_STYLES: &[&str] = &["long", "full", "month", "short", "short_month", "quarter", "year", "iso"];
+
+/// The records every template has, with their keys (see `render::rows::record`).
+const RECORDS: &[(&str, &[&str])] = &[
+    ("period", &["key", "kind", "year", "index", "start", "end", "label", "previous"]),
+    ("report", &["name", "title", "locale", "template"]),
+    ("project", &["title", "locale"]),
+];
+
+/// Every test (`x is …`) a template can use.
+const TESTS: &[&str] = &[
+    "undefined",
+    "defined",
+    "none",
+    "safe",
+    "escaped",
+    "boolean",
+    "odd",
+    "even",
+    "divisibleby",
+    "number",
+    "integer",
+    "int",
+    "float",
+    "string",
+    "sequence",
+    "iterable",
+    "mapping",
+    "startingwith",
+    "endingwith",
+    "lower",
+    "upper",
+    "sameas",
+    "eq",
+    "equalto",
+    "==",
+    "ne",
+    "!=",
+    "lt",
+    "lessthan",
+    "<",
+    "le",
+    "<=",
+    "gt",
+    "greaterthan",
+    ">",
+    "ge",
+    ">=",
+    "in",
+    "true",
+    "false",
+    "filter",
+    "test",
+];
 
 /// Names minijinja itself defines inside blocks, loops and macros.
 const SPECIAL: &[&str] = &["loop", "caller", "varargs", "kwargs", "self", "super"];
@@ -120,22 +253,53 @@ const ONE_ROW: &[&str] = &["first", "last", "min", "max", "random"];
 /// Filters whose `attribute=` (or first argument) names a column.
 const BY_ATTRIBUTE: &[&str] = &["sort", "map", "sum", "groupby", "unique", "min", "max", "selectattr", "rejectattr"];
 
-/// The `name.attribute` pairs a condition tests with `is defined` (alone
-/// or joined by `and`): inside its true branch they exist.
-fn defined_in<'a>(condition: &'a Expr<'a>, guarded: &mut Vec<(&'a str, &'a str)>) {
+/// The paths a condition finds defined when it is `holds`: `x.y is
+/// defined` (or `"y" in x`) when true, `x.y is not defined` when false;
+/// through `and` (true) and `or` (false).
+fn defined_in(condition: &Expr<'_>, holds: bool, guarded: &mut Vec<String>) {
     match condition {
-        Expr::Test(test) if test.name == "defined" => {
-            if let Expr::GetAttr(g) = &test.expr
-                && let Expr::Var(var) = &g.expr
+        Expr::Test(test) if (test.name == "defined") == holds && matches!(test.name, "defined" | "undefined") => {
+            guarded.extend(path_of(&test.expr));
+        }
+        Expr::UnaryOp(op) if matches!(op.op, ast::UnaryOpKind::Not) => defined_in(&op.expr, !holds, guarded),
+        Expr::BinOp(op) if matches!(op.op, ast::BinOpKind::ScAnd) && holds => {
+            defined_in(&op.left, holds, guarded);
+            defined_in(&op.right, holds, guarded);
+        }
+        Expr::BinOp(op) if matches!(op.op, ast::BinOpKind::ScOr) && !holds => {
+            defined_in(&op.left, holds, guarded);
+            defined_in(&op.right, holds, guarded);
+        }
+        Expr::BinOp(op) if matches!(op.op, ast::BinOpKind::In) && holds => {
+            if let (Some(key), Some(path)) = (op.left.as_const(), path_of(&op.right))
+                && let Some(key) = key.as_str()
             {
-                guarded.push((var.id, g.name));
+                guarded.push(format!("{path}.{key}"));
             }
         }
-        Expr::BinOp(op) if matches!(op.op, ast::BinOpKind::ScAnd) => {
-            defined_in(&op.left, guarded);
-            defined_in(&op.right, guarded);
+        Expr::Compare(compare)
+            if holds && compare.ops.len() == 1 && matches!(compare.ops[0].op, ast::CompareOpKind::In) =>
+        {
+            if let (Some(key), Some(path)) = (compare.expr.as_const(), path_of(&compare.ops[0].expr))
+                && let Some(key) = key.as_str()
+            {
+                guarded.push(format!("{path}.{key}"));
+            }
         }
         _ => {}
+    }
+}
+
+/// `a.b.c` for a chain of attribute lookups on a variable.
+fn path_of(expr: &Expr<'_>) -> Option<String> {
+    match expr {
+        Expr::Var(var) => Some(var.id.to_owned()),
+        Expr::GetAttr(g) => Some(format!("{}.{}", path_of(&g.expr)?, g.name)),
+        Expr::GetItem(g) => {
+            let key = g.subscript_expr.as_const()?;
+            Some(format!("{}.{}", path_of(&g.expr)?, key.as_str()?))
+        }
+        _ => None,
     }
 }
 
@@ -153,7 +317,7 @@ enum Kind {
 
 /// The problems in one template's source. A template that does not parse
 /// gives none here: compiling it reports that.
-pub fn lint(source: &str, name: &str, schema: &Schema<'_>) -> Vec<Finding> {
+pub fn lint(source: &str, name: &str, role: Role, schema: &Schema<'_>) -> Vec<Finding> {
     let Ok(tree) = parse(source, name, Default::default(), Default::default()) else { return Vec::new() };
     let mut linter = Linter {
         schema,
@@ -162,6 +326,7 @@ pub fn lint(source: &str, name: &str, schema: &Schema<'_>) -> Vec<Finding> {
         findings: Vec::new(),
         lenient: 0,
         guarded: Vec::new(),
+        role,
     };
     linter.collect_callables(&tree);
     linter.stmt(&tree);
@@ -178,9 +343,10 @@ struct Linter<'s, 'a> {
     findings: Vec<Finding>,
     /// Above zero inside `x | default(…)`, where a missing name is meant.
     lenient: usize,
-    /// `name.attribute` pairs that an enclosing `{% if name.attribute is
-    /// defined %}` guards.
-    guarded: Vec<(&'a str, &'a str)>,
+    /// Paths (`params.region`, `m.first.snow`) that an enclosing `{% if
+    /// … is defined %}` (or `"region" in params`) guards.
+    guarded: Vec<String>,
+    role: Role,
 }
 
 impl<'s, 'a> Linter<'s, 'a> {
@@ -311,12 +477,14 @@ impl<'s, 'a> Linter<'s, 'a> {
                 self.scoped(|me| me.stmts(&f.else_body));
             }
             Stmt::IfCond(i) => {
-                self.expr(&i.expr);
                 let before = self.guarded.len();
-                defined_in(&i.expr, &mut self.guarded);
+                defined_in(&i.expr, true, &mut self.guarded);
+                self.expr(&i.expr);
                 self.stmts(&i.true_body);
                 self.guarded.truncate(before);
+                defined_in(&i.expr, false, &mut self.guarded);
                 self.stmts(&i.false_body);
+                self.guarded.truncate(before);
             }
             Stmt::WithBlock(w) => {
                 let kinds: Vec<Kind> = w.assignments.iter().map(|(_, value)| self.expr(value)).collect();
@@ -328,7 +496,19 @@ impl<'s, 'a> Linter<'s, 'a> {
                 });
             }
             Stmt::Set(set) => {
-                let kind = self.expr(&set.expr);
+                let mut kind = self.expr(&set.expr);
+                // Bound before to something else (in another branch, say):
+                // which one holds here is not known.
+                if let Expr::Var(var) = &set.target
+                    && self.lookup(var.id).is_some_and(|before| *before != kind)
+                {
+                    kind = Kind::Unknown;
+                    for scope in &mut self.scopes {
+                        if let Some(before) = scope.get_mut(var.id) {
+                            *before = Kind::Unknown;
+                        }
+                    }
+                }
                 self.bind(&set.target, kind);
             }
             Stmt::SetBlock(s) => {
@@ -416,15 +596,26 @@ impl<'s, 'a> Linter<'s, 'a> {
                 Kind::Unknown
             }
             Expr::IfExpr(i) => {
+                let before = self.guarded.len();
+                defined_in(&i.test_expr, true, &mut self.guarded);
                 self.expr(&i.test_expr);
                 let kind = self.expr(&i.true_expr);
-                match &i.false_expr {
+                self.guarded.truncate(before);
+                defined_in(&i.test_expr, false, &mut self.guarded);
+                let kind = match &i.false_expr {
                     Some(other) if self.expr(other) == kind => kind,
                     _ => Kind::Unknown,
-                }
+                };
+                self.guarded.truncate(before);
+                kind
             }
-            Expr::Filter(f) => self.filter(f),
+            Expr::Filter(f) => self.filter(f, f.span()),
             Expr::Test(t) => {
+                if !TESTS.contains(&t.name) {
+                    let names: Vec<String> = TESTS.iter().map(|n| (*n).to_owned()).collect();
+                    let help = closest(t.name, &names).map(|near| format!("did you mean {near}?"));
+                    self.find(t.span(), format!("unknown test {}", t.name), help);
+                }
                 // `row.x is defined` asks on purpose: not a finding.
                 if t.name != "defined" && t.name != "undefined" {
                     self.expr(&t.expr);
@@ -433,13 +624,12 @@ impl<'s, 'a> Linter<'s, 'a> {
                 Kind::Unknown
             }
             Expr::GetAttr(g) => {
-                if let Expr::Var(var) = &g.expr
-                    && self.guarded.contains(&(var.id, g.name))
-                {
+                if path_of(expr).is_some_and(|path| self.guarded.contains(&path)) {
                     return Kind::Unknown;
                 }
                 if let Expr::Var(var) = &g.expr
                     && var.id == "params"
+                    && self.role == Role::Report
                     && self.lookup("params").is_none()
                     && !self.schema.params.iter().any(|p| p == g.name)
                 {
@@ -456,6 +646,16 @@ impl<'s, 'a> Linter<'s, 'a> {
                             g.name
                         )),
                     );
+                    return Kind::Unknown;
+                }
+                if let Expr::Var(var) = &g.expr
+                    && self.lookup(var.id).is_none()
+                    && let Some((owner, keys)) = RECORDS.iter().find(|(owner, _)| *owner == var.id)
+                    && !keys.contains(&g.name)
+                {
+                    let names: Vec<String> = keys.iter().map(|k| (*k).to_owned()).collect();
+                    let help = closest(g.name, &names).map(|near| format!("did you mean `{owner}.{near}`?"));
+                    self.find(g.span(), format!("`{owner}` has no `{}`; it has {}", g.name, keys.join(", ")), help);
                     return Kind::Unknown;
                 }
                 let parent = self.expr(&g.expr);
@@ -532,7 +732,41 @@ impl<'s, 'a> Linter<'s, 'a> {
         }
     }
 
-    fn filter(&mut self, f: &'a ast::Filter<'a>) -> Kind {
+    fn filter(&mut self, f: &'a ast::Filter<'a>, span: Span) -> Kind {
+        if !FILTERS.contains(&f.name) && self.role == Role::Report {
+            let names: Vec<String> = FILTERS.iter().map(|n| (*n).to_owned()).collect();
+            let help = closest(f.name, &names).map(|near| format!("did you mean {near}?"));
+            self.find(span, format!("unknown filter {}", f.name), help);
+        }
+        if let Some((_, options)) = FILTER_OPTIONS.iter().find(|(name, _)| *name == f.name) {
+            for arg in &f.args {
+                if let CallArg::Kwarg(key, value) = arg
+                    && !options.contains(key)
+                {
+                    self.find(
+                        value.span(),
+                        format!("{} has no option {key}", f.name),
+                        Some(format!("{} takes {}", f.name, options.join(", "))),
+                    );
+                }
+            }
+            if f.name == "date" {
+                let style = f.args.iter().find_map(|arg| match arg {
+                    CallArg::Pos(e) | CallArg::Kwarg("style", e) => Some(e),
+                    _ => None,
+                });
+                if let Some(e) = style
+                    && let Some(name) = e.as_const().and_then(|v| v.as_str().map(str::to_owned))
+                    && !DATE_STYLES.contains(&name.as_str())
+                {
+                    self.find(
+                        e.span(),
+                        format!("date has no style '{name}'"),
+                        Some(format!("styles: {}", DATE_STYLES.join(", "))),
+                    );
+                }
+            }
+        }
         let optional = matches!(f.name, "default" | "d");
         self.lenient += usize::from(optional);
         let input = f.expr.as_ref().map_or(Kind::Unknown, |e| self.expr(e));
@@ -553,8 +787,10 @@ impl<'s, 'a> Linter<'s, 'a> {
                 if let Some(e) = named
                     && let Some(path) = e.as_const().and_then(|v| v.as_str().map(str::to_owned))
                 {
-                    let column = path.split('.').next().unwrap_or(&path).to_owned();
-                    self.member(Kind::Row(query.clone()), &column, e.span());
+                    for key in path.split(',') {
+                        let column = key.trim().split('.').next().unwrap_or_default().to_owned();
+                        self.member(Kind::Row(query.clone()), &column, e.span());
+                    }
                 }
                 if matches!(f.name, "selectattr" | "rejectattr" | "groupby") {
                     break; // only the first positional argument is a column
@@ -586,7 +822,8 @@ impl<'s, 'a> Linter<'s, 'a> {
             self.helper_call(function, options, call);
             return Kind::Unknown;
         }
-        let known = FUNCTIONS.contains(&function)
+        let known = self.role == Role::Part
+            || FUNCTIONS.contains(&function)
             || SPECIAL.contains(&function)
             || self.callables.contains(&function)
             || self.lookup(function).is_some();

@@ -208,6 +208,10 @@ pub struct RenderedFile {
 
 pub struct Renderer {
     env: Environment<'static>,
+    /// The template names of the project's reports.
+    report_templates: Vec<String>,
+    /// Every parameter a saved query declares.
+    declared_params: Vec<String>,
     project_title: Option<String>,
     project_locale: String,
     templates_shown: std::path::PathBuf,
@@ -243,6 +247,8 @@ impl Renderer {
         filters::register(&mut env);
         Renderer {
             env,
+            report_templates: project.reports.iter().map(|r| r.template.clone()).collect(),
+            declared_params: project.queries.values().flat_map(|q| q.params.iter().map(|p| p.name.clone())).collect(),
             project_title: project.title().map(str::to_owned),
             project_locale: project.locale().to_owned(),
             templates_shown: project.shown(Path::new(TEMPLATES_DIR)),
@@ -259,13 +265,16 @@ impl Renderer {
         formats: Formats,
     ) -> Result<Vec<RenderedFile>, Error> {
         let base = context! {
-            project => context! { title => self.project_title.clone(), locale => self.project_locale.clone() },
-            report => context! {
-                name => report.name.clone(),
-                title => report.title.clone(),
-                locale => report.locale.clone(),
-                template => report.template.clone(),
-            },
+            project => rows::record("project", vec![
+                ("title", Value::from(self.project_title.clone())),
+                ("locale", Value::from(self.project_locale.clone())),
+            ]),
+            report => rows::record("report", vec![
+                ("name", Value::from(report.name.clone())),
+                ("title", Value::from(report.title.clone())),
+                ("locale", Value::from(report.locale.clone())),
+                ("template", Value::from(report.template.clone())),
+            ]),
             locale => report.locale.clone(),
             period => period.map(|p| period_value(p, &report.locale)),
             params => params_value(params),
@@ -335,7 +344,8 @@ impl Renderer {
                 }
             };
             let path = self.templates_shown.join(name);
-            for finding in lint::lint(template.source(), name, schema) {
+            let role = if self.report_templates.contains(name) { lint::Role::Report } else { lint::Role::Part };
+            for finding in lint::lint(template.source(), name, role, schema) {
                 let at = Location::in_source(&path, template.source(), finding.line, Some(finding.column))
                     .with_width(finding.width);
                 let error = Error::project(finding.message).at(at);
@@ -413,8 +423,16 @@ impl Renderer {
                 (Some(src), Some(line)) => src.lines().nth(line.saturating_sub(1)),
                 _ => None,
             };
+            let miss = expression.as_deref().and_then(rows::miss_in).or_else(|| line.and_then(rows::miss_in));
             let (message, help) = undefined_message(expression.as_deref(), line);
             error = Error::project(message).help(help);
+            // A parameter a saved query declares, read by the template and
+            // not given: the report cannot be built without it (skipped).
+            if let Some(rows::Miss::Param { name, .. }) = miss
+                && self.declared_params.contains(&name)
+            {
+                error = error.missing_param(name);
+            }
         }
         if err.kind() == ErrorKind::OutOfFuel {
             error = Error::project(format!(
@@ -442,37 +460,85 @@ fn undefined_message(expression: Option<&str>, line: Option<&str>) -> (String, S
     if let Some(miss) = expression.and_then(rows::miss_in).or_else(|| line.and_then(rows::miss_in)) {
         return miss.explain();
     }
-    // A filter's name alone: the line shows the whole expression.
-    let expression = match (expression, line) {
-        (Some(expr), Some(line)) if !expr.contains('.') && line.contains("params.") => Some(line),
-        (expression, _) => expression,
-    };
-    let Some(expression) = expression.map(str::trim) else {
+    // The error may point at a filter's or function's name only: the
+    // line then shows what it was given.
+    let filter_only = expression.is_some_and(|e| {
+        let e = e.trim();
+        line.is_some_and(|l| l.contains(&format!("| {e}")) || l.contains(&format!("|{e}")))
+    });
+    let in_line = || line.and_then(|l| first_variable(l.split("{{").nth(1).unwrap_or(l)));
+    let variable = if filter_only { in_line() } else { expression.and_then(first_variable).or_else(in_line) };
+    let Some(path) = variable else {
         return (
-            "a name here is not defined".to_owned(),
+            format!(
+                "a name is not defined here{}",
+                expression.map(|e| format!(" (in `{}`)", e.trim())).unwrap_or_default()
+            ),
             format!("check its spelling; every template has {CONTEXT_VARIABLES}"),
         );
     };
-    let words: Vec<&str> =
-        expression.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.')).filter(|w| !w.is_empty()).collect();
-    if let Some(param) = words.iter().find_map(|w| w.strip_prefix("params.")) {
-        let param = param.split('.').next().unwrap_or(param);
-        return (
-            format!("no parameter `{param}` is given to this build"),
-            format!(
-                "pass --param {param}=…, or write `params.{param} | default(…)` or \
-                 `{{% if params.{param} is defined %}}` where it is optional"
-            ),
-        );
+    let help = format!(
+        "check its spelling: a template has {CONTEXT_VARIABLES}, and the variables its own \
+         set, for and macro define; write `x is defined` or `x | default(…)` for optional values"
+    );
+    match path.split_once('.') {
+        None => (format!("`{path}` is not defined"), help),
+        Some((first, _)) => {
+            (format!("`{path}` is not defined: `{first}` has nothing by that name, or is itself undefined"), help)
+        }
     }
-    let name = words.first().map_or(expression, |w| w.split('.').next().unwrap_or(w));
-    (
-        format!("`{name}` is not defined (in `{expression}`)"),
-        format!(
-            "check its spelling: a template has {CONTEXT_VARIABLES}, and the variables its own \
-             set, for and macro define; write `x is defined` or `x | default(…)` for optional values"
-        ),
-    )
+}
+
+/// The first name in template text that is a value, not a function or
+/// filter being called, a keyword argument or text in quotes: `mm` in
+/// `bar(mm, x="month")`, `ns.totl` in `ns.totl | number`.
+fn first_variable(text: &str) -> Option<&str> {
+    const KEYWORDS: [&str; 10] = ["and", "or", "not", "in", "is", "if", "else", "true", "false", "none"];
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    let mut quote: Option<u8> = None;
+    let mut after_bar_or_is = false;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if let Some(q) = quote {
+            if b == q {
+                quote = None;
+            }
+            i += 1;
+            continue;
+        }
+        if b == b'"' || b == b'\'' {
+            quote = Some(b);
+            i += 1;
+            continue;
+        }
+        if b == b'|' {
+            after_bar_or_is = true;
+            i += 1;
+            continue;
+        }
+        if b.is_ascii_alphabetic() || b == b'_' {
+            let start = i;
+            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'.') {
+                i += 1;
+            }
+            let word = text[start..i].trim_end_matches('.');
+            let rest = text[i..].trim_start();
+            let called = rest.starts_with('(');
+            let keyword_arg = rest.starts_with('=') && !rest.starts_with("==");
+            let skip = after_bar_or_is || called || keyword_arg || KEYWORDS.contains(&word);
+            after_bar_or_is = word == "is";
+            if !skip {
+                return Some(word);
+            }
+            continue;
+        }
+        if !b.is_ascii_whitespace() {
+            after_bar_or_is = false;
+        }
+        i += 1;
+    }
+    None
 }
 
 /// Loads `name` from the templates folder, or a built-in. Names cannot climb
@@ -644,33 +710,44 @@ fn register_query(env: &mut Environment<'static>, runner: Arc<Runner>) {
 
 fn period_value(period: &Period, locale: &str) -> Value {
     let previous = period.previous().map(|p| {
-        context! {
-            key => p.to_string(),
-            start => p.start().to_string(),
-            end => p.end().to_string(),
-            label => format::period_name(&p, locale),
-        }
+        rows::record(
+            "period.previous",
+            vec![
+                ("key", Value::from(p.to_string())),
+                ("start", Value::from(p.start().to_string())),
+                ("end", Value::from(p.end().to_string())),
+                ("label", Value::from(format::period_name(&p, locale))),
+            ],
+        )
     });
-    context! {
-        key => period.to_string(),
-        kind => period.kind().as_str(),
-        year => period.year(),
-        index => period.index(),
-        start => period.start().to_string(),
-        end => period.end().to_string(),
-        label => format::period_name(period, locale),
-        previous => previous,
-    }
+    rows::record(
+        "period",
+        vec![
+            ("key", Value::from(period.to_string())),
+            ("kind", Value::from(period.kind().as_str())),
+            ("year", Value::from(period.year())),
+            ("index", Value::from(period.index())),
+            ("start", Value::from(period.start().to_string())),
+            ("end", Value::from(period.end().to_string())),
+            ("label", Value::from(format::period_name(period, locale))),
+            ("previous", Value::from(previous)),
+        ],
+    )
 }
 
 fn params_value(params: &crate::query::BuildParams) -> Value {
-    Value::from_iter(params.iter().map(|(name, value)| {
-        let value = match value {
-            BuildParam::Text(text) => Value::from(text.clone()),
-            BuildParam::Value(value) => value.to_template(),
-        };
-        (name.clone(), value)
-    }))
+    rows::params(
+        params
+            .iter()
+            .map(|(name, value)| {
+                let value = match value {
+                    BuildParam::Text(text) => Value::from(text.clone()),
+                    BuildParam::Value(value) => value.to_template(),
+                };
+                (name.clone(), value)
+            })
+            .collect(),
+    )
 }
 
 /// `{{ table(result) }}`: the result as a table: Markdown in `.md` output,
@@ -687,14 +764,33 @@ fn table(state: &State<'_, '_>, result: Value, kwargs: Kwargs) -> Result<Value, 
         Some(names) => names.iter().map(|n| column_index(result, n, "table")).collect::<Result<_, _>>()?,
     };
     check_labels(result, labels.as_ref(), "table")?;
+    // Checked before anything is shown, so that an empty period finds a
+    // mistake as a full one does.
+    let summed: Option<Vec<usize>> = match &totals {
+        None => None,
+        Some(names) => Some(
+            names
+                .iter()
+                .map(|n| {
+                    let i = column_index(result, n, "table")?;
+                    if !indices.contains(&i) {
+                        return Err(minijinja::Error::new(
+                            ErrorKind::InvalidOperation,
+                            format!("table(): totals names `{n}`, which is not among the columns shown"),
+                        ));
+                    }
+                    Ok(i)
+                })
+                .collect::<Result<_, _>>()?,
+        ),
+    };
     let locale = locale_of(state);
     let html = is_html(state);
     if result.rows.is_empty() {
         return Ok(helper_output(state, no_data(&locale, html)));
     }
     let mut markup = table_markup(result, &indices, labels.as_ref(), &locale, html);
-    if let Some(names) = totals {
-        let summed: Vec<usize> = names.iter().map(|n| column_index(result, n, "table")).collect::<Result<_, _>>()?;
+    if let Some(summed) = summed {
         let label = if locale == "id" { "Jumlah" } else { "Total" };
         let row: Vec<Option<String>> = indices
             .iter()
@@ -718,6 +814,9 @@ fn table(state: &State<'_, '_>, result: Value, kwargs: Kwargs) -> Result<Value, 
 /// integers and decimals of any size (see [`crate::value::exact_sum`]),
 /// as a float when the column holds floats.
 fn total_of(result: &QueryResult, column: usize, locale: &str) -> String {
+    if result.rows.iter().all(|row| row[column].is_null()) {
+        return filters::MISSING.to_owned();
+    }
     match crate::value::exact_sum(result.rows.iter().map(|row| &row[column])) {
         Ok(text) => format::decimal_text(&text, locale),
         Err(float) => cell_text(&Cell::Float(float), "DOUBLE", locale),

@@ -21,18 +21,33 @@ use crate::value::QueryResult;
 /// What a result answers to besides its row numbers.
 pub const RESULT_ATTRIBUTES: [&str; 5] = ["columns", "column_types", "rows", "first", "name"];
 
-/// One row of a result: its values by column name.
+/// One row of a result: its values by column name. `result.first` of a
+/// result without rows is a row of NULLs that is false (`{% if m.first %}`),
+/// so that `{{ m.first.total | number }}` reads `—` in an empty period while
+/// a misspelled column is still an error.
 #[derive(Debug)]
 pub struct Row {
     result: Arc<Shape>,
     values: Vec<Value>,
+    empty: bool,
 }
 
-/// What the rows of one result share: the query and its column names.
+/// What the rows of one result share: whose they are and their names.
 #[derive(Debug)]
 struct Shape {
-    query: String,
+    owner: Owner,
     columns: Vec<String>,
+}
+
+/// Whose names a row holds.
+#[derive(Debug, Clone, PartialEq)]
+enum Owner {
+    /// A row of a saved query's result.
+    Query(String),
+    /// The build's parameters (`params`).
+    Params,
+    /// A record of the build (`period`, `report`, `project`).
+    Named(&'static str),
 }
 
 impl Object for Row {
@@ -45,10 +60,11 @@ impl Object for Row {
         match self.result.columns.iter().position(|c| c == name) {
             Some(index) => Some(self.values[index].clone()),
             None => {
-                remember(Miss::Column {
-                    query: self.result.query.clone(),
-                    name: name.to_owned(),
-                    columns: self.result.columns.clone(),
+                let (name, names) = (name.to_owned(), self.result.columns.clone());
+                remember(match &self.result.owner {
+                    Owner::Query(query) => Miss::Column { query: query.clone(), name, columns: names },
+                    Owner::Params => Miss::Param { name, given: names },
+                    Owner::Named(owner) => Miss::Key { owner, name, keys: names },
                 });
                 None
             }
@@ -58,20 +74,49 @@ impl Object for Row {
     fn enumerate(self: &Arc<Self>) -> Enumerator {
         Enumerator::Values(self.result.columns.iter().map(|c| Value::from(c.clone())).collect())
     }
+
+    fn is_true(self: &Arc<Self>) -> bool {
+        !self.empty
+    }
+}
+
+fn shape(result: &QueryResult) -> Arc<Shape> {
+    Arc::new(Shape {
+        owner: Owner::Query(result.name.clone()),
+        columns: result.columns.iter().map(|c| c.name.clone()).collect(),
+    })
+}
+
+/// A record of the build as templates see it (`period`, `report`,
+/// `project`): a map whose missing keys are remembered like a row's.
+pub fn record(owner: &'static str, entries: Vec<(&str, Value)>) -> Value {
+    named(Owner::Named(owner), entries.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+}
+
+/// The build's parameters as templates see them (`params`).
+pub fn params(entries: Vec<(String, Value)>) -> Value {
+    named(Owner::Params, entries)
+}
+
+fn named(owner: Owner, entries: Vec<(String, Value)>) -> Value {
+    let empty = entries.is_empty();
+    let (columns, values) = entries.into_iter().unzip();
+    Value::from_object(Row { result: Arc::new(Shape { owner, columns }), values, empty })
 }
 
 /// The rows of `result` as template values, made once per result.
 fn rows(result: &QueryResult) -> &[Value] {
     result.template_rows.get_or_init(|| {
-        let shape = Arc::new(Shape {
-            query: result.name.clone(),
-            columns: result.columns.iter().map(|c| c.name.clone()).collect(),
-        });
+        let shape = shape(result);
         result
             .rows
             .iter()
             .map(|row| {
-                Value::from_object(Row { result: shape.clone(), values: row.iter().map(|c| c.to_template()).collect() })
+                Value::from_object(Row {
+                    result: shape.clone(),
+                    values: row.iter().map(|c| c.to_template()).collect(),
+                    empty: false,
+                })
             })
             .collect()
     })
@@ -91,7 +136,13 @@ impl Object for QueryResult {
             "columns" => Some(Value::from_iter(self.columns.iter().map(|c| Value::from(c.name.clone())))),
             "column_types" => Some(Value::from_iter(self.columns.iter().map(|c| Value::from(c.type_name.clone())))),
             "rows" => Some(Value::from(rows(self).to_vec())),
-            "first" => Some(rows(self).first().cloned().unwrap_or(Value::from(()))),
+            "first" => Some(rows(self).first().cloned().unwrap_or_else(|| {
+                Value::from_object(Row {
+                    result: shape(self),
+                    values: vec![Value::from(()); self.columns.len()],
+                    empty: true,
+                })
+            })),
             "name" => Some(Value::from(self.name.clone())),
             _ => {
                 remember(Miss::Attribute {
@@ -116,18 +167,39 @@ pub enum Miss {
     Column { query: String, name: String, columns: Vec<String> },
     /// `result.name` on a whole result (a list of rows).
     Attribute { query: String, name: String, columns: Vec<String> },
+    /// `params.name` for a parameter the build was not given.
+    Param { name: String, given: Vec<String> },
+    /// `period.name` (or `report.…`, `project.…`) that is not one of its keys.
+    Key { owner: &'static str, name: String, keys: Vec<String> },
 }
 
 impl Miss {
     pub fn name(&self) -> &str {
         match self {
-            Miss::Column { name, .. } | Miss::Attribute { name, .. } => name,
+            Miss::Column { name, .. }
+            | Miss::Attribute { name, .. }
+            | Miss::Param { name, .. }
+            | Miss::Key { name, .. } => name,
         }
     }
 
     /// The error's headline and what to do.
     pub fn explain(&self) -> (String, String) {
         match self {
+            Miss::Param { name, given } => (
+                format!(
+                    "no parameter `{name}` is given to this build ({})",
+                    if given.is_empty() { "none is given".to_owned() } else { format!("given: {}", given.join(", ")) }
+                ),
+                format!(
+                    "pass --param {name}=…, or write `params.{name} | default(…)` or `{{% if params.{name} is defined %}}` where it is optional"
+                ),
+            ),
+            Miss::Key { owner, name, keys } => (
+                format!("`{owner}` has no `{name}`; it has {}", keys.join(", ")),
+                closest(name, keys)
+                    .map_or_else(|| "check the spelling".to_owned(), |near| format!("did you mean `{owner}.{near}`?")),
+            ),
             Miss::Column { query, name, columns } => (
                 format!("row of query {query} has no column `{name}`; its columns are {}", columns.join(", ")),
                 closest(name, columns).map_or_else(
@@ -206,7 +278,9 @@ pub fn closest<'a>(wanted: &str, names: &'a [String]) -> Option<&'a str> {
     names
         .iter()
         .map(|name| (edits(&wanted_lower, &name.to_lowercase()), name))
-        .filter(|(distance, name)| *distance <= (name.chars().count() / 3).max(1))
+        .filter(|(distance, name)| {
+            *distance <= name.chars().count().div_ceil(3).max(1) && *distance * 2 < wanted.chars().count()
+        })
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, name)| name.as_str())
 }
@@ -236,5 +310,9 @@ mod tests {
         assert_eq!(closest("delegatez", &columns), Some("delegates"));
         assert_eq!(closest("Country", &columns), Some("country"));
         assert_eq!(closest("budget", &columns), None);
+        let functions: Vec<String> = ["query", "table", "bar", "line"].map(String::from).to_vec();
+        assert_eq!(closest("pie", &functions), None, "a short name is not near another by two letters");
+        let keys: Vec<String> = ["label", "start"].map(String::from).to_vec();
+        assert_eq!(closest("lable", &keys), Some("label"));
     }
 }

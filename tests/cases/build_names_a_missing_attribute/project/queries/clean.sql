@@ -1,0 +1,2 @@
+-- The wet days.
+SELECT * FROM weather WHERE precipitation > 0
