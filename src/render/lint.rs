@@ -73,47 +73,34 @@ enum Arg {
     Other,
 }
 
+/// A helper's keyword arguments, each with what it names.
+type Options = &'static [(&'static str, Arg)];
+
+/// The options of `table()`.
+const TABLE: Options = &[("columns", Arg::Columns), ("labels", Arg::ColumnMap), ("totals", Arg::Columns)];
+
+/// The options every chart takes.
+const CHART: Options = &[
+    ("x", Arg::Column),
+    ("y", Arg::ColumnOrColumns),
+    ("labels", Arg::ColumnMap),
+    ("title", Arg::Other),
+    ("x_label", Arg::Other),
+    ("y_label", Arg::Other),
+    ("description", Arg::Other),
+    ("format", Arg::Other),
+    ("y_format", Arg::Other),
+    ("x_format", Arg::Other),
+    ("currency", Arg::Other),
+    ("sort", Arg::SortColumn),
+];
+
+/// The options only bars take.
+const BAR: Options = &[("horizontal", Arg::Other), ("stacked", Arg::Other)];
+
 /// laporan's helpers that take a query result first, with their keyword
 /// arguments. Adding a helper adds a line here.
-const HELPERS: &[(&str, &[(&str, Arg)])] = &[
-    ("table", &[("columns", Arg::Columns), ("labels", Arg::ColumnMap), ("totals", Arg::Columns)]),
-    (
-        "bar",
-        &[
-            ("x", Arg::Column),
-            ("y", Arg::ColumnOrColumns),
-            ("labels", Arg::ColumnMap),
-            ("title", Arg::Other),
-            ("x_label", Arg::Other),
-            ("y_label", Arg::Other),
-            ("description", Arg::Other),
-            ("format", Arg::Other),
-            ("y_format", Arg::Other),
-            ("x_format", Arg::Other),
-            ("currency", Arg::Other),
-            ("sort", Arg::SortColumn),
-            ("horizontal", Arg::Other),
-            ("stacked", Arg::Other),
-        ],
-    ),
-    (
-        "line",
-        &[
-            ("x", Arg::Column),
-            ("y", Arg::ColumnOrColumns),
-            ("labels", Arg::ColumnMap),
-            ("title", Arg::Other),
-            ("x_label", Arg::Other),
-            ("y_label", Arg::Other),
-            ("description", Arg::Other),
-            ("format", Arg::Other),
-            ("y_format", Arg::Other),
-            ("x_format", Arg::Other),
-            ("currency", Arg::Other),
-            ("sort", Arg::SortColumn),
-        ],
-    ),
-];
+const HELPERS: &[(&str, &[Options])] = &[("table", &[TABLE]), ("bar", &[CHART, BAR]), ("line", &[CHART])];
 
 /// Functions every template can call besides the helpers: laporan's
 /// `query` and minijinja's globals.
@@ -819,7 +806,8 @@ impl<'s, 'a> Linter<'s, 'a> {
             return self.query_call(call, span);
         }
         if let Some((_, options)) = HELPERS.iter().find(|(name, _)| *name == function) {
-            self.helper_call(function, options, call);
+            let options: Vec<(&str, Arg)> = options.iter().flat_map(|o| o.iter().copied()).collect();
+            self.helper_call(function, &options, call);
             return Kind::Unknown;
         }
         let known = self.role == Role::Part
