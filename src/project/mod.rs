@@ -590,9 +590,11 @@ impl Project {
     fn resolve_dependencies(&mut self, problems: &mut Vec<Error>) {
         let mut bad: Vec<String> = Vec::new();
         let mut parser = None;
+        let read: BTreeMap<&String, Vec<NameRef>> =
+            self.queries.iter().map(|(name, query)| (name, self.tables_read(query, &mut parser))).collect();
         for (name, query) in &self.queries {
             let mut deps: Vec<String> = Vec::new();
-            for used in self.tables_read(query, &mut parser) {
+            for used in &read[name] {
                 // Building on a query left out as broken: left out too (its
                 // problem is reported once, at the broken query).
                 if let Some(broken) = self.broken_queries.iter().find(|b| **b == used.name) {
@@ -660,8 +662,7 @@ impl Project {
         }
         for cycle in cycles {
             let query = &self.queries[&cycle[0]];
-            let read = self.tables_read(query, &mut parser);
-            let used = read.iter().find(|n| n.name == cycle[1]).expect("a dependency is a table read");
+            let used = read[&cycle[0]].iter().find(|n| n.name == cycle[1]).expect("a dependency is a table read");
             problems.push(
                 Error::project(format!("saved queries build on each other in a cycle: {}", cycle.join(" → ")))
                     .at(Location::at_offset(&query.path, &query.source, used.offset).with_width(used.len))

@@ -133,6 +133,14 @@ impl SavedQuery {
         self.params.iter().find(|p| p.name == name)
     }
 
+    /// The help for a call that gives it a parameter it does not declare:
+    /// `queries/x.sql declares: a, b` (or `none`).
+    pub fn declared_help(&self) -> String {
+        let declared: Vec<&str> = self.params.iter().map(|p| p.name.as_str()).collect();
+        let list = if declared.is_empty() { "none".to_owned() } else { declared.join(", ") };
+        format!("{} declares: {list}", self.path.display())
+    }
+
     /// The first line of the description, for listings.
     pub fn summary(&self) -> &str {
         self.description.lines().next().unwrap_or("")

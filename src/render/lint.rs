@@ -850,13 +850,7 @@ impl<'s, 'a> Linter<'s, 'a> {
             if let CallArg::Kwarg(key, value) = arg
                 && saved.param(key).is_none()
             {
-                let declared: Vec<&str> = saved.params.iter().map(|p| p.name.as_str()).collect();
-                let list = if declared.is_empty() { "none".to_owned() } else { declared.join(", ") };
-                self.find(
-                    value.span(),
-                    format!("query {name} has no parameter {key}"),
-                    Some(format!("{} declares: {list}", saved.path.display())),
-                );
+                self.find(value.span(), format!("query {name} has no parameter {key}"), Some(saved.declared_help()));
             }
         }
         Kind::Result(name)

@@ -424,7 +424,10 @@ impl Renderer {
                 _ => None,
             };
             let miss = expression.as_deref().and_then(rows::miss_in).or_else(|| line.and_then(rows::miss_in));
-            let (message, help) = undefined_message(expression.as_deref(), line);
+            let (message, help) = match &miss {
+                Some(miss) => miss.explain(),
+                None => undefined_message(expression.as_deref(), line),
+            };
             error = Error::project(message).help(help);
             // A parameter a saved query declares, read by the template and
             // not given: the report cannot be built without it (skipped).
@@ -453,13 +456,11 @@ impl Renderer {
 /// The variables every template has; a report's own `set`s and loops add more.
 const CONTEXT_VARIABLES: &str = "project, report, locale, period, params, build, output";
 
-/// What a name that is not there was, for the error: a column a row does
-/// not have, an attribute of a whole result, a parameter not given, or a
-/// variable. `expression` is the template text the error points at.
+/// What a name that is not there was, for the error, when no lookup of a
+/// row or record missed it (see [`rows::Miss`]): a variable, or an
+/// attribute of something laporan does not own (a namespace, a dict).
+/// `expression` is the template text the error points at.
 fn undefined_message(expression: Option<&str>, line: Option<&str>) -> (String, String) {
-    if let Some(miss) = expression.and_then(rows::miss_in).or_else(|| line.and_then(rows::miss_in)) {
-        return miss.explain();
-    }
     // The error may point at a filter's or function's name only: the
     // line then shows what it was given.
     let filter_only = expression.is_some_and(|e| {
@@ -490,53 +491,38 @@ fn undefined_message(expression: Option<&str>, line: Option<&str>) -> (String, S
 }
 
 /// The first name in template text that is a value, not a function or
-/// filter being called, a keyword argument or text in quotes: `mm` in
-/// `bar(mm, x="month")`, `ns.totl` in `ns.totl | number`.
-fn first_variable(text: &str) -> Option<&str> {
-    const KEYWORDS: [&str; 10] = ["and", "or", "not", "in", "is", "if", "else", "true", "false", "none"];
-    let bytes = text.as_bytes();
+/// filter being called, a test, a keyword argument or text in quotes: `mm`
+/// in `bar(mm, x="month")`, `ns.totl` in `ns.totl | number`. The text is
+/// read with minijinja's own tokenizer, as the engine reads it.
+fn first_variable(text: &str) -> Option<String> {
+    use minijinja::machinery::{Token, WhitespaceConfig, tokenize};
+    // An expression, not template text: read it as the inside of `{{ }}`.
+    let source = format!("{{{{ {text} }}}}");
+    let tokens: Vec<Token<'_>> = tokenize(&source, false, Default::default(), WhitespaceConfig::default())
+        .map_while(Result::ok)
+        .map(|(token, _)| token)
+        .collect();
     let mut i = 0;
-    let mut quote: Option<u8> = None;
-    let mut after_bar_or_is = false;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if let Some(q) = quote {
-            if b == q {
-                quote = None;
-            }
+    while i < tokens.len() {
+        let Token::Ident(first) = tokens[i] else {
             i += 1;
             continue;
+        };
+        let mut path = first.to_owned();
+        let mut end = i + 1;
+        while let (Some(Token::Dot), Some(Token::Ident(next))) = (tokens.get(end), tokens.get(end + 1)) {
+            path.push('.');
+            path.push_str(next);
+            end += 2;
         }
-        if b == b'"' || b == b'\'' {
-            quote = Some(b);
-            i += 1;
-            continue;
+        let before = i.checked_sub(1).map(|b| &tokens[b]);
+        let filter_or_test = matches!(before, Some(Token::Pipe) | Some(Token::Ident("is")));
+        let called_or_named = matches!(tokens.get(end), Some(Token::ParenOpen) | Some(Token::Assign));
+        let keyword = ["and", "or", "not", "in", "is", "if", "else", "true", "false", "none"].contains(&first);
+        if !(filter_or_test || called_or_named || keyword) {
+            return Some(path);
         }
-        if b == b'|' {
-            after_bar_or_is = true;
-            i += 1;
-            continue;
-        }
-        if b.is_ascii_alphabetic() || b == b'_' {
-            let start = i;
-            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'.') {
-                i += 1;
-            }
-            let word = text[start..i].trim_end_matches('.');
-            let rest = text[i..].trim_start();
-            let called = rest.starts_with('(');
-            let keyword_arg = rest.starts_with('=') && !rest.starts_with("==");
-            let skip = after_bar_or_is || called || keyword_arg || KEYWORDS.contains(&word);
-            after_bar_or_is = word == "is";
-            if !skip {
-                return Some(word);
-            }
-            continue;
-        }
-        if !b.is_ascii_whitespace() {
-            after_bar_or_is = false;
-        }
-        i += 1;
+        i = end;
     }
     None
 }
@@ -688,10 +674,7 @@ fn register_query(env: &mut Environment<'static>, runner: Arc<Runner>) {
         let mut args = Vec::new();
         for key in kwargs.args() {
             let Some(decl) = saved.param(key) else {
-                let declared: Vec<&str> = saved.params.iter().map(|p| p.name.as_str()).collect();
-                let list = if declared.is_empty() { "none".to_owned() } else { declared.join(", ") };
-                let error = Error::project(format!("query {name} has no parameter {key}"))
-                    .help(format!("{} declares: {list}", saved.path.display()));
+                let error = Error::project(format!("query {name} has no parameter {key}")).help(saved.declared_help());
                 return Err(minijinja::Error::new(ErrorKind::InvalidOperation, "a query call").with_source(error));
             };
             let value: Value = kwargs.get(key)?;
