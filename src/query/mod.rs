@@ -96,7 +96,7 @@ impl std::fmt::Display for SqlFailure {
         match self {
             SqlFailure::Refused(refusal) => f.write_str(&refusal.message("the SQL")),
             SqlFailure::Undeclared(name) => write!(f, "parameter ${name} is not declared"),
-            SqlFailure::Db(err) => write!(f, "{err}"),
+            SqlFailure::Db(err) => f.write_str(&without_internal_suggestions(&err.to_string())),
         }
     }
 }
@@ -609,7 +609,6 @@ pub fn sql_error(query: &SavedQuery, failure: SqlFailure) -> Error {
     if position.is_none() && first != last {
         error = error.note(format!("in the statement on lines {first} to {last}"));
     }
-    let rest = without_internal_suggestions(&rest);
     if !rest.is_empty() {
         error = error.note(rest);
     }
@@ -618,7 +617,8 @@ pub fn sql_error(query: &SavedQuery, failure: SqlFailure) -> Error {
 
 /// DuckDB's "Did you mean …?" may name its own catalog (`pg_settings`,
 /// `duckdb_tables`), which no report should read: such a suggestion is
-/// left out.
+/// left out, wherever DuckDB's message is shown (saved queries, `--sql`,
+/// data tests).
 fn without_internal_suggestions(rest: &str) -> String {
     const INTERNAL: [&str; 6] = ["pg_", "duckdb_", "sqlite_", "information_schema", "pragma_", "main.pg_"];
     rest.lines()
@@ -737,7 +737,7 @@ fn split_duckdb_message(text: &str, sql: &str) -> (String, Option<(usize, usize,
         }
         i += 1;
     }
-    (message, position, rest.join("\n"))
+    (message, position, without_internal_suggestions(&rest.join("\n")))
 }
 
 /// Column and width of DuckDB's caret within line `line_no` of `sql`.

@@ -1,0 +1,2 @@
+-- Every meeting had a delegate.
+SELECT meeting_id FROM meetings WHERE delegates < 1

@@ -1,0 +1,2 @@
+-- All.
+SELECT * FROM carz
