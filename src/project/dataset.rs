@@ -227,9 +227,15 @@ pub fn resolve(
     entries: Vec<(PathBuf, bool)>,
     list_folder: impl Fn(&Path) -> Result<Vec<PathBuf>, Error>,
     declared: &std::collections::BTreeMap<String, Spanned<DatasetConfig>>,
+    problems: &mut Vec<Error>,
 ) -> Result<Vec<Dataset>, Error> {
     let mut datasets: Vec<Dataset> = Vec::new();
+    // Names of data sources refused here: their declarations are not
+    // "declared but missing".
+    let mut refused: Vec<String> = Vec::new();
     for (entry, is_folder) in entries {
+        let stem = if is_folder { entry.file_name() } else { entry.file_stem() };
+        let stem = stem.and_then(|n| n.to_str()).unwrap_or_default().to_owned();
         let (name, files, format) = if is_folder {
             let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
             let files: Vec<PathBuf> =
@@ -240,7 +246,8 @@ pub fn resolve(
             if let Some(file) = files.iter().find(|f| {
                 f.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.contains(['*', '?', '[', ']', '{', '}']))
             }) {
-                return Err(Error::project(format!(
+                refused.push(stem.clone());
+                problems.push(Error::project(format!(
                     "{} has a pattern character in its name",
                     place.shown(file).display()
                 ))
@@ -248,17 +255,29 @@ pub fn resolve(
                 .help(
                     "rename the file without * ? [ ] { }: a reader would take its name as a pattern of other files",
                 ));
+                continue;
             }
             let Some(first) = files.first() else {
-                return Err(place
-                    .config_file_error(format!("dataset folder {} holds no CSV, Parquet or JSON file", entry.display()))
-                    .help("put the dataset's files in the folder, or remove it"));
+                refused.push(stem.clone());
+                problems.push(
+                    place
+                        .config_file_error(format!(
+                            "dataset folder {} holds no CSV, Parquet or JSON file",
+                            entry.display()
+                        ))
+                        .help("put the dataset's files in the folder, or remove it"),
+                );
+                continue;
             };
             let format = FileFormat::from_path(first).expect("filtered above");
             if let Some(other) = files.iter().find(|f| FileFormat::from_path(f) != Some(format)) {
-                return Err(Error::project(format!("dataset folder {} mixes file formats", entry.display()))
-                    .note(format!("{} and {}", first.display(), other.display()))
-                    .help("a folder is one table: keep files of one format in it"));
+                refused.push(stem.clone());
+                problems.push(
+                    Error::project(format!("dataset folder {} mixes file formats", entry.display()))
+                        .note(format!("{} and {}", first.display(), other.display()))
+                        .help("a folder is one table: keep files of one format in it"),
+                );
+                continue;
             }
             (name, files, format)
         } else {
@@ -267,18 +286,24 @@ pub fn resolve(
             (name, vec![entry.clone()], format)
         };
         if !is_identifier(&name) {
-            return Err(Error::project(format!("dataset name '{name}' cannot be a table name"))
+            problems.push(Error::project(format!("dataset name '{name}' cannot be a table name"))
                 .at(crate::error::Location::file(place.shown(&entry)))
                 .help(
                     "name data files and folders with letters, digits and underscores, such as event_participants.csv",
                 ));
+            refused.push(name);
+            continue;
         }
         // DuckDB does not tell upper from lower case in table names.
         if let Some(other) = datasets.iter().find(|d| d.name.eq_ignore_ascii_case(&name)) {
-            return Err(Error::project(format!("two data sources would both be table {name}"))
-                .at(crate::error::Location::file(place.shown(&entry)))
-                .note(format!("the other one is {}", place.shown(&other.source).display()))
-                .help("rename or remove one of them (table names do not tell upper from lower case)"));
+            problems.push(
+                Error::project(format!("two data sources would both be table {name}"))
+                    .at(crate::error::Location::file(place.shown(&entry)))
+                    .note(format!("the other one is {}", place.shown(&other.source).display()))
+                    .help("rename or remove one of them (table names do not tell upper from lower case)"),
+            );
+            refused.push(name);
+            continue;
         }
         let mut dataset = Dataset {
             name,
@@ -290,24 +315,32 @@ pub fn resolve(
             primary_key: Vec::new(),
             tests: Vec::new(),
         };
-        if let Some(config) = declared.get(&dataset.name) {
-            apply(place, &mut dataset, config)?;
+        if let Some(config) = declared.get(&dataset.name)
+            && let Err(problem) = apply(place, &mut dataset, config)
+        {
+            // Loaded as undeclared, its declaration's problem reported.
+            problems.push(problem);
+            refused.push(dataset.name.clone());
+            dataset.columns = None;
+            dataset.primary_key.clear();
+            dataset.tests.clear();
         }
         datasets.push(dataset);
     }
-    for dataset in &datasets {
+    for dataset in datasets.iter().filter(|d| !refused.contains(&d.name)) {
         let Some(config) = declared.get(&dataset.name) else { continue };
         for (column, target) in &config.get_ref().tests.relationships {
             let Some((other, other_column)) = target.get_ref().split_once('.') else { continue };
             match datasets.iter().find(|d| d.name == other) {
+                None if refused.iter().any(|r| r == other) => {}
                 None => {
-                    return Err(place.config_error(
+                    problems.push(place.config_error(
                         target.span(),
                         format!("relationship of {}.{column}: there is no dataset {other}", dataset.name),
                     ));
                 }
                 Some(d) if d.columns.is_some() && d.column(other_column).is_none() => {
-                    return Err(place.config_error(
+                    problems.push(place.config_error(
                         target.span(),
                         format!(
                             "relationship of {}.{column}: dataset {other} declares no column {other_column}",
@@ -319,13 +352,17 @@ pub fn resolve(
             }
         }
     }
-    if let Some((name, config)) = declared.iter().find(|(name, _)| !datasets.iter().any(|d| &d.name == *name)) {
-        return Err(place
-            .config_error(
-                config.span(),
-                format!("dataset {name} is declared but data/ has no {name}.csv or {name}/ folder"),
-            )
-            .help("add the file, or remove the declaration"));
+    for (name, config) in declared {
+        if !datasets.iter().any(|d| &d.name == name) && !refused.contains(name) {
+            problems.push(
+                place
+                    .config_error(
+                        config.span(),
+                        format!("dataset {name} is declared but data/ has no {name}.csv or {name}/ folder"),
+                    )
+                    .help("add the file, or remove the declaration"),
+            );
+        }
     }
     Ok(datasets)
 }

@@ -18,14 +18,15 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
 use toml::Spanned;
 
 use crate::error::{Error, Location, line_and_column};
 use crate::params::is_identifier;
 use crate::query::saved::{NameRef, SavedQuery};
 
+pub mod config;
 pub mod dataset;
+pub use config::{Config, DuckdbConfig, MAX_THREADS, ReportConfig};
 pub use dataset::{ColumnDecl, CsvOptions, DataTest, Dataset, DatasetConfig, DeclaredTest, FileFormat};
 
 pub const CONFIG_FILE: &str = "laporan.toml";
@@ -35,49 +36,6 @@ pub const TEMPLATES_DIR: &str = "report_templates";
 pub const DATA_TESTS_DIR: &str = "data_tests";
 pub const STATE_DIR: &str = ".laporan";
 pub const DEFAULT_OUT_DIR: &str = "out";
-
-/// `laporan.toml`. Everything has a default.
-#[derive(Debug, Clone, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct Config {
-    /// Shown in report headers and the provenance footer.
-    pub title: Option<String>,
-    /// `en` or `id`; formatting filters follow it. Default `en`.
-    pub locale: Option<String>,
-    /// Per-report settings, keyed by report name.
-    #[serde(default)]
-    pub reports: BTreeMap<String, ReportConfig>,
-    /// Dataset declarations (schema and dialect), keyed by dataset name.
-    #[serde(default)]
-    pub datasets: BTreeMap<String, Spanned<DatasetConfig>>,
-    /// DuckDB settings.
-    pub duckdb: Option<Spanned<DuckdbConfig>>,
-}
-
-/// `[duckdb]`: how the embedded database may use the machine. Unset means
-/// DuckDB's default (memory: 80% of RAM; threads: every core; temporary
-/// files: next to the database in `.laporan/`).
-#[derive(Debug, Clone, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct DuckdbConfig {
-    /// Such as `"4GB"`; beyond it DuckDB spills to temporary files.
-    pub memory_limit: Option<Spanned<String>>,
-    /// At most the machine's cores are used (a project written on a larger
-    /// machine still builds); more than [`MAX_THREADS`] is refused.
-    pub threads: Option<Spanned<u32>>,
-    /// Where to spill, relative to the project; it must stay inside it.
-    pub temp_directory: Option<Spanned<String>>,
-}
-
-/// More threads than any machine laporan runs on: a mistake, refused.
-pub const MAX_THREADS: u32 = 1024;
-
-#[derive(Debug, Clone, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct ReportConfig {
-    pub title: Option<String>,
-    pub locale: Option<String>,
-}
 
 pub const LOCALES: [&str; 2] = ["en", "id"];
 
@@ -184,12 +142,16 @@ impl Project {
             let skipped = project.check_tree(folder)?;
             project.warnings.extend(skipped);
         }
-        (project.config, project.config_text) = project.read_config()?;
+        let config_problems;
+        (project.config, project.config_text, config_problems) = project.read_config()?;
+        problems.extend(config_problems);
         if !LOCALES.contains(&project.locale()) {
             problems.push(project.config_error("locale", project.locale()));
         }
         project.check_duckdb_settings(&mut problems);
-        project.datasets = project.find_datasets()?;
+        project.datasets = project.find_datasets(&mut problems)?;
+        // In the order of the files and their lines, as a reader goes.
+        problems.sort_by_key(|p| p.location().map(|l| (l.path.clone(), l.line, l.column)));
         // Problems of one saved query or data test: the rest of the
         // project works without it (see [`Error::in_part`]).
         let mut parts = Vec::new();
@@ -480,7 +442,9 @@ impl Project {
             .help(format!("set {key} to one of: {}", LOCALES.join(", ")))
     }
 
-    fn read_config(&self) -> Result<(Config, String), Error> {
+    /// Reads laporan.toml: its settings, and every problem in it (see
+    /// [`config::parse`]). Only a file that cannot be read is an error.
+    fn read_config(&self) -> Result<(Config, String, Vec<Error>), Error> {
         let path = self.path(CONFIG_FILE);
         let shown = self.shown(Path::new(CONFIG_FILE));
         // A regular file of the project, not a link to one elsewhere (its
@@ -499,28 +463,32 @@ impl Project {
         }
         let text = match fs::read_to_string(&path) {
             Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Config::default(), String::new())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok((Config::default(), String::new(), Vec::new()));
+            }
             Err(e) => return Err(Error::io("read", &self.shown(Path::new(CONFIG_FILE)), e)),
         };
-        match toml::from_str(&text) {
-            Ok(config) => Ok((config, text)),
-            Err(e) => {
-                let shown = self.shown(Path::new(CONFIG_FILE));
-                let location = match e.span() {
+        let (config, problems) = config::parse(&text);
+        let problems = problems
+            .into_iter()
+            .map(|problem| {
+                let location = match &problem.span {
                     Some(span) => {
                         let (line, column) = line_and_column(&text, span.start);
-                        Location::in_source(shown, &text, line, Some(column)).with_width(span.len())
+                        Location::in_source(shown.clone(), &text, line, Some(column)).with_width(span.len())
                     }
-                    None => Location::file(shown),
+                    None => Location::file(shown.clone()),
                 };
-                Err(Error::project(format!("invalid configuration: {}", e.message().trim())).at(location))
-            }
-        }
+                Error::project(format!("invalid configuration: {}", problem.message)).at(location)
+            })
+            .collect();
+        Ok((config, text, problems))
     }
 
-    fn find_datasets(&self) -> Result<Vec<Dataset>, Error> {
+    fn find_datasets(&self, problems: &mut Vec<Error>) -> Result<Vec<Dataset>, Error> {
         let entries = self.list_dir(DATA_DIR, true)?;
-        dataset::resolve(self, entries, |folder| self.list_dir_files(&folder.to_string_lossy()), &self.config.datasets)
+        let list_folder = |folder: &Path| self.list_dir_files(&folder.to_string_lossy());
+        dataset::resolve(self, entries, list_folder, &self.config.datasets, problems)
     }
 
     /// Reads every `.sql` file of `dir` as a saved query; a malformed one is

@@ -206,16 +206,25 @@ impl Chart {
         let scale = self.scale(stacked);
         let ticks = scale.ticks();
         let tick_width = ticks.iter().map(|t| text_width(&self.tick_text(*t))).fold(0.0, f64::max);
-        let left = 24.0 + tick_width + 8.0;
         let right = 16.0;
-        let n = self.categories.len().max(1);
+        let n = self.categories.len().max(1) as f64;
+        let mut left = 24.0 + tick_width + 8.0;
+        let mut axis = CategoryAxis::new(&self.categories, (WIDTH - left - right) / n);
+        if axis.turned {
+            // The first label, turned, reaches left of its point: room for it.
+            let reach = axis.longest * 0.77 + 6.0 - (WIDTH - left - right) / n / 2.0;
+            if reach > left {
+                left = reach.min(WIDTH * 0.3);
+                axis = CategoryAxis::new(&self.categories, (WIDTH - left - right) / n);
+            }
+        }
         let plot_width = WIDTH - left - right;
-        let band = plot_width / n as f64;
-        let axis = CategoryAxis::new(&self.categories, band);
+        let band = plot_width / n;
         let label_height = if axis.turned { axis.longest * 0.65 + 12.0 } else { FONT + 6.0 };
         let legend_rows = self.legend_rows(left);
         let legend_height = 22.0 * legend_rows.len() as f64 + if legend_rows.is_empty() { 0.0 } else { 4.0 };
-        let top = 14.0 + legend_height;
+        // Room above the highest point for its value.
+        let top = 24.0 + legend_height;
         let plot_height = 240.0;
         let height = top + plot_height + label_height + 30.0;
         let y_of = |v: f64| top + plot_height * (1.0 - scale.fraction(v));
@@ -315,14 +324,14 @@ impl Chart {
                     && !stacked
                 {
                     let y = if value < 0.0 { y_of(value) + 13.0 } else { y_of(value) - 4.0 };
-                    value_label(out, x + bar_width / 2.0, y, true, &label(value));
+                    value_label(out, x + bar_width / 2.0, y, "middle", &label(value));
                 }
             }
             if let Some(label) = label
                 && stacked
                 && stack.above > 0.0
             {
-                value_label(out, centre, y_of(stack.above) - 4.0, true, &label(stack.above));
+                value_label(out, centre, y_of(stack.above) - 4.0, "middle", &label(stack.above));
             }
         }
     }
@@ -369,7 +378,7 @@ impl Chart {
                 self.mark(out, &shape, s, i, *v);
                 // The value at the last point, and at every point when few.
                 if self.series.len() == 1 && (few || i + 1 == series.values.len()) {
-                    value_label(out, x, y_of(*v) - 8.0, true, &self.value_text(*v));
+                    value_label(out, x, y_of(*v) - 8.0, "middle", &self.value_text(*v));
                 }
             }
         }
@@ -392,13 +401,25 @@ impl Chart {
             room.max(text_width(&self.value_text(total)))
         });
         let right = value_room + 14.0;
+        // Values of bars that go left of zero are written before them.
+        let negative_room = if stacked {
+            0.0
+        } else {
+            self.series
+                .iter()
+                .flat_map(|s| s.values.iter().flatten())
+                .filter(|v| **v < 0.0)
+                .map(|v| text_width(&self.value_text(*v)) + 10.0)
+                .fold(0.0, f64::max)
+        };
         let legend_rows = self.legend_rows(left);
         let legend_height = 22.0 * legend_rows.len() as f64 + if legend_rows.is_empty() { 0.0 } else { 4.0 };
         let top = 10.0 + legend_height;
         let plot_height = row * self.categories.len().max(1) as f64;
         let height = top + plot_height + 44.0;
-        let plot_width = WIDTH - left - right;
-        let x_of = |v: f64| left + plot_width * scale.fraction(v);
+        let plot_width = WIDTH - left - right - negative_room;
+        let plot_left = left + negative_room;
+        let x_of = |v: f64| plot_left + plot_width * scale.fraction(v);
 
         let mut out = self.open(height);
         self.legend(&mut out, &legend_rows, 16.0);
@@ -412,7 +433,7 @@ impl Chart {
             );
             text(&mut out, &at, &self.tick_text(*tick));
         }
-        axis_title(&mut out, left + plot_width / 2.0, height - 6.0, &self.y_label);
+        axis_title(&mut out, plot_left + plot_width / 2.0, height - 6.0, &self.y_label);
         out.push_str("</g>\n");
 
         let bar_height = if stacked { row - 10.0 } else { (row - 10.0) / groups as f64 };
@@ -442,11 +463,16 @@ impl Chart {
                 self.mark(&mut out, &shape, s, i, value);
                 if !stacked {
                     let y = y + bar_height / 2.0 + 3.0;
-                    value_label(&mut out, x_of(value.max(0.0)) + 5.0, y, false, &self.value_text(value));
+                    let text = self.value_text(value);
+                    if value < 0.0 {
+                        value_label(&mut out, x_of(value) - 5.0, y, "end", &text);
+                    } else {
+                        value_label(&mut out, x_of(value) + 5.0, y, "start", &text);
+                    }
                 }
             }
             if stacked && stack.above > 0.0 {
-                value_label(&mut out, x_of(stack.above) + 5.0, middle, false, &self.value_text(stack.above));
+                value_label(&mut out, x_of(stack.above) + 5.0, middle, "start", &self.value_text(stack.above));
             }
         }
         out.push_str("</svg>");
@@ -510,11 +536,15 @@ fn label(out: &mut String, attrs: &str, full: &str, max: usize) {
     out.push_str("</text>\n");
 }
 
-/// A value written at a bar's end or a point: centred above it, or (for
-/// horizontal bars) starting after it.
-fn value_label(out: &mut String, x: f64, y: f64, centred: bool, value: &str) {
-    let anchor = if centred { " text-anchor=\"middle\"" } else { "" };
-    text(out, &format!("x=\"{x:.1}\" y=\"{y:.1}\"{anchor} fill=\"currentColor\" font-size=\"11\""), value);
+/// A value written at a bar's end or a point, its text anchored at `x`
+/// (`middle` above a point or vertical bar; for horizontal bars `start`
+/// after a positive bar, `end` before a negative one).
+fn value_label(out: &mut String, x: f64, y: f64, anchor: &str, value: &str) {
+    text(
+        out,
+        &format!("x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"{anchor}\" fill=\"currentColor\" font-size=\"11\""),
+        value,
+    );
 }
 
 /// A grid line at `tick`; the zero line stronger.

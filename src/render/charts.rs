@@ -32,6 +32,7 @@ pub fn chart_function(
         let fail =
             |message: String| minijinja::Error::new(ErrorKind::InvalidOperation, format!("{function}(): {message}"));
         let result = query_result(&result, function)?;
+        let data = result;
         let x: String = kwargs.get("x")?;
         let y: Value = kwargs.get("y")?;
         let title: Option<String> = kwargs.get("title")?;
@@ -78,7 +79,13 @@ pub fn chart_function(
             y_names.iter().map(|n| column_index(result, n, function)).collect::<Result<_, _>>()?;
         let sorted;
         let result = match &sort {
-            None => result,
+            None => match time_axis(result, x_index) {
+                Some(timed) => {
+                    sorted = timed;
+                    &sorted
+                }
+                None => result,
+            },
             Some(key) => {
                 let (descending, name) = match key.strip_prefix('-') {
                     Some(name) => (true, name),
@@ -142,7 +149,8 @@ pub fn chart_function(
         }
         let mut indices = vec![x_index];
         indices.extend(&y_indices);
-        let table = table_markup(result, &indices, labels.as_ref(), &locale, html);
+        // The data as the query returned it, without the axis's empty places.
+        let table = table_markup(data, &indices, labels.as_ref(), &locale, html);
         if !html {
             // Markdown has no charts: the title and the data.
             return Ok(Value::from_safe_string(format!("**{}**\n\n{table}", markdown::escaped(&title))));
@@ -261,9 +269,151 @@ fn categories(result: &QueryResult, x: usize, x_format: Option<&str>, locale: &s
         .collect())
 }
 
+/// How far apart the places of a time axis are.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Grain {
+    Months(i32),
+    Day,
+}
+
+/// More places than a time axis is filled to: beyond, the dates are only
+/// put in order.
+const MAX_TIME_PLACES: usize = 2_000;
+
+/// Dates along x make a time axis: the rows in time order, and one place
+/// for each year, quarter, month or day (the grain the dates have) from
+/// the first to the last, a place without a row left empty (a gap in the
+/// line, no bar), so that the distance between points is the time between
+/// them. A row without a date has no place on it (the data table under
+/// the chart shows it). `None` when x holds no dates, or already has a
+/// place for every one of them in order.
+fn time_axis(result: &QueryResult, x: usize) -> Option<QueryResult> {
+    let type_name = result.columns[x].type_name.as_str();
+    if type_name != "DATE" && !type_name.starts_with("TIMESTAMP") {
+        return None;
+    }
+    let at_midnight = |text: &str| {
+        let time = text.get(10..).unwrap_or_default().trim_start_matches([' ', 'T']);
+        time.is_empty() || (time.starts_with("00:00:00") && time.chars().all(|c| "0:.+".contains(c)))
+    };
+    let mut dated: Vec<(jiff::civil::Date, &Vec<Cell>)> = Vec::new();
+    let mut whole_days = true;
+    for row in &result.rows {
+        if let Cell::Text(text) = &row[x]
+            && let Some(date) = text.get(..10).and_then(parse_date)
+        {
+            whole_days &= at_midnight(text);
+            dated.push((date, row));
+        }
+    }
+    dated.sort_by_key(|(date, _)| *date);
+    let grain = if dated.iter().all(|(d, _)| d.day() == 1 && d.month() == 1) && dated.len() > 1 {
+        Grain::Months(12)
+    } else if dated.iter().all(|(d, _)| d.day() == 1 && (d.month() - 1) % 3 == 0) && dated.len() > 1 {
+        Grain::Months(3)
+    } else if dated.iter().all(|(d, _)| d.day() == 1) {
+        Grain::Months(1)
+    } else {
+        Grain::Day
+    };
+    let next = |date: jiff::civil::Date| match grain {
+        Grain::Months(n) => date.checked_add(jiff::Span::new().months(n)).ok(),
+        Grain::Day => date.tomorrow().ok(),
+    };
+    let mut rows: Vec<Vec<Cell>> = Vec::new();
+    let fill = whole_days && {
+        let (first, last) = (dated.first()?.0, dated.last()?.0);
+        let mut places = 1;
+        let mut at = first;
+        while at < last && places <= MAX_TIME_PLACES {
+            at = next(at)?;
+            places += 1;
+        }
+        places <= MAX_TIME_PLACES
+    };
+    let mut place = dated.first()?.0;
+    for (date, row) in &dated {
+        while fill && place < *date {
+            let mut empty = vec![Cell::Null; result.columns.len()];
+            empty[x] = Cell::Text(place.to_string());
+            rows.push(empty);
+            place = next(place)?;
+        }
+        rows.push((*row).clone());
+        if fill && place == *date {
+            place = next(place)?;
+        }
+    }
+    if rows == result.rows {
+        return None;
+    }
+    Some(QueryResult::new(result.name.clone(), result.columns.clone(), rows))
+}
+
 /// A stable id for a chart's title and description, unique per chart on a page.
 fn chart_id(query: &str, title: &str, columns: &[usize]) -> String {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(format!("{query}\u{0}{title}\u{0}{columns:?}").as_bytes());
     format!("chart-{}", digest.iter().take(4).map(|b| format!("{b:02x}")).collect::<String>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::Column;
+
+    fn dated(type_name: &str, dates: &[Option<&str>]) -> QueryResult {
+        let columns = vec![
+            Column { name: "at".into(), type_name: type_name.into() },
+            Column { name: "n".into(), type_name: "BIGINT".into() },
+        ];
+        let rows = dates
+            .iter()
+            .enumerate()
+            .map(|(i, d)| vec![d.map_or(Cell::Null, |d| Cell::Text(d.into())), Cell::Int(i as i128)])
+            .collect();
+        QueryResult::new("q".into(), columns, rows)
+    }
+
+    fn places(result: &QueryResult) -> Vec<String> {
+        let timed = time_axis(result, 0).expect("a time axis");
+        timed.rows.iter().map(|r| format!("{}={}", r[0].to_text(), r[1].to_text())).collect()
+    }
+
+    #[test]
+    fn a_time_axis_is_in_order_with_a_place_for_every_month_between() {
+        let result = dated("DATE", &[Some("2024-05-01"), Some("2024-01-01"), Some("2024-02-01")]);
+        assert_eq!(
+            places(&result),
+            ["2024-01-01=1", "2024-02-01=2", "2024-03-01=", "2024-04-01=", "2024-05-01=0"].map(String::from)
+        );
+    }
+
+    #[test]
+    fn quarters_years_and_days_keep_their_grain() {
+        let quarters = dated("DATE", &[Some("2024-01-01"), Some("2024-07-01")]);
+        assert_eq!(places(&quarters), ["2024-01-01=0", "2024-04-01=", "2024-07-01=1"].map(String::from));
+        let years = dated("DATE", &[Some("2026-01-01"), Some("2024-01-01")]);
+        assert_eq!(places(&years), ["2024-01-01=1", "2025-01-01=", "2026-01-01=0"].map(String::from));
+        let days = dated("TIMESTAMP", &[Some("2024-02-28 00:00:00"), Some("2024-03-01 00:00:00")]);
+        assert_eq!(places(&days), ["2024-02-28 00:00:00=0", "2024-02-29=", "2024-03-01 00:00:00=1"].map(String::from));
+    }
+
+    #[test]
+    fn times_of_day_are_ordered_not_filled_and_rows_without_a_date_have_no_place() {
+        let result = dated("TIMESTAMP", &[Some("2024-01-03 10:00:00"), None, Some("2024-01-01 09:30:00")]);
+        assert_eq!(places(&result), ["2024-01-01 09:30:00=2", "2024-01-03 10:00:00=0"].map(String::from));
+    }
+
+    #[test]
+    fn an_axis_already_in_place_and_text_are_left_alone() {
+        assert!(time_axis(&dated("DATE", &[Some("2024-01-01"), Some("2024-02-01")]), 0).is_none());
+        assert!(time_axis(&dated("VARCHAR", &[Some("2024-05-01"), Some("2024-01-01")]), 0).is_none());
+    }
+
+    #[test]
+    fn a_span_too_long_to_fill_is_only_ordered() {
+        let result = dated("DATE", &[Some("2024-01-02"), Some("1900-01-03")]);
+        assert_eq!(places(&result), ["1900-01-03=1", "2024-01-02=0"].map(String::from));
+    }
 }

@@ -19,12 +19,12 @@ use crate::params::{date_from_days, parse_date};
 pub const MISSING: &str = "—";
 
 pub fn register(env: &mut Environment<'static>) {
-    env.add_filter("number", number);
-    env.add_filter("money", money);
-    env.add_filter("percent", percent);
-    env.add_filter("date", date);
-    env.add_filter("delta", delta);
-    env.add_filter("link", link);
+    super::strict::add_filter(env, "number", number);
+    super::strict::add_filter(env, "money", money);
+    super::strict::add_filter(env, "percent", percent);
+    super::strict::add_filter(env, "date", date);
+    super::strict::add_filter(env, "delta", delta);
+    super::strict::add_filter(env, "link", link);
 }
 
 /// The report's locale.

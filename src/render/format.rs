@@ -95,6 +95,11 @@ pub fn integer(value: i128, locale: &str) -> String {
 /// A short number for chart axes: `250`, `1.5k`, `300M`, `2B` (Indonesian:
 /// `1,5rb`, `300jt`, `2M`).
 pub fn compact(value: f64, locale: &str) -> String {
+    // Beyond a thousand trillion a word no longer helps: 1.8e308.
+    if value.abs() >= 1e15 {
+        let text = format!("{value:.1e}");
+        return if locale == "id" { text.replace('.', ",") } else { text };
+    }
     let scales: [(f64, &str, &str); 4] = [(1e12, "T", "T"), (1e9, "B", "M"), (1e6, "M", "jt"), (1e3, "k", "rb")];
     for (scale, en, id) in scales {
         if value.abs() >= scale {
@@ -311,6 +316,8 @@ mod tests {
         assert_eq!(compact(2.5e9, "id"), "2,5M");
         assert_eq!(compact(1500.0, "id"), "1,5rb");
         assert_eq!(compact(-2e6, "en"), "-2M");
+        assert_eq!(compact(f64::MAX, "en"), "1.8e308");
+        assert_eq!(compact(-2.5e15, "id"), "-2,5e15");
     }
 
     #[test]

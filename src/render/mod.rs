@@ -22,6 +22,7 @@ pub mod format;
 pub mod lint;
 pub mod markdown;
 pub mod rows;
+pub mod strict;
 
 use std::path::{Component, Path};
 use std::sync::Arc;
@@ -240,10 +241,11 @@ impl Renderer {
             }
         });
         env.set_formatter(format_value);
+        strict::guard_builtins(&mut env);
         register_query(&mut env, runner);
-        env.add_function("table", table);
-        env.add_function("bar", charts::chart_function(false));
-        env.add_function("line", charts::chart_function(true));
+        strict::add_function(&mut env, "table", table);
+        strict::add_function(&mut env, "bar", charts::chart_function(false));
+        strict::add_function(&mut env, "line", charts::chart_function(true));
         filters::register(&mut env);
         Renderer {
             env,
@@ -416,14 +418,27 @@ impl Renderer {
             (kind, None, _) => kind.to_string(),
         };
         let mut error = Error::project(message);
+        // A filter's error points at the filter's name: the line tells
+        // what it was given.
+        let line = match (err.template_source(), err.line()) {
+            (Some(src), Some(line)) => src.lines().nth(line.saturating_sub(1)),
+            _ => None,
+        };
+        let miss = || {
+            let asked = expression.as_deref().and_then(rows::miss_in).or_else(|| line.and_then(rows::miss_in));
+            asked.or_else(|| expression.as_deref().or(line).and_then(rows::latest_miss_if_computed))
+        };
+        // An operator given undefined (`row.nope + 1`) fails as an invalid
+        // operation: when a lookup missed there, it is that miss.
+        if err.kind() == ErrorKind::InvalidOperation
+            && err.detail().is_none_or(|d| d.contains("undefined"))
+            && let Some(miss) = miss()
+        {
+            let (message, help) = miss.explain();
+            error = Error::project(message).help(help);
+        }
         if err.kind() == ErrorKind::UndefinedError {
-            // A filter's error points at the filter's name: the line tells
-            // what it was given.
-            let line = match (err.template_source(), err.line()) {
-                (Some(src), Some(line)) => src.lines().nth(line.saturating_sub(1)),
-                _ => None,
-            };
-            let miss = expression.as_deref().and_then(rows::miss_in).or_else(|| line.and_then(rows::miss_in));
+            let miss = miss();
             let (message, help) = match &miss {
                 Some(miss) => miss.explain(),
                 None => undefined_message(expression.as_deref(), line),
@@ -566,6 +581,11 @@ fn load_template(dir: &Path, name: &str) -> Result<Option<String>, minijinja::Er
 /// are. `none` (a NULL) prints as [`filters::MISSING`] in a report, as
 /// nothing in the layout (where it is a setting left out).
 fn format_value(out: &mut Output<'_>, state: &State<'_, '_>, value: &Value) -> Result<(), minijinja::Error> {
+    // A list or map printed whole (`{{ [row.nope] }}`) must not show
+    // `undefined`.
+    if strict::holds_undefined(value) {
+        return Err(minijinja::Error::from(ErrorKind::UndefinedError));
+    }
     if value.is_none() {
         return if state.name() == LAYOUT {
             Ok(())
@@ -667,7 +687,7 @@ fn helper_output(state: &State<'_, '_>, markup: String) -> Value {
 }
 
 fn register_query(env: &mut Environment<'static>, runner: Arc<Runner>) {
-    env.add_function("query", move |name: &str, kwargs: Kwargs| -> Result<Value, minijinja::Error> {
+    strict::add_function(env, "query", move |name: &str, kwargs: Kwargs| -> Result<Value, minijinja::Error> {
         let Some(saved) = runner.saved(name) else {
             return Err(minijinja::Error::new(ErrorKind::InvalidOperation, format!("no saved query named {name}")));
         };
@@ -1009,15 +1029,21 @@ fn cell_text(cell: &Cell, column_type: &str, locale: &str) -> String {
             Some(date) => format::date(date, format::DateStyle::Long, locale),
             None => text.clone(),
         },
-        // A timestamp (without a zone): its date as `date` writes it, and
-        // its time unless it is midnight.
-        Cell::Text(text) if column_type == "TIMESTAMP" => match text.get(..10).and_then(parse_date) {
+        // A timestamp: its date as `date` writes it, and its time (with its
+        // zone, if it has one) unless it is midnight.
+        Cell::Text(text) if column_type.starts_with("TIMESTAMP") => match text.get(..10).and_then(parse_date) {
             Some(date) => {
                 let day = format::date(date, format::DateStyle::Long, locale);
                 let time = text.get(11..).unwrap_or_default();
-                if time.trim_start_matches(['0', ':', '.']).is_empty() { day } else { format!("{day} {time}") }
+                if time.trim_start_matches(['0', ':', '.', '+']).is_empty() { day } else { format!("{day} {time}") }
             }
             None => text.clone(),
+        },
+        Cell::Bool(yes) => match (locale, yes) {
+            ("id", true) => "ya".to_owned(),
+            ("id", false) => "tidak".to_owned(),
+            (_, true) => "yes".to_owned(),
+            (_, false) => "no".to_owned(),
         },
         other => other.to_text(),
     }

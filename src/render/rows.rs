@@ -267,6 +267,18 @@ pub fn miss_in(expression: &str) -> Option<Miss> {
     })
 }
 
+/// The latest miss, for an expression that asks by a computed name
+/// (`row[column]`), which [`miss_in`] cannot read.
+pub fn latest_miss_if_computed(expression: &str) -> Option<Miss> {
+    let computed = expression
+        .match_indices('[')
+        .any(|(at, _)| expression[at + 1..].trim_start().chars().next().is_some_and(|c| c.is_alphabetic() || c == '_'));
+    if !computed {
+        return None;
+    }
+    MISSES.with(|misses| misses.borrow().last().cloned())
+}
+
 fn ends_word(text: &str, at: usize) -> bool {
     !text[at..].chars().next().is_some_and(|c| c.is_alphanumeric() || c == '_')
 }

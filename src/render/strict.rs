@@ -1,0 +1,190 @@
+//! Strict undefined in every filter, test and helper.
+//!
+//! minijinja's strict undefined stops a template that prints, compares or
+//! tests a name that does not exist, but some of its built-in filters take
+//! undefined quietly (`format`, `join`, `tojson`, `escape`, `pprint`,
+//! `sum`, the `none` and `number` tests: a misspelled column read as an
+//! empty string, `null` or false), and a list or map literal holding one
+//! passes it on (`[row.nope] | join`). Every filter, test and function a
+//! template can call goes through [`guard`], which refuses any argument
+//! that is or holds undefined, keyword arguments included, before the
+//! filter runs. Only `default` (`d`) and the `defined` / `undefined` tests
+//! take undefined, since telling it apart is their purpose.
+
+use minijinja::functions::Function;
+use minijinja::value::{FunctionArgs, FunctionResult, Rest, ValueKind};
+use minijinja::{Environment, Error, ErrorKind, State, Value, filters, tests};
+
+use super::rows::Row;
+use crate::value::QueryResult;
+
+/// How many values of a list or map argument are looked into: literals
+/// are small; a long list is data, which holds no undefined.
+const LOOK_INTO: usize = 10_000;
+
+/// Whether `value` is undefined or holds undefined in a list or map.
+pub fn holds_undefined(value: &Value) -> bool {
+    let mut budget = LOOK_INTO;
+    holds(value, &mut budget)
+}
+
+fn holds(value: &Value, budget: &mut usize) -> bool {
+    if value.is_undefined() {
+        return true;
+    }
+    if *budget == 0
+        || value.downcast_object_ref::<QueryResult>().is_some()
+        || value.downcast_object_ref::<Row>().is_some()
+    {
+        return false;
+    }
+    *budget -= 1;
+    // Sequences and maps only: an iterator would be used up by looking.
+    match value.kind() {
+        ValueKind::Seq => value.try_iter().is_ok_and(|mut items| items.any(|item| holds(&item, budget))),
+        ValueKind::Map => value.try_iter().is_ok_and(|keys| {
+            let keys: Vec<Value> = keys.collect();
+            keys.iter().any(|key| holds(&value.get_item(key).unwrap_or_default(), budget))
+        }),
+        _ => false,
+    }
+}
+
+/// `function`, refusing undefined in any argument.
+pub fn guard(function: Value) -> impl Fn(&State<'_, '_>, Rest<Value>) -> Result<Value, Error> + Send + Sync + 'static {
+    move |state, args| {
+        if args.iter().any(holds_undefined) {
+            return Err(Error::from(ErrorKind::UndefinedError));
+        }
+        function.call(state, &args)
+    }
+}
+
+/// Registers a filter of laporan's own, guarded.
+pub fn add_filter<F, Rv, Args>(env: &mut Environment<'static>, name: &'static str, filter: F)
+where
+    F: Function<Rv, Args>,
+    Rv: FunctionResult,
+    Args: for<'a> FunctionArgs<'a>,
+{
+    env.add_filter(name, guard(Value::from_function(filter)));
+}
+
+/// Registers a function of laporan's own (a helper), guarded.
+pub fn add_function<F, Rv, Args>(env: &mut Environment<'static>, name: &'static str, function: F)
+where
+    F: Function<Rv, Args>,
+    Rv: FunctionResult,
+    Args: for<'a> FunctionArgs<'a>,
+{
+    env.add_function(name, guard(Value::from_function(function)));
+}
+
+/// Puts minijinja's built-in filters, tests and functions behind
+/// [`guard`], all but those whose purpose is to take undefined.
+pub fn guard_builtins(env: &mut Environment<'static>) {
+    let filters: [(&'static str, Value); 46] = [
+        ("safe", Value::from_function(filters::safe)),
+        ("escape", Value::from_function(filters::escape)),
+        ("e", Value::from_function(filters::escape)),
+        ("lower", Value::from_function(filters::lower)),
+        ("upper", Value::from_function(filters::upper)),
+        ("title", Value::from_function(filters::title)),
+        ("capitalize", Value::from_function(filters::capitalize)),
+        ("replace", Value::from_function(filters::replace)),
+        ("length", Value::from_function(filters::length)),
+        ("count", Value::from_function(filters::length)),
+        ("dictsort", Value::from_function(filters::dictsort)),
+        ("items", Value::from_function(filters::items)),
+        ("reverse", Value::from_function(filters::reverse)),
+        ("trim", Value::from_function(filters::trim)),
+        ("join", Value::from_function(filters::join)),
+        ("split", Value::from_function(filters::split)),
+        ("lines", Value::from_function(filters::lines)),
+        ("round", Value::from_function(filters::round)),
+        ("abs", Value::from_function(filters::abs)),
+        ("int", Value::from_function(filters::int)),
+        ("float", Value::from_function(filters::float)),
+        ("attr", Value::from_function(filters::attr)),
+        ("first", Value::from_function(filters::first)),
+        ("last", Value::from_function(filters::last)),
+        ("min", Value::from_function(filters::min)),
+        ("max", Value::from_function(filters::max)),
+        ("sort", Value::from_function(filters::sort)),
+        ("list", Value::from_function(filters::list)),
+        ("string", Value::from_function(filters::string)),
+        ("bool", Value::from_function(filters::bool)),
+        ("batch", Value::from_function(filters::batch)),
+        ("slice", Value::from_function(filters::slice)),
+        ("sum", Value::from_function(filters::sum)),
+        ("indent", Value::from_function(filters::indent)),
+        ("select", Value::from_function(filters::select)),
+        ("reject", Value::from_function(filters::reject)),
+        ("selectattr", Value::from_function(filters::selectattr)),
+        ("rejectattr", Value::from_function(filters::rejectattr)),
+        ("map", Value::from_function(filters::map)),
+        ("groupby", Value::from_function(filters::groupby)),
+        ("unique", Value::from_function(filters::unique)),
+        ("chain", Value::from_function(filters::chain)),
+        ("zip", Value::from_function(filters::zip)),
+        ("pprint", Value::from_function(filters::pprint)),
+        ("format", Value::from_function(filters::format)),
+        ("tojson", Value::from_function(filters::tojson)),
+    ];
+    for (name, filter) in filters {
+        env.add_filter(name, guard(filter));
+    }
+    let tests: [(&'static str, Value); 40] = [
+        ("none", Value::from_function(tests::is_none)),
+        ("safe", Value::from_function(tests::is_safe)),
+        ("escaped", Value::from_function(tests::is_safe)),
+        ("boolean", Value::from_function(tests::is_boolean)),
+        ("odd", Value::from_function(tests::is_odd)),
+        ("even", Value::from_function(tests::is_even)),
+        ("divisibleby", Value::from_function(tests::is_divisibleby)),
+        ("number", Value::from_function(tests::is_number)),
+        ("integer", Value::from_function(tests::is_integer)),
+        ("int", Value::from_function(tests::is_integer)),
+        ("float", Value::from_function(tests::is_float)),
+        ("string", Value::from_function(tests::is_string)),
+        ("sequence", Value::from_function(tests::is_sequence)),
+        ("iterable", Value::from_function(tests::is_iterable)),
+        ("mapping", Value::from_function(tests::is_mapping)),
+        ("startingwith", Value::from_function(tests::is_startingwith)),
+        ("endingwith", Value::from_function(tests::is_endingwith)),
+        ("lower", Value::from_function(tests::is_lower)),
+        ("upper", Value::from_function(tests::is_upper)),
+        ("sameas", Value::from_function(tests::is_sameas)),
+        ("eq", Value::from_function(tests::is_eq)),
+        ("equalto", Value::from_function(tests::is_eq)),
+        ("==", Value::from_function(tests::is_eq)),
+        ("ne", Value::from_function(tests::is_ne)),
+        ("!=", Value::from_function(tests::is_ne)),
+        ("lt", Value::from_function(tests::is_lt)),
+        ("lessthan", Value::from_function(tests::is_lt)),
+        ("<", Value::from_function(tests::is_lt)),
+        ("le", Value::from_function(tests::is_le)),
+        ("<=", Value::from_function(tests::is_le)),
+        ("gt", Value::from_function(tests::is_gt)),
+        ("greaterthan", Value::from_function(tests::is_gt)),
+        (">", Value::from_function(tests::is_gt)),
+        ("ge", Value::from_function(tests::is_ge)),
+        (">=", Value::from_function(tests::is_ge)),
+        ("in", Value::from_function(tests::is_in)),
+        ("true", Value::from_function(tests::is_true)),
+        ("false", Value::from_function(tests::is_false)),
+        ("filter", Value::from_function(tests::is_filter)),
+        ("test", Value::from_function(tests::is_test)),
+    ];
+    for (name, test) in tests {
+        env.add_test(name, guard(test));
+    }
+    let functions: [(&'static str, Value); 3] = [
+        ("range", Value::from_function(minijinja::functions::range)),
+        ("dict", Value::from_function(minijinja::functions::dict)),
+        ("namespace", Value::from_function(minijinja::functions::namespace)),
+    ];
+    for (name, function) in functions {
+        env.add_function(name, guard(function));
+    }
+}
