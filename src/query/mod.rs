@@ -593,7 +593,14 @@ pub fn sql_error(query: &SavedQuery, failure: SqlFailure) -> Error {
     // DuckDB places some binder errors at the clause that bound the name
     // (GROUP BY ALL, say); the name itself is where the user looks.
     if let Some(name) = unknown_name(&message)
-        && let Some(found) = find_word(query, name)
+        && let Some(found) = find_word(query, name, false)
+    {
+        position = Some(found);
+    }
+    // A function given the wrong types may be placed at a later clause
+    // (`ORDER BY x`): the call is where the user looks.
+    if let Some(name) = mistyped_function(&message)
+        && let Some(found) = find_word(query, name, true)
     {
         position = Some(found);
     }
@@ -605,12 +612,19 @@ pub fn sql_error(query: &SavedQuery, failure: SqlFailure) -> Error {
         None if first == last => Location::in_source(&query.path, &query.source, first, None),
         None => Location::file(&query.path),
     };
+    let text_given = mistyped_function(&message).is_some() && message.contains("VARCHAR");
     let mut error = Error::project(message).at(location);
     if position.is_none() && first != last {
         error = error.note(format!("in the statement on lines {first} to {last}"));
     }
     if !rest.is_empty() {
         error = error.note(rest);
+    }
+    if text_given {
+        error = error.help(
+            "a column read as text can be declared with its type in laporan.toml ([datasets.NAME.columns], \
+             with date_format for dates such as \"Jan 1 2000\"), or cast in SQL: CAST(x AS DATE)",
+        );
     }
     error
 }
@@ -642,9 +656,16 @@ fn unknown_name(message: &str) -> Option<&str> {
     None
 }
 
+/// The function in "No function matches the given name and argument
+/// types 'year(VARCHAR)'".
+fn mistyped_function(message: &str) -> Option<&str> {
+    let rest = message.split("No function matches the given name and argument types '").nth(1)?;
+    rest.split('(').next().filter(|name| !name.is_empty())
+}
+
 /// Line, column and width of the first whole-word use of `name` in the
-/// statement.
-fn find_word(query: &SavedQuery, name: &str) -> Option<(usize, usize, usize)> {
+/// statement (`called`: followed by `(`, as a function call).
+fn find_word(query: &SavedQuery, name: &str, called: bool) -> Option<(usize, usize, usize)> {
     let statement = &query.source[query.statement.clone()];
     let lower = statement.to_lowercase();
     let wanted = name.to_lowercase();
@@ -658,6 +679,7 @@ fn find_word(query: &SavedQuery, name: &str) -> Option<(usize, usize, usize)> {
         let end = start + wanted.len();
         let before_ok = start == 0 || !is_word(lower.as_bytes()[start - 1]);
         let after_ok = end == lower.len() || !is_word(lower.as_bytes()[end]);
+        let after_ok = after_ok && (!called || lower[end..].trim_start().starts_with('('));
         if before_ok && after_ok {
             let (line, column) = crate::error::line_and_column(&query.source, query.statement.start + start);
             return Some((line, column, name.chars().count()));
@@ -718,7 +740,7 @@ fn split_duckdb_message(text: &str, sql: &str) -> (String, Option<(usize, usize,
     let lines: Vec<&str> = text.lines().collect();
     let message = lines.first().map(|l| l.trim().to_owned()).unwrap_or_default();
     let mut position = None;
-    let mut rest = Vec::new();
+    let mut rest: Vec<String> = Vec::new();
     let mut i = 1;
     while i < lines.len() {
         let line = lines[i];
@@ -733,7 +755,11 @@ fn split_duckdb_message(text: &str, sql: &str) -> (String, Option<(usize, usize,
             }
             position = Some(locate(sql, line_no, context, caret.map(|c| c.saturating_sub(prefix_len))));
         } else if !line.trim().is_empty() {
-            rest.push(line.trim_end());
+            // DuckDB indents with tabs, which terminals widen unevenly: a
+            // list under a heading ("Candidate functions:") by two spaces.
+            let text = line.trim_start_matches('\t').trim_end();
+            let listed = line.starts_with('\t') && rest.last().is_some_and(|l| l.ends_with(':') || l.starts_with("  "));
+            rest.push(if listed { format!("  {text}") } else { text.to_owned() });
         }
         i += 1;
     }
