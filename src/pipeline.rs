@@ -20,8 +20,9 @@ use crate::period::Period;
 use crate::project::{DEFAULT_OUT_DIR, Project, Report};
 use crate::query::saved::SavedQuery;
 use crate::query::{BuildParam, BuildParams, PERIOD_PARAMS, RunStats, Runner, in_parallel};
-use crate::render::{BuildInfo, Formats, InputFile, RenderedFile, Renderer, data_files, lint, site_index};
+use crate::render::{BuildInfo, Formats, InputFile, RenderedFile, Renderer, lint};
 use crate::write::{Outcome, published_pages, remove_stale, write_files};
+use crate::write::{data_files, site_index};
 
 /// Opens the database and loads what changed.
 pub fn load(project: &Project, options: LoadOptions) -> Result<(Database, LoadSummary), Error> {

@@ -5,6 +5,12 @@
 //! and a build that fails midway leaves the previous files whole. A file
 //! whose contents did not change is left untouched.
 
+pub mod export;
+pub mod index;
+
+pub use export::data_files;
+pub use index::site_index;
+
 use std::fs;
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};

@@ -1,0 +1,75 @@
+//! `index.html` of the output folder: every published page, grouped by
+//! period (newest first), with links. Its template is built in
+//! (`index.html.j2`); it reads the pages that exist, so a removed report
+//! or period is never linked.
+
+use minijinja::{AutoEscape, Environment, Value, context};
+
+use super::PublishedPage;
+use crate::period::Period;
+use crate::render::{format, markdown};
+
+const SITE_INDEX: &str = include_str!("index.html.j2");
+
+/// `index.html` for the output folder: every published page, grouped by
+/// period, newest first; pages of no period (whole-data builds) come first.
+pub fn site_index(pages: &[PublishedPage], title: &str, locale: &str, generated_at: &str) -> String {
+    let mut folders: Vec<Option<&str>> = Vec::new();
+    for page in pages {
+        if !folders.contains(&page.folder.as_deref()) {
+            folders.push(page.folder.as_deref());
+        }
+    }
+    // No period first, then periods from the newest; unknown folders last.
+    let key = |folder: &Option<&str>| match folder {
+        None => (0, None, String::new()),
+        Some(name) => match name.parse::<Period>() {
+            Ok(period) => {
+                (1, Some(std::cmp::Reverse((period.end(), std::cmp::Reverse(period.start())))), String::new())
+            }
+            Err(_) => (2, None, (*name).to_owned()),
+        },
+    };
+    folders.sort_by_key(key);
+    let all_data = if locale == "id" { "Seluruh data" } else { "All data" };
+    let groups: Vec<Value> = folders
+        .iter()
+        .map(|folder| {
+            let label = match folder {
+                None => all_data.to_owned(),
+                Some(name) => name.parse::<Period>().map_or((*name).to_owned(), |p| format::period_name(&p, locale)),
+            };
+            let mut members: Vec<&PublishedPage> = pages.iter().filter(|p| p.folder.as_deref() == *folder).collect();
+            members.sort_by(|a, b| a.title.cmp(&b.title).then(a.href.cmp(&b.href)));
+            let members: Vec<Value> = members
+                .iter()
+                .map(|p| {
+                    // The layout's titles end with " · " and the period (in the
+                    // report's locale), which the group says already.
+                    let title = match (&p.folder, p.title.rsplit_once(" · ")) {
+                        (Some(_), Some((title, _))) => title.to_owned(),
+                        _ => p.title.clone(),
+                    };
+                    let href = markdown::html_escaped(&p.href);
+                    context! { href => Value::from_safe_string(href), title => title }
+                })
+                .collect();
+            context! { label => label, pages => members }
+        })
+        .collect();
+    let mut env = Environment::new();
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    env.set_auto_escape_callback(|_| AutoEscape::Html);
+    let rendered = env.render_str(
+        SITE_INDEX,
+        context! {
+            title => title,
+            locale => locale,
+            groups => groups,
+            version => env!("CARGO_PKG_VERSION"),
+            generated_at => generated_at,
+        },
+    );
+    rendered.expect("the built-in index template renders")
+}
