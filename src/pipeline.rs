@@ -85,6 +85,7 @@ pub fn check(
     let params = periods.first().map(|(_, params)| params.keys().cloned().collect()).unwrap_or_default();
     let schema = lint::Schema { queries: &project.queries, broken: &project.broken_queries, columns: &columns, params };
     let mut found = renderer.check(&templates, &schema);
+    let linted = found.len();
     let tests = data_tests::Suite::new(project, "").run(project, Some(&runner), &|_| false, project.threads())?;
     found.extend(tests.failures);
     let info = BuildInfo { version: env!("CARGO_PKG_VERSION"), generated_at: String::new(), inputs };
@@ -108,8 +109,14 @@ pub fn check(
             }
         }
     }
-    for problem in found {
-        if !problems.iter().any(|p| p.same_problem(&problem)) {
+    // A render error in a template the static read already found wrong
+    // is most often a consequence of that mistake: the static finding says
+    // it better.
+    let read_wrong: Vec<std::path::PathBuf> =
+        found.iter().take(linted).filter_map(|p| p.location().map(|l| l.path.clone())).collect();
+    for (i, problem) in found.into_iter().enumerate() {
+        let consequence = i >= linted && problem.location().is_some_and(|l| read_wrong.contains(&l.path));
+        if !consequence && !problems.iter().any(|p| p.same_problem(&problem)) {
             problems.push(problem);
         }
     }
@@ -366,6 +373,11 @@ pub fn build(project: &Project, prepared: Prepared, request: &BuildRequest) -> R
     let info = BuildInfo { version: env!("CARGO_PKG_VERSION"), generated_at: request.generated_at.clone(), inputs };
     let todo: Vec<&Unit> = units.iter().filter(|u| !u.up_to_date).collect();
     let threads = project.threads().min(todo.len()).max(1);
+    if let Some(runner) = &runner
+        && !todo.is_empty()
+    {
+        read_templates(project, runner, &todo, request)?;
+    }
     let started = Instant::now();
     let rendered = match &runner {
         Some(runner) => in_parallel(&todo, threads, |unit| render_unit(project, runner, unit, request, &info))?,
@@ -538,6 +550,45 @@ enum Rendered {
     Files(Vec<RenderedFile>),
     /// Left out: a query it runs needs a parameter no one gave (the warning).
     Skipped(Error),
+}
+
+/// Reads the templates of the reports to render as `check` does (see
+/// [`lint`]): a misspelled name in a branch this build's data does not
+/// reach stops the build as it stops `check`. A parameter some saved query
+/// declares is left to the render, which skips a report that needs one
+/// not given.
+fn read_templates(
+    project: &Project,
+    runner: &Arc<Runner>,
+    todo: &[&Unit],
+    request: &BuildRequest,
+) -> Result<(), Error> {
+    let mut templates: Vec<String> = Vec::new();
+    for unit in todo {
+        let report = project.report(&unit.report).expect("planned from the project's reports");
+        if !templates.contains(&report.template) {
+            templates.push(report.template.clone());
+        }
+    }
+    let mut params: Vec<String> = request.periods.iter().flat_map(|(_, p)| p.keys().cloned()).collect();
+    params.extend(project.queries.values().flat_map(|q| q.params.iter().map(|p| p.name.clone())));
+    let columns = runner.columns();
+    let schema = lint::Schema { queries: &project.queries, broken: &project.broken_queries, columns: &columns, params };
+    let mut problems = Renderer::new(project, runner.clone()).check(&templates, &schema).into_iter();
+    match problems.next() {
+        None => Ok(()),
+        Some(first) => {
+            let more = problems.len();
+            Err(if more == 0 {
+                first
+            } else {
+                first.note(format!(
+                    "and {more} more problem{}: laporan check lists them all",
+                    if more == 1 { "" } else { "s" }
+                ))
+            })
+        }
+    }
 }
 
 fn render_unit(

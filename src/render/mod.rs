@@ -255,7 +255,13 @@ impl Renderer {
             };
             let path = self.templates_shown.join(name);
             let role = if self.report_templates.contains(name) { lint::Role::Report } else { lint::Role::Part };
-            for finding in lint::lint(template.source(), name, role, schema) {
+            let mut findings = lint::lint(template.source(), name, role, schema);
+            if role == lint::Role::Report {
+                let undeclared: Vec<String> = template.undeclared_variables(false).into_iter().collect();
+                findings.extend(lint::undefined_names(template.source(), name, &undeclared));
+                findings.sort_by_key(|f| (f.line, f.column));
+            }
+            for finding in findings {
                 let at = Location::in_source(&path, template.source(), finding.line, Some(finding.column))
                     .with_width(finding.width);
                 let error = Error::project(finding.message).at(at);
@@ -278,6 +284,25 @@ impl Renderer {
     /// `query()` (bad SQL, say) is reported as itself, with the template
     /// position as a note.
     fn template_error(&self, err: minijinja::Error) -> Error {
+        self.explain(&err)
+    }
+
+    /// [`Renderer::template_error`] of an error held by reference (the
+    /// cause of another).
+    fn explain(&self, err: &minijinja::Error) -> Error {
+        // An error in an included template: reported where it is, with
+        // where it was included from.
+        if err.kind() == ErrorKind::BadInclude
+            && let Some(inner) = std::error::Error::source(&err).and_then(|s| s.downcast_ref::<minijinja::Error>())
+        {
+            let from = match (err.name(), err.line()) {
+                (Some(name), Some(line)) => {
+                    format!("included from {}:{line}", self.templates_shown.join(name).display())
+                }
+                _ => "in an included template".to_owned(),
+            };
+            return self.explain(inner).note(from);
+        }
         let shown = |name: &str| -> std::path::PathBuf {
             if name == LAYOUT && !self.templates_shown.join(name).exists() {
                 format!("<built-in {LAYOUT}>").into()
@@ -338,18 +363,17 @@ impl Renderer {
         };
         // An operator given undefined (`row.nope + 1`) fails as an invalid
         // operation: when a lookup missed there, it is that miss.
-        if err.kind() == ErrorKind::InvalidOperation
-            && err.detail().is_none_or(|d| d.contains("undefined"))
-            && let Some(miss) = miss()
-        {
-            let (message, help) = miss.explain();
-            error = Error::project(message).help(help);
+        if err.kind() == ErrorKind::InvalidOperation && err.detail().is_none_or(|d| d.contains("undefined")) {
+            let explained = miss().map(|miss| miss.explain()).or_else(|| self.undefined_on_line(&err));
+            if let Some((message, help)) = explained {
+                error = Error::project(message).help(help);
+            }
         }
         if err.kind() == ErrorKind::UndefinedError {
             let miss = miss();
             let (message, help) = match &miss {
                 Some(miss) => miss.explain(),
-                None => undefined_message(expression.as_deref(), line),
+                None => self.undefined_on_line(&err).unwrap_or_else(|| undefined_message(expression.as_deref(), line)),
             };
             error = Error::project(message).help(help);
             // A parameter a saved query declares, read by the template and
@@ -376,6 +400,19 @@ impl Renderer {
     }
 }
 
+impl Renderer {
+    /// A name that nothing in the failing template defines, on the line of
+    /// the error, found by the engine's own reading of the template: the
+    /// one to blame, whatever else the expression holds.
+    fn undefined_on_line(&self, err: &minijinja::Error) -> Option<(String, String)> {
+        let template = self.env.get_template(err.name()?).ok()?;
+        let undeclared: Vec<String> = template.undeclared_variables(false).into_iter().collect();
+        let found = lint::undefined_names(template.source(), template.name(), &undeclared);
+        let on_line = found.into_iter().find(|f| Some(f.line) == err.line())?;
+        Some((on_line.message, on_line.help.unwrap_or_default()))
+    }
+}
+
 /// The variables every template has; a report's own `set`s and loops add more.
 const CONTEXT_VARIABLES: &str = "project, report, locale, period, params, build, output";
 
@@ -392,6 +429,19 @@ fn undefined_message(expression: Option<&str>, line: Option<&str>) -> (String, S
     });
     let in_line = || line.and_then(|l| first_variable(l.split("{{").nth(1).unwrap_or(l)));
     let variable = if filter_only { in_line() } else { expression.and_then(first_variable).or_else(in_line) };
+    // In a printed expression (`{{ … }}`), not an `{% if %}` tag.
+    let inline_if = |text: &str| {
+        text.split("{{").skip(1).filter_map(|part| part.split("}}").next()).any(|printed| {
+            let printed = format!(" {printed} ");
+            printed.contains(" if ") && !printed.contains(" else ")
+        })
+    };
+    if line.is_some_and(inline_if) {
+        return (
+            "an inline `if` without `else` gives nothing to print when its test is false".to_owned(),
+            "add `else \"\"`: `{{ \" (draft)\" if draft else \"\" }}`".to_owned(),
+        );
+    }
     let Some(path) = variable else {
         return (
             format!(

@@ -129,7 +129,11 @@ impl Object for QueryResult {
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         if let Some(index) = key.as_usize() {
-            return rows(self).get(index).cloned();
+            let row = rows(self).get(index).cloned();
+            if row.is_none() {
+                remember(Miss::Row { query: self.name.clone(), index: index.to_string(), rows: self.rows.len() });
+            }
+            return row;
         }
         let name = key.as_str()?;
         match name {
@@ -171,6 +175,8 @@ pub enum Miss {
     Param { name: String, given: Vec<String> },
     /// `period.name` (or `report.…`, `project.…`) that is not one of its keys.
     Key { owner: &'static str, name: String, keys: Vec<String> },
+    /// `result[10]` beyond the result's rows.
+    Row { query: String, index: String, rows: usize },
 }
 
 impl Miss {
@@ -180,6 +186,7 @@ impl Miss {
             | Miss::Attribute { name, .. }
             | Miss::Param { name, .. }
             | Miss::Key { name, .. } => name,
+            Miss::Row { index, .. } => index,
         }
     }
 
@@ -199,6 +206,14 @@ impl Miss {
                 format!("`{owner}` has no `{name}`; it has {}", keys.join(", ")),
                 closest(name, keys)
                     .map_or_else(|| "check the spelling".to_owned(), |near| format!("did you mean `{owner}.{near}`?")),
+            ),
+            Miss::Row { query, index, rows } => (
+                format!(
+                    "the result of query {query} has no row {index}: it has {rows} row{} (the first is [0])",
+                    if *rows == 1 { "" } else { "s" }
+                ),
+                "loop over the rows ({% for row in … %}), or test the count first: {% if result | length > N %}"
+                    .to_owned(),
             ),
             Miss::Column { query, name, columns } => (
                 format!("row of query {query} has no column `{name}`; its columns are {}", columns.join(", ")),
@@ -259,9 +274,11 @@ pub fn miss_in(expression: &str) -> Option<Miss> {
             .rev()
             .find(|miss| {
                 let name = miss.name();
-                [format!(".{name}"), format!("[\"{name}\"]"), format!("['{name}']")].iter().any(|asked| {
-                    expression.match_indices(asked.as_str()).any(|(at, _)| ends_word(expression, at + asked.len()))
-                })
+                [format!(".{name}"), format!("[\"{name}\"]"), format!("['{name}']"), format!("[{name}]")].iter().any(
+                    |asked| {
+                        expression.match_indices(asked.as_str()).any(|(at, _)| ends_word(expression, at + asked.len()))
+                    },
+                )
             })
             .cloned()
     })
