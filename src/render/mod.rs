@@ -364,7 +364,7 @@ impl Renderer {
         // An operator given undefined (`row.nope + 1`) fails as an invalid
         // operation: when a lookup missed there, it is that miss.
         if err.kind() == ErrorKind::InvalidOperation && err.detail().is_none_or(|d| d.contains("undefined")) {
-            let explained = miss().map(|miss| miss.explain()).or_else(|| self.undefined_on_line(&err));
+            let explained = miss().map(|miss| miss.explain()).or_else(|| self.undefined_on_line(err));
             if let Some((message, help)) = explained {
                 error = Error::project(message).help(help);
             }
@@ -373,7 +373,7 @@ impl Renderer {
             let miss = miss();
             let (message, help) = match &miss {
                 Some(miss) => miss.explain(),
-                None => self.undefined_on_line(&err).unwrap_or_else(|| undefined_message(expression.as_deref(), line)),
+                None => self.undefined_on_line(err).unwrap_or_else(|| undefined_message(expression.as_deref(), line)),
             };
             error = Error::project(message).help(help);
             // A parameter a saved query declares, read by the template and
