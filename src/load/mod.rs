@@ -274,6 +274,30 @@ fn check_primary_key(
     if dataset.primary_key.is_empty() {
         return Ok(());
     }
+    // A key column the data does not have (the columns inferred, not
+    // declared): named as such, at its place in laporan.toml.
+    let mut probe =
+        conn.prepare(&format!("SELECT * FROM {table} LIMIT 0")).map_err(|e| db_error("check the primary key", e))?;
+    probe.execute([]).map_err(|e| db_error("check the primary key", e))?;
+    let columns = probe.column_names();
+    if let Some(missing) = dataset.primary_key.iter().find(|k| !columns.contains(k)) {
+        let span = project
+            .config
+            .datasets
+            .get(&dataset.name)
+            .and_then(|d| d.get_ref().primary_key.iter().find(|k| k.get_ref() == missing).map(|k| k.span()))
+            .unwrap_or_default();
+        return Err(project
+            .config_error_at(
+                span,
+                format!(
+                    "primary key column {missing} is not a column of dataset {}; its columns are {}",
+                    dataset.name,
+                    columns.join(", ")
+                ),
+            )
+            .help("name one of its columns in primary_key, or declare the dataset's columns"));
+    }
     let key: Vec<String> = dataset.primary_key.iter().map(|k| quote_ident(k)).collect();
     let key_list = key.join(", ");
     // The common case, cheaply: no key repeated, none missing.

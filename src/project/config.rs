@@ -5,10 +5,10 @@
 //! file is parsed once into toml's spanned document, and deserialised
 //! again after each problem with the entry at fault taken out, until the
 //! rest deserialises: a misspelled key in `[reports.a]` and a wrong type
-//! in `[datasets.b]` are both reported, each with its place. A table that
-//! had a problem is then left out of the result as a whole (its other
-//! settings would otherwise be checked half-read, and report mistakes
-//! that are not there).
+//! in `[datasets.b]` are both reported, each with its place, and the rest
+//! of each table is still read and checked. Only a dataset whose
+//! `columns` could not be read is left out whole (its primary key and
+//! tests would otherwise name columns "not declared" that are).
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -89,19 +89,17 @@ pub fn parse(text: &str) -> (Config, Vec<Problem>) {
     let span = document.span();
     let mut table = document.into_inner();
     let mut problems = Vec::new();
-    // The tables that had a problem, as their first two keys (`datasets`,
-    // `b`): left out of the result.
+    // Where each problem was taken out, as a path of keys.
     let mut faulty: Vec<Vec<String>> = Vec::new();
     loop {
         let value = Spanned::new(span.clone(), DeValue::Table(table.clone()));
         match Config::deserialize(value.into_deserializer()) {
             Ok(mut config) => {
                 for path in &faulty {
-                    match path.iter().map(String::as_str).collect::<Vec<_>>()[..] {
-                        ["datasets", name, ..] => drop(config.datasets.remove(name)),
-                        ["reports", name, ..] => drop(config.reports.remove(name)),
-                        ["duckdb", ..] => config.duckdb = None,
-                        _ => {}
+                    // Without its columns, a dataset's key and tests would
+                    // name columns "not declared": it is left out whole.
+                    if let ["datasets", name, "columns", ..] = path.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+                        config.datasets.remove(name);
                     }
                 }
                 return (config, problems);
@@ -124,6 +122,14 @@ pub fn parse(text: &str) -> (Config, Vec<Problem>) {
 /// byte `at`, and returns its path of keys. Tables are searched whatever
 /// their own span: one made by a `[a.b]` header spans only the header.
 fn remove_at(table: &mut DeTable<'_>, at: usize) -> Option<Vec<String>> {
+    remove_within(table, at, MAX_DEPTH)
+}
+
+/// How deep a problem's entry is taken out: `datasets.x.tests.rows` as a
+/// whole for a bad `min` in it, whose absence would be a problem of its own.
+const MAX_DEPTH: usize = 4;
+
+fn remove_within(table: &mut DeTable<'_>, at: usize, depth: usize) -> Option<Vec<String>> {
     let holds = |span: Range<usize>| span.contains(&at);
     let mut found = None;
     for (key, value) in table.iter_mut() {
@@ -132,8 +138,9 @@ fn remove_at(table: &mut DeTable<'_>, at: usize) -> Option<Vec<String>> {
             found = Some(key.clone());
             break;
         }
-        if let DeValue::Table(inner) = value.get_mut()
-            && let Some(mut path) = remove_at(inner, at)
+        if depth > 1
+            && let DeValue::Table(inner) = value.get_mut()
+            && let Some(mut path) = remove_within(inner, at, depth - 1)
         {
             path.insert(0, name);
             return Some(path);
@@ -167,12 +174,14 @@ mod tests {
     }
 
     #[test]
-    fn a_faulty_table_is_left_out_and_the_rest_kept() {
-        let (config, problems) = parse("title = \"T\"\n[reports.a]\ntitle = 3\n[reports.b]\ntitle = \"B\"\n");
-        assert_eq!(problems.len(), 1);
+    fn the_rest_of_a_faulty_table_is_kept_unless_its_columns_are_lost() {
+        let text = "title = \"T\"\n[reports.a]\ntitle = 3\nlocale = \"id\"\n[datasets.b]\nheader = 1\n[datasets.b.columns]\nx = \"INTEGER\"\n[datasets.c.columns]\nx = 1\n";
+        let (config, problems) = parse(text);
+        assert_eq!(problems.len(), 3, "{problems:?}");
         assert_eq!(config.title.as_deref(), Some("T"));
-        assert!(!config.reports.contains_key("a"));
-        assert_eq!(config.reports["b"].title.as_deref(), Some("B"));
+        assert_eq!(config.reports["a"].locale.as_deref(), Some("id"));
+        assert!(config.datasets["b"].get_ref().columns.contains_key("x"));
+        assert!(!config.datasets.contains_key("c"));
     }
 
     #[test]

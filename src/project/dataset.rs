@@ -315,11 +315,10 @@ pub fn resolve(
             primary_key: Vec::new(),
             tests: Vec::new(),
         };
-        if let Some(config) = declared.get(&dataset.name)
-            && let Err(problem) = apply(place, &mut dataset, config)
-        {
-            // Loaded as undeclared, its declaration's problem reported.
-            problems.push(problem);
+        let faults = declared.get(&dataset.name).map(|config| apply(place, &mut dataset, config)).unwrap_or_default();
+        if !faults.is_empty() {
+            // Loaded as undeclared, its declaration's problems reported.
+            problems.extend(faults);
             refused.push(dataset.name.clone());
             dataset.columns = None;
             dataset.primary_key.clear();
@@ -327,11 +326,18 @@ pub fn resolve(
         }
         datasets.push(dataset);
     }
-    for dataset in datasets.iter().filter(|d| !refused.contains(&d.name)) {
+    // Relationships that name no dataset or column: reported, and not run
+    // as data tests (which would only fail again).
+    let mut dangling: Vec<(String, std::ops::Range<usize>)> = Vec::new();
+    for dataset in &datasets {
         let Some(config) = declared.get(&dataset.name) else { continue };
         for (column, target) in &config.get_ref().tests.relationships {
             let Some((other, other_column)) = target.get_ref().split_once('.') else { continue };
-            match datasets.iter().find(|d| d.name == other) {
+            let found = datasets.iter().find(|d| d.name == other);
+            if found.is_none() || found.is_some_and(|d| d.columns.is_some() && d.column(other_column).is_none()) {
+                dangling.push((dataset.name.clone(), target.span()));
+            }
+            match found {
                 None if refused.iter().any(|r| r == other) => {}
                 None => {
                     problems.push(place.config_error(
@@ -352,6 +358,9 @@ pub fn resolve(
             }
         }
     }
+    for dataset in &mut datasets {
+        dataset.tests.retain(|t| !dangling.iter().any(|(name, span)| *name == dataset.name && *span == t.span));
+    }
     for (name, config) in declared {
         if !datasets.iter().any(|d| &d.name == name) && !refused.contains(name) {
             problems.push(
@@ -367,125 +376,171 @@ pub fn resolve(
     Ok(datasets)
 }
 
-fn apply(place: &impl ConfigPlace, dataset: &mut Dataset, declared: &Spanned<DatasetConfig>) -> Result<(), Error> {
+/// Applies a dataset's declaration; every problem in it is returned (none:
+/// the declaration is in force). A problem does not hide the next one: a
+/// bad character setting takes its default, a column of unknown type is
+/// still a column for the primary key and tests, so each mistake is
+/// reported once, in one run.
+fn apply(place: &impl ConfigPlace, dataset: &mut Dataset, declared: &Spanned<DatasetConfig>) -> Vec<Error> {
     let config = declared.get_ref();
     let whole = declared.span();
-    let single_byte = |value: &Option<Spanned<String>>, what: &str, default: u8| -> Result<u8, Error> {
-        let Some(value) = value else { return Ok(default) };
+    let mut problems = Vec::new();
+    let name = dataset.name.clone();
+    let mut single_byte = |value: &Option<Spanned<String>>, what: &str, default: u8| -> u8 {
+        let Some(value) = value else { return default };
         match value.get_ref().as_bytes() {
-            [b] if b.is_ascii() && *b != b'\n' && *b != b'\r' => Ok(*b),
-            _ => Err(place.config_error(
-                value.span(),
-                format!("{what} of dataset {} must be one ASCII character, not '{}'", dataset.name, value.get_ref()),
-            )),
+            [b] if b.is_ascii() && *b != b'\n' && *b != b'\r' => *b,
+            _ => {
+                problems.push(place.config_error(
+                    value.span(),
+                    format!("{what} of dataset {name} must be one ASCII character, not '{}'", value.get_ref()),
+                ));
+                default
+            }
         }
     };
     let csv = &mut dataset.csv;
     csv.header = config.header.unwrap_or(true);
-    csv.delimiter = single_byte(&config.delimiter, "delimiter", b',')?;
-    csv.quote = single_byte(&config.quote, "quote", b'"')?;
-    csv.escape = single_byte(&config.escape, "escape", csv.quote)?;
-    csv.decimal_separator = single_byte(&config.decimal_separator, "decimal_separator", b'.')?;
+    csv.delimiter = single_byte(&config.delimiter, "delimiter", b',');
+    csv.quote = single_byte(&config.quote, "quote", b'"');
+    csv.escape = single_byte(&config.escape, "escape", csv.quote);
+    csv.decimal_separator = single_byte(&config.decimal_separator, "decimal_separator", b'.');
+    let thousands = config
+        .thousands_separator
+        .as_ref()
+        .map(|t| (t.span(), single_byte(&config.thousands_separator, "thousands_separator", b',')));
     if !matches!(csv.decimal_separator, b'.' | b',') {
         let span = config.decimal_separator.as_ref().map(Spanned::span).unwrap_or_default();
-        return Err(place.config_error(span, "decimal_separator must be \".\" or \",\"".into()));
+        problems.push(place.config_error(span, "decimal_separator must be \".\" or \",\"".into()));
     }
-    if let Some(thousands) = &config.thousands_separator {
-        let b = single_byte(&config.thousands_separator, "thousands_separator", b',')?;
+    if let Some((span, b)) = thousands {
         if b == csv.decimal_separator || !matches!(b, b'.' | b',' | b' ' | b'\'' | b'_') {
-            return Err(place.config_error(
-                thousands.span(),
+            problems.push(place.config_error(
+                span,
                 "thousands_separator must differ from the decimal separator: one of . , ' _ or a space".into(),
             ));
+        } else {
+            csv.thousands_separator = Some(b);
         }
-        csv.thousands_separator = Some(b);
     }
     if let Some(label) = &config.encoding {
         // WHATWG labels, plus the spelling people write most.
         let name = label.get_ref().trim().to_ascii_lowercase();
         let name = if name == "latin-1" { "latin1" } else { name.as_str() };
-        let Some(encoding) = encoding_rs::Encoding::for_label(name.as_bytes()) else {
-            return Err(place
-                .config_error(label.span(), format!("unknown encoding '{}'", label.get_ref()))
-                .help("use a label such as utf-8, latin-1, windows-1252, iso-8859-15 or utf-16"));
-        };
-        csv.encoding = (encoding != encoding_rs::UTF_8).then_some(encoding);
+        match encoding_rs::Encoding::for_label(name.as_bytes()) {
+            Some(encoding) => csv.encoding = (encoding != encoding_rs::UTF_8).then_some(encoding),
+            None => problems.push(
+                place
+                    .config_error(label.span(), format!("unknown encoding '{}'", label.get_ref()))
+                    .help("use a label such as utf-8, latin-1, windows-1252, iso-8859-15 or utf-16"),
+            ),
+        }
     }
     csv.nulls = config.null.clone();
     csv.max_line_size = config.max_line_size;
     csv.date_format = config.date_format.clone();
     csv.timestamp_format = config.timestamp_format.clone();
 
+    // Every declared name, a column of unknown type included.
+    let declared_names: Option<Vec<String>> =
+        (!config.columns.is_empty()).then(|| config.columns.keys().cloned().collect());
     if !config.columns.is_empty() {
         let mut columns = Vec::with_capacity(config.columns.len());
-        for (name, ty) in &config.columns {
-            let parsed: SqlType = ty.get_ref().parse().map_err(|e: String| {
-                place.config_error(ty.span(), format!("column {name} of dataset {}: {e}", dataset.name))
-            })?;
-            columns.push(ColumnDecl { name: name.clone(), ty: parsed, span: ty.span() });
+        for (column, ty) in &config.columns {
+            match ty.get_ref().parse::<SqlType>() {
+                Ok(parsed) => columns.push(ColumnDecl { name: column.clone(), ty: parsed, span: ty.span() }),
+                Err(e) => problems
+                    .push(place.config_error(ty.span(), format!("column {column} of dataset {}: {e}", dataset.name))),
+            }
         }
         dataset.columns = Some(columns);
-    } else if !csv.header {
-        return Err(place.config_error(
-            whole,
+    } else if !dataset.csv.header {
+        problems.push(place.config_error(
+            whole.clone(),
             format!("dataset {} has header = false, so its columns must be declared", dataset.name),
         ));
     }
+    let is_declared = |column: &str| declared_names.as_ref().is_none_or(|names| names.iter().any(|n| n == column));
     for key in &config.primary_key {
-        if dataset.columns.is_some() && dataset.column(key.get_ref()).is_none() {
-            return Err(place.config_error(
+        if !is_declared(key.get_ref()) {
+            problems.push(place.config_error(
                 key.span(),
                 format!("primary key column {} is not among the declared columns", key.get_ref()),
             ));
         }
         dataset.primary_key.push(key.get_ref().clone());
     }
-    dataset.tests = tests(place, dataset, &config.tests)?;
+    dataset.tests = tests(place, dataset, &config.tests, &is_declared, &mut problems);
     if dataset.format != FileFormat::Csv && config_has_csv_options(config) {
-        return Err(place
-            .config_error(whole, format!("dataset {} is not CSV: only columns and primary_key apply", dataset.name)));
+        problems.push(
+            place.config_error(
+                whole,
+                format!("dataset {} is not CSV: only columns and primary_key apply", dataset.name),
+            ),
+        );
     }
-    Ok(())
+    problems
 }
 
 /// The declared data tests, with their columns checked against the
-/// declaration (when there is one).
-fn tests(place: &impl ConfigPlace, dataset: &Dataset, config: &TestsConfig) -> Result<Vec<DeclaredTest>, Error> {
+/// declaration (when there is one); a test naming an unknown column is
+/// reported in `problems` and left out.
+fn tests(
+    place: &impl ConfigPlace,
+    dataset: &Dataset,
+    config: &TestsConfig,
+    is_declared: &dyn Fn(&str) -> bool,
+    problems: &mut Vec<Error>,
+) -> Vec<DeclaredTest> {
     let known = |column: &str, span: std::ops::Range<usize>| -> Result<String, Error> {
         let column = column.trim();
-        if column.is_empty() || (dataset.columns.is_some() && dataset.column(column).is_none()) {
+        if column.is_empty() || !is_declared(column) {
             return Err(place.config_error(span, format!("dataset {} has no column '{column}'", dataset.name)));
         }
         Ok(column.to_owned())
     };
     let mut tests = Vec::new();
     for columns in &config.unique {
-        let names =
-            columns.get_ref().split(',').map(|c| known(c, columns.span())).collect::<Result<Vec<_>, Error>>()?;
-        tests.push(DeclaredTest { test: DataTest::Unique(names), span: columns.span() });
+        let names: Result<Vec<String>, Error> =
+            columns.get_ref().split(',').map(|c| known(c, columns.span())).collect();
+        match names {
+            Ok(names) => tests.push(DeclaredTest { test: DataTest::Unique(names), span: columns.span() }),
+            Err(e) => problems.push(e),
+        }
     }
     for column in &config.not_null {
-        tests.push(DeclaredTest {
-            test: DataTest::NotNull(known(column.get_ref(), column.span())?),
-            span: column.span(),
-        });
+        match known(column.get_ref(), column.span()) {
+            Ok(name) => tests.push(DeclaredTest { test: DataTest::NotNull(name), span: column.span() }),
+            Err(e) => problems.push(e),
+        }
     }
     for (column, values) in &config.accepted_values {
-        let column = known(column, values.span())?;
-        tests.push(DeclaredTest {
-            test: DataTest::AcceptedValues { column, values: values.get_ref().clone() },
-            span: values.span(),
-        });
+        match known(column, values.span()) {
+            Ok(column) => tests.push(DeclaredTest {
+                test: DataTest::AcceptedValues { column, values: values.get_ref().clone() },
+                span: values.span(),
+            }),
+            Err(e) => problems.push(e),
+        }
     }
     for (column, target) in &config.relationships {
-        let column = known(column, target.span())?;
+        let column = match known(column, target.span()) {
+            Ok(column) => column,
+            Err(e) => {
+                problems.push(e);
+                continue;
+            }
+        };
         let Some((other, other_column)) = target.get_ref().split_once('.') else {
-            return Err(place
-                .config_error(
-                    target.span(),
-                    format!("relationship of {}.{column} must name dataset.column", dataset.name),
-                )
-                .help("such as country_iso3 = \"countries.iso3\""));
+            problems.push(
+                place
+                    .config_error(
+                        target.span(),
+                        format!("relationship of {}.{column} must name dataset.column", dataset.name),
+                    )
+                    .help("such as country_iso3 = \"countries.iso3\""),
+            );
+            continue;
         };
         tests.push(DeclaredTest {
             test: DataTest::Relationship { column, dataset: other.to_owned(), target: other_column.to_owned() },
@@ -495,13 +550,16 @@ fn tests(place: &impl ConfigPlace, dataset: &Dataset, config: &TestsConfig) -> R
     if let Some(rows) = &config.rows {
         let RowBounds { min, max } = *rows.get_ref();
         if min.is_none() && max.is_none() || min > max && max.is_some() {
-            return Err(place
-                .config_error(rows.span(), "rows needs min, max or both, with min <= max".into())
-                .help("such as rows = { min = 1, max = 100000 }"));
+            problems.push(
+                place
+                    .config_error(rows.span(), "rows needs min, max or both, with min <= max".into())
+                    .help("such as rows = { min = 1, max = 100000 }"),
+            );
+        } else {
+            tests.push(DeclaredTest { test: DataTest::Rows { min, max }, span: rows.span() });
         }
-        tests.push(DeclaredTest { test: DataTest::Rows { min, max }, span: rows.span() });
     }
-    Ok(tests)
+    tests
 }
 
 fn config_has_csv_options(config: &DatasetConfig) -> bool {
