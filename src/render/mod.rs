@@ -544,6 +544,14 @@ fn format_value(out: &mut Output<'_>, state: &State<'_, '_>, value: &Value) -> R
     if strict::holds_undefined(value) {
         return Err(minijinja::Error::from(ErrorKind::UndefinedError));
     }
+    // A list or row printed whole shows its missing values as `—` too.
+    let whole;
+    let value = if matches!(value.kind(), ValueKind::Seq | ValueKind::Map) && !value.is_safe() {
+        whole = strict::shown(value);
+        &whole
+    } else {
+        value
+    };
     if value.is_none() {
         return if state.name() == LAYOUT {
             Ok(())

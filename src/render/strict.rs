@@ -15,6 +15,7 @@ use minijinja::functions::Function;
 use minijinja::value::{FunctionArgs, FunctionResult, Rest, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, State, Value, filters, tests};
 
+use super::filters::MISSING;
 use super::rows::Row;
 use crate::value::QueryResult;
 
@@ -50,13 +51,78 @@ fn holds(value: &Value, budget: &mut usize) -> bool {
     }
 }
 
+/// How a built-in filter treats a missing value (NULL, NaN, infinity),
+/// which laporan's own filters write as [`MISSING`].
+#[derive(Clone, Copy, PartialEq)]
+enum Missing {
+    /// Passed on as it is.
+    Kept,
+    /// The filter makes text of its arguments (`join`, `format`, `upper`):
+    /// a missing value in them, or in the list it is given, reads `—`,
+    /// never `none`, `NaN` or `inf`.
+    AsText,
+    /// The filter makes a number (`int`, `round`): of a missing value, a
+    /// missing value (`—` when printed), never 0 or a made-up number.
+    AsMissing,
+}
+
+/// Whether `value` is a value the data does not have: NULL, NaN, infinity.
+pub fn is_missing(value: &Value) -> bool {
+    value.is_none()
+        || (value.kind() == ValueKind::Number
+            && !value.is_integer()
+            && f64::try_from(value.clone()).is_ok_and(|n| !n.is_finite()))
+}
+
+/// `value` with every missing value in it, in a list or map too, as `—`.
+pub fn shown(value: &Value) -> Value {
+    if is_missing(value) {
+        return Value::from(MISSING);
+    }
+    if value.downcast_object_ref::<QueryResult>().is_some() {
+        return value.clone();
+    }
+    match value.kind() {
+        ValueKind::Seq | ValueKind::Iterable => match value.try_iter() {
+            Ok(items) => Value::from(items.map(|item| shown(&item)).collect::<Vec<_>>()),
+            Err(_) => value.clone(),
+        },
+        ValueKind::Map => match value.try_iter() {
+            Ok(keys) => Value::from_iter(keys.map(|key| {
+                let item = value.get_item(&key).unwrap_or_default();
+                (key, shown(&item))
+            })),
+            Err(_) => value.clone(),
+        },
+        _ => value.clone(),
+    }
+}
+
 /// `function`, refusing undefined in any argument.
 pub fn guard(function: Value) -> impl Fn(&State<'_, '_>, Rest<Value>) -> Result<Value, Error> + Send + Sync + 'static {
+    guard_as(function, Missing::Kept)
+}
+
+/// [`guard`], with missing values treated as `missing` says.
+fn guard_as(
+    function: Value,
+    missing: Missing,
+) -> impl Fn(&State<'_, '_>, Rest<Value>) -> Result<Value, Error> + Send + Sync + 'static {
     move |state, args| {
         if args.iter().any(holds_undefined) {
             return Err(Error::from(ErrorKind::UndefinedError));
         }
-        function.call(state, &args)
+        match missing {
+            Missing::Kept => function.call(state, &args),
+            Missing::AsMissing if args.first().is_some_and(is_missing) => Ok(Value::from(())),
+            Missing::AsMissing => function.call(state, &args),
+            Missing::AsText => {
+                // Keyword arguments are options, not values.
+                let args: Vec<Value> =
+                    args.iter().map(|arg| if arg.is_kwargs() { arg.clone() } else { shown(arg) }).collect();
+                function.call(state, &args)
+            }
+        }
     }
 }
 
@@ -83,56 +149,56 @@ where
 /// Puts minijinja's built-in filters, tests and functions behind
 /// [`guard`], all but those whose purpose is to take undefined.
 pub fn guard_builtins(env: &mut Environment<'static>) {
-    let filters: [(&'static str, Value); 46] = [
-        ("safe", Value::from_function(filters::safe)),
-        ("escape", Value::from_function(filters::escape)),
-        ("e", Value::from_function(filters::escape)),
-        ("lower", Value::from_function(filters::lower)),
-        ("upper", Value::from_function(filters::upper)),
-        ("title", Value::from_function(filters::title)),
-        ("capitalize", Value::from_function(filters::capitalize)),
-        ("replace", Value::from_function(filters::replace)),
-        ("length", Value::from_function(filters::length)),
-        ("count", Value::from_function(filters::length)),
-        ("dictsort", Value::from_function(filters::dictsort)),
-        ("items", Value::from_function(filters::items)),
-        ("reverse", Value::from_function(filters::reverse)),
-        ("trim", Value::from_function(filters::trim)),
-        ("join", Value::from_function(filters::join)),
-        ("split", Value::from_function(filters::split)),
-        ("lines", Value::from_function(filters::lines)),
-        ("round", Value::from_function(filters::round)),
-        ("abs", Value::from_function(filters::abs)),
-        ("int", Value::from_function(filters::int)),
-        ("float", Value::from_function(filters::float)),
-        ("attr", Value::from_function(filters::attr)),
-        ("first", Value::from_function(filters::first)),
-        ("last", Value::from_function(filters::last)),
-        ("min", Value::from_function(filters::min)),
-        ("max", Value::from_function(filters::max)),
-        ("sort", Value::from_function(filters::sort)),
-        ("list", Value::from_function(filters::list)),
-        ("string", Value::from_function(filters::string)),
-        ("bool", Value::from_function(filters::bool)),
-        ("batch", Value::from_function(filters::batch)),
-        ("slice", Value::from_function(filters::slice)),
-        ("sum", Value::from_function(filters::sum)),
-        ("indent", Value::from_function(filters::indent)),
-        ("select", Value::from_function(filters::select)),
-        ("reject", Value::from_function(filters::reject)),
-        ("selectattr", Value::from_function(filters::selectattr)),
-        ("rejectattr", Value::from_function(filters::rejectattr)),
-        ("map", Value::from_function(filters::map)),
-        ("groupby", Value::from_function(filters::groupby)),
-        ("unique", Value::from_function(filters::unique)),
-        ("chain", Value::from_function(filters::chain)),
-        ("zip", Value::from_function(filters::zip)),
-        ("pprint", Value::from_function(filters::pprint)),
-        ("format", Value::from_function(filters::format)),
-        ("tojson", Value::from_function(filters::tojson)),
+    let filters: [(&'static str, Value, Missing); 46] = [
+        ("safe", Value::from_function(filters::safe), Missing::AsText),
+        ("escape", Value::from_function(filters::escape), Missing::AsText),
+        ("e", Value::from_function(filters::escape), Missing::AsText),
+        ("lower", Value::from_function(filters::lower), Missing::AsText),
+        ("upper", Value::from_function(filters::upper), Missing::AsText),
+        ("title", Value::from_function(filters::title), Missing::AsText),
+        ("capitalize", Value::from_function(filters::capitalize), Missing::AsText),
+        ("replace", Value::from_function(filters::replace), Missing::AsText),
+        ("length", Value::from_function(filters::length), Missing::Kept),
+        ("count", Value::from_function(filters::length), Missing::Kept),
+        ("dictsort", Value::from_function(filters::dictsort), Missing::Kept),
+        ("items", Value::from_function(filters::items), Missing::Kept),
+        ("reverse", Value::from_function(filters::reverse), Missing::Kept),
+        ("trim", Value::from_function(filters::trim), Missing::AsText),
+        ("join", Value::from_function(filters::join), Missing::AsText),
+        ("split", Value::from_function(filters::split), Missing::Kept),
+        ("lines", Value::from_function(filters::lines), Missing::Kept),
+        ("round", Value::from_function(filters::round), Missing::AsMissing),
+        ("abs", Value::from_function(filters::abs), Missing::AsMissing),
+        ("int", Value::from_function(filters::int), Missing::AsMissing),
+        ("float", Value::from_function(filters::float), Missing::AsMissing),
+        ("attr", Value::from_function(filters::attr), Missing::Kept),
+        ("first", Value::from_function(filters::first), Missing::Kept),
+        ("last", Value::from_function(filters::last), Missing::Kept),
+        ("min", Value::from_function(filters::min), Missing::Kept),
+        ("max", Value::from_function(filters::max), Missing::Kept),
+        ("sort", Value::from_function(filters::sort), Missing::Kept),
+        ("list", Value::from_function(filters::list), Missing::Kept),
+        ("string", Value::from_function(filters::string), Missing::AsText),
+        ("bool", Value::from_function(filters::bool), Missing::Kept),
+        ("batch", Value::from_function(filters::batch), Missing::Kept),
+        ("slice", Value::from_function(filters::slice), Missing::Kept),
+        ("sum", Value::from_function(filters::sum), Missing::Kept),
+        ("indent", Value::from_function(filters::indent), Missing::AsText),
+        ("select", Value::from_function(filters::select), Missing::Kept),
+        ("reject", Value::from_function(filters::reject), Missing::Kept),
+        ("selectattr", Value::from_function(filters::selectattr), Missing::Kept),
+        ("rejectattr", Value::from_function(filters::rejectattr), Missing::Kept),
+        ("map", Value::from_function(filters::map), Missing::Kept),
+        ("groupby", Value::from_function(filters::groupby), Missing::Kept),
+        ("unique", Value::from_function(filters::unique), Missing::Kept),
+        ("chain", Value::from_function(filters::chain), Missing::Kept),
+        ("zip", Value::from_function(filters::zip), Missing::Kept),
+        ("pprint", Value::from_function(filters::pprint), Missing::AsText),
+        ("format", Value::from_function(filters::format), Missing::AsText),
+        ("tojson", Value::from_function(filters::tojson), Missing::Kept),
     ];
-    for (name, filter) in filters {
-        env.add_filter(name, guard(filter));
+    for (name, filter, missing) in filters {
+        env.add_filter(name, guard_as(filter, missing));
     }
     let tests: [(&'static str, Value); 40] = [
         ("none", Value::from_function(tests::is_none)),
