@@ -63,7 +63,7 @@ enum Missing {
     AsText,
     /// The filter makes a number (`int`, `round`): of a missing value, a
     /// missing value (`—` when printed), never 0 or a made-up number.
-    StaysMissing,
+    AsNothing,
 }
 
 /// Whether `value` is a value the data does not have: NULL, NaN, infinity.
@@ -114,8 +114,8 @@ fn guard_as(
         }
         match missing {
             Missing::Kept => function.call(state, &args),
-            Missing::StaysMissing if args.first().is_some_and(is_missing) => Ok(Value::from(())),
-            Missing::StaysMissing => function.call(state, &args),
+            Missing::AsNothing if args.first().is_some_and(is_missing) => Ok(Value::from(())),
+            Missing::AsNothing => function.call(state, &args),
             Missing::AsText => {
                 // Keyword arguments are options, not values.
                 let args: Vec<Value> =
@@ -167,10 +167,10 @@ pub fn guard_builtins(env: &mut Environment<'static>) {
         ("join", Value::from_function(filters::join), Missing::AsText),
         ("split", Value::from_function(filters::split), Missing::Kept),
         ("lines", Value::from_function(filters::lines), Missing::Kept),
-        ("round", Value::from_function(filters::round), Missing::StaysMissing),
-        ("abs", Value::from_function(filters::abs), Missing::StaysMissing),
-        ("int", Value::from_function(filters::int), Missing::StaysMissing),
-        ("float", Value::from_function(filters::float), Missing::StaysMissing),
+        ("round", Value::from_function(filters::round), Missing::AsNothing),
+        ("abs", Value::from_function(filters::abs), Missing::AsNothing),
+        ("int", Value::from_function(filters::int), Missing::AsNothing),
+        ("float", Value::from_function(filters::float), Missing::AsNothing),
         ("attr", Value::from_function(filters::attr), Missing::Kept),
         ("first", Value::from_function(filters::first), Missing::Kept),
         ("last", Value::from_function(filters::last), Missing::Kept),
