@@ -255,11 +255,24 @@ fn categories(result: &QueryResult, x: usize, x_format: Option<&str>, locale: &s
         }
         (None, None) => None,
     };
+    // Timestamps with a time of day keep it (`17 May 2024 08:30`): two
+    // readings of one day are two places.
+    let time_of = |cell: &Cell| -> Option<String> {
+        let Cell::Text(text) = cell else { return None };
+        let time = text.get(10..)?.trim_start_matches([' ', 'T']);
+        let hh_mm = time.get(..5)?;
+        (!time.starts_with("00:00:00") || !time.chars().all(|c| "0:.+".contains(c))).then(|| hh_mm.to_owned())
+    };
+    let timed = x_format.is_none() && dated && result.rows.iter().any(|row| time_of(&row[x]).is_some());
     Ok(result
         .rows
         .iter()
         .enumerate()
         .map(|(i, row)| match (style, dates.as_ref().and_then(|d| d[i]), &row[x]) {
+            (Some(style), Some(date), cell) if timed => {
+                let time = time_of(cell).unwrap_or_else(|| "00:00".to_owned());
+                format!("{} {time}", format::date(date, style, locale))
+            }
             (Some(style), Some(date), _) => format::date(date, style, locale),
             // An integer along x is a label (a year, a code): not grouped
             // like a quantity (2012, not 2,012).
