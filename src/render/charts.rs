@@ -12,8 +12,9 @@ use minijinja::{ErrorKind, State, Value};
 
 use super::chart::{self, MAX_SERIES};
 use super::filters::locale_of;
-use super::{cell_text, check_labels};
-use super::{column_index, format, helper_output, is_html, label_of, markdown, no_data, query_result, table_markup};
+use super::helper::{check_labels, column_index, helper_output, is_html, label_of, no_data, query_result};
+use super::table::{cell_text, table_markup};
+use super::{format, markdown};
 use crate::params::parse_date;
 use crate::value::{Cell, QueryResult};
 

@@ -12,7 +12,8 @@
 use minijinja::value::{Kwargs, ValueKind};
 use minijinja::{Environment, ErrorKind, State, Value};
 
-use super::{format, markdown, writes_markdown};
+use super::helper::writes_markdown;
+use super::{format, markdown};
 use crate::params::{date_from_days, parse_date};
 
 /// What a missing value reads as.

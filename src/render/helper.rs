@@ -1,0 +1,156 @@
+//! What every helper (`table`, `bar`, `line`) shares: reading its query
+//! result and column arguments, and handing back its markup (in a
+//! Markdown report's page pass, through a placeholder the Markdown parser
+//! never sees).
+
+use minijinja::value::ValueKind;
+use minijinja::{ErrorKind, State, Value};
+
+use super::{markdown, rows};
+use crate::value::QueryResult;
+
+/// In a Markdown report, which pass is rendering (`.md` file or page);
+/// `None` in an HTML report or the layout. The renderer marks a Markdown
+/// report's passes with `__markdown__` in their context.
+pub(super) fn writes_markdown(state: &State<'_, '_>) -> Option<markdown::Pass> {
+    if !state.lookup("__markdown__").is_some_and(|m| m.is_true()) {
+        return None;
+    }
+    Some(if is_html(state) { markdown::Pass::Page } else { markdown::Pass::File })
+}
+
+/// HTML made by laporan's helpers in the page pass of a Markdown report.
+/// The Markdown around it is converted to HTML by a Markdown parser, which
+/// would read the text inside the helper's HTML as Markdown again (a blank
+/// line ends an HTML block; a table or chart written mid-paragraph is
+/// inline HTML, its text Markdown). So the helper writes a placeholder, an
+/// unguessable word, and the HTML replaces it after the conversion: what a
+/// helper emits never meets the Markdown parser.
+#[derive(Debug)]
+pub(super) struct Fragments {
+    /// Random for each render, so that no value from data can name it.
+    nonce: String,
+    html: std::sync::Mutex<Vec<String>>,
+}
+
+impl minijinja::value::Object for Fragments {}
+
+pub(super) const FRAGMENTS: &str = "laporan.fragments";
+
+impl Fragments {
+    pub(super) fn new() -> Fragments {
+        use std::hash::{BuildHasher, Hasher};
+        let random = std::collections::hash_map::RandomState::new().build_hasher().finish();
+        Fragments { nonce: format!("{random:016x}"), html: std::sync::Mutex::new(Vec::new()) }
+    }
+
+    pub(super) fn placeholder(&self, index: usize) -> String {
+        format!("laporanfragment{}x{index}x", self.nonce)
+    }
+
+    /// Puts each fragment in the place of its placeholder in `body` (the
+    /// converted page): a paragraph holding only a placeholder becomes the
+    /// fragment itself, not a paragraph around it.
+    pub(super) fn restore(&self, mut body: String) -> String {
+        let html = self.html.lock().unwrap_or_else(|p| p.into_inner());
+        for (index, fragment) in html.iter().enumerate() {
+            let placeholder = self.placeholder(index);
+            let paragraph = format!("<p>{placeholder}</p>\n");
+            body = if body.contains(&paragraph) {
+                body.replace(&paragraph, fragment)
+            } else {
+                body.replace(&placeholder, fragment.trim_end())
+            };
+        }
+        body
+    }
+}
+
+/// What a helper returns: its markup as a safe value, or in the page pass
+/// of a Markdown report a placeholder for it (see [`Fragments`]).
+pub(super) fn helper_output(state: &State<'_, '_>, markup: String) -> Value {
+    if writes_markdown(state) != Some(markdown::Pass::Page) {
+        return Value::from_safe_string(markup);
+    }
+    let fragments = state.get_or_set_temp_object(FRAGMENTS, Fragments::new);
+    let mut html = fragments.html.lock().unwrap_or_else(|p| p.into_inner());
+    html.push(markup);
+    Value::from_safe_string(fragments.placeholder(html.len() - 1))
+}
+
+/// What a table or chart shows in place of an empty result.
+pub(super) fn no_data(locale: &str, html: bool) -> String {
+    let text = if locale == "id" { "Tidak ada data." } else { "No data." };
+    if html { format!("<p class=\"no-data\">{text}</p>\n") } else { format!("*{text}*\n") }
+}
+
+/// `labels={…}` names columns of the result: a key that is not one is a
+/// mistake (a misspelling would leave the header unlabelled).
+pub(super) fn check_labels(
+    result: &QueryResult,
+    labels: Option<&Value>,
+    function: &str,
+) -> Result<(), minijinja::Error> {
+    let Some(labels) = labels else { return Ok(()) };
+    if labels.kind() != ValueKind::Map {
+        return Err(minijinja::Error::new(
+            ErrorKind::InvalidOperation,
+            format!("{function}(): labels is a map from column names to headers, such as {{\"iso3\": \"Country\"}}"),
+        ));
+    }
+    for key in labels.try_iter()? {
+        let name = key.to_string();
+        column_index(result, &name, function).map_err(|_| {
+            let known: Vec<&str> = result.columns.iter().map(|c| c.name.as_str()).collect();
+            minijinja::Error::new(
+                ErrorKind::InvalidOperation,
+                format!(
+                    "{function}(): labels names `{name}`, which is not a column of query {} (its columns are {})",
+                    result.name,
+                    known.join(", ")
+                ),
+            )
+        })?;
+    }
+    Ok(())
+}
+
+pub(super) fn is_html(state: &State<'_, '_>) -> bool {
+    state.lookup("output").and_then(|v| v.as_str().map(|s| s == "html")).unwrap_or(false)
+}
+
+pub(super) fn query_result<'a>(value: &'a Value, function: &str) -> Result<&'a QueryResult, minijinja::Error> {
+    if value.is_undefined() {
+        return Err(minijinja::Error::from(ErrorKind::UndefinedError));
+    }
+    value.downcast_object_ref::<QueryResult>().ok_or_else(|| {
+        minijinja::Error::new(
+            ErrorKind::InvalidOperation,
+            format!("{function}() takes the result of query(…), not {}", value.kind()),
+        )
+    })
+}
+
+pub(super) fn column_index(result: &QueryResult, name: &str, function: &str) -> Result<usize, minijinja::Error> {
+    result.columns.iter().position(|c| c.name == name).ok_or_else(|| {
+        let known: Vec<String> = result.columns.iter().map(|c| c.name.clone()).collect();
+        let near = rows::closest(name, &known).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
+        minijinja::Error::new(
+            ErrorKind::InvalidOperation,
+            format!(
+                "{function}(): query {} has no column `{name}`; its columns are {}{near}",
+                result.name,
+                known.join(", ")
+            ),
+        )
+    })
+}
+
+/// A column's header: its label from `labels={…}`, or its name.
+pub(super) fn label_of(labels: Option<&Value>, name: &str) -> String {
+    labels
+        .and_then(|l| l.get_attr(name).ok())
+        .filter(|v| !v.is_undefined() && !v.is_none())
+        .map(|v| v.to_string())
+        .unwrap_or_else(|| name.to_owned())
+}

@@ -1,0 +1,263 @@
+//! `table()`: a query result as a Markdown or HTML table, and how one
+//! cell is written (by the locale and the filters' rules).
+
+use minijinja::value::Kwargs;
+use minijinja::{ErrorKind, State, Value};
+
+use super::filters::{self, locale_of};
+use super::helper::{check_labels, column_index, helper_output, is_html, label_of, no_data, query_result};
+use super::{format, markdown};
+use crate::params::{format_decimal, parse_date};
+use crate::value::{Cell, QueryResult};
+
+/// `{{ table(result) }}`: the result as a table: Markdown in `.md` output,
+/// HTML (numbers right-aligned) in `.html` output. `columns=[…]` picks and
+/// orders columns; `labels={…}` renames headers.
+pub(super) fn table(state: &State<'_, '_>, result: Value, kwargs: Kwargs) -> Result<Value, minijinja::Error> {
+    let columns: Option<Vec<String>> = kwargs.get("columns")?;
+    let labels: Option<Value> = kwargs.get("labels")?;
+    let totals: Option<Vec<String>> = kwargs.get("totals")?;
+    kwargs.assert_all_used()?;
+    let result = query_result(&result, "table")?;
+    let indices: Vec<usize> = match columns {
+        None => (0..result.columns.len()).collect(),
+        Some(names) => names.iter().map(|n| column_index(result, n, "table")).collect::<Result<_, _>>()?,
+    };
+    check_labels(result, labels.as_ref(), "table")?;
+    // Checked before anything is shown, so that an empty period finds a
+    // mistake as a full one does.
+    let summed: Option<Vec<usize>> = match &totals {
+        None => None,
+        Some(names) => Some(
+            names
+                .iter()
+                .map(|n| {
+                    let i = column_index(result, n, "table")?;
+                    if !indices.contains(&i) {
+                        return Err(minijinja::Error::new(
+                            ErrorKind::InvalidOperation,
+                            format!("table(): totals names `{n}`, which is not among the columns shown"),
+                        ));
+                    }
+                    Ok(i)
+                })
+                .collect::<Result<_, _>>()?,
+        ),
+    };
+    let locale = locale_of(state);
+    let html = is_html(state);
+    if result.rows.is_empty() {
+        return Ok(helper_output(state, no_data(&locale, html)));
+    }
+    let mut markup = table_markup(result, &indices, labels.as_ref(), &locale, html);
+    if let Some(summed) = summed {
+        let label = if locale == "id" { "Jumlah" } else { "Total" };
+        let row: Vec<Option<String>> = indices
+            .iter()
+            .enumerate()
+            .map(|(position, &i)| {
+                if summed.contains(&i) {
+                    Some(total_of(result, i, &locale))
+                } else if position == 0 {
+                    Some(label.to_owned())
+                } else {
+                    None
+                }
+            })
+            .collect();
+        markup = with_total_row(markup, result, &indices, &row, html);
+    }
+    Ok(helper_output(state, markup))
+}
+
+/// The sum of a numeric column (NULLs skipped), as shown: exact for
+/// integers and decimals of any size (see [`crate::value::exact_sum`]),
+/// as a float when the column holds floats.
+pub(super) fn total_of(result: &QueryResult, column: usize, locale: &str) -> String {
+    if result.rows.iter().all(|row| row[column].is_null()) {
+        return filters::MISSING.to_owned();
+    }
+    match crate::value::exact_sum(result.rows.iter().map(|row| &row[column])) {
+        Ok(text) => format::decimal_text(&text, locale),
+        Err(float) => cell_text(&Cell::Float(float), "DOUBLE", locale),
+    }
+}
+
+/// Adds a total row (`None` cells empty) to a table made by [`table_markup`].
+pub(super) fn with_total_row(
+    mut markup: String,
+    result: &QueryResult,
+    indices: &[usize],
+    row: &[Option<String>],
+    html: bool,
+) -> String {
+    let text = |cell: &Option<String>| cell.clone().unwrap_or_default();
+    if html {
+        let mut total = String::from("<tfoot><tr class=\"total\">");
+        for (&i, cell) in indices.iter().zip(row) {
+            total.push_str(if result.is_numeric(i) { "<td class=\"num\">" } else { "<td>" });
+            total.push_str(&markdown::html_escaped(&text(cell)));
+            total.push_str("</td>");
+        }
+        total.push_str("</tr></tfoot>\n</table>\n");
+        if let Some(at) = markup.rfind("</table>\n") {
+            markup.truncate(at);
+            markup.push_str(&total);
+        }
+    } else {
+        markup.push('|');
+        for cell in row {
+            let value = text(cell);
+            if value.is_empty() {
+                markup.push_str("  |");
+            } else {
+                markup.push_str(&format!(" **{}** |", markdown::escaped(&value)));
+            }
+        }
+        markup.push('\n');
+    }
+    markup
+}
+
+/// Cells longer than this many characters are folded in HTML tables.
+pub(super) const LONG_CELL: usize = 1000;
+/// How much of a folded cell shows.
+pub(super) const LONG_CELL_SHOWN: usize = 200;
+
+/// The columns `indices` of `result` as an HTML or a Markdown table.
+pub(super) fn table_markup(
+    result: &QueryResult,
+    indices: &[usize],
+    labels: Option<&Value>,
+    locale: &str,
+    html: bool,
+) -> String {
+    let header = |i: usize| label_of(labels, &result.columns[i].name);
+    let numeric: Vec<bool> = indices.iter().map(|&i| result.is_numeric(i)).collect();
+    let mut out = String::new();
+    if html {
+        out.push_str("<table>\n<thead><tr>");
+        for (&i, &num) in indices.iter().zip(&numeric) {
+            out.push_str(if num { "<th class=\"num\">" } else { "<th>" });
+            markdown::escape_html(&header(i), &mut out);
+            out.push_str("</th>");
+        }
+        out.push_str("</tr></thead>\n<tbody>\n");
+        // Dates and times do not break across lines.
+        let dated: Vec<bool> = indices
+            .iter()
+            .map(|&i| ["DATE", "TIME", "TIMESTAMP"].iter().any(|t| result.columns[i].type_name.starts_with(t)))
+            .collect();
+        for row in &result.rows {
+            out.push_str("<tr>");
+            for ((&i, &num), &date) in indices.iter().zip(&numeric).zip(&dated) {
+                out.push_str(if num {
+                    "<td class=\"num\">"
+                } else if date {
+                    "<td class=\"date\">"
+                } else {
+                    "<td>"
+                });
+                let text = cell_text(&row[i], &result.columns[i].type_name, locale);
+                // A blank line would end the HTML block inside the Markdown.
+                let lines =
+                    |text: &str| markdown::html_escaped(text).replace("\r\n", "<br>").replace(['\n', '\r'], "<br>");
+                if text.chars().count() > LONG_CELL {
+                    // A very long value stays readable: its start, and the rest on demand.
+                    let start: String = text.chars().take(LONG_CELL_SHOWN).collect();
+                    let more = text.chars().count() - LONG_CELL_SHOWN;
+                    out.push_str(&format!(
+                        "<details><summary>{}… ({more} more characters)</summary>{}</details>",
+                        lines(&start),
+                        lines(&text)
+                    ));
+                } else {
+                    out.push_str(&lines(&text));
+                }
+                out.push_str("</td>");
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</tbody>\n</table>\n");
+    } else {
+        out.push('|');
+        for &i in indices {
+            out.push(' ');
+            out.push_str(&markdown::escaped(&header(i)));
+            out.push_str(" |");
+        }
+        out.push_str("\n|");
+        for &num in &numeric {
+            out.push_str(if num { " ---: |" } else { " --- |" });
+        }
+        out.push('\n');
+        for row in &result.rows {
+            out.push('|');
+            for &i in indices {
+                out.push(' ');
+                out.push_str(&markdown::escaped(&cell_text(&row[i], &result.columns[i].type_name, locale)));
+                out.push_str(" |");
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// A cell as a table shows it, by the filters' rules: integers and
+/// decimals with every digit, grouped in the locale; floats as `number`
+/// shows them; a DATE column's dates as `date` does; a missing value
+/// (NULL, NaN, infinity) as [`filters::MISSING`].
+pub(super) fn cell_text(cell: &Cell, column_type: &str, locale: &str) -> String {
+    match cell {
+        Cell::Null => filters::MISSING.to_owned(),
+        Cell::Int(i) => format::integer(*i, locale),
+        Cell::Decimal { unscaled, scale } => format::decimal_text(&format_decimal(*unscaled, *scale), locale),
+        Cell::Float(f) => format::float(*f, locale),
+        Cell::BigUnsigned(u) => format::decimal_text(&u.to_string(), locale),
+        Cell::Text(text) if column_type == "DATE" => match parse_date(text) {
+            Some(date) => format::date(date, format::DateStyle::Long, locale),
+            None => text.clone(),
+        },
+        // A timestamp: its date as `date` writes it, and its time (with its
+        // zone, if it has one) unless it is midnight.
+        Cell::Text(text) if column_type.starts_with("TIMESTAMP") => match text.get(..10).and_then(parse_date) {
+            Some(date) => {
+                let day = format::date(date, format::DateStyle::Long, locale);
+                let time = text.get(11..).unwrap_or_default();
+                if time.trim_start_matches(['0', ':', '.', '+']).is_empty() { day } else { format!("{day} {time}") }
+            }
+            None => text.clone(),
+        },
+        Cell::Bool(yes) => match (locale, yes) {
+            ("id", true) => "ya".to_owned(),
+            ("id", false) => "tidak".to_owned(),
+            (_, true) => "yes".to_owned(),
+            (_, false) => "no".to_owned(),
+        },
+        other => other.to_text(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::Column;
+
+    #[test]
+    fn totals_are_exact() {
+        let column = |name: &str, ty: &str| Column { name: name.into(), type_name: ty.into() };
+        let result = QueryResult::new(
+            "q".into(),
+            vec![column("n", "BIGINT"), column("usd", "DECIMAL(18,2)"), column("x", "DOUBLE")],
+            vec![
+                vec![Cell::Int(i128::from(i64::MAX)), Cell::Decimal { unscaled: 10, scale: 2 }, Cell::Float(0.5)],
+                vec![Cell::Int(1), Cell::Decimal { unscaled: 29_999_999_990, scale: 2 }, Cell::Null],
+                vec![Cell::Null, Cell::Null, Cell::Float(0.25)],
+            ],
+        );
+        assert_eq!(total_of(&result, 0, "en"), "9,223,372,036,854,775,808", "no overflow");
+        assert_eq!(total_of(&result, 1, "en"), "300,000,000.00", "300,000,000.00 exactly");
+        assert_eq!(total_of(&result, 2, "en"), "0.75");
+    }
+}
