@@ -23,8 +23,8 @@ use crate::error::{Error, Location};
 use crate::manifest::Key;
 use crate::print;
 use crate::project::dataset::ConfigPlace;
+use crate::project::saved_query::SavedQuery;
 use crate::project::{DataTest, Project};
-use crate::query::saved::SavedQuery;
 use crate::query::{Runner, SqlFailure, in_parallel, refused};
 use crate::value::QueryResult;
 

@@ -4,9 +4,11 @@
 //! report templates (`report_templates/`). A build goes through five steps,
 //! each owned by one module, with data flowing one way:
 //!
-//! 1. [`project`]: read `laporan.toml`, find the datasets, parse the saved
-//!    queries ([`query::saved`]) and find the reports. Malformed input fails
-//!    here, with a file and line.
+//! 1. [`project`]: read `laporan.toml` ([`project::config`], every problem
+//!    in one run), find the datasets ([`project::dataset`]), parse the saved
+//!    queries ([`project::saved_query`]; which tables each reads is
+//!    DuckDB's own parse, [`sql_parse`]) and find the reports. Malformed
+//!    input fails here, with a file and line.
 //! 2. [`load`]: load each dataset that changed into the DuckDB database
 //!    ([`db`], every connection sandboxed), all in one transaction, by
 //!    declared or inferred column types ([`sql_type`]); then [`data_tests`]
@@ -17,11 +19,17 @@
 //!    [`query::gate`] (DuckDB's own parse: one SELECT) before it runs;
 //!    results become [`value::Cell`]s, the one conversion from DuckDB values.
 //! 4. [`render`]: minijinja templates call `query(…)`, `table(…)` and the
-//!    charts; Markdown reports are also converted to HTML and wrapped in
-//!    the layout.
+//!    charts, strict about every name (a template is also read before it
+//!    renders, [`render::lint`]); Markdown reports are also converted to
+//!    HTML and wrapped in the layout.
 //! 5. [`write`]: files are written atomically to `out/` (or `out/<period>/`),
-//!    with the site's `index.html`; [`pdf`] prints pages with a Chromium
+//!    with the site's `index.html` ([`write::index`]) and the data behind
+//!    each report ([`write::export`]); [`pdf`] prints pages with a Chromium
 //!    that may fetch nothing but the page.
+//!
+//! No module reaches back to an earlier step: the module graph has no
+//! cycles (leaf modules shared by all: [`error`], [`params`], [`period`],
+//! [`sql_type`], [`value`]).
 //!
 //! What a project received from someone else may and may not do is in the
 //! README's security model; `tests/hostile/` holds the attacks it is tested

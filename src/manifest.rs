@@ -17,13 +17,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::time::UNIX_EPOCH;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::Error;
 use crate::project::{Project, STATE_DIR};
+use crate::write::FileStamp;
 
 const FILE_NAME: &str = "builds.json";
 /// Bumped when the manifest's meaning changes; an older one is ignored.
@@ -50,28 +50,6 @@ impl Key {
 
     pub fn finish(&self) -> String {
         self.0.clone().finalize().iter().map(|byte| format!("{byte:02x}")).collect()
-    }
-}
-
-/// A written file as it was left: if its size or modification time differ,
-/// someone changed or replaced it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileStamp {
-    pub path: PathBuf,
-    pub len: u64,
-    pub modified_ns: u128,
-}
-
-impl FileStamp {
-    /// The file at `path` as it is now; `None` if it cannot be read.
-    pub fn of(path: &Path) -> Option<FileStamp> {
-        let meta = fs::metadata(path).ok()?;
-        let modified_ns = meta.modified().ok()?.duration_since(UNIX_EPOCH).ok()?.as_nanos();
-        Some(FileStamp { path: path.to_path_buf(), len: meta.len(), modified_ns })
-    }
-
-    fn is_current(&self) -> bool {
-        FileStamp::of(&self.path).as_ref() == Some(self)
     }
 }
 

@@ -14,13 +14,14 @@ use crate::data_tests;
 use crate::db::Database;
 use crate::error::Error;
 use crate::load::{self, LoadOptions, LoadSummary};
-use crate::manifest::{Built, FileStamp, Key, Manifest, unit_id};
+use crate::manifest::{Built, Key, Manifest, unit_id};
 use crate::params::ParamValue;
 use crate::period::Period;
+use crate::project::saved_query::SavedQuery;
 use crate::project::{DEFAULT_OUT_DIR, Project, Report};
-use crate::query::saved::SavedQuery;
 use crate::query::{BuildParam, BuildParams, PERIOD_PARAMS, RunStats, Runner, in_parallel};
 use crate::render::{BuildInfo, Formats, InputFile, RenderedFile, Renderer, lint};
+use crate::write::FileStamp;
 use crate::write::{Outcome, published_pages, remove_stale, write_files};
 use crate::write::{data_files, site_index};
 

@@ -22,10 +22,11 @@ use toml::Spanned;
 
 use crate::error::{Error, Location, line_and_column};
 use crate::params::is_identifier;
-use crate::query::saved::{NameRef, SavedQuery};
+use saved_query::{NameRef, SavedQuery};
 
 pub mod config;
 pub mod dataset;
+pub mod saved_query;
 pub use config::{Config, DuckdbConfig, MAX_THREADS, ReportConfig};
 pub use dataset::{ColumnDecl, CsvOptions, DataTest, Dataset, DatasetConfig, DeclaredTest, FileFormat};
 

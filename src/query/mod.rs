@@ -9,7 +9,6 @@
 //! and line.
 
 pub mod gate;
-pub mod saved;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -21,9 +20,9 @@ use crate::db::quote_ident;
 use crate::error::{Error, Location};
 use crate::params::{ParamType, ParamValue};
 use crate::project::Project;
+use crate::project::saved_query::SavedQuery;
 use crate::value::{Cell, Column, QueryResult, type_name};
 use duckdb::types::Value as DbValue;
-use saved::SavedQuery;
 
 /// A parameter value given for the whole build.
 #[derive(Debug, Clone, PartialEq)]

@@ -22,7 +22,7 @@ use minijinja::machinery::ast::{self, CallArg, Expr, Stmt};
 use minijinja::machinery::{Span, parse};
 
 use super::rows::{RESULT_ATTRIBUTES, closest};
-use crate::query::saved::SavedQuery;
+use crate::project::saved_query::SavedQuery;
 
 /// What a check knows of the project's queries.
 pub struct Schema<'a> {

@@ -6,7 +6,7 @@
 //! names to values. Templates run with minijinja's strict undefined: a
 //! name that does not exist is an error wherever it is used (printed,
 //! filtered, passed to a helper, tested with `if`), never a blank. A
-//! lookup that finds nothing is remembered ([`misses`]), so that the error
+//! lookup that finds nothing is remembered ([`Miss`]), so that the error
 //! can say which row or result was asked and what it holds:
 //! "row of query events has no column `delegatez`; its columns are …".
 

@@ -14,6 +14,9 @@ pub use index::site_index;
 use std::fs;
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::render::RenderedFile;
@@ -118,7 +121,7 @@ pub fn write_atomic(dir: &Path, target: &Path, bytes: &[u8]) -> std::io::Result<
 /// still those laporan recorded: anything else is left alone. Folders
 /// emptied by it (`<report>.data/`, a period's) are removed too. Returns
 /// the paths removed, relative to `root`.
-pub fn remove_stale(root: &Path, stale: &[crate::manifest::FileStamp]) -> Vec<PathBuf> {
+pub fn remove_stale(root: &Path, stale: &[FileStamp]) -> Vec<PathBuf> {
     let Ok(real_root) = fs::canonicalize(root) else { return Vec::new() };
     let mut removed = Vec::new();
     for stamp in stale {
@@ -129,7 +132,7 @@ pub fn remove_stale(root: &Path, stale: &[crate::manifest::FileStamp]) -> Vec<Pa
         }
         let inside = path.parent().and_then(|p| fs::canonicalize(p).ok()).is_some_and(|p| p.starts_with(&real_root));
         let regular = fs::symlink_metadata(path).is_ok_and(|m| m.is_file());
-        if !inside || !regular || crate::manifest::FileStamp::of(path).as_ref() != Some(stamp) {
+        if !inside || !regular || FileStamp::of(path).as_ref() != Some(stamp) {
             continue;
         }
         if fs::remove_file(path).is_ok() {
@@ -220,4 +223,26 @@ fn unescape_html(text: &str) -> String {
         .replace("&#39;", "'")
         .replace("&#x27;", "'")
         .replace("&amp;", "&")
+}
+
+/// A written file as it was left: if its size or modification time differ,
+/// someone changed or replaced it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileStamp {
+    pub path: PathBuf,
+    pub len: u64,
+    pub modified_ns: u128,
+}
+
+impl FileStamp {
+    /// The file at `path` as it is now; `None` if it cannot be read.
+    pub fn of(path: &Path) -> Option<FileStamp> {
+        let meta = fs::metadata(path).ok()?;
+        let modified_ns = meta.modified().ok()?.duration_since(UNIX_EPOCH).ok()?.as_nanos();
+        Some(FileStamp { path: path.to_path_buf(), len: meta.len(), modified_ns })
+    }
+
+    pub fn is_current(&self) -> bool {
+        FileStamp::of(&self.path).as_ref() == Some(self)
+    }
 }

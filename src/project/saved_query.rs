@@ -13,7 +13,7 @@
 //! statement's end and every `$name` reference while skipping strings, quoted
 //! identifiers, comments and dollar-quoted text, so that errors point at the
 //! right line and undeclared parameters are caught before DuckDB sees them.
-//! Running the query is the job of the parent module.
+//! Running the query is the job of [`crate::query`].
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
