@@ -13,6 +13,15 @@
 //! saved queries and finds the reports, and fails with a positioned error if
 //! any of it is malformed. Later steps get a `&Project` and never look at the
 //! file system layout themselves.
+//!
+//! ```text
+//! mod.rs          Project: opening, reports, settings in force
+//! config.rs       laporan.toml, every problem in one run
+//! dataset.rs      data/ files and folders as datasets, with their declarations
+//! saved_query.rs  one .sql file: description, parameters, statement
+//! queries.rs      the saved queries and data tests, and what each builds on
+//! folders.rs      the project's own folders, never a way out of it
+//! ```
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -21,14 +30,17 @@ use std::path::{Path, PathBuf};
 use toml::Spanned;
 
 use crate::error::{Error, Location, line_and_column};
-use crate::params::is_identifier;
-use saved_query::{NameRef, SavedQuery};
+use saved_query::SavedQuery;
 
 pub mod config;
 pub mod dataset;
+mod folders;
+mod queries;
 pub mod saved_query;
+
 pub use config::{Config, DuckdbConfig, MAX_THREADS, ReportConfig};
 pub use dataset::{ColumnDecl, CsvOptions, DataTest, Dataset, DatasetConfig, DeclaredTest, FileFormat};
+pub use folders::{read_text, real_root, resolves_inside};
 
 pub const CONFIG_FILE: &str = "laporan.toml";
 pub const DATA_DIR: &str = "data";
@@ -83,22 +95,6 @@ pub struct Project {
     /// What is not wrong enough to stop (a setting adjusted, a file
     /// skipped), for the command to print.
     pub warnings: Vec<Error>,
-}
-
-/// Whether `path` is inside `dir`, both with links resolved: what a link
-/// in a folder laporan reads or serves from must pass. An error if either
-/// does not exist.
-pub fn resolves_inside(path: &Path, dir: &Path) -> std::io::Result<bool> {
-    Ok(fs::canonicalize(path)?.starts_with(fs::canonicalize(dir)?))
-}
-
-/// The project folder `root` (named `shown` in messages) as an absolute
-/// path with links resolved; an error if it is not a folder.
-pub fn real_root(root: &Path, shown: &Path) -> Result<PathBuf, Error> {
-    fs::canonicalize(root).ok().filter(|r| r.is_dir()).ok_or_else(|| {
-        Error::usage(format!("project directory {} does not exist", shown.display()))
-            .help("pass an existing directory to -C/--project, or create one with laporan new")
-    })
 }
 
 impl Project {
@@ -195,125 +191,6 @@ impl Project {
         }
     }
 
-    /// A folder laporan reads or writes by its fixed name (`data/`,
-    /// `.laporan/`, `out/`, …) must be the project's own: a link to a folder
-    /// elsewhere would let a project received from someone else read or
-    /// write outside itself.
-    fn check_own_folder(&self, name: &str) -> Result<(), Error> {
-        let path = self.path(name);
-        let Ok(meta) = fs::symlink_metadata(&path) else { return Ok(()) };
-        if !meta.file_type().is_symlink() {
-            return Ok(());
-        }
-        let target = fs::canonicalize(&path).ok();
-        let shown = self.shown(Path::new(name));
-        // What laporan writes goes into folders of their own, never
-        // through a link (to elsewhere, or to data/ or queries/).
-        if name == STATE_DIR || name == DEFAULT_OUT_DIR {
-            return Err(Error::project(format!("{} is a link", shown.display()))
-                .at(Location::file(&shown))
-                .note(match &target {
-                    Some(target) => format!("it points to {}", target.display()),
-                    None => "it points to nothing".to_owned(),
-                })
-                .help(format!("laporan writes only into a real {name}/ folder of the project: remove the link")));
-        }
-        if target.as_ref().is_some_and(|t| t.starts_with(&self.root) && t != &self.root) {
-            return Ok(());
-        }
-        Err(Error::project(format!("{} is a link to a folder outside the project", shown.display()))
-            .at(Location::file(&shown))
-            .note(match target {
-                Some(target) => format!("it points to {}", target.display()),
-                None => "it points to nothing".to_owned(),
-            })
-            .help(format!(
-                "a project reads and writes only inside its own folder: replace the link with a real {name}/ folder"
-            )))
-    }
-
-    /// Everything under an input folder (`data/`, `queries/`, …, hidden
-    /// entries and subfolders included) must be a folder, a regular file, or
-    /// a link to a regular file inside that folder. A link to a folder is
-    /// refused wherever it is: with `..` after it, a path would name one
-    /// place for DuckDB's sandbox, which reads `..` as text, and another for
-    /// the file system, which follows the link (and two such links loop).
-    /// A FIFO, socket or device would hang whatever reads it. A link to
-    /// nothing is skipped: the warnings for those that are not hidden (an
-    /// editor's lock file is such a link) are returned, in path order.
-    fn check_tree(&self, top: &str) -> Result<Vec<Error>, Error> {
-        let Ok(top_real) = fs::canonicalize(self.path(top)) else { return Ok(Vec::new()) };
-        let mut skipped = Vec::new();
-        let mut folders = vec![PathBuf::from(top)];
-        while let Some(folder) = folders.pop() {
-            let shown_folder = self.shown(&folder);
-            let entries = fs::read_dir(self.path(&folder)).map_err(|e| Error::io("read folder", &shown_folder, e))?;
-            for entry in entries {
-                let entry = entry.map_err(|e| Error::io("read folder", &shown_folder, e))?;
-                let relative = folder.join(entry.file_name());
-                let shown = self.shown(&relative);
-                // A name that is not text (a Latin-1 name from an old zip)
-                // would be left out without a word.
-                if entry.file_name().to_str().is_none() {
-                    return Err(Error::project(format!("{}: a name in it is not UTF-8 text", shown_folder.display()))
-                        .at(Location::file(&shown))
-                        .help("rename the file or folder (its name shows with � for the bytes that are not text)"));
-                }
-                let kind = entry.file_type().map_err(|e| Error::io("read", &shown, e))?;
-                if kind.is_dir() {
-                    folders.push(relative);
-                    continue;
-                }
-                if kind.is_file() {
-                    continue;
-                }
-                let refuse = |what: String, help: String| {
-                    Err(Error::project(format!("{} {what}", shown.display())).at(Location::file(&shown)).help(help))
-                };
-                if !kind.is_symlink() {
-                    return refuse(
-                        "is not a file or folder (a FIFO, socket or device)".into(),
-                        "remove it: laporan reads only files".into(),
-                    );
-                }
-                let Ok(target) = fs::canonicalize(entry.path()) else {
-                    let hidden = relative.components().any(|c| c.as_os_str().to_string_lossy().starts_with('.'));
-                    if !hidden {
-                        skipped.push(
-                            Error::project(format!("{} is a link to nothing: skipped", shown.display()))
-                                .at(Location::file(&shown))
-                                .help("remove it, or replace it with the file it stands for"),
-                        );
-                    }
-                    continue;
-                };
-                let meta = fs::metadata(&target).map_err(|e| Error::io("read", &shown, e))?;
-                if meta.is_dir() {
-                    return refuse(
-                        format!("is a link to a folder ({})", target.display()),
-                        format!("links to folders are not followed: put the files themselves in {top}/"),
-                    );
-                }
-                if !target.starts_with(&top_real) {
-                    return refuse(
-                        format!("is a link to {}, outside {top}/", target.display()),
-                        format!(
-                            "a project reads only its own files: copy the file into {top}/ instead of linking to it"
-                        ),
-                    );
-                }
-                if !meta.is_file() {
-                    return refuse(
-                        format!("is a link to {}, which is not a file", target.display()),
-                        "remove it: laporan reads only files".into(),
-                    );
-                }
-            }
-        }
-        skipped.sort_by(|a, b| a.location().map(|l| &l.path).cmp(&b.location().map(|l| &l.path)));
-        Ok(skipped)
-    }
-
     /// Checks `[duckdb]`: `temp_directory` inside the project, `threads`
     /// at most the machine's cores (a warning) and never absurd (an error).
     fn check_duckdb_settings(&mut self, problems: &mut Vec<Error>) {
@@ -347,29 +224,6 @@ impl Project {
                 .config_error_at(dir.span(), format!("[duckdb] temp_directory \"{}\" is outside {STATE_DIR}/", dir.get_ref()))
                 .help(format!("DuckDB writes its temporary files there, and laporan writes only in {STATE_DIR}/ and out/: name a folder such as \"{STATE_DIR}/spill\"")));
         }
-    }
-
-    /// `relative` as an absolute path, if it stays inside the project:
-    /// relative, without `..` climbing out, and not through a link to
-    /// elsewhere (checked on the part that exists).
-    fn inside(&self, relative: &Path) -> Option<PathBuf> {
-        use std::path::Component;
-        let mut path = self.root.clone();
-        for component in relative.components() {
-            match component {
-                Component::Normal(part) => path.push(part),
-                Component::CurDir => {}
-                Component::ParentDir if path != self.root => {
-                    path.pop();
-                }
-                _ => return None,
-            }
-        }
-        let mut existing = path.as_path();
-        while !existing.exists() {
-            existing = existing.parent()?;
-        }
-        fs::canonicalize(existing).ok()?.starts_with(&self.root).then_some(path)
     }
 
     /// The real path of a project file.
@@ -492,205 +346,6 @@ impl Project {
         dataset::resolve(self, entries, list_folder, &self.config.datasets, problems)
     }
 
-    /// Reads every `.sql` file of `dir` as a saved query; a malformed one is
-    /// added to `problems` and left out, its name returned beside the others.
-    fn read_sql_files(
-        &self,
-        dir: &str,
-        problems: &mut Vec<Error>,
-    ) -> Result<(BTreeMap<String, SavedQuery>, Vec<String>), Error> {
-        let mut queries = BTreeMap::new();
-        let mut broken = Vec::new();
-        for file in self.list_dir_files(dir)? {
-            if file.extension().and_then(|e| e.to_str()) != Some("sql") {
-                continue;
-            }
-            let name = stem(&file, 1);
-            let shown = self.shown(&file);
-            if !is_identifier(&name) {
-                problems.push(
-                    Error::project(format!("file name '{name}' is not a valid query name"))
-                        .at(Location::file(shown))
-                        .help("name .sql files with letters, digits and underscores, such as events_per_period.sql"),
-                );
-                broken.push(name);
-                continue;
-            }
-            let source = read_text(&self.path(&file), &shown)?;
-            match SavedQuery::parse(&name, shown, source) {
-                Ok(query) => {
-                    queries.insert(name, query);
-                }
-                Err(error) => {
-                    problems.push(error);
-                    broken.push(name);
-                }
-            }
-        }
-        Ok((queries, broken))
-    }
-
-    /// A saved query is used by its name as a table: two queries whose
-    /// names differ only in case (DuckDB does not tell them apart) would
-    /// stand for each other. Both are left out.
-    fn refuse_name_clashes(&mut self, problems: &mut Vec<Error>) {
-        let mut clashing = Vec::new();
-        for (name, query) in &self.queries {
-            let Some(other) = self.queries.keys().find(|other| *other != name && other.eq_ignore_ascii_case(name))
-            else {
-                continue;
-            };
-            problems.push(
-                Error::project(format!("queries {name} and {other} would be the same table"))
-                    .at(Location::file(&query.path))
-                    .help("rename one of the .sql files: a query's name is used as a table name, which does not tell upper from lower case"),
-            );
-            clashing.push(name.clone());
-        }
-        for name in clashing {
-            self.queries.remove(&name);
-            self.broken_queries.push(name);
-        }
-    }
-
-    /// Finds which saved queries build on which (a query's name used as a
-    /// table in another), and refuses cycles and parameterised bases. A
-    /// query in a problem, or building on one, is left out.
-    fn resolve_dependencies(&mut self, problems: &mut Vec<Error>) {
-        let mut bad: Vec<String> = Vec::new();
-        let mut parser = None;
-        let read: BTreeMap<&String, Vec<NameRef>> =
-            self.queries.iter().map(|(name, query)| (name, self.tables_read(query, &mut parser))).collect();
-        for (name, query) in &self.queries {
-            let mut deps: Vec<String> = Vec::new();
-            for used in &read[name] {
-                // Building on a query left out as broken: left out too (its
-                // problem is reported once, at the broken query).
-                if let Some(broken) = self.broken_queries.iter().find(|b| **b == used.name) {
-                    if !deps.contains(broken) {
-                        deps.push(broken.clone());
-                    }
-                    bad.push(broken.clone());
-                    continue;
-                }
-                let Some(base) = self.queries.get(&used.name) else { continue };
-                // A dataset's name, in any case, is the dataset: a query named
-                // like one is never built on (its view would hide the table).
-                if base.name == *name
-                    || deps.contains(&base.name)
-                    || self.datasets.iter().any(|d| d.name.eq_ignore_ascii_case(&base.name))
-                {
-                    continue;
-                }
-                if let Some(param) = base.params.first() {
-                    problems.push(
-                        Error::project(format!(
-                            "query {name} builds on query {}, which has parameters ({})",
-                            base.name, param.name
-                        ))
-                        .at(Location::at_offset(&query.path, &query.source, used.offset).with_width(used.len))
-                        .help(format!(
-                            "a query that others build on takes no parameters: filter in {name} instead, \
-                             or declare the parameters in {name} and apply them there"
-                        )),
-                    );
-                    bad.push(name.clone());
-                }
-                deps.push(base.name.clone());
-            }
-            self.dependencies.insert(name.clone(), deps);
-        }
-        // Cycles: walk the graph depth-first.
-        fn visit<'a>(
-            name: &'a str,
-            deps: &'a BTreeMap<String, Vec<String>>,
-            path: &mut Vec<&'a str>,
-            done: &mut Vec<&'a str>,
-            cycles: &mut Vec<Vec<String>>,
-        ) {
-            if done.contains(&name) {
-                return;
-            }
-            if let Some(at) = path.iter().position(|n| *n == name) {
-                let mut cycle: Vec<String> = path[at..].iter().map(|n| (*n).to_owned()).collect();
-                cycle.push(name.to_owned());
-                cycles.push(cycle);
-                return;
-            }
-            path.push(name);
-            for dep in deps.get(name).into_iter().flatten() {
-                visit(dep, deps, path, done, cycles);
-            }
-            path.pop();
-            done.push(name);
-        }
-        let mut cycles = Vec::new();
-        let mut done = Vec::new();
-        for name in self.dependencies.keys() {
-            visit(name, &self.dependencies, &mut Vec::new(), &mut done, &mut cycles);
-        }
-        for cycle in cycles {
-            let query = &self.queries[&cycle[0]];
-            let used = read[&cycle[0]].iter().find(|n| n.name == cycle[1]).expect("a dependency is a table read");
-            problems.push(
-                Error::project(format!("saved queries build on each other in a cycle: {}", cycle.join(" → ")))
-                    .at(Location::at_offset(&query.path, &query.source, used.offset).with_width(used.len))
-                    .help("a query can build on another only if that one does not build on it, even indirectly"),
-            );
-            bad.extend(cycle);
-        }
-        // Leave out the bad queries and everything that builds on them.
-        loop {
-            let before = bad.len();
-            for (name, deps) in &self.dependencies {
-                if !bad.contains(name) && deps.iter().any(|d| bad.contains(d)) {
-                    bad.push(name.clone());
-                }
-            }
-            if bad.len() == before {
-                break;
-            }
-        }
-        for name in bad {
-            self.queries.remove(&name);
-            self.dependencies.remove(&name);
-            if !self.broken_queries.contains(&name) {
-                self.broken_queries.push(name);
-            }
-        }
-    }
-
-    /// The saved queries (and broken ones) that `query` reads as tables,
-    /// by their names, where it names them. DuckDB's parse decides what is
-    /// a table (see [`crate::sql_parse`]): an alias, a column, a CTE or a
-    /// string spelled like a query is not one. The parse is asked for only
-    /// when the query's words include a query's name at all.
-    fn tables_read(&self, query: &SavedQuery, parser: &mut Option<Result<duckdb::Connection, String>>) -> Vec<NameRef> {
-        let known = |word: &str| {
-            self.queries.keys().chain(&self.broken_queries).find(|q| q.eq_ignore_ascii_case(word)).cloned()
-        };
-        if !query.names.iter().any(|n| known(&n.name).is_some()) {
-            return Vec::new();
-        }
-        let conn = match parser.get_or_insert_with(crate::sql_parse::parser) {
-            Ok(conn) => conn,
-            // DuckDB did not start: the names as the lexer found them.
-            Err(_) => {
-                return query
-                    .names
-                    .iter()
-                    .filter_map(|n| Some(NameRef { name: known(&n.name)?, ..n.clone() }))
-                    .collect();
-            }
-        };
-        // A text DuckDB cannot parse builds on nothing; preparing it reports the error.
-        let Ok(parsed) = crate::sql_parse::serialize(conn, query.sql()) else { return Vec::new() };
-        crate::sql_parse::table_refs(&parsed)
-            .into_iter()
-            .filter_map(|r| Some(NameRef { name: known(&r.name)?, offset: r.offset, len: r.len }))
-            .collect()
-    }
-
     /// Every template file (reports, layouts, partials) by its name in the
     /// template environment.
     pub fn template_files(&self) -> Result<Vec<String>, Error> {
@@ -701,24 +356,6 @@ impl Project {
             .filter(|n| n.ends_with(".j2"))
             .map(str::to_owned)
             .collect())
-    }
-
-    /// Saved query names, each after the queries it builds on.
-    pub fn query_order(&self) -> Vec<&str> {
-        let mut order: Vec<&str> = Vec::new();
-        fn place<'a>(name: &'a str, deps: &'a BTreeMap<String, Vec<String>>, order: &mut Vec<&'a str>) {
-            if order.contains(&name) {
-                return;
-            }
-            for dep in deps.get(name).into_iter().flatten() {
-                place(dep, deps, order);
-            }
-            order.push(name);
-        }
-        for name in self.queries.keys() {
-            place(name, &self.dependencies, &mut order);
-        }
-        order
     }
 
     fn find_reports(&self, problems: &mut Vec<Error>) -> Result<Vec<Report>, Error> {
@@ -835,39 +472,6 @@ impl Project {
         }
         Ok(sources)
     }
-
-    /// Files directly in a project folder, sorted, relative to the root;
-    /// hidden files are skipped and a missing folder is empty.
-    fn list_dir_files(&self, dir: &str) -> Result<Vec<PathBuf>, Error> {
-        Ok(self.list_dir(dir, false)?.into_iter().map(|(path, _)| path).collect())
-    }
-
-    /// Entries of a project folder with whether each is a folder, sorted;
-    /// folders only when `folders` is set. The folder's links and special
-    /// files were checked when the project was opened (see `check_tree`):
-    /// what is neither a file nor a folder now is a link to nothing, skipped.
-    fn list_dir(&self, dir: &str, folders: bool) -> Result<Vec<(PathBuf, bool)>, Error> {
-        let shown = self.shown(Path::new(dir));
-        let entries = match fs::read_dir(self.path(dir)) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(Error::io("read folder", &shown, e)),
-        };
-        let mut files = Vec::new();
-        for entry in entries {
-            let entry = entry.map_err(|e| Error::io("read folder", &shown, e))?;
-            let name = entry.file_name();
-            let Some(name) = name.to_str() else { continue };
-            let path = entry.path();
-            let is_folder = path.is_dir();
-            if name.starts_with('.') || (is_folder && !folders) || !(is_folder || path.is_file()) {
-                continue;
-            }
-            files.push((Path::new(dir).join(name), is_folder));
-        }
-        files.sort();
-        Ok(files)
-    }
 }
 
 impl dataset::ConfigPlace for Project {
@@ -892,16 +496,4 @@ fn stem(path: &Path, extensions: usize) -> String {
         name = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
     }
     name.to_owned()
-}
-
-/// Reads a UTF-8 text file, naming it (as shown) on failure.
-pub fn read_text(path: &Path, shown: &Path) -> Result<String, Error> {
-    let bytes = fs::read(path).map_err(|e| Error::io("read", shown, e))?;
-    String::from_utf8(bytes).map_err(|e| {
-        let offset = e.utf8_error().valid_up_to();
-        let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-        Error::project(format!("{} is not valid UTF-8", shown.display()))
-            .at(Location::at_offset(shown, &text, offset))
-            .help("save the file as UTF-8")
-    })
 }
