@@ -10,20 +10,22 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod check;
+mod request;
+
+pub use check::{CheckSummary, check};
+pub use request::{BuildRequest, resolve_params};
+
 use crate::data_tests;
 use crate::db::Database;
 use crate::error::Error;
 use crate::load::{self, LoadOptions, LoadSummary};
 use crate::manifest::{Built, Key, Manifest, unit_id};
-use crate::params::ParamValue;
 use crate::period::Period;
-use crate::project::saved_query::SavedQuery;
 use crate::project::{DEFAULT_OUT_DIR, Project, Report};
-use crate::query::{BuildParam, BuildParams, PERIOD_PARAMS, RunStats, Runner, in_parallel};
-use crate::render::{BuildInfo, Formats, InputFile, RenderedFile, Renderer, lint};
-use crate::write::FileStamp;
-use crate::write::{Outcome, published_pages, remove_stale, write_files};
-use crate::write::{data_files, site_index};
+use crate::query::{BuildParams, PERIOD_PARAMS, RunStats, Runner, in_parallel};
+use crate::render::{BuildInfo, InputFile, RenderedFile, Renderer, lint};
+use crate::write::{FileStamp, Outcome, data_files, published_pages, remove_stale, site_index, write_files};
 
 /// Opens the database and loads what changed.
 pub fn load(project: &Project, options: LoadOptions) -> Result<(Database, LoadSummary), Error> {
@@ -40,95 +42,6 @@ pub fn open_runner(project: &Project, db: Database, params: BuildParams) -> Resu
     let runner = Runner::new(db.conn, project, params);
     runner.create_views()?;
     Ok(runner)
-}
-
-/// What `laporan check` found.
-pub struct CheckSummary {
-    pub problems: Vec<Error>,
-    /// Reports a build would skip (a parameter they need is not given).
-    pub warnings: Vec<Error>,
-    pub queries: usize,
-    pub templates: usize,
-    pub tests: usize,
-    /// Reports rendered (without writing), over all periods.
-    pub rendered: usize,
-}
-
-/// Checks everything a build would, writing nothing: every saved query
-/// prepared against the loaded schema, every template compiled and read
-/// against the queries' columns ([`lint`]), every data test run, and every
-/// report rendered for each of `periods` (with its parameters) as the
-/// build would render it. `problems` holds what reading the project found;
-/// a failed load is one more problem, and the rest is checked against the
-/// database as it was. Each problem is listed once.
-pub fn check(
-    project: &Project,
-    mut problems: Vec<Error>,
-    loaded: Result<Database, Error>,
-    periods: &[(Option<Period>, BuildParams)],
-) -> Result<CheckSummary, Error> {
-    let db = match loaded {
-        Ok(db) => db,
-        Err(error) => {
-            problems.push(error);
-            Database::open(project)?
-        }
-    };
-    let inputs: Vec<InputFile> = load::loaded(&db)?.iter().map(InputFile::from).collect();
-    let db = db.into_reader(project)?;
-    let runner = Arc::new(Runner::new(db.conn, project, BuildParams::new()));
-    let broken_sql = runner.check();
-    let sound_sql = broken_sql.is_empty();
-    problems.extend(broken_sql);
-    let columns = runner.columns();
-    let templates = project.template_files()?;
-    let renderer = Renderer::new(project, runner.clone());
-    let params = periods.first().map(|(_, params)| params.keys().cloned().collect()).unwrap_or_default();
-    let schema = lint::Schema { queries: &project.queries, broken: &project.broken_queries, columns: &columns, params };
-    let mut found = renderer.check(&templates, &schema);
-    let linted = found.len();
-    let tests = data_tests::Suite::new(project, "").run(project, Some(&runner), &|_| false, project.threads())?;
-    found.extend(tests.failures);
-    let info = BuildInfo { version: env!("CARGO_PKG_VERSION"), generated_at: String::new(), inputs };
-    let mut warnings = Vec::new();
-    let mut rendered = 0;
-    for (period, params) in periods {
-        let forked = match runner.fork(params.clone()) {
-            Ok(forked) => Arc::new(forked),
-            // A query others build on is broken: reported above.
-            Err(_) if !sound_sql => break,
-            Err(error) => return Err(error),
-        };
-        let renderer = Renderer::new(project, forked);
-        for report in &project.reports {
-            match renderer.render(report, period.as_ref(), params, &info, Formats::default()) {
-                Ok(_) => rendered += 1,
-                Err(error) if error.needed_param().is_some() => {
-                    warnings.push(skipped(report, period.as_ref(), &error, false));
-                }
-                Err(error) => found.push(error),
-            }
-        }
-    }
-    // A render error in a template the static read already found wrong
-    // is most often a consequence of that mistake: the static finding says
-    // it better.
-    let read_wrong: Vec<std::path::PathBuf> =
-        found.iter().take(linted).filter_map(|p| p.location().map(|l| l.path.clone())).collect();
-    for (i, problem) in found.into_iter().enumerate() {
-        let consequence = i >= linted && problem.location().is_some_and(|l| read_wrong.contains(&l.path));
-        if !consequence && !problems.iter().any(|p| p.same_problem(&problem)) {
-            problems.push(problem);
-        }
-    }
-    Ok(CheckSummary {
-        problems,
-        warnings,
-        queries: project.queries.len(),
-        templates: templates.len(),
-        tests: tests.passed,
-        rendered,
-    })
 }
 
 /// The warning for a report left out of a build because a query it runs
@@ -150,137 +63,6 @@ fn skipped(report: &Report, period: Option<&Period>, cause: &Error, named: bool)
     } else {
         format!("build it with --param {param}=…, or give the parameter a default in its @param line")
     })
-}
-
-/// Types `--param NAME=VALUE` pairs against the queries that declare them
-/// (all saved queries, or only `scope`) and adds the period's parameters.
-pub fn resolve_params(
-    project: &Project,
-    given: &[(String, String)],
-    period: Option<&Period>,
-    scope: Option<&SavedQuery>,
-) -> Result<BuildParams, Error> {
-    let queries: Vec<&SavedQuery> = match scope {
-        Some(query) => vec![query],
-        None => project.queries.values().collect(),
-    };
-    let mut params = BuildParams::new();
-    for (name, text) in given {
-        if period.is_some() && PERIOD_PARAMS.contains(&name.as_str()) {
-            return Err(Error::usage(format!("--param {name} conflicts with --period, which sets it"))
-                .help("give either --period or the period parameters, not both"));
-        }
-        let declaring: Vec<&&SavedQuery> = queries.iter().filter(|q| q.param(name).is_some()).collect();
-        if declaring.is_empty() {
-            let mut known: Vec<&str> = queries.iter().flat_map(|q| q.params.iter().map(|p| p.name.as_str())).collect();
-            known.sort();
-            known.dedup();
-            let what = match scope {
-                Some(query) => format!("query {}", query.name),
-                None => "any saved query".to_owned(),
-            };
-            let error = Error::usage(format!("unknown parameter {name}: it is not declared by {what}"));
-            return Err(if known.is_empty() {
-                error.note("no parameters are declared")
-            } else {
-                error.note(format!("declared parameters: {}", known.join(", ")))
-            });
-        }
-        for query in declaring {
-            let decl = query.param(name).expect("filtered above");
-            decl.ty.parse(text).map_err(|e| {
-                Error::usage(format!("--param {name}: {e}")).note(format!(
-                    "{} declares {name} {}",
-                    query.path.display(),
-                    decl.ty
-                ))
-            })?;
-        }
-        if params.insert(name.clone(), BuildParam::Text(text.clone())).is_some() {
-            return Err(Error::usage(format!("--param {name} is given twice")));
-        }
-    }
-    if let Some(period) = period {
-        let mut set = |name: &str, value: ParamValue| {
-            params.insert(name.to_owned(), BuildParam::Value(value));
-        };
-        set("period_start", ParamValue::Date(period.start()));
-        set("period_end", ParamValue::Date(period.end()));
-        set("period_label", ParamValue::Text(period.to_string()));
-        if let Some(previous) = period.previous() {
-            set("previous_start", ParamValue::Date(previous.start()));
-            set("previous_end", ParamValue::Date(previous.end()));
-        }
-    }
-    Ok(params)
-}
-
-/// What `laporan build` was asked to do, validated against the project.
-pub struct BuildRequest {
-    /// The reports to render, by name; all of them when none were named.
-    pub reports: Vec<String>,
-    /// Whether the reports were named on the command line: then a report
-    /// that cannot be built is a failure, not a warning.
-    pub named: bool,
-    /// The periods to build, each with its parameters: one entry, without a
-    /// period, when none was given.
-    pub periods: Vec<(Option<Period>, BuildParams)>,
-    /// The output folder if the user gave one: (absolute path, as they
-    /// wrote it).
-    pub out: Option<(PathBuf, PathBuf)>,
-    pub formats: Formats,
-    pub generated_at: String,
-    /// Whether `generated_at` was given (`--as-of`, `SOURCE_DATE_EPOCH`)
-    /// rather than taken from the clock: then the output depends on it.
-    pub fixed_time: bool,
-    /// For `--pdf`.
-    pub chromium: Option<PathBuf>,
-    /// Render every report even if it is up to date (`--force`).
-    pub force: bool,
-}
-
-impl BuildRequest {
-    /// Checks report names and parameters before anything is loaded.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        project: &Project,
-        reports: Vec<String>,
-        periods: Vec<Period>,
-        params: &[(String, String)],
-        out: Option<(PathBuf, PathBuf)>,
-        formats: Formats,
-        as_of: Option<jiff::Timestamp>,
-        force: bool,
-    ) -> Result<BuildRequest, Error> {
-        if project.reports.is_empty() {
-            return Err(Error::project("the project has no reports")
-                .help("add a template such as report_templates/monthly.md.j2"));
-        }
-        for name in &reports {
-            if project.report(name).is_none() {
-                let known: Vec<&str> = project.reports.iter().map(|r| r.name.as_str()).collect();
-                return Err(
-                    Error::usage(format!("no report named {name}")).note(format!("reports: {}", known.join(", ")))
-                );
-            }
-        }
-        let named = !reports.is_empty();
-        let reports =
-            if reports.is_empty() { project.reports.iter().map(|r| r.name.clone()).collect() } else { reports };
-        let periods: Vec<Option<Period>> =
-            if periods.is_empty() { vec![None] } else { periods.into_iter().map(Some).collect() };
-        let periods = periods
-            .into_iter()
-            .map(|period| Ok((period, resolve_params(project, params, period.as_ref(), None)?)))
-            .collect::<Result<_, Error>>()?;
-        if formats.pdf && !formats.html {
-            return Err(Error::usage("--pdf prints the HTML reports: keep html in --format"));
-        }
-        // Before anything is loaded: a missing Chromium is a usage problem.
-        let chromium = if formats.pdf { Some(crate::pdf::chromium()?) } else { None };
-        let (generated_at, fixed_time) = generated_at(as_of)?;
-        Ok(BuildRequest { reports, named, periods, out, formats, generated_at, fixed_time, chromium, force })
-    }
 }
 
 pub struct BuildSummary {

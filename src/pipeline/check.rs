@@ -1,0 +1,104 @@
+//! `laporan check`: everything a build would reject, without writing:
+//! the saved queries prepared, the templates read, the data tests run and
+//! every report rendered for the periods and parameters given.
+
+use std::sync::Arc;
+
+use super::skipped;
+use crate::data_tests;
+use crate::db::Database;
+use crate::error::Error;
+use crate::load;
+use crate::period::Period;
+use crate::project::Project;
+use crate::query::{BuildParams, Runner};
+use crate::render::{BuildInfo, Formats, InputFile, Renderer, lint};
+
+/// What `laporan check` found.
+pub struct CheckSummary {
+    pub problems: Vec<Error>,
+    /// Reports a build would skip (a parameter they need is not given).
+    pub warnings: Vec<Error>,
+    pub queries: usize,
+    pub templates: usize,
+    pub tests: usize,
+    /// Reports rendered (without writing), over all periods.
+    pub rendered: usize,
+}
+
+/// Checks everything a build would, writing nothing: every saved query
+/// prepared against the loaded schema, every template compiled and read
+/// against the queries' columns ([`lint`]), every data test run, and every
+/// report rendered for each of `periods` (with its parameters) as the
+/// build would render it. `problems` holds what reading the project found;
+/// a failed load is one more problem, and the rest is checked against the
+/// database as it was. Each problem is listed once.
+pub fn check(
+    project: &Project,
+    mut problems: Vec<Error>,
+    loaded: Result<Database, Error>,
+    periods: &[(Option<Period>, BuildParams)],
+) -> Result<CheckSummary, Error> {
+    let db = match loaded {
+        Ok(db) => db,
+        Err(error) => {
+            problems.push(error);
+            Database::open(project)?
+        }
+    };
+    let inputs: Vec<InputFile> = load::loaded(&db)?.iter().map(InputFile::from).collect();
+    let db = db.into_reader(project)?;
+    let runner = Arc::new(Runner::new(db.conn, project, BuildParams::new()));
+    let broken_sql = runner.check();
+    let sound_sql = broken_sql.is_empty();
+    problems.extend(broken_sql);
+    let columns = runner.columns();
+    let templates = project.template_files()?;
+    let renderer = Renderer::new(project, runner.clone());
+    let params = periods.first().map(|(_, params)| params.keys().cloned().collect()).unwrap_or_default();
+    let schema = lint::Schema { queries: &project.queries, broken: &project.broken_queries, columns: &columns, params };
+    let mut found = renderer.check(&templates, &schema);
+    let linted = found.len();
+    let tests = data_tests::Suite::new(project, "").run(project, Some(&runner), &|_| false, project.threads())?;
+    found.extend(tests.failures);
+    let info = BuildInfo { version: env!("CARGO_PKG_VERSION"), generated_at: String::new(), inputs };
+    let mut warnings = Vec::new();
+    let mut rendered = 0;
+    for (period, params) in periods {
+        let forked = match runner.fork(params.clone()) {
+            Ok(forked) => Arc::new(forked),
+            // A query others build on is broken: reported above.
+            Err(_) if !sound_sql => break,
+            Err(error) => return Err(error),
+        };
+        let renderer = Renderer::new(project, forked);
+        for report in &project.reports {
+            match renderer.render(report, period.as_ref(), params, &info, Formats::default()) {
+                Ok(_) => rendered += 1,
+                Err(error) if error.needed_param().is_some() => {
+                    warnings.push(skipped(report, period.as_ref(), &error, false));
+                }
+                Err(error) => found.push(error),
+            }
+        }
+    }
+    // A render error in a template the static read already found wrong
+    // is most often a consequence of that mistake: the static finding says
+    // it better.
+    let read_wrong: Vec<std::path::PathBuf> =
+        found.iter().take(linted).filter_map(|p| p.location().map(|l| l.path.clone())).collect();
+    for (i, problem) in found.into_iter().enumerate() {
+        let consequence = i >= linted && problem.location().is_some_and(|l| read_wrong.contains(&l.path));
+        if !consequence && !problems.iter().any(|p| p.same_problem(&problem)) {
+            problems.push(problem);
+        }
+    }
+    Ok(CheckSummary {
+        problems,
+        warnings,
+        queries: project.queries.len(),
+        templates: templates.len(),
+        tests: tests.passed,
+        rendered,
+    })
+}
