@@ -25,7 +25,7 @@
 //! filters.rs      number, money, percent, date, delta, link (format.rs: the text)
 //! helper.rs       what table(), bar() and line() share
 //! table.rs        table()
-//! charts.rs       bar() and line(): options and data (chart.rs: the SVG)
+//! charts.rs       bar() and line(): options and data (chart/: the SVG, its axes)
 //! markdown.rs     Markdown escaping and conversion to HTML
 //! ```
 //!
