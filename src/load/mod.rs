@@ -21,10 +21,13 @@
 pub mod csv;
 pub mod infer;
 pub mod json;
+mod key;
 pub mod parquet;
 pub mod problems;
 pub mod progress;
 pub mod scan;
+
+use key::check_primary_key;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -261,109 +264,6 @@ fn load_dataset(
         timings.push((dataset.name.clone(), "check the primary key", started.elapsed()));
     }
     Ok((rows, schema))
-}
-
-/// A declared primary key must be unique and never NULL.
-fn check_primary_key(
-    project: &Project,
-    conn: &Connection,
-    table: &str,
-    dataset: &Dataset,
-    files: &[ReadableFile],
-) -> Result<(), Error> {
-    if dataset.primary_key.is_empty() {
-        return Ok(());
-    }
-    // A key column the data does not have (the columns inferred, not
-    // declared): named as such, at its place in laporan.toml.
-    let mut probe =
-        conn.prepare(&format!("SELECT * FROM {table} LIMIT 0")).map_err(|e| db_error("check the primary key", e))?;
-    probe.execute([]).map_err(|e| db_error("check the primary key", e))?;
-    let columns = probe.column_names();
-    if let Some(missing) = dataset.primary_key.iter().find(|k| !columns.contains(k)) {
-        let span = project
-            .config
-            .datasets
-            .get(&dataset.name)
-            .and_then(|d| d.get_ref().primary_key.iter().find(|k| k.get_ref() == missing).map(|k| k.span()))
-            .unwrap_or_default();
-        return Err(project
-            .config_error_at(
-                span,
-                format!(
-                    "primary key column {missing} is not a column of dataset {}; its columns are {}",
-                    dataset.name,
-                    columns.join(", ")
-                ),
-            )
-            .help("name one of its columns in primary_key, or declare the dataset's columns"));
-    }
-    let key: Vec<String> = dataset.primary_key.iter().map(|k| quote_ident(k)).collect();
-    let key_list = key.join(", ");
-    // The common case, cheaply: no key repeated, none missing.
-    let nulls = key.iter().map(|k| format!("{k} IS NULL")).collect::<Vec<_>>().join(" OR ");
-    let ok: bool = conn
-        .query_row(
-            &format!(
-                "SELECT NOT EXISTS (SELECT 1 FROM {table} GROUP BY {key_list} HAVING count(*) > 1) \
-                 AND NOT EXISTS (SELECT 1 FROM {table} WHERE {nulls})"
-            ),
-            [],
-            |row| row.get(0),
-        )
-        .map_err(|e| db_error("check the primary key", e))?;
-    if ok {
-        return Ok(());
-    }
-    // Rows written in an open transaction get row ids from a high base:
-    // positions are counted from the table's first row id.
-    let sql = format!(
-        "SELECT concat_ws(', ', {key_list}), count(*), array_to_string(list(rowid - base ORDER BY rowid)[:3], ','), bool_or({nulls}) \
-         FROM {table}, (SELECT min(rowid) AS base FROM {table}) GROUP BY ALL HAVING count(*) > 1 OR bool_or({nulls}) ORDER BY min(rowid) LIMIT 5"
-    );
-    let bad = conn
-        .prepare(&sql)
-        .and_then(|mut stmt| {
-            stmt.query_map([], |row| {
-                Ok((
-                    row.get::<_, Option<String>>(0)?,
-                    row.get::<_, i64>(1)?,
-                    row.get::<_, String>(2)?,
-                    row.get::<_, bool>(3)?,
-                ))
-            })?
-            .collect::<Result<Vec<_>, _>>()
-        })
-        .map_err(|e| db_error("check the primary key", e))?;
-    let key_name = dataset.primary_key.join(", ");
-    // Line numbers are exact for a single file; a folder's rows are numbered across files.
-    let single = (files.len() == 1 && dataset.format == FileFormat::Csv).then(|| &files[0]);
-    let header = u64::from(dataset.csv.header);
-    let mut notes = Vec::new();
-    let mut first_line = None;
-    for (value, count, rowids, has_null) in &bad {
-        let rowids: Vec<u64> = rowids.split(',').filter_map(|r| r.parse().ok()).collect();
-        let place = match single {
-            Some(file) => {
-                let records: Vec<u64> = rowids.iter().map(|r| r + header).collect();
-                let lines = scan::record_lines(&file.path, dataset.csv.dialect(), &records)
-                    .map_err(|e| Error::io("read", &project.shown(&file.file), e))?;
-                first_line = first_line.or(lines.first().map(|(_, l)| *l as usize));
-                let lines: Vec<String> = lines.iter().map(|(_, l)| l.to_string()).collect();
-                format!("lines {}", lines.join(", "))
-            }
-            None => format!("rows {}", rowids.iter().map(|r| (r + 1).to_string()).collect::<Vec<_>>().join(", ")),
-        };
-        if *has_null {
-            notes.push(format!("{place}: the key ({key_name}) is empty"));
-        } else {
-            notes.push(format!("{place}: {key_name} = {} appears {count} times", value.as_deref().unwrap_or("")));
-        }
-    }
-    Err(Error::project(format!("dataset {}: the primary key ({key_name}) is not unique and complete", dataset.name))
-        .at(Location { line: first_line, ..Location::file(project.shown(&dataset.source)) })
-        .note(notes.join("\n"))
-        .help("each row needs its own non-empty key; fix the file or the primary_key in laporan.toml"))
 }
 
 /// Hashes and scans a dataset's files; transcodes declared non-UTF-8 files
