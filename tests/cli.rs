@@ -550,6 +550,34 @@ fn broken_query_fails_the_build_naming_file_and_line() {
     assert!(!project.path().join("out").exists(), "nothing is written when the build fails");
 }
 
+/// The completion scripts and the manual page come from the same clap
+/// definitions as the command line: every command is in each of them, and
+/// they are printed outside any project.
+#[test]
+fn completions_and_manual_page_know_every_command() {
+    let empty = TempDir::new().unwrap();
+    let commands = ["build", "load", "check", "query", "list", "schema", "new", "watch", "serve", "completions", "man"];
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let output = Command::new(env!("CARGO_BIN_EXE_laporan"))
+            .args(["completions", shell])
+            .current_dir(empty.path())
+            .output()
+            .unwrap();
+        assert_success(&output);
+        let script = stdout(&output);
+        for command in commands {
+            assert!(script.contains(command), "{shell} completion lacks {command}");
+        }
+    }
+    let output = Command::new(env!("CARGO_BIN_EXE_laporan")).arg("man").current_dir(empty.path()).output().unwrap();
+    assert_success(&output);
+    let page = stdout(&output);
+    assert!(page.contains(".TH laporan 1"), "{page}");
+    for command in commands {
+        assert!(page.contains(&format!("laporan\\-{command}")), "the manual page lacks {command}");
+    }
+}
+
 #[test]
 fn usage_errors_exit_2() {
     let project = Project::sample();

@@ -12,6 +12,7 @@ mod load;
 mod new;
 mod query;
 mod schema;
+mod shell;
 mod watch;
 
 use std::io::{IsTerminal, Write};
@@ -74,6 +75,10 @@ enum Command {
     Watch(watch::WatchArgs),
     /// Serve the reports on 127.0.0.1, rebuilding and reloading the open pages on each change
     Serve(watch::ServeArgs),
+    /// Print a completion script for a shell (bash, zsh, fish, powershell, elvish)
+    Completions(shell::CompletionArgs),
+    /// Print laporan's manual page (roff), such as `laporan man > laporan.1`
+    Man,
 }
 
 /// How a command talks to the user: progress on stderr, results on stdout.
@@ -260,7 +265,7 @@ pub fn main() -> i32 {
     // Every command but `new` works inside the project: DuckDB resolves
     // relative paths in SQL (`read_csv('data/extra.csv')`) against the
     // working folder, and checks its sandbox against the result.
-    if !matches!(cli.command, Command::New(_))
+    if !matches!(cli.command, Command::New(_) | Command::Completions(_) | Command::Man)
         && let Err(error) = enter_project(&mut ui)
     {
         ui.report(&error, false);
@@ -276,6 +281,8 @@ pub fn main() -> i32 {
         Command::New(args) => new::run(args, &ui),
         Command::Watch(args) => watch::watch(args, &ui),
         Command::Serve(args) => watch::serve(args, &ui),
+        Command::Completions(args) => shell::completions(args, &ui),
+        Command::Man => shell::man(&ui),
     };
     match result {
         Ok(()) => 0,
