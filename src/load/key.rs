@@ -1,9 +1,12 @@
 //! A declared primary key, checked after loading: every key column one
 //! the data has, no key repeated, none missing; a failure names the rows.
 
-use duckdb::Connection;
+use super::{ReadableFile, db_error, scan};
+use crate::db::quote_ident;
+use crate::error::{Error, Location};
+use crate::project::{Dataset, FileFormat, Project};
 
-use super::*;
+use duckdb::Connection;
 
 /// A declared primary key must be unique and never NULL.
 pub(super) fn check_primary_key(

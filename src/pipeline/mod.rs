@@ -335,18 +335,19 @@ enum Rendered {
     Skipped(Error),
 }
 
-/// Reads the templates of the reports to render as `check` does (see
-/// [`lint`]): a misspelled name in a branch this build's data does not
-/// reach stops the build as it stops `check`. A parameter some saved query
-/// declares is left to the render, which skips a report that needs one
-/// not given.
+/// Reads the templates of the reports to render, and the partials and
+/// layouts they may use, as `check` does (see [`lint`]): a misspelled name
+/// in a branch this build's data does not reach stops the build as it
+/// stops `check`. A parameter some saved query declares is left to the
+/// render, which skips a report that needs one not given.
 fn read_templates(
     project: &Project,
     runner: &Arc<Runner>,
     todo: &[&Unit],
     request: &BuildRequest,
 ) -> Result<(), Error> {
-    let mut templates: Vec<String> = Vec::new();
+    // Partials and layouts (`_name`): any report may include them.
+    let mut templates: Vec<String> = project.template_files()?.into_iter().filter(|t| t.starts_with('_')).collect();
     for unit in todo {
         let report = project.report(&unit.report).expect("planned from the project's reports");
         if !templates.contains(&report.template) {

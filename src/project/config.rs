@@ -89,27 +89,25 @@ pub fn parse(text: &str) -> (Config, Vec<Problem>) {
     let span = document.span();
     let mut table = document.into_inner();
     let mut problems = Vec::new();
-    // Where each problem was taken out, as a path of keys.
-    let mut faulty: Vec<Vec<String>> = Vec::new();
+    // Datasets whose columns could not be read: without them, their key
+    // and tests would name columns "not declared", so they are left out.
+    let mut lost_columns: Vec<String> = Vec::new();
     loop {
         let value = Spanned::new(span.clone(), DeValue::Table(table.clone()));
         match Config::deserialize(value.into_deserializer()) {
             Ok(mut config) => {
-                for path in &faulty {
-                    // Without its columns, a dataset's key and tests would
-                    // name columns "not declared": it is left out whole.
-                    if let ["datasets", name, "columns", ..] = path.iter().map(String::as_str).collect::<Vec<_>>()[..] {
-                        config.datasets.remove(name);
-                    }
-                }
+                config.datasets.retain(|name, _| !lost_columns.contains(name));
                 return (config, problems);
             }
             Err(e) => {
                 let problem = Problem::from(e);
-                let removed = problem.span.as_ref().and_then(|at| remove_at(&mut table, at.start));
+                let removed = problem.span.as_ref().and_then(|at| remove_within(&mut table, at.start, MAX_DEPTH));
                 problems.push(problem);
-                match removed {
-                    Some(path) => faulty.push(path),
+                match removed.as_deref() {
+                    Some([datasets, name, columns, ..]) if datasets == "datasets" && columns == "columns" => {
+                        lost_columns.push(name.clone());
+                    }
+                    Some(_) => {}
                     // Nothing to take out: the rest cannot be read.
                     None => return (Config::default(), problems),
                 }
@@ -118,17 +116,14 @@ pub fn parse(text: &str) -> (Config, Vec<Problem>) {
     }
 }
 
-/// Takes out of `table` the innermost entry whose key or value holds the
-/// byte `at`, and returns its path of keys. Tables are searched whatever
-/// their own span: one made by a `[a.b]` header spans only the header.
-fn remove_at(table: &mut DeTable<'_>, at: usize) -> Option<Vec<String>> {
-    remove_within(table, at, MAX_DEPTH)
-}
-
 /// How deep a problem's entry is taken out: `datasets.x.tests.rows` as a
 /// whole for a bad `min` in it, whose absence would be a problem of its own.
 const MAX_DEPTH: usize = 4;
 
+/// Takes out of `table` the innermost entry (at most `depth` tables down)
+/// whose key or value holds the byte `at`, and returns its path of keys.
+/// Tables are searched whatever their own span: one made by a `[a.b]`
+/// header spans only the header.
 fn remove_within(table: &mut DeTable<'_>, at: usize, depth: usize) -> Option<Vec<String>> {
     let holds = |span: Range<usize>| span.contains(&at);
     let mut found = None;

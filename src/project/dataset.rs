@@ -234,10 +234,10 @@ pub fn resolve(
     // "declared but missing".
     let mut refused: Vec<String> = Vec::new();
     for (entry, is_folder) in entries {
-        let stem = if is_folder { entry.file_name() } else { entry.file_stem() };
-        let stem = stem.and_then(|n| n.to_str()).unwrap_or_default().to_owned();
-        let (name, files, format) = if is_folder {
-            let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+        // The table's name: the folder's, or the file's without extension.
+        let name = if is_folder { entry.file_name() } else { entry.file_stem() };
+        let name = name.and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+        let (files, format) = if is_folder {
             let files: Vec<PathBuf> =
                 list_folder(&entry)?.into_iter().filter(|f| FileFormat::from_path(f).is_some()).collect();
             // DuckDB's readers take `*`, `?`, `[…]` and `{…}` in a file name
@@ -246,7 +246,7 @@ pub fn resolve(
             if let Some(file) = files.iter().find(|f| {
                 f.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.contains(['*', '?', '[', ']', '{', '}']))
             }) {
-                refused.push(stem.clone());
+                refused.push(name.clone());
                 problems.push(Error::project(format!(
                     "{} has a pattern character in its name",
                     place.shown(file).display()
@@ -258,7 +258,7 @@ pub fn resolve(
                 continue;
             }
             let Some(first) = files.first() else {
-                refused.push(stem.clone());
+                refused.push(name.clone());
                 problems.push(
                     place
                         .config_file_error(format!(
@@ -271,7 +271,7 @@ pub fn resolve(
             };
             let format = FileFormat::from_path(first).expect("filtered above");
             if let Some(other) = files.iter().find(|f| FileFormat::from_path(f) != Some(format)) {
-                refused.push(stem.clone());
+                refused.push(name.clone());
                 problems.push(
                     Error::project(format!("dataset folder {} mixes file formats", entry.display()))
                         .note(format!("{} and {}", first.display(), other.display()))
@@ -279,11 +279,10 @@ pub fn resolve(
                 );
                 continue;
             }
-            (name, files, format)
+            (files, format)
         } else {
             let Some(format) = FileFormat::from_path(&entry) else { continue };
-            let name = entry.file_stem().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
-            (name, vec![entry.clone()], format)
+            (vec![entry.clone()], format)
         };
         if !is_identifier(&name) {
             problems.push(Error::project(format!("dataset name '{name}' cannot be a table name"))
@@ -333,19 +332,17 @@ pub fn resolve(
         let Some(config) = declared.get(&dataset.name) else { continue };
         for (column, target) in &config.get_ref().tests.relationships {
             let Some((other, other_column)) = target.get_ref().split_once('.') else { continue };
-            let found = datasets.iter().find(|d| d.name == other);
-            if found.is_none() || found.is_some_and(|d| d.columns.is_some() && d.column(other_column).is_none()) {
-                dangling.push((dataset.name.clone(), target.span()));
-            }
-            match found {
-                None if refused.iter().any(|r| r == other) => {}
+            match datasets.iter().find(|d| d.name == other) {
+                None if refused.iter().any(|r| r == other) => dangling.push((dataset.name.clone(), target.span())),
                 None => {
+                    dangling.push((dataset.name.clone(), target.span()));
                     problems.push(place.config_error(
                         target.span(),
                         format!("relationship of {}.{column}: there is no dataset {other}", dataset.name),
                     ));
                 }
                 Some(d) if d.columns.is_some() && d.column(other_column).is_none() => {
+                    dangling.push((dataset.name.clone(), target.span()));
                     problems.push(place.config_error(
                         target.span(),
                         format!(

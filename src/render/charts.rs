@@ -240,30 +240,19 @@ fn categories(result: &QueryResult, x: usize, x_format: Option<&str>, locale: &s
             ));
         }
         (None, Some(dates)) => {
-            let known: Vec<&jiff::civil::Date> = dates.iter().flatten().collect();
-            Some(if known.len() > 1 && known.iter().all(|d| d.day() == 1 && d.month() == 1) {
-                format::DateStyle::Year
-            } else if known.len() > 1
-                && known.iter().all(|d| d.day() == 1 && (d.month() - 1) % 3 == 0)
-                && known.iter().any(|d| d.month() != 1)
-            {
-                format::DateStyle::Quarter
-            } else if known.iter().all(|d| d.day() == 1) && !known.is_empty() {
-                format::DateStyle::ShortMonth
-            } else {
-                format::DateStyle::Short
-            })
+            let known: Vec<jiff::civil::Date> = dates.iter().flatten().copied().collect();
+            Some(Grain::of(&known).style())
         }
         (None, None) => None,
     };
     // Timestamps with a time of day keep it (`17 May 2024 08:30`): two
     // readings of one day are two places.
-    let time_of = |cell: &Cell| -> Option<String> {
-        let Cell::Text(text) = cell else { return None };
-        let time = text.get(10..)?.trim_start_matches([' ', 'T']);
-        let hh_mm = time.get(..5)?;
-        (!time.starts_with("00:00:00") || !time.chars().all(|c| "0:.+".contains(c))).then(|| hh_mm.to_owned())
-    };
+    fn time_of(cell: &Cell) -> Option<&str> {
+        match cell {
+            Cell::Text(text) => time_of_day(text).and_then(|time| time.get(..5)),
+            _ => None,
+        }
+    }
     let timed = x_format.is_none() && dated && result.rows.iter().any(|row| time_of(&row[x]).is_some());
     Ok(result
         .rows
@@ -271,7 +260,7 @@ fn categories(result: &QueryResult, x: usize, x_format: Option<&str>, locale: &s
         .enumerate()
         .map(|(i, row)| match (style, dates.as_ref().and_then(|d| d[i]), &row[x]) {
             (Some(style), Some(date), cell) if timed => {
-                let time = time_of(cell).unwrap_or_else(|| "00:00".to_owned());
+                let time = time_of(cell).unwrap_or("00:00");
                 format!("{} {time}", format::date(date, style, locale))
             }
             (Some(style), Some(date), _) => format::date(date, style, locale),
@@ -283,11 +272,59 @@ fn categories(result: &QueryResult, x: usize, x_format: Option<&str>, locale: &s
         .collect())
 }
 
-/// How far apart the places of a time axis are.
+/// The grain dates have, which is how far apart the places of a time
+/// axis are and how its labels are written: all on 1 January → years, on
+/// the first of a quarter → quarters, on the first of a month → months,
+/// else days.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Grain {
-    Months(i32),
+    Year,
+    Quarter,
+    Month,
     Day,
+}
+
+impl Grain {
+    fn of(dates: &[jiff::civil::Date]) -> Grain {
+        let all = |test: &dyn Fn(&jiff::civil::Date) -> bool| dates.iter().all(test);
+        if dates.len() > 1 && all(&|d| d.day() == 1 && d.month() == 1) {
+            Grain::Year
+        } else if dates.len() > 1 && all(&|d| d.day() == 1 && (d.month() - 1) % 3 == 0) {
+            Grain::Quarter
+        } else if !dates.is_empty() && all(&|d| d.day() == 1) {
+            Grain::Month
+        } else {
+            Grain::Day
+        }
+    }
+
+    fn style(self) -> format::DateStyle {
+        match self {
+            Grain::Year => format::DateStyle::Year,
+            Grain::Quarter => format::DateStyle::Quarter,
+            Grain::Month => format::DateStyle::ShortMonth,
+            Grain::Day => format::DateStyle::Short,
+        }
+    }
+
+    /// The place after `date`.
+    fn next(self, date: jiff::civil::Date) -> Option<jiff::civil::Date> {
+        let months = match self {
+            Grain::Year => 12,
+            Grain::Quarter => 3,
+            Grain::Month => 1,
+            Grain::Day => return date.tomorrow().ok(),
+        };
+        date.checked_add(jiff::Span::new().months(months)).ok()
+    }
+}
+
+/// The time of day in a date or timestamp's text, unless it has none or
+/// it is midnight (`2024-05-17 08:30:00` → `08:30:00`).
+fn time_of_day(text: &str) -> Option<&str> {
+    let time = text.get(10..)?.trim_start_matches([' ', 'T']);
+    let midnight = time.starts_with("00:00:00") && time.chars().all(|c| "0:.+".contains(c));
+    (!time.is_empty() && !midnight).then_some(time)
 }
 
 /// More places than a time axis is filled to: beyond, the dates are only
@@ -306,34 +343,19 @@ fn time_axis(result: &QueryResult, x: usize) -> Option<QueryResult> {
     if type_name != "DATE" && !type_name.starts_with("TIMESTAMP") {
         return None;
     }
-    let at_midnight = |text: &str| {
-        let time = text.get(10..).unwrap_or_default().trim_start_matches([' ', 'T']);
-        time.is_empty() || (time.starts_with("00:00:00") && time.chars().all(|c| "0:.+".contains(c)))
-    };
     let mut dated: Vec<(jiff::civil::Date, &Vec<Cell>)> = Vec::new();
     let mut whole_days = true;
     for row in &result.rows {
         if let Cell::Text(text) = &row[x]
             && let Some(date) = text.get(..10).and_then(parse_date)
         {
-            whole_days &= at_midnight(text);
+            whole_days &= time_of_day(text).is_none();
             dated.push((date, row));
         }
     }
     dated.sort_by_key(|(date, _)| *date);
-    let grain = if dated.iter().all(|(d, _)| d.day() == 1 && d.month() == 1) && dated.len() > 1 {
-        Grain::Months(12)
-    } else if dated.iter().all(|(d, _)| d.day() == 1 && (d.month() - 1) % 3 == 0) && dated.len() > 1 {
-        Grain::Months(3)
-    } else if dated.iter().all(|(d, _)| d.day() == 1) {
-        Grain::Months(1)
-    } else {
-        Grain::Day
-    };
-    let next = |date: jiff::civil::Date| match grain {
-        Grain::Months(n) => date.checked_add(jiff::Span::new().months(n)).ok(),
-        Grain::Day => date.tomorrow().ok(),
-    };
+    let grain = Grain::of(&dated.iter().map(|(date, _)| *date).collect::<Vec<_>>());
+    let next = |date| grain.next(date);
     let mut rows: Vec<Vec<Cell>> = Vec::new();
     let fill = whole_days && {
         let (first, last) = (dated.first()?.0, dated.last()?.0);

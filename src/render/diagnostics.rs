@@ -158,19 +158,6 @@ pub(super) fn undefined_message(expression: Option<&str>, line: Option<&str>) ->
     });
     let in_line = || line.and_then(|l| first_variable(l.split("{{").nth(1).unwrap_or(l)));
     let variable = if filter_only { in_line() } else { expression.and_then(first_variable).or_else(in_line) };
-    // In a printed expression (`{{ … }}`), not an `{% if %}` tag.
-    let inline_if = |text: &str| {
-        text.split("{{").skip(1).filter_map(|part| part.split("}}").next()).any(|printed| {
-            let printed = format!(" {printed} ");
-            printed.contains(" if ") && !printed.contains(" else ")
-        })
-    };
-    if line.is_some_and(inline_if) {
-        return (
-            "an inline `if` without `else` gives nothing to print when its test is false".to_owned(),
-            "add `else \"\"`: `{{ \" (draft)\" if draft else \"\" }}`".to_owned(),
-        );
-    }
     let Some(path) = variable else {
         return (
             format!(

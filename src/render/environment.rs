@@ -101,17 +101,11 @@ pub(super) fn format_value(out: &mut Output<'_>, state: &State<'_, '_>, value: &
     } else {
         value
     };
-    if value.is_none() {
-        return if state.name() == LAYOUT {
-            Ok(())
-        } else {
-            out.write_str(filters::MISSING).map_err(minijinja::Error::from)
-        };
-    }
-    if value.kind() == ValueKind::Number
-        && !value.is_integer()
-        && f64::try_from(value.clone()).is_ok_and(|n| !n.is_finite())
-    {
+    if strict::is_missing(value) {
+        // In the layout, a NULL is a setting left out.
+        if value.is_none() && state.name() == LAYOUT {
+            return Ok(());
+        }
         return out.write_str(filters::MISSING).map_err(minijinja::Error::from);
     }
     if value.is_safe() {

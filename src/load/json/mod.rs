@@ -22,20 +22,19 @@
 //!   VARCHAR. A quoted `"123"` stays text.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use duckdb::Connection;
 use serde_json::value::RawValue;
 
 mod types;
 
-use super::problems::{MAX_LISTED, NamesFrom, Problem, check_declared, report, shorten};
+use super::problems::{MAX_LISTED, Problem, report, shorten};
 use super::{Input, ReadableFile};
 use crate::db::{quote_ident, quote_literal};
 use crate::error::{Error, Location};
-use crate::project::Dataset;
-use crate::sql_type::{IntType, SqlType};
-use types::*;
+use crate::sql_type::SqlType;
+use types::{NumberText, check_values, column_types, problem, quoted};
 
 /// What a JSON value is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -366,7 +365,9 @@ fn check_in_sql(conn: &Connection, records: &Records, types: &[SqlType], shown: 
 
 #[cfg(test)]
 mod tests {
+    use super::types::{check_field, is_date, is_timestamp};
     use super::*;
+    use crate::sql_type::IntType;
 
     fn field(text: &str) -> Field {
         Field::of(&RawValue::from_string(text.to_owned()).unwrap()).unwrap().unwrap()

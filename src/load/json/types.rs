@@ -1,7 +1,13 @@
 //! The type of each JSON column: declared types checked value by value,
 //! or the narrowest exact type inferred, by the same rules as CSV.
 
-use super::*;
+use std::path::{Path, PathBuf};
+
+use super::{Field, Kind, Place, Records};
+use crate::error::{Error, Location};
+use crate::load::problems::{MAX_LISTED, NamesFrom, Problem, check_declared, report, shorten};
+use crate::project::Dataset;
+use crate::sql_type::{IntType, SqlType};
 
 /// The declared types, in the records' column order, or inferred ones.
 pub(super) fn column_types(
