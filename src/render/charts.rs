@@ -240,8 +240,11 @@ fn categories(result: &QueryResult, x: usize, x_format: Option<&str>, locale: &s
             ));
         }
         (None, Some(dates)) => {
+            // Readings at times of day are days apart at most: a day's
+            // hours all fall on the 1st, which is not a month.
+            let timed = result.rows.iter().any(|row| matches!(&row[x], Cell::Text(t) if time_of_day(t).is_some()));
             let known: Vec<jiff::civil::Date> = dates.iter().flatten().copied().collect();
-            Some(Grain::of(&known).style())
+            Some(if timed { Grain::Day } else { Grain::of(&known) }.style())
         }
         (None, None) => None,
     };
@@ -445,6 +448,12 @@ mod tests {
     fn an_axis_already_in_place_and_text_are_left_alone() {
         assert!(time_axis(&dated("DATE", &[Some("2024-01-01"), Some("2024-02-01")]), 0).is_none());
         assert!(time_axis(&dated("VARCHAR", &[Some("2024-05-01"), Some("2024-01-01")]), 0).is_none());
+    }
+
+    #[test]
+    fn hours_of_the_first_of_a_month_are_labelled_with_their_day() {
+        let result = dated("TIMESTAMP", &[Some("2010-06-01 00:00:00"), Some("2010-06-01 01:00:00")]);
+        assert_eq!(categories(&result, 0, None, "en").unwrap(), ["1 Jun 2010 00:00", "1 Jun 2010 01:00"]);
     }
 
     #[test]
