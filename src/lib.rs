@@ -22,9 +22,11 @@
 //!    charts, strict about every name (a template is also read before it
 //!    renders, [`render::lint`]); Markdown reports are also converted to
 //!    HTML and wrapped in the layout.
-//! 5. [`write`]: files are written atomically to `out/` (or `out/<period>/`),
-//!    with the site's `index.html` ([`write::index`]) and the data behind
-//!    each report ([`write::export`]); [`pdf`] prints pages with a Chromium
+//! 5. [`write`]: each output format ([`write::output`]: md, html, pdf, the
+//!    csv and json exports, one file each behind one trait) turns a
+//!    rendered report into files, which are written atomically to `out/`
+//!    (or `out/<period>/`) with the site's `index.html` ([`write::index`],
+//!    titles as the builds recorded them); PDFs are printed by a Chromium
 //!    that may fetch nothing but the page.
 //!
 //! No module reaches back to an earlier step: the module graph has no
@@ -35,7 +37,9 @@
 //! README's security model; `tests/hostile/` holds the attacks it is tested
 //! against.
 //!
-//! [`pipeline`] runs the steps in order for the commands in [`cmd`]. It
+//! [`pipeline`] runs the steps in order for the commands in [`cmd`], from
+//! one validated request ([`pipeline::BuildRequest`], made from the
+//! command line and the environment, which only [`cmd`] reads). It
 //! renders the reports of a build (several reports, a range of periods) in
 //! parallel, each on its own connection to the one loaded database, and
 //! skips what [`manifest`] shows is up to date: a report whose data,
@@ -53,7 +57,6 @@ pub mod list;
 pub mod load;
 pub mod manifest;
 pub mod params;
-pub mod pdf;
 pub mod period;
 pub mod pipeline;
 pub mod print;

@@ -58,6 +58,9 @@ impl Key {
 pub struct Built {
     pub key: String,
     pub files: Vec<FileStamp>,
+    /// The report's title, for the site index.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -90,12 +93,21 @@ impl Manifest {
     pub fn write(&mut self, project: &Project) -> Result<(), Error> {
         self.format = FORMAT;
         let json = serde_json::to_vec_pretty(self).expect("the manifest serializes");
-        let file = crate::render::RenderedFile {
-            file_name: FILE_NAME.to_owned(),
-            contents: String::from_utf8(json).expect("JSON is UTF-8"),
-        };
+        let file = crate::write::OutputFile { file_name: FILE_NAME.to_owned(), contents: json };
         crate::write::write_files(&project.path(STATE_DIR), &project.shown(Path::new(STATE_DIR)), &[file])?;
         Ok(())
+    }
+
+    /// The title of each HTML page recorded, by its path.
+    pub fn titles(&self) -> BTreeMap<PathBuf, String> {
+        let mut titles = BTreeMap::new();
+        for built in self.reports.values() {
+            let Some(title) = &built.title else { continue };
+            for file in built.files.iter().filter(|f| f.path.extension().is_some_and(|e| e == "html")) {
+                titles.insert(file.path.clone(), title.clone());
+            }
+        }
+        titles
     }
 
     /// Whether the report `id` was built with `key` and its files are as
@@ -175,7 +187,7 @@ mod tests {
         let file = dir.path().join("report.html");
         fs::write(&file, "one").unwrap();
         let mut manifest = Manifest::default();
-        manifest.record("r".into(), Built { key: "k".into(), files: vec![FileStamp::of(&file).unwrap()] });
+        manifest.record("r".into(), Built { key: "k".into(), files: vec![FileStamp::of(&file).unwrap()], title: None });
         assert!(manifest.is_current("r", "k"));
         assert!(!manifest.is_current("r", "other key"));
         assert!(!manifest.is_current("other report", "k"));

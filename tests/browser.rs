@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 
 fn chromium() -> Option<PathBuf> {
-    laporan::pdf::chromium().ok()
+    laporan::write::output::chromium::find(std::env::var_os("LAPORAN_CHROMIUM"), std::env::var_os("PATH"))
 }
 
 fn laporan(dir: &Path, args: &[&str]) {
@@ -35,11 +35,11 @@ fn laporan(dir: &Path, args: &[&str]) {
 }
 
 /// laporan's own DevTools driver, with the checks these tests make.
-struct Browser(laporan::pdf::Browser);
+struct Browser(laporan::write::output::chromium::Browser);
 
 impl Browser {
     fn launch(binary: &Path) -> Browser {
-        let mut browser = laporan::pdf::Browser::launch(binary, &[]).unwrap();
+        let mut browser = laporan::write::output::chromium::Browser::launch(binary, &[]).unwrap();
         for domain in ["Page", "Runtime", "Network", "Log"] {
             browser.call(&format!("{domain}.enable"), json!({})).unwrap();
         }

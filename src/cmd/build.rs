@@ -6,9 +6,9 @@ use std::time::Instant;
 use super::{Ui, counted, parse_param};
 use crate::error::Error;
 use crate::period::{PERIOD_FORMS, PeriodRange};
-use crate::pipeline::{self, BuildRequest};
-use crate::render::Formats;
+use crate::pipeline::{self, BuildArgs, BuildRequest};
 use crate::write::Outcome;
+use crate::write::output::{Format, chromium};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -62,6 +62,24 @@ enum FormatArg {
     Html,
 }
 
+impl FormatArg {
+    fn format(self) -> Format {
+        match self {
+            FormatArg::Md => Format::Md,
+            FormatArg::Html => Format::Html,
+        }
+    }
+}
+
+impl ExportArg {
+    fn format(self) -> Format {
+        match self {
+            ExportArg::Csv => Format::Csv,
+            ExportArg::Json => Format::Json,
+        }
+    }
+}
+
 pub fn run(args: Args, ui: &Ui) -> Result<(), Error> {
     build_once(&args, ui)
 }
@@ -71,26 +89,33 @@ pub fn output_folder(args: &Args, ui: &Ui) -> PathBuf {
     pipeline::output_folder(&ui.project, args.out.as_deref().map(|out| ui.given_path(out)).as_deref())
 }
 
+/// The command line and the environment, as the build request's input.
+fn build_args(args: &Args, ui: &Ui) -> BuildArgs {
+    let mut formats: Vec<Format> = args.format.iter().map(|f| f.format()).collect();
+    formats.extend(args.export.iter().map(|f| f.format()));
+    if args.pdf {
+        formats.push(Format::Pdf);
+    }
+    BuildArgs {
+        reports: args.reports.clone(),
+        periods: args.period.map(|range| range.periods()).unwrap_or_default(),
+        params: args.params.clone(),
+        out: args.out.as_ref().map(|out| (ui.given_path(out), out.clone())),
+        formats,
+        chromium: args
+            .pdf
+            .then(|| chromium::find(std::env::var_os("LAPORAN_CHROMIUM"), std::env::var_os("PATH")))
+            .flatten(),
+        as_of: args.as_of,
+        source_date_epoch: std::env::var("SOURCE_DATE_EPOCH").ok(),
+        force: args.force,
+    }
+}
+
 /// One build; `watch` and `serve` call it again after each change.
 pub fn build_once(args: &Args, ui: &Ui) -> Result<(), Error> {
     let project = ui.open_project()?;
-    let formats = Formats {
-        markdown: args.format.contains(&FormatArg::Md),
-        html: args.format.contains(&FormatArg::Html),
-        data_csv: args.export.contains(&ExportArg::Csv),
-        data_json: args.export.contains(&ExportArg::Json),
-        pdf: args.pdf,
-    };
-    let request = BuildRequest::new(
-        &project,
-        args.reports.clone(),
-        args.period.map(|range| range.periods()).unwrap_or_default(),
-        &args.params,
-        args.out.as_ref().map(|out| (ui.given_path(out), out.clone())),
-        formats,
-        args.as_of,
-        args.force,
-    )?;
+    let request = BuildRequest::new(&project, build_args(args, ui))?;
     let (db, loaded) = pipeline::load(&project, ui.load_options(args.force))?;
     ui.load_summary(&loaded);
     let started = Instant::now();

@@ -12,7 +12,7 @@ use crate::load;
 use crate::period::Period;
 use crate::project::Project;
 use crate::query::{BuildParams, Runner};
-use crate::render::{BuildInfo, Formats, InputFile, Renderer, lint};
+use crate::render::{BuildInfo, InputFile, Passes, Renderer, lint};
 
 /// What `laporan check` found.
 pub struct CheckSummary {
@@ -73,7 +73,7 @@ pub fn check(
         };
         let renderer = Renderer::new(project, forked);
         for report in &project.reports {
-            match renderer.render(report, period.as_ref(), params, &info, Formats::default()) {
+            match renderer.render(report, period.as_ref(), params, &info, Passes::ALL) {
                 Ok(_) => rendered += 1,
                 Err(error) if error.needed_param().is_some() => {
                     warnings.push(skipped(report, period.as_ref(), &error, false));

@@ -14,7 +14,7 @@ mod check;
 mod request;
 
 pub use check::{CheckSummary, check};
-pub use request::{BuildRequest, resolve_params};
+pub use request::{BuildArgs, BuildRequest, parse_as_of, resolve_params};
 
 use crate::data_tests;
 use crate::db::Database;
@@ -24,8 +24,9 @@ use crate::manifest::{Built, Key, Manifest, unit_id};
 use crate::period::Period;
 use crate::project::{DEFAULT_OUT_DIR, Project, Report};
 use crate::query::{BuildParams, PERIOD_PARAMS, RunStats, Runner, in_parallel};
-use crate::render::{BuildInfo, InputFile, RenderedFile, Renderer, lint};
-use crate::write::{FileStamp, Outcome, data_files, published_pages, remove_stale, site_index, write_files};
+use crate::render::{BuildInfo, InputFile, Renderer, lint};
+use crate::write::output::Format;
+use crate::write::{FileStamp, Outcome, OutputFile, published_pages, remove_stale, site_index, write_files};
 
 /// Opens the database and loads what changed.
 pub fn load(project: &Project, options: LoadOptions) -> Result<(Database, LoadSummary), Error> {
@@ -173,31 +174,22 @@ pub fn build(project: &Project, prepared: Prepared, request: &BuildRequest) -> R
     let mut stale = Vec::new();
     let mut skipped = Vec::new();
     for (unit, outcome) in todo.iter().zip(&rendered) {
-        let unit_files = match outcome {
-            Rendered::Files(files) => files,
+        let (title, unit_files) = match outcome {
+            Rendered::Files { title, files } => (title, files),
             Rendered::Skipped(warning) if request.named => return Err(warning.clone()),
             Rendered::Skipped(warning) => {
                 skipped.push(warning.clone());
                 continue;
             }
         };
-        let mut written = write_files(&unit.dir, &unit.shown, unit_files)?;
-        let mut paths: Vec<PathBuf> = unit_files.iter().map(|f| unit.dir.join(&f.file_name)).collect();
-        if let Some(chromium) = &request.chromium {
-            for page in unit_files.iter().filter(|f| f.file_name.ends_with(".html")) {
-                let pdf_name = page.file_name.replace(".html", ".pdf");
-                let (pdf, shown_pdf) = (unit.dir.join(&pdf_name), unit.shown.join(&pdf_name));
-                crate::pdf::print(chromium, &unit.dir.join(&page.file_name), &pdf, &shown_pdf)?;
-                written.push((shown_pdf, Outcome::Written));
-                paths.push(pdf);
-            }
-        }
-        let stamps = paths.iter().filter_map(|path| FileStamp::of(path)).collect();
+        let written = write_files(&unit.dir, &unit.shown, unit_files)?;
+        let stamps = unit_files.iter().filter_map(|f| FileStamp::of(&unit.dir.join(&f.file_name))).collect();
         // What the report's last build wrote and this one did not, among
         // the kinds of file this build writes (a build without --pdf
         // leaves the PDFs of an earlier one).
-        let dropped = manifest.record(unit.id.clone(), Built { key: unit.key.clone(), files: stamps });
-        stale.extend(dropped.into_iter().filter(|f| request.formats.writes(&f.path)));
+        let built = Built { key: unit.key.clone(), files: stamps, title: Some(title.clone()) };
+        let dropped = manifest.record(unit.id.clone(), built);
+        stale.extend(dropped.into_iter().filter(|f| request.outputs.owns(&f.path)));
         files.extend(written);
     }
     // What earlier builds wrote and no report writes now: a deleted
@@ -208,8 +200,8 @@ pub fn build(project: &Project, prepared: Prepared, request: &BuildRequest) -> R
     let removed = remove_stale(&root, &stale);
     // The site's index lists every page published, and only those: it is
     // written again whenever the pages (or their titles) changed.
-    if request.formats.html {
-        let pages = published_pages(&root);
+    if request.outputs.has(Format::Html) {
+        let pages = published_pages(&root, &manifest.titles());
         let title = project.title().unwrap_or(if project.locale() == "id" { "Laporan" } else { "Reports" });
         let mut key = Key::new("index");
         key.add(title).add(project.locale());
@@ -220,10 +212,10 @@ pub fn build(project: &Project, prepared: Prepared, request: &BuildRequest) -> R
         let id = unit_id(&root, INDEX_UNIT);
         if !todo.is_empty() || !manifest.is_current(&id, &key) {
             let page = site_index(&pages, title, project.locale(), &request.generated_at);
-            let index = RenderedFile { file_name: "index.html".to_owned(), contents: page };
+            let index = OutputFile::text("index.html".to_owned(), &page);
             files.extend(write_files(&root, &shown_root, std::slice::from_ref(&index))?);
             let stamps = FileStamp::of(&root.join("index.html")).into_iter().collect();
-            manifest.record(id, Built { key, files: stamps });
+            manifest.record(id, Built { key, files: stamps, title: None });
         }
     }
     manifest.set_passed_tests(tests.passed_keys);
@@ -284,7 +276,7 @@ fn plan(project: &Project, request: &BuildRequest, sources: &Sources, manifest: 
             }
             key.add(period.map(|p| p.to_string()).unwrap_or_default())
                 .add(format!("{params:?}"))
-                .add(format!("{:?}", request.formats))
+                .add(request.outputs.names())
                 .add(dir.as_os_str().as_encoded_bytes());
             if request.fixed_time {
                 key.add(&request.generated_at);
@@ -330,7 +322,8 @@ fn templates_of<'a>(project: &Project, report: &Report, sources: &'a Sources) ->
 
 /// What rendering one unit gave.
 enum Rendered {
-    Files(Vec<RenderedFile>),
+    /// Its files in every format asked for, and its title for the index.
+    Files { title: String, files: Vec<OutputFile> },
     /// Left out: a query it runs needs a parameter no one gave (the warning).
     Skipped(Error),
 }
@@ -386,15 +379,16 @@ fn render_unit(
     let runner = Arc::new(base.fork(params.clone())?);
     let renderer = Renderer::new(project, runner.clone());
     let report = project.report(&unit.report).expect("planned from the project's reports");
-    let mut files = match renderer.render(report, period.as_ref(), params, info, request.formats) {
-        Ok(files) => files,
+    let mut rendered = match renderer.render(report, period.as_ref(), params, info, request.outputs.passes()) {
+        Ok(rendered) => rendered,
         Err(error) if error.needed_param().is_some() => {
             return Ok(Rendered::Skipped(skipped(report, period.as_ref(), &error, request.named)));
         }
         Err(error) => return Err(error),
     };
-    files.extend(data_files(&report.name, &runner.take_calls(), request.formats));
-    Ok(Rendered::Files(files))
+    rendered.data = runner.take_calls();
+    let files = request.outputs.files(&rendered)?;
+    Ok(Rendered::Files { title: rendered.title, files })
 }
 
 /// The output folder (real path, shown path): `--out` or `out/`.
@@ -409,37 +403,4 @@ fn output_root(project: &Project, request: &BuildRequest) -> (PathBuf, PathBuf) 
 /// Periods are folders in it, and its `index.html` lists them.
 pub fn output_folder(root: &Path, out: Option<&Path>) -> PathBuf {
     out.map_or_else(|| root.join(DEFAULT_OUT_DIR), Path::to_path_buf)
-}
-
-/// Parses `--as-of`: `2026-01-01T08:00:00Z`, `2026-01-01T08:00:00+07:00`,
-/// or a date (`2026-01-01`, midnight UTC).
-pub fn parse_as_of(text: &str) -> Result<jiff::Timestamp, String> {
-    if let Ok(timestamp) = text.parse::<jiff::Timestamp>() {
-        return Ok(timestamp);
-    }
-    match text.parse::<jiff::civil::Date>() {
-        Ok(date) => date.to_zoned(jiff::tz::TimeZone::UTC).map(|z| z.timestamp()).map_err(|e| e.to_string()),
-        Err(_) => Err(format!(
-            "'{text}' is not a time: use a date (2026-01-01) or a time with its offset (2026-01-01T08:00:00Z)"
-        )),
-    }
-}
-
-/// The build's timestamp: `--as-of`, else `SOURCE_DATE_EPOCH` when set
-/// (reproducible builds), else now; UTC, to the second. The flag says
-/// whether it was given (either way) rather than read from the clock.
-fn generated_at(as_of: Option<jiff::Timestamp>) -> Result<(String, bool), Error> {
-    let (timestamp, given) = match (as_of, std::env::var("SOURCE_DATE_EPOCH")) {
-        (Some(timestamp), _) => (timestamp, true),
-        (None, Ok(text)) => {
-            let seconds: i64 = text.trim().parse().map_err(|_| {
-                Error::usage(format!("SOURCE_DATE_EPOCH must be whole seconds since 1970, got '{text}'"))
-            })?;
-            let timestamp = jiff::Timestamp::from_second(seconds)
-                .map_err(|e| Error::usage(format!("SOURCE_DATE_EPOCH is out of range: {e}")))?;
-            (timestamp, true)
-        }
-        (None, Err(_)) => (jiff::Timestamp::now(), false),
-    };
-    Ok((timestamp.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(), given))
 }

@@ -4,14 +4,13 @@
 
 use std::path::PathBuf;
 
-use super::generated_at;
 use crate::error::Error;
 use crate::params::ParamValue;
 use crate::period::Period;
 use crate::project::Project;
 use crate::project::saved_query::SavedQuery;
 use crate::query::{BuildParam, BuildParams, PERIOD_PARAMS};
-use crate::render::Formats;
+use crate::write::output::{Format, Outputs};
 
 /// Types `--param NAME=VALUE` pairs against the queries that declare them
 /// (all saved queries, or only `scope`) and adds the period's parameters.
@@ -76,7 +75,31 @@ pub fn resolve_params(
     Ok(params)
 }
 
-/// What `laporan build` was asked to do, validated against the project.
+/// What `laporan build` was asked for, as the command line and the
+/// environment said it (the low-level form): [`BuildRequest::new`]
+/// validates it against the project.
+#[derive(Debug, Default)]
+pub struct BuildArgs {
+    /// Reports named (none: all).
+    pub reports: Vec<String>,
+    pub periods: Vec<Period>,
+    /// `--param NAME=VALUE`, as given.
+    pub params: Vec<(String, String)>,
+    /// `--out`: (absolute path, as the user wrote it).
+    pub out: Option<(PathBuf, PathBuf)>,
+    /// `--format`, `--export` and `--pdf` together.
+    pub formats: Vec<Format>,
+    /// The Chromium found for `--pdf` (see [`chromium::find`](crate::write::output::chromium::find)).
+    pub chromium: Option<PathBuf>,
+    /// `--as-of`.
+    pub as_of: Option<jiff::Timestamp>,
+    /// The value of `SOURCE_DATE_EPOCH`, if set.
+    pub source_date_epoch: Option<String>,
+    pub force: bool,
+}
+
+/// What `laporan build` was asked to do, validated against the project
+/// (the high-level form).
 pub struct BuildRequest {
     /// The reports to render, by name; all of them when none were named.
     pub reports: Vec<String>,
@@ -89,35 +112,24 @@ pub struct BuildRequest {
     /// The output folder if the user gave one: (absolute path, as they
     /// wrote it).
     pub out: Option<(PathBuf, PathBuf)>,
-    pub formats: Formats,
+    pub outputs: Outputs,
     pub generated_at: String,
     /// Whether `generated_at` was given (`--as-of`, `SOURCE_DATE_EPOCH`)
     /// rather than taken from the clock: then the output depends on it.
     pub fixed_time: bool,
-    /// For `--pdf`.
-    pub chromium: Option<PathBuf>,
     /// Render every report even if it is up to date (`--force`).
     pub force: bool,
 }
 
 impl BuildRequest {
-    /// Checks report names and parameters before anything is loaded.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        project: &Project,
-        reports: Vec<String>,
-        periods: Vec<Period>,
-        params: &[(String, String)],
-        out: Option<(PathBuf, PathBuf)>,
-        formats: Formats,
-        as_of: Option<jiff::Timestamp>,
-        force: bool,
-    ) -> Result<BuildRequest, Error> {
+    /// Checks report names, parameters and formats before anything is
+    /// loaded.
+    pub fn new(project: &Project, args: BuildArgs) -> Result<BuildRequest, Error> {
         if project.reports.is_empty() {
             return Err(Error::project("the project has no reports")
                 .help("add a template such as report_templates/monthly.md.j2"));
         }
-        for name in &reports {
+        for name in &args.reports {
             if project.report(name).is_none() {
                 let known: Vec<&str> = project.reports.iter().map(|r| r.name.as_str()).collect();
                 return Err(
@@ -125,21 +137,58 @@ impl BuildRequest {
                 );
             }
         }
-        let named = !reports.is_empty();
-        let reports =
-            if reports.is_empty() { project.reports.iter().map(|r| r.name.clone()).collect() } else { reports };
+        let named = !args.reports.is_empty();
+        let reports = if named { args.reports } else { project.reports.iter().map(|r| r.name.clone()).collect() };
         let periods: Vec<Option<Period>> =
-            if periods.is_empty() { vec![None] } else { periods.into_iter().map(Some).collect() };
+            if args.periods.is_empty() { vec![None] } else { args.periods.into_iter().map(Some).collect() };
         let periods = periods
             .into_iter()
-            .map(|period| Ok((period, resolve_params(project, params, period.as_ref(), None)?)))
+            .map(|period| Ok((period, resolve_params(project, &args.params, period.as_ref(), None)?)))
             .collect::<Result<_, Error>>()?;
-        if formats.pdf && !formats.html {
-            return Err(Error::usage("--pdf prints the HTML reports: keep html in --format"));
-        }
-        // Before anything is loaded: a missing Chromium is a usage problem.
-        let chromium = if formats.pdf { Some(crate::pdf::chromium()?) } else { None };
-        let (generated_at, fixed_time) = generated_at(as_of)?;
-        Ok(BuildRequest { reports, named, periods, out, formats, generated_at, fixed_time, chromium, force })
+        let outputs = Outputs::new(&args.formats, args.chromium)?;
+        let (generated_at, fixed_time) = generated_at(args.as_of, args.source_date_epoch.as_deref())?;
+        Ok(BuildRequest {
+            reports,
+            named,
+            periods,
+            out: args.out,
+            outputs,
+            generated_at,
+            fixed_time,
+            force: args.force,
+        })
     }
+}
+
+/// Parses `--as-of`: `2026-01-01T08:00:00Z`, `2026-01-01T08:00:00+07:00`,
+/// or a date (`2026-01-01`, midnight UTC).
+pub fn parse_as_of(text: &str) -> Result<jiff::Timestamp, String> {
+    if let Ok(timestamp) = text.parse::<jiff::Timestamp>() {
+        return Ok(timestamp);
+    }
+    match text.parse::<jiff::civil::Date>() {
+        Ok(date) => date.to_zoned(jiff::tz::TimeZone::UTC).map(|z| z.timestamp()).map_err(|e| e.to_string()),
+        Err(_) => Err(format!(
+            "'{text}' is not a time: use a date (2026-01-01) or a time with its offset (2026-01-01T08:00:00Z)"
+        )),
+    }
+}
+
+/// The build's timestamp: `--as-of`, else `SOURCE_DATE_EPOCH` when set
+/// (reproducible builds), else now; UTC, to the second. The flag says
+/// whether it was given (either way) rather than read from the clock.
+fn generated_at(as_of: Option<jiff::Timestamp>, epoch: Option<&str>) -> Result<(String, bool), Error> {
+    let (timestamp, given) = match (as_of, epoch) {
+        (Some(timestamp), _) => (timestamp, true),
+        (None, Some(text)) => {
+            let seconds: i64 = text.trim().parse().map_err(|_| {
+                Error::usage(format!("SOURCE_DATE_EPOCH must be whole seconds since 1970, got '{text}'"))
+            })?;
+            let timestamp = jiff::Timestamp::from_second(seconds)
+                .map_err(|e| Error::usage(format!("SOURCE_DATE_EPOCH is out of range: {e}")))?;
+            (timestamp, true)
+        }
+        (None, None) => (jiff::Timestamp::now(), false),
+    };
+    Ok((timestamp.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(), given))
 }

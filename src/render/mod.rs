@@ -13,7 +13,9 @@
 //! HTML for `.html.j2`, Markdown escaping for `.md.j2`. Values from data are
 //! escaped either way; data is never evaluated as template code.
 //!
-//! The renderer returns file contents; writing them is the `write` step's job.
+//! The renderer returns a [`RenderedReport`]: its passes as text, its title
+//! as data. What files it becomes (Markdown, HTML, PDF, the data export) is
+//! the `write` step's job ([`crate::write::output`]).
 //!
 //! ```text
 //! mod.rs          Renderer: a report's passes, its context, `check`
@@ -57,6 +59,7 @@ use crate::load::LoadedDataset;
 use crate::period::Period;
 use crate::project::{Project, Report, TEMPLATES_DIR, TemplateKind};
 use crate::query::{BuildParam, Runner};
+use crate::value::QueryResult;
 use helper::{FRAGMENTS, Fragments};
 
 /// How many instructions rendering one template may run: far more than any
@@ -68,40 +71,18 @@ pub const RENDER_FUEL: u64 = 200_000_000;
 pub const LAYOUT: &str = "_layout.html.j2";
 const BUILTIN_LAYOUT: &str = include_str!("layout.html.j2");
 
-/// Which files to produce.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Formats {
+/// The passes a build renders: each output format reads one of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Passes {
+    /// The Markdown text of a `.md.j2` report.
     pub markdown: bool,
+    /// The HTML page (a `.md.j2` report converted and wrapped in the
+    /// layout, or an `.html.j2` report).
     pub html: bool,
-    /// The data behind each report, as CSV (safe for spreadsheets) and JSON,
-    /// in `<report>.data/`.
-    pub data_csv: bool,
-    pub data_json: bool,
-    /// A PDF of each HTML report, printed by Chromium.
-    pub pdf: bool,
 }
 
-impl Formats {
-    /// Whether a build with these formats writes files like `path` (a
-    /// report's page, its Markdown, its PDF, its data export).
-    pub fn writes(&self, path: &Path) -> bool {
-        let exported =
-            path.parent().and_then(|p| p.file_name()).is_some_and(|n| n.to_string_lossy().ends_with(".data"));
-        match path.extension().and_then(|e| e.to_str()) {
-            Some("csv") if exported => self.data_csv,
-            Some("json") if exported => self.data_json,
-            Some("md") => self.markdown,
-            Some("html") => self.html,
-            Some("pdf") => self.pdf,
-            _ => false,
-        }
-    }
-}
-
-impl Default for Formats {
-    fn default() -> Formats {
-        Formats { markdown: true, html: true, data_csv: false, data_json: false, pdf: false }
-    }
+impl Passes {
+    pub const ALL: Passes = Passes { markdown: true, html: true };
 }
 
 /// Facts about the build that templates and the footer show.
@@ -127,11 +108,20 @@ impl From<&LoadedDataset> for InputFile {
     }
 }
 
-/// One rendered file, named relative to the output folder.
+/// A report as rendered: the plain context every output format reads
+/// (see [`crate::write::output`]).
 #[derive(Debug, Clone)]
-pub struct RenderedFile {
-    pub file_name: String,
-    pub contents: String,
+pub struct RenderedReport {
+    pub name: String,
+    /// Its title as data: `title` in laporan.toml, else the Markdown's
+    /// first heading, else its name. The site index lists it by this.
+    pub title: String,
+    /// The Markdown pass, when asked for and the report is Markdown.
+    pub markdown: Option<String>,
+    /// The HTML page, when asked for.
+    pub html: Option<String>,
+    /// The data behind it: each distinct query call, in call order.
+    pub data: Vec<(String, Arc<QueryResult>)>,
 }
 
 pub struct Renderer {
@@ -165,8 +155,8 @@ impl Renderer {
         period: Option<&Period>,
         params: &crate::query::BuildParams,
         build: &BuildInfo,
-        formats: Formats,
-    ) -> Result<Vec<RenderedFile>, Error> {
+        passes: Passes,
+    ) -> Result<RenderedReport, Error> {
         let base = context! {
             project => rows::record("project", vec![
                 ("title", Value::from(self.project_title.clone())),
@@ -183,17 +173,23 @@ impl Renderer {
             params => params_value(params),
             build => Value::from_serialize(build),
         };
-        let mut files = Vec::new();
+        let mut rendered = RenderedReport {
+            name: report.name.clone(),
+            title: report.title.clone().unwrap_or_else(|| report.name.clone()),
+            markdown: None,
+            html: None,
+            data: Vec::new(),
+        };
         match report.kind {
             TemplateKind::Markdown => {
-                if formats.markdown {
+                if passes.markdown {
                     let md = self.render_template(
                         &report.template,
                         context! { output => "md", __markdown__ => true, ..base.clone() },
                     )?;
-                    files.push(RenderedFile { file_name: format!("{}.md", report.name), contents: md });
+                    rendered.markdown = Some(md);
                 }
-                if formats.html {
+                if passes.html {
                     let template = self.env.get_template(&report.template).map_err(|e| self.template_error(e))?;
                     rows::clear_misses();
                     let captured = template
@@ -204,32 +200,40 @@ impl Renderer {
                         let fragments = fragments.downcast_object_ref::<Fragments>().expect("laporan's own temp");
                         doc.body = fragments.restore(doc.body);
                     }
-                    let title = report.title.clone().or(doc.title).unwrap_or_else(|| report.name.clone());
+                    if report.title.is_none()
+                        && let Some(heading) = doc.title
+                    {
+                        rendered.title = heading;
+                    }
                     let page = self.render_template(
                         LAYOUT,
                         context! {
                             output => "html",
-                            title => title,
+                            title => rendered.title.clone(),
                             toc => Value::from_serialize(&doc.toc),
                             content => Value::from_safe_string(doc.body),
                             ..base.clone()
                         },
                     )?;
-                    files.push(RenderedFile { file_name: format!("{}.html", report.name), contents: page });
+                    rendered.html = Some(page);
                 }
             }
             TemplateKind::Html => {
-                if formats.html {
-                    let title = report.title.clone().unwrap_or_else(|| report.name.clone());
+                if passes.html {
                     let page = self.render_template(
                         &report.template,
-                        context! { output => "html", title => title, toc => Vec::<Value>::new(), ..base.clone() },
+                        context! {
+                            output => "html",
+                            title => rendered.title.clone(),
+                            toc => Vec::<Value>::new(),
+                            ..base.clone()
+                        },
                     )?;
-                    files.push(RenderedFile { file_name: format!("{}.html", report.name), contents: page });
+                    rendered.html = Some(page);
                 }
             }
         }
-        Ok(files)
+        Ok(rendered)
     }
 
     /// Compiles every template in `names` (reports, layouts, partials) and

@@ -1,7 +1,8 @@
 //! `index.html` of the output folder: every published page, grouped by
 //! period (newest first), with links. Its template is built in
 //! (`index.html.j2`); it reads the pages that exist, so a removed report
-//! or period is never linked.
+//! or period is never linked, and takes their titles as the builds that
+//! wrote them recorded them (never read back out of the HTML).
 
 use minijinja::{AutoEscape, Environment, Value, context};
 
@@ -44,14 +45,8 @@ pub fn site_index(pages: &[PublishedPage], title: &str, locale: &str, generated_
             let members: Vec<Value> = members
                 .iter()
                 .map(|p| {
-                    // The layout's titles end with " · " and the period (in the
-                    // report's locale), which the group says already.
-                    let title = match (&p.folder, p.title.rsplit_once(" · ")) {
-                        (Some(_), Some((title, _))) => title.to_owned(),
-                        _ => p.title.clone(),
-                    };
                     let href = markdown::html_escaped(&p.href);
-                    context! { href => Value::from_safe_string(href), title => title }
+                    context! { href => Value::from_safe_string(href), title => p.title.clone() }
                 })
                 .collect();
             context! { label => label, pages => members }

@@ -5,21 +5,33 @@
 //! and a build that fails midway leaves the previous files whole. A file
 //! whose contents did not change is left untouched.
 
-pub mod export;
 pub mod index;
+pub mod output;
 
-pub use export::data_files;
 pub use index::site_index;
 
+use std::collections::BTreeMap;
 use std::fs;
-use std::io::{Read as _, Write as _};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
-use crate::render::RenderedFile;
+
+/// One file to write, named relative to its folder.
+#[derive(Debug, Clone)]
+pub struct OutputFile {
+    pub file_name: String,
+    pub contents: Vec<u8>,
+}
+
+impl OutputFile {
+    pub fn text(file_name: String, contents: &str) -> OutputFile {
+        OutputFile { file_name, contents: contents.as_bytes().to_vec() }
+    }
+}
 
 /// What happened to a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,7 +42,7 @@ pub enum Outcome {
 
 /// Writes `files` into `dir` (created if missing). `shown_dir` is the folder
 /// as the user names it, for messages. Returns each file's path as shown.
-pub fn write_files(dir: &Path, shown_dir: &Path, files: &[RenderedFile]) -> Result<Vec<(PathBuf, Outcome)>, Error> {
+pub fn write_files(dir: &Path, shown_dir: &Path, files: &[OutputFile]) -> Result<Vec<(PathBuf, Outcome)>, Error> {
     // Each folder written into once: created, checked, cleaned.
     let mut prepared: Vec<PathBuf> = Vec::new();
     let mut prepare = |folder: &Path, shown: &Path| -> Result<(), Error> {
@@ -52,11 +64,11 @@ pub fn write_files(dir: &Path, shown_dir: &Path, files: &[RenderedFile]) -> Resu
         // Only a regular file is compared (a FIFO or a link to a device
         // would never end being read); anything else is replaced.
         let regular = fs::symlink_metadata(&target).is_ok_and(|m| m.is_file());
-        if regular && fs::read(&target).is_ok_and(|old| old == file.contents.as_bytes()) {
+        if regular && fs::read(&target).is_ok_and(|old| old == file.contents) {
             written.push((shown, Outcome::Unchanged));
             continue;
         }
-        write_atomic(folder, &target, file.contents.as_bytes()).map_err(|e| Error::io("write", &shown, e))?;
+        write_atomic(folder, &target, &file.contents).map_err(|e| Error::io("write", &shown, e))?;
         written.push((shown, Outcome::Written));
     }
     Ok(written)
@@ -157,40 +169,26 @@ pub struct PublishedPage {
     pub href: String,
     /// The period folder it is in, if any (`2024-Q2`).
     pub folder: Option<String>,
-    /// The page's `<title>`, as text.
+    /// The report's title, as its build recorded it; else the file's name.
     pub title: String,
 }
 
-/// How much of a page is read to find its title.
-const HEAD_BYTES: usize = 16 * 1024;
-
 /// The HTML pages in `root` and in its folders one level down (periods),
-/// except `index.html`. Reading is best effort: an unreadable file is left out.
-pub fn published_pages(root: &Path) -> Vec<PublishedPage> {
+/// except `index.html`, with their titles from `titles` (by path, as the
+/// manifest records them). Reading is best effort: an unreadable folder is
+/// left out.
+pub fn published_pages(root: &Path, titles: &BTreeMap<PathBuf, String>) -> Vec<PublishedPage> {
     let mut pages = Vec::new();
     let mut visit = |dir: &Path, folder: Option<&str>| {
         let Ok(entries) = fs::read_dir(dir) else { return };
         for entry in entries.flatten() {
-            let path = entry.path();
             let name = entry.file_name().to_string_lossy().into_owned();
             // Links are not pages laporan wrote: never followed.
             let is_file = entry.file_type().is_ok_and(|t| t.is_file());
             if !name.ends_with(".html") || name == "index.html" || name.starts_with('.') || !is_file {
                 continue;
             }
-            // The title is in the head: the first few kilobytes, not a report
-            // that may be megabytes long.
-            let mut head = Vec::with_capacity(HEAD_BYTES);
-            let Ok(file) = fs::File::open(&path) else { continue };
-            if std::io::Read::take(file, HEAD_BYTES as u64).read_to_end(&mut head).is_err() {
-                continue;
-            }
-            let text = String::from_utf8_lossy(&head);
-            let title = text
-                .split_once("<title>")
-                .and_then(|(_, rest)| rest.split_once("</title>"))
-                .map(|(title, _)| unescape_html(title.trim()))
-                .unwrap_or_else(|| name.trim_end_matches(".html").to_owned());
+            let title = titles.get(&entry.path()).cloned().unwrap_or_else(|| name.trim_end_matches(".html").to_owned());
             let href = match folder {
                 Some(folder) => format!("{folder}/{name}"),
                 None => name.clone(),
@@ -213,16 +211,6 @@ pub fn published_pages(root: &Path) -> Vec<PublishedPage> {
     }
     pages.sort_by(|a, b| a.href.cmp(&b.href));
     pages
-}
-
-/// Undoes the escaping of a `<title>` laporan wrote.
-fn unescape_html(text: &str) -> String {
-    text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&#x27;", "'")
-        .replace("&amp;", "&")
 }
 
 /// A written file as it was left: if its size or modification time differ,

@@ -1,17 +1,17 @@
-//! `build --pdf`: a PDF next to each HTML report, printed by headless
-//! Chromium (A4, as the layout's print styles say).
+//! Headless Chromium, driven over the DevTools protocol ([`Browser`]):
+//! the printer behind `--format pdf` and the browser of the browser tests.
 //!
 //! Chromium is found as `$LAPORAN_CHROMIUM`, or `chromium`,
-//! `chromium-browser` or `google-chrome` on the PATH, and driven over the
-//! DevTools protocol ([`Browser`]). A page to print comes from a project
-//! that may have been received from someone else, so the browser is given
-//! the page and nothing else: laporan hands it the page's bytes for one
-//! made-up address and refuses every other request the page makes (images,
-//! fonts, frames, links to local files), scripts are off, and as a second
-//! wall every host name resolves to nothing and every connection goes to a
-//! closed proxy. The PDF is written to a temporary name and renamed, like
-//! every other output file.
+//! `chromium-browser` or `google-chrome` on the PATH ([`find`]; the command
+//! reads the environment and passes it here). A page to print comes from
+//! a project that may have been received from someone else, so the browser
+//! is given the page and nothing else: laporan hands it the page's bytes
+//! for one made-up address and refuses every other request the page makes
+//! (images, fonts, frames, links to local files), scripts are off, and as
+//! a second wall every host name resolves to nothing and every connection
+//! goes to a closed proxy.
 
+use std::ffi::OsString;
 use std::fs;
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -23,19 +23,21 @@ use serde_json::{Value, json};
 
 use crate::error::Error;
 
-/// The Chromium to print with, or an error that says how to get one.
-pub fn chromium() -> Result<PathBuf, Error> {
-    if let Some(path) = std::env::var_os("LAPORAN_CHROMIUM") {
-        return Ok(PathBuf::from(path));
+/// What to do when Chromium is not found.
+pub const HOW_TO_GET: &str =
+    "install it (Debian and Ubuntu: apt install chromium), or set LAPORAN_CHROMIUM to its path";
+
+/// The Chromium to print with: `explicit` (the value of
+/// `LAPORAN_CHROMIUM`), else the first of the known names found in `path`
+/// (the value of `PATH`); `None` when there is none.
+pub fn find(explicit: Option<OsString>, path: Option<OsString>) -> Option<PathBuf> {
+    if let Some(explicit) = explicit {
+        return Some(PathBuf::from(explicit));
     }
-    let found = std::env::var_os("PATH").and_then(|path| {
+    path.and_then(|path| {
         std::env::split_paths(&path)
             .flat_map(|dir| ["chromium", "chromium-browser", "google-chrome"].map(|name| dir.join(name)))
             .find(|candidate| candidate.is_file())
-    });
-    found.ok_or_else(|| {
-        Error::usage("build --pdf needs Chromium, which was not found")
-            .help("install it (Debian and Ubuntu: apt install chromium), or set LAPORAN_CHROMIUM to its path")
     })
 }
 
@@ -44,21 +46,6 @@ const PAGE_URL: &str = "http://report.laporan.invalid/report.html";
 
 /// How long one page may take to print.
 const PRINT_TIMEOUT: Duration = Duration::from_secs(120);
-
-/// Prints the HTML file `html` to `pdf`, shown to users as `shown`.
-pub fn print(chromium: &Path, html: &Path, pdf: &Path, shown: &Path) -> Result<(), Error> {
-    let page = fs::read(html).map_err(|e| Error::io("read", shown, e))?;
-    // The browser's own error (its headline, then any notes) as the note.
-    let failed = |e: Error| {
-        let detail = e.to_string();
-        let detail = detail.strip_prefix("error: ").unwrap_or(&detail).to_owned();
-        Error::project(format!("Chromium could not print {}", shown.display())).note(detail)
-    };
-    let mut browser = Browser::launch(chromium, &Browser::ISOLATED).map_err(failed)?;
-    let bytes = browser.print_isolated(&page).map_err(failed)?;
-    let folder = pdf.parent().unwrap_or(Path::new("."));
-    crate::write::write_atomic(folder, pdf, &bytes).map_err(|e| Error::io("write", shown, e))
-}
 
 /// A headless Chromium driven over the DevTools protocol (a WebSocket to
 /// its debugging port), with one page attached. Killed when dropped.

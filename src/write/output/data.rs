@@ -1,0 +1,62 @@
+//! `csv` and `json` (`--export`): the data behind a report, beside it:
+//! each distinct query call while it rendered as `NAME.data/QUERY.csv`
+//! (safe for spreadsheets) or `.json`; `QUERY.2.csv` for the same query
+//! called again with other parameters.
+
+use std::path::Path;
+
+use super::{Output, has_extension};
+use crate::error::Error;
+use crate::render::{Passes, RenderedReport};
+use crate::value::QueryResult;
+use crate::write::OutputFile;
+
+pub struct Csv;
+pub struct Json;
+
+impl Output for Csv {
+    fn passes(&self) -> Passes {
+        Passes::default()
+    }
+
+    fn files(&self, report: &RenderedReport) -> Result<Vec<OutputFile>, Error> {
+        Ok(exported(report, "csv", crate::print::csv_for_spreadsheets))
+    }
+
+    fn owns(&self, file: &Path) -> bool {
+        in_data_folder(file) && has_extension(file, "csv")
+    }
+}
+
+impl Output for Json {
+    fn passes(&self) -> Passes {
+        Passes::default()
+    }
+
+    fn files(&self, report: &RenderedReport) -> Result<Vec<OutputFile>, Error> {
+        Ok(exported(report, "json", crate::print::json))
+    }
+
+    fn owns(&self, file: &Path) -> bool {
+        in_data_folder(file) && has_extension(file, "json")
+    }
+}
+
+/// One file per query call: `NAME.data/QUERY.EXT`, `QUERY.2.EXT` for the
+/// second call of a query.
+fn exported(report: &RenderedReport, extension: &str, write: fn(&QueryResult) -> String) -> Vec<OutputFile> {
+    let mut used: Vec<&str> = Vec::new();
+    let mut files = Vec::new();
+    for (name, result) in &report.data {
+        let count = used.iter().filter(|n| **n == name.as_str()).count();
+        used.push(name);
+        let stem = if count == 0 { name.clone() } else { format!("{name}.{}", count + 1) };
+        files.push(OutputFile::text(format!("{}.data/{stem}.{extension}", report.name), &write(result)));
+    }
+    files
+}
+
+/// Whether `file` is in a report's `NAME.data/` folder.
+fn in_data_folder(file: &Path) -> bool {
+    file.parent().and_then(|p| p.file_name()).is_some_and(|n| n.to_string_lossy().ends_with(".data"))
+}

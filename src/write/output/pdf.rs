@@ -1,0 +1,38 @@
+//! `pdf`: the report's HTML page printed by headless Chromium, `NAME.pdf`
+//! (A4, as the layout's print styles say). The browser is given the page
+//! and nothing else (see [`chromium`](super::chromium)).
+
+use std::path::{Path, PathBuf};
+
+use super::chromium::Browser;
+use super::{Output, has_extension};
+use crate::error::Error;
+use crate::render::{Passes, RenderedReport};
+use crate::write::OutputFile;
+
+pub struct Pdf {
+    pub chromium: PathBuf,
+}
+
+impl Output for Pdf {
+    fn passes(&self) -> Passes {
+        Passes { markdown: false, html: true }
+    }
+
+    fn files(&self, report: &RenderedReport) -> Result<Vec<OutputFile>, Error> {
+        let Some(page) = &report.html else { return Ok(Vec::new()) };
+        // The browser's own error (its headline, then any notes) as the note.
+        let failed = |e: Error| {
+            let detail = e.to_string();
+            let detail = detail.strip_prefix("error: ").unwrap_or(&detail).to_owned();
+            Error::project(format!("Chromium could not print the report {}", report.name)).note(detail)
+        };
+        let mut browser = Browser::launch(&self.chromium, &Browser::ISOLATED).map_err(failed)?;
+        let pdf = browser.print_isolated(page.as_bytes()).map_err(failed)?;
+        Ok(vec![OutputFile { file_name: format!("{}.pdf", report.name), contents: pdf }])
+    }
+
+    fn owns(&self, file: &Path) -> bool {
+        has_extension(file, "pdf")
+    }
+}
