@@ -155,74 +155,9 @@ pub fn declarations(project: &Project, db: &Database, names: &[String]) -> Resul
             );
         }
     }
-    let mut out = String::new();
+    let mut chosen = Vec::new();
     for dataset in project.datasets.iter().filter(|d| names.is_empty() || names.contains(&d.name)) {
-        if !out.is_empty() {
-            out.push('\n');
-        }
-        let quote = |text: &str| toml_string(text);
-        let _ = writeln!(out, "[datasets.{}]", dataset.name);
-        if dataset.primary_key.is_empty() {
-            out.push_str("# primary_key = [\"…\"]\n");
-        } else {
-            let keys: Vec<String> = dataset.primary_key.iter().map(|k| quote(k)).collect();
-            let _ = writeln!(out, "primary_key = [{}]", keys.join(", "));
-        }
-        let csv = &dataset.csv;
-        let defaults = crate::project::CsvOptions::default();
-        let char_option = |out: &mut String, key: &str, value: u8, default: u8| {
-            if value != default {
-                let _ = writeln!(out, "{key} = {}", quote(&(value as char).to_string()));
-            }
-        };
-        if !csv.header {
-            out.push_str("header = false\n");
-        }
-        char_option(&mut out, "delimiter", csv.delimiter, defaults.delimiter);
-        char_option(&mut out, "quote", csv.quote, defaults.quote);
-        char_option(&mut out, "escape", csv.escape, csv.quote);
-        if let Some(encoding) = csv.encoding {
-            let _ = writeln!(out, "encoding = {}", quote(&encoding.name().to_ascii_lowercase()));
-        }
-        if !csv.nulls.is_empty() {
-            let nulls: Vec<String> = csv.nulls.iter().map(|n| quote(n)).collect();
-            let _ = writeln!(out, "null = [{}]", nulls.join(", "));
-        }
-        for (key, value) in [("date_format", &csv.date_format), ("timestamp_format", &csv.timestamp_format)] {
-            if let Some(value) = value {
-                let _ = writeln!(out, "{key} = {}", quote(value));
-            }
-        }
-        char_option(&mut out, "decimal_separator", csv.decimal_separator, defaults.decimal_separator);
-        if let Some(thousands) = csv.thousands_separator {
-            let _ = writeln!(out, "thousands_separator = {}", quote(&(thousands as char).to_string()));
-        }
-        let _ = writeln!(out, "[datasets.{}.columns]", dataset.name);
-        let columns = column_types(db, &dataset.name)?;
-        if columns.is_empty() {
-            out.push_str("# not loaded yet: run laporan load\n");
-        }
-        for (name, ty) in columns {
-            let key = if crate::params::is_identifier(&name) { name } else { quote(&name) };
-            // A type laporan.toml cannot declare (a list, a struct) is shown
-            // as a comment: such a dataset keeps the types of its files.
-            match ty.parse::<crate::sql_type::SqlType>() {
-                Ok(declared) => {
-                    let _ = writeln!(out, "{key} = {}", quote(&declared.to_string()));
-                }
-                Err(_) => {
-                    let _ = writeln!(
-                        out,
-                        "# {key} = {}  (not a type laporan.toml declares: leave the dataset undeclared)",
-                        quote(&ty)
-                    );
-                }
-            }
-        }
+        chosen.push((dataset, column_types(db, &dataset.name)?));
     }
-    Ok(out)
-}
-
-fn toml_string(text: &str) -> String {
-    toml::Value::String(text.to_owned()).to_string()
+    Ok(crate::project::declaration::to_toml(chosen))
 }

@@ -2,9 +2,13 @@
 //! JSON or a Markdown table.
 //!
 //! JSON is an array of objects, keys in column order, numbers as JSON
-//! numbers with every digit, dates as ISO 8601 text. CSV follows RFC 4180.
+//! numbers with every digit, dates as ISO 8601 text. CSV follows RFC 4180,
+//! written by the csv crate (a field is quoted when it holds a comma, a
+//! quote or a line break).
 
 use std::str::FromStr;
+
+use unicode_width::{UnicodeWidthChar as _, UnicodeWidthStr as _};
 
 use crate::error::visible;
 use crate::render::markdown;
@@ -79,40 +83,23 @@ pub fn csv_for_spreadsheets(result: &QueryResult) -> String {
 }
 
 fn csv_with(result: &QueryResult, defuse: bool) -> String {
-    let mut out = String::new();
-    let field = |out: &mut String, text: &str| {
-        if text.contains([',', '"', '\n', '\r']) || text.starts_with(' ') || text.ends_with(' ') {
-            out.push('"');
-            out.push_str(&text.replace('"', "\"\""));
-            out.push('"');
-        } else {
-            out.push_str(text);
-        }
-    };
     // Header cells too: a column may be named like a formula.
     let defused = |text: &str| {
         if defuse && text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_owned() }
     };
-    for (i, column) in result.columns.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
+    let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
+    let written = writer.write_record(result.columns.iter().map(|c| defused(&c.name))).and_then(|()| {
+        for row in &result.rows {
+            writer.write_record(row.iter().map(|cell| match cell {
+                Cell::Text(text) => defused(text),
+                _ => cell.to_text(),
+            }))?;
         }
-        field(&mut out, &defused(&column.name));
-    }
-    out.push('\n');
-    for row in &result.rows {
-        for (i, cell) in row.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            match cell {
-                Cell::Text(text) => field(&mut out, &defused(text)),
-                _ => field(&mut out, &cell.to_text()),
-            }
-        }
-        out.push('\n');
-    }
-    out
+        Ok(())
+    });
+    written.expect("writing CSV to memory cannot fail");
+    let bytes = writer.into_inner().expect("writing CSV to memory cannot fail");
+    String::from_utf8(bytes).expect("CSV of UTF-8 text is UTF-8")
 }
 
 fn markdown_table(result: &QueryResult) -> String {
@@ -139,7 +126,8 @@ fn markdown_table(result: &QueryResult) -> String {
     out
 }
 
-/// Longest cell shown in full in a text table.
+/// Longest cell shown in full in a text table, in terminal columns (a
+/// CJK character takes two, a combining accent none: unicode-width).
 const MAX_WIDTH: usize = 48;
 
 fn table(result: &QueryResult, color: bool) -> String {
@@ -154,8 +142,14 @@ pub fn sample_table(result: &QueryResult) -> String {
 fn aligned(result: &QueryResult, color: bool, full: bool) -> String {
     let shorten = |text: String| -> String {
         let one_line = visible(&text.replace(['\n', '\r'], "⏎")).into_owned();
-        if one_line.chars().count() > MAX_WIDTH {
-            let mut cut: String = one_line.chars().take(MAX_WIDTH - 1).collect();
+        if one_line.width() > MAX_WIDTH {
+            let mut cut = String::new();
+            for c in one_line.chars() {
+                if cut.width() + c.width().unwrap_or(0) > MAX_WIDTH - 1 {
+                    break;
+                }
+                cut.push(c);
+            }
             cut.push('…');
             cut
         } else {
@@ -181,13 +175,13 @@ fn aligned(result: &QueryResult, color: bool, full: bool) -> String {
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            let data = cells.iter().map(|row| row[i].0.chars().count()).max().unwrap_or(0);
-            let ty = if full { c.type_name.chars().count() } else { 0 };
-            data.max(names[i].chars().count()).max(ty)
+            let data = cells.iter().map(|row| row[i].0.width()).max().unwrap_or(0);
+            let ty = if full { c.type_name.width() } else { 0 };
+            data.max(names[i].width()).max(ty)
         })
         .collect();
     let pad = |text: &str, width: usize, right: bool| -> String {
-        let fill = " ".repeat(width.saturating_sub(text.chars().count()));
+        let fill = " ".repeat(width.saturating_sub(text.width()));
         if right { format!("{fill}{text}") } else { format!("{text}{fill}") }
     };
     let paint = |code: &str, text: String| if color { format!("\x1b[{code}m{text}\x1b[0m") } else { text };
@@ -305,5 +299,35 @@ mod tests {
             markdown_table(&result()),
             "| name | countries | assets\\_usd |\n| --- | ---: | ---: |\n| Lyon, \"NCB\" heads | 136 | 300000000.00 |\n| a\\|b |  |  |\n"
         );
+    }
+
+    #[test]
+    fn wide_characters_take_two_columns() {
+        let result = QueryResult::new(
+            "q".into(),
+            vec![
+                Column { name: "city".into(), type_name: "VARCHAR".into() },
+                Column { name: "n".into(), type_name: "INTEGER".into() },
+            ],
+            vec![vec![Cell::Text("東京".into()), Cell::Int(1)], vec![Cell::Text("Lyon".into()), Cell::Int(22)]],
+        );
+        // 東京 is four columns wide, as wide as Lyon: the numbers line up.
+        assert_eq!(sample_table(&result), "city   n\n────  ──\n東京   1\nLyon  22\n");
+        let long = QueryResult::new(
+            "q".into(),
+            vec![Column { name: "t".into(), type_name: "VARCHAR".into() }],
+            vec![vec![Cell::Text("字".repeat(40))]],
+        );
+        let shown = sample_table(&long);
+        let cell = shown.lines().nth(2).unwrap();
+        assert!(cell.width() <= MAX_WIDTH && cell.ends_with('…'), "{cell}");
+    }
+
+    #[test]
+    fn csv_reads_back_as_written() {
+        let text = csv(&result());
+        let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+        let rows: Vec<Vec<String>> = reader.records().map(|r| r.unwrap().iter().map(str::to_owned).collect()).collect();
+        assert_eq!(rows, [vec!["Lyon, \"NCB\" heads", "136", "300000000.00"], vec!["a|b", "", ""]]);
     }
 }

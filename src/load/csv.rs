@@ -16,7 +16,7 @@ use duckdb::Connection;
 
 use super::ReadableFile;
 use super::problems::{MAX_LISTED, NamesFrom, Problem, check_declared, report, shorten};
-use super::scan::{self, Dialect};
+use super::scan::{self, Dialect, first_record};
 use crate::db::{quote_ident, quote_literal};
 use crate::error::{Error, Location};
 use crate::project::{CsvOptions, Dataset};
@@ -34,7 +34,7 @@ pub struct Layout {
 
 impl CsvOptions {
     pub fn dialect(&self) -> Dialect {
-        Dialect { quote: self.quote, escape: self.escape }
+        Dialect { delimiter: self.delimiter, quote: self.quote, escape: self.escape }
     }
 }
 
@@ -84,7 +84,7 @@ pub fn read_header(shown: &Path, path: &Path, options: &CsvOptions) -> Result<Ve
     // A header longer than 1 MiB is not a header.
     file.take(1 << 20).read_to_end(&mut head).map_err(|e| Error::io("read", shown, e))?;
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
-    let (fields, _) = split_record(head, options);
+    let fields = first_record(head, options.dialect());
     let mut names = Vec::with_capacity(fields.len());
     for (index, field) in fields.into_iter().enumerate() {
         let name = String::from_utf8(field).map_err(|_| {
@@ -114,45 +114,6 @@ pub fn read_header(shown: &Path, path: &Path, options: &CsvOptions) -> Result<Ve
         names.push(name);
     }
     Ok(names)
-}
-
-/// Splits one record off the front of `bytes`: its fields and its length.
-pub fn split_record(bytes: &[u8], options: &CsvOptions) -> (Vec<Vec<u8>>, usize) {
-    let mut fields = Vec::new();
-    let mut field = Vec::new();
-    let mut in_quotes = false;
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if in_quotes {
-            if b == options.escape && options.escape != options.quote && i + 1 < bytes.len() {
-                field.push(bytes[i + 1]);
-                i += 2;
-                continue;
-            }
-            if b == options.quote {
-                if options.escape == options.quote && bytes.get(i + 1) == Some(&options.quote) {
-                    field.push(b);
-                    i += 2;
-                    continue;
-                }
-                in_quotes = false;
-            } else {
-                field.push(b);
-            }
-        } else if b == options.quote {
-            in_quotes = true;
-        } else if b == options.delimiter {
-            fields.push(std::mem::take(&mut field));
-        } else if b == b'\n' || b == b'\r' {
-            break;
-        } else {
-            field.push(b);
-        }
-        i += 1;
-    }
-    fields.push(field);
-    (fields, i)
 }
 
 /// Matches the header against the declaration and decides how each column
@@ -453,10 +414,10 @@ fn reject_report(
             let column = column.and_then(|c| c.checked_sub(1));
             let column_name = column.and_then(|c| layout.columns.get(c as usize)).map(|(n, t)| (n.clone(), *t));
             let value = csv_line.as_deref().zip(column).and_then(|(l, c)| {
-                let (fields, _) = split_record(l.as_bytes(), options);
+                let fields = first_record(l.as_bytes(), options.dialect());
                 fields.get(c as usize).map(|f| String::from_utf8_lossy(f).into_owned())
             });
-            let found = |line: &str| split_record(line.as_bytes(), options).0.len();
+            let found = |line: &str| first_record(line.as_bytes(), options.dialect()).len();
             let text = match (kind.as_str(), &column_name, &value) {
                 ("CAST", Some((name, ty)), Some(value)) => {
                     format!("column {name}: {} is not {}", quoted(value), expected_text(*ty, options))
@@ -518,8 +479,8 @@ fn first_line(path: &Path) -> Option<Vec<u8>> {
 fn delimiter_hint(header: &[u8], line: &[u8], options: &CsvOptions) -> Option<String> {
     [b';', b'\t', b'|', b','].into_iter().filter(|&d| d != options.delimiter).find_map(|delimiter| {
         let with = CsvOptions { delimiter, ..options.clone() };
-        let fields = split_record(header, &with).0.len();
-        (fields > 1 && split_record(line, &with).0.len() == fields).then(|| {
+        let fields = first_record(header, with.dialect()).len();
+        (fields > 1 && first_record(line, with.dialect()).len() == fields).then(|| {
             let shown = if delimiter == b'\t' { "\\t".to_owned() } else { (delimiter as char).to_string() };
             format!(
                 "the header and this line both split into {fields} fields on '{shown}': if that is the file's \

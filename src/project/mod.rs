@@ -34,6 +34,7 @@ use saved_query::SavedQuery;
 
 pub mod config;
 pub mod dataset;
+pub mod declaration;
 mod folders;
 mod queries;
 pub mod saved_query;

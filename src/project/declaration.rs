@@ -1,0 +1,272 @@
+//! A dataset's declaration written back as laporan.toml, for `laporan
+//! schema`: the inverse of reading one ([`super::dataset`]). The document
+//! is built with toml_edit, so every key and value is written by the TOML
+//! library (quoted as TOML requires) and comments can sit where they
+//! explain something. Pasted back into laporan.toml, it gives the same
+//! declaration, dialect and tests included (tested below).
+
+use toml_edit::{Array, DocumentMut, InlineTable, Item, Table, value};
+
+use super::dataset::{CsvOptions, DataTest, Dataset};
+use crate::sql_type::SqlType;
+
+/// The declaration in force of each of `datasets`, with the column types
+/// each has in the database (`(name, type)`; empty when not loaded yet).
+pub fn to_toml<'a>(datasets: impl IntoIterator<Item = (&'a Dataset, Vec<(String, String)>)>) -> String {
+    let mut document = DocumentMut::new();
+    let mut all = Table::new();
+    all.set_implicit(true);
+    for (position, (dataset, columns)) in datasets.into_iter().enumerate() {
+        let mut table = declaration(dataset, &columns);
+        // One blank line between datasets.
+        if position > 0 {
+            let prefix = table.decor().prefix().and_then(|p| p.as_str()).unwrap_or_default().to_owned();
+            table.decor_mut().set_prefix(format!("\n{prefix}"));
+        }
+        all.insert(&dataset.name, Item::Table(table));
+    }
+    document.insert("datasets", Item::Table(all));
+    document.to_string()
+}
+
+/// `[datasets.NAME]` with its `columns` and `tests` tables.
+fn declaration(dataset: &Dataset, columns: &[(String, String)]) -> Table {
+    let mut table = Table::new();
+    if dataset.primary_key.is_empty() {
+        table.decor_mut().set_suffix(" # primary_key = [\"…\"]: the columns that identify a row");
+    } else {
+        table.insert("primary_key", value(strings(&dataset.primary_key)));
+    }
+    dialect(&mut table, &dataset.csv);
+
+    let mut declared = Table::new();
+    let mut left_out = String::new();
+    for (name, ty) in columns {
+        // A type laporan.toml cannot declare (a list, a struct) is only
+        // named in a comment: such a dataset keeps the types of its files.
+        match ty.parse::<SqlType>() {
+            Ok(parsed) => {
+                declared.insert(name, value(parsed.to_string()));
+            }
+            Err(_) => left_out.push_str(&format!(
+                "# {name}: {ty} is not a type laporan.toml declares: leave the dataset undeclared\n"
+            )),
+        }
+    }
+    if columns.is_empty() {
+        declared.decor_mut().set_suffix(" # not loaded yet: run laporan load");
+    }
+    declared.decor_mut().set_prefix(left_out);
+    table.insert("columns", Item::Table(declared));
+    if !dataset.tests.is_empty() {
+        let mut tests = tests(dataset);
+        tests.decor_mut().set_prefix("");
+        table.insert("tests", Item::Table(tests));
+    }
+    table
+}
+
+/// The CSV dialect, where it differs from the defaults.
+fn dialect(table: &mut Table, csv: &CsvOptions) {
+    let defaults = CsvOptions::default();
+    let character = |byte: u8| value((byte as char).to_string());
+    if !csv.header {
+        table.insert("header", value(false));
+    }
+    if csv.delimiter != defaults.delimiter {
+        table.insert("delimiter", character(csv.delimiter));
+    }
+    if csv.quote != defaults.quote {
+        table.insert("quote", character(csv.quote));
+    }
+    if csv.escape != csv.quote {
+        table.insert("escape", character(csv.escape));
+    }
+    if let Some(encoding) = csv.encoding {
+        table.insert("encoding", value(encoding.name().to_ascii_lowercase()));
+    }
+    if !csv.nulls.is_empty() {
+        table.insert("null", value(strings(&csv.nulls)));
+    }
+    if let Some(format) = &csv.date_format {
+        table.insert("date_format", value(format.as_str()));
+    }
+    if let Some(format) = &csv.timestamp_format {
+        table.insert("timestamp_format", value(format.as_str()));
+    }
+    if csv.decimal_separator != defaults.decimal_separator {
+        table.insert("decimal_separator", character(csv.decimal_separator));
+    }
+    if let Some(thousands) = csv.thousands_separator {
+        table.insert("thousands_separator", character(thousands));
+    }
+    if let Some(size) = csv.max_line_size {
+        // TOML integers are signed 64-bit; a larger size cannot have been read.
+        table.insert("max_line_size", value(i64::try_from(size).unwrap_or(i64::MAX)));
+    }
+}
+
+/// `[datasets.NAME.tests]`, in the order laporan.toml's keys are read.
+fn tests(dataset: &Dataset) -> Table {
+    let mut unique = Array::new();
+    let mut not_null = Array::new();
+    let mut accepted = InlineTable::new();
+    let mut relationships = InlineTable::new();
+    let mut rows = None;
+    for declared in &dataset.tests {
+        match &declared.test {
+            DataTest::Unique(columns) => unique.push(columns.join(", ")),
+            DataTest::NotNull(column) => not_null.push(column.as_str()),
+            DataTest::AcceptedValues { column, values } => {
+                accepted.insert(column, strings(values).into());
+            }
+            DataTest::Relationship { column, dataset, target } => {
+                relationships.insert(column, format!("{dataset}.{target}").into());
+            }
+            DataTest::Rows { min, max } => {
+                let mut bounds = InlineTable::new();
+                for (key, bound) in [("min", min), ("max", max)] {
+                    if let Some(bound) = bound {
+                        bounds.insert(key, i64::try_from(*bound).unwrap_or(i64::MAX).into());
+                    }
+                }
+                rows = Some(bounds);
+            }
+        }
+    }
+    let mut table = Table::new();
+    if !unique.is_empty() {
+        table.insert("unique", value(unique));
+    }
+    if !not_null.is_empty() {
+        table.insert("not_null", value(not_null));
+    }
+    if !accepted.is_empty() {
+        table.insert("accepted_values", value(accepted));
+    }
+    if !relationships.is_empty() {
+        table.insert("relationships", value(relationships));
+    }
+    if let Some(rows) = rows {
+        table.insert("rows", value(rows));
+    }
+    table
+}
+
+fn strings(items: &[String]) -> Array {
+    items.iter().map(String::as_str).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+    use crate::error::Error;
+    use crate::project::config;
+    use crate::project::dataset::{ConfigPlace, resolve};
+
+    struct Place;
+
+    impl ConfigPlace for Place {
+        fn config_error(&self, _: std::ops::Range<usize>, message: String) -> Error {
+            Error::project(message)
+        }
+        fn config_file_error(&self, message: String) -> Error {
+            Error::project(message)
+        }
+        fn shown(&self, relative: &Path) -> PathBuf {
+            relative.to_path_buf()
+        }
+    }
+
+    /// The datasets `text` declares for data/events.csv and data/places.csv.
+    fn read(text: &str) -> Vec<Dataset> {
+        let (config, problems) = config::parse(text);
+        assert!(problems.is_empty(), "{problems:?}\n{text}");
+        let declared: BTreeMap<_, _> = config.datasets.into_iter().collect();
+        let entries = vec![(PathBuf::from("data/events.csv"), false), (PathBuf::from("data/places.csv"), false)];
+        let mut errors = Vec::new();
+        let datasets = resolve(&Place, entries, |_| Ok(Vec::new()), &declared, &mut errors).unwrap();
+        assert!(errors.is_empty(), "{errors:?}\n{text}");
+        datasets
+    }
+
+    fn written(datasets: &[Dataset]) -> String {
+        to_toml(datasets.iter().map(|d| {
+            let columns = d.columns.iter().flatten().map(|c| (c.name.clone(), c.ty.to_string())).collect();
+            (d, columns)
+        }))
+    }
+
+    #[test]
+    fn schema_pasted_back_is_the_same_declaration() {
+        let original = r#"
+[datasets.events]
+primary_key = ["id", "day"]
+header = false
+delimiter = ";"
+quote = "'"
+escape = "\\"
+encoding = "windows-1252"
+null = ["NA", "-", "n/a \"x\""]
+date_format = "%d/%m/%Y"
+timestamp_format = "%d/%m/%Y %H:%M"
+decimal_separator = ","
+thousands_separator = "."
+max_line_size = 5000000
+[datasets.events.columns]
+id = "INTEGER"
+day = "DATE"
+"Negara / Country" = "VARCHAR"
+amount = "DECIMAL(18,2)"
+[datasets.events.tests]
+unique = ["id", "id, day"]
+not_null = ["id", "day"]
+accepted_values = { "Negara / Country" = ["Indonesia", "Côte d'Ivoire"] }
+relationships = { id = "places.event" }
+rows = { min = 1, max = 1000 }
+
+[datasets.places]
+[datasets.places.columns]
+event = "BIGINT"
+tags = "VARCHAR"
+[datasets.places.tests]
+rows = { max = 5 }
+"#;
+        let datasets = read(original);
+        let text = written(&datasets);
+        let again = read(&text);
+        for (before, after) in datasets.iter().zip(&again) {
+            assert_eq!(before.csv, after.csv, "{text}");
+            assert_eq!(before.primary_key, after.primary_key, "{text}");
+            let types = |d: &Dataset| d.columns.iter().flatten().map(|c| (c.name.clone(), c.ty)).collect::<Vec<_>>();
+            assert_eq!(types(before), types(after), "{text}");
+            let tests = |d: &Dataset| d.tests.iter().map(|t| t.test.clone()).collect::<Vec<_>>();
+            assert_eq!(tests(before), tests(after), "{text}");
+            assert!(!tests(before).is_empty());
+        }
+        assert_eq!(written(&again), text, "written twice, the same text");
+        assert!(text.contains("escape = '\\'\n") && text.contains("null = [\"NA\", \"-\", 'n/a \"x\"']"), "{text}");
+    }
+
+    #[test]
+    fn types_laporan_does_not_declare_are_comments() {
+        let datasets = read("");
+        let text = to_toml([
+            (&datasets[0], vec![("id".to_owned(), "INTEGER".to_owned()), ("tags".to_owned(), "VARCHAR[]".to_owned())]),
+            (&datasets[1], Vec::new()),
+        ]);
+        assert_eq!(
+            text,
+            "[datasets.events] # primary_key = [\"…\"]: the columns that identify a row\n\
+             # tags: VARCHAR[] is not a type laporan.toml declares: leave the dataset undeclared\n\
+             [datasets.events.columns]\n\
+             id = \"INTEGER\"\n\
+             \n\
+             [datasets.places] # primary_key = [\"…\"]: the columns that identify a row\n\
+             [datasets.places.columns] # not loaded yet: run laporan load\n"
+        );
+    }
+}
