@@ -327,7 +327,12 @@ fn percent_decode(text: &str) -> Option<String> {
 /// The site index laporan builds, made on the fly while out/ has none yet
 /// (before the first build, or when only Markdown is built).
 fn listing(dir: &Path) -> String {
-    crate::write::site_index(&crate::write::published_pages(dir, &Default::default()), "Reports", "en", "laporan serve")
+    crate::write::site_index(
+        &crate::write::published_pages(dir, &Default::default()),
+        "Reports",
+        crate::locale::Locale::En,
+        "laporan serve",
+    )
 }
 
 fn with_reload_script(bytes: Vec<u8>) -> Vec<u8> {

@@ -202,9 +202,9 @@ pub fn build(project: &Project, prepared: Prepared, request: &BuildRequest) -> R
     // written again whenever the pages (or their titles) changed.
     if request.outputs.has(Format::Html) {
         let pages = published_pages(&root, &manifest.titles());
-        let title = project.title().unwrap_or(if project.locale() == "id" { "Laporan" } else { "Reports" });
+        let title = project.title().unwrap_or(project.locale().words().ui.reports);
         let mut key = Key::new("index");
-        key.add(title).add(project.locale());
+        key.add(title).add(project.locale().tag());
         for page in &pages {
             key.add(&page.href).add(&page.title);
         }

@@ -30,6 +30,7 @@ use std::path::{Path, PathBuf};
 use toml::Spanned;
 
 use crate::error::{Error, Location, line_and_column};
+use crate::locale::Locale;
 use saved_query::SavedQuery;
 
 pub mod config;
@@ -51,8 +52,6 @@ pub const DATA_TESTS_DIR: &str = "data_tests";
 pub const STATE_DIR: &str = ".laporan";
 pub const DEFAULT_OUT_DIR: &str = "out";
 
-pub const LOCALES: [&str; 2] = ["en", "id"];
-
 /// How a report template is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TemplateKind {
@@ -70,7 +69,7 @@ pub struct Report {
     pub template: String,
     pub kind: TemplateKind,
     pub title: Option<String>,
-    pub locale: String,
+    pub locale: Locale,
 }
 
 #[derive(Debug)]
@@ -143,8 +142,10 @@ impl Project {
         let config_problems;
         (project.config, project.config_text, config_problems) = project.read_config()?;
         problems.extend(config_problems);
-        if !LOCALES.contains(&project.locale()) {
-            problems.push(project.config_error("locale", project.locale()));
+        if let Some(locale) = &project.config.locale
+            && locale.parse::<Locale>().is_err()
+        {
+            problems.push(project.config_error("locale", locale));
         }
         project.check_duckdb_settings(&mut problems);
         project.datasets = project.find_datasets(&mut problems)?;
@@ -232,8 +233,10 @@ impl Project {
         self.root.join(relative)
     }
 
-    pub fn locale(&self) -> &str {
-        self.config.locale.as_deref().unwrap_or("en")
+    /// The project's locale: laporan.toml's `locale` (an unsupported one
+    /// is reported when the project is read), else English.
+    pub fn locale(&self) -> Locale {
+        self.config.locale.as_deref().and_then(|l| l.parse().ok()).unwrap_or_default()
     }
 
     pub fn title(&self) -> Option<&str> {
@@ -295,7 +298,10 @@ impl Project {
         let (table, name) = key.rsplit_once('.').unwrap_or(("", key));
         Error::project(format!("{CONFIG_FILE}: locale '{value}' is not supported"))
             .at(self.config_place(table, Some(name)))
-            .help(format!("set {key} to one of: {}", LOCALES.join(", ")))
+            .help(format!(
+                "set {key} to one of: {}",
+                Locale::ALL.iter().map(|l| l.tag()).collect::<Vec<_>>().join(", ")
+            ))
     }
 
     /// Reads laporan.toml: its settings, and every problem in it (see
@@ -390,13 +396,15 @@ impl Project {
             let settings = self.config.reports.get(&name).cloned().unwrap_or_default();
             // A report's own locale is checked here; the project's (its
             // default) was checked once already.
-            let locale = match settings.locale {
-                Some(locale) if !LOCALES.contains(&locale.as_str()) => {
-                    problems.push(self.config_error(&format!("reports.{name}.locale"), &locale));
-                    self.locale().to_owned()
+            let locale = match settings.locale.as_deref().map(str::parse::<Locale>) {
+                Some(Ok(locale)) => locale,
+                Some(Err(_)) => {
+                    problems.push(
+                        self.config_error(&format!("reports.{name}.locale"), &settings.locale.unwrap_or_default()),
+                    );
+                    self.locale()
                 }
-                Some(locale) => locale,
-                None => self.locale().to_owned(),
+                None => self.locale(),
             };
             reports.push(Report { name, template: file_name, kind, title: settings.title, locale });
         }

@@ -15,6 +15,7 @@ use super::filters::locale_of;
 use super::helper::{check_labels, column_index, helper_output, is_html, label_of, no_data, query_result};
 use super::table::{cell_text, table_markup};
 use super::{format, markdown};
+use crate::locale::Locale;
 use crate::params::parse_date;
 use crate::value::{Cell, QueryResult};
 
@@ -126,7 +127,7 @@ pub fn chart_function(
                 .collect::<Result<Vec<_>, _>>()?;
             series.push(chart::Series { name: label_of(labels.as_ref(), &result.columns[i].name), values });
         }
-        let categories = categories(result, x_index, x_format.as_deref(), &locale).map_err(fail)?;
+        let categories = categories(result, x_index, x_format.as_deref(), locale).map_err(fail)?;
         let x_label = x_label.unwrap_or_else(|| label_of(labels.as_ref(), &x));
         let y_label = y_label.unwrap_or_else(|| if series.len() == 1 { series[0].name.clone() } else { String::new() });
         let title = title.unwrap_or_else(|| {
@@ -140,18 +141,18 @@ pub fn chart_function(
                 let mut out = String::from("<figure class=\"chart\">\n<figcaption>");
                 markdown::escape_html(&title, &mut out);
                 out.push_str("</figcaption>\n");
-                out.push_str(&no_data(&locale, true));
+                out.push_str(&no_data(locale, true));
                 out.push_str("</figure>\n");
                 out
             } else {
-                format!("**{}**\n\n{}", markdown::escaped(&title), no_data(&locale, false))
+                format!("**{}**\n\n{}", markdown::escaped(&title), no_data(locale, false))
             };
             return Ok(helper_output(state, shown));
         }
         let mut indices = vec![x_index];
         indices.extend(&y_indices);
         // The data as the query returned it, without the axis's empty places.
-        let table = table_markup(data, &indices, labels.as_ref(), &locale, html);
+        let table = table_markup(data, &indices, labels.as_ref(), locale, html);
         if !html {
             // Markdown has no charts: the title and the data.
             return Ok(Value::from_safe_string(format!("**{}**\n\n{table}", markdown::escaped(&title))));
@@ -166,7 +167,7 @@ pub fn chart_function(
             x_label,
             y_label,
             format,
-            locale: locale.clone(),
+            locale,
             id,
         };
         let mut out = String::from("<figure class=\"chart\">\n<figcaption>");
@@ -175,7 +176,7 @@ pub fn chart_function(
         out.push_str("<div class=\"chart-scroll\">");
         out.push_str(&chart.svg());
         out.push_str("</div>\n<details class=\"chart-data\"><summary>");
-        out.push_str(if locale == "id" { "Tabel data" } else { "The data" });
+        out.push_str(locale.words().ui.the_data);
         out.push_str("</summary>\n");
         out.push_str(&table);
         out.push_str("</details>\n</figure>\n");
@@ -208,7 +209,7 @@ fn sorted_by(result: &QueryResult, column: usize, descending: bool) -> QueryResu
 /// the grain the data has: all on 1 January → years, on the first of a
 /// quarter → quarters, on the first of a month → months (`Jan 2012`),
 /// else days; `x_format` chooses instead. Other values as tables show them.
-fn categories(result: &QueryResult, x: usize, x_format: Option<&str>, locale: &str) -> Result<Vec<String>, String> {
+fn categories(result: &QueryResult, x: usize, x_format: Option<&str>, locale: Locale) -> Result<Vec<String>, String> {
     let type_name = result.columns[x].type_name.as_str();
     let dated = type_name == "DATE" || type_name.starts_with("TIMESTAMP");
     let dates: Option<Vec<Option<jiff::civil::Date>>> = dated.then(|| {
@@ -453,7 +454,7 @@ mod tests {
     #[test]
     fn hours_of_the_first_of_a_month_are_labelled_with_their_day() {
         let result = dated("TIMESTAMP", &[Some("2010-06-01 00:00:00"), Some("2010-06-01 01:00:00")]);
-        assert_eq!(categories(&result, 0, None, "en").unwrap(), ["1 Jun 2010 00:00", "1 Jun 2010 01:00"]);
+        assert_eq!(categories(&result, 0, None, Locale::En).unwrap(), ["1 Jun 2010 00:00", "1 Jun 2010 01:00"]);
     }
 
     #[test]

@@ -14,6 +14,7 @@ use minijinja::{Environment, ErrorKind, State, Value};
 
 use super::helper::writes_markdown;
 use super::{format, markdown};
+use crate::locale::Locale;
 use crate::params::{date_from_days, parse_date};
 
 /// What a missing value reads as.
@@ -28,9 +29,9 @@ pub fn register(env: &mut Environment<'static>) {
     super::strict::add_filter(env, "link", link);
 }
 
-/// The report's locale.
-pub fn locale_of(state: &State<'_, '_>) -> String {
-    state.lookup("locale").and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_else(|| "en".to_owned())
+/// The report's locale (its `locale` variable, set by laporan).
+pub fn locale_of(state: &State<'_, '_>) -> Locale {
+    state.lookup("locale").and_then(|v| v.as_str().and_then(|tag| tag.parse().ok())).unwrap_or_default()
 }
 
 fn invalid(message: String) -> minijinja::Error {
@@ -97,13 +98,13 @@ fn number(
         && value.is_integer()
         && let Ok(i) = i128::try_from(value.clone())
     {
-        return Ok(format::integer(i, &locale));
+        return Ok(format::integer(i, locale));
     }
     Ok(match number_in("number", &value)? {
         None => MISSING.to_owned(),
         Some(n) => match places {
-            Some(places) => format::number(n, Some(places), &locale),
-            None => format::float(n, &locale),
+            Some(places) => format::number(n, Some(places), locale),
+            None => format::float(n, locale),
         },
     })
 }
@@ -127,7 +128,7 @@ fn money(
             currency.as_deref().unwrap_or("USD"),
             compact.unwrap_or(true),
             places,
-            &locale_of(state),
+            locale_of(state),
         ),
     })
 }
@@ -143,7 +144,7 @@ fn percent(
     kwargs.assert_all_used()?;
     Ok(match number_in("percent", &value)? {
         None => MISSING.to_owned(),
-        Some(fraction) => format::percent(fraction, places.unwrap_or(1), &locale_of(state)),
+        Some(fraction) => format::percent(fraction, places.unwrap_or(1), locale_of(state)),
     })
 }
 
@@ -160,14 +161,14 @@ fn delta(state: &State<'_, '_>, value: Value, previous: Value, kwargs: Kwargs) -
     let locale = locale_of(state);
     let format_name = format_name.unwrap_or_else(|| "number".to_owned());
     let text: Box<dyn Fn(f64) -> String> = match format_name.as_str() {
-        "number" => Box::new(|v| format::number(v, None, &locale)),
+        "number" => Box::new(|v| format::number(v, None, locale)),
         "money" => {
             let currency = currency.unwrap_or_else(|| "USD".to_owned());
-            Box::new(move |v| format::money(v, &currency, true, None, &locale))
+            Box::new(move |v| format::money(v, &currency, true, None, locale))
         }
         "percent" => Box::new(|v| {
-            let points = format::number(v * 100.0, Some(1), &locale);
-            if locale == "id" { format!("{points} poin") } else { format!("{points} pts") }
+            let points = format::number(v * 100.0, Some(1), locale);
+            format!("{points} {}", locale.words().points)
         }),
         other => return Err(invalid(format!("delta: unknown format '{other}' (use number, money or percent)"))),
     };
@@ -175,7 +176,7 @@ fn delta(state: &State<'_, '_>, value: Value, previous: Value, kwargs: Kwargs) -
     let before = number_in("delta", &previous)?;
     let (Some(current), Some(before)) = (current, before) else { return Ok(MISSING.to_owned()) };
     let with_percent = with_percent.unwrap_or(format_name != "percent");
-    Ok(format::delta(current, before, &*text, with_percent, &locale_of(state)))
+    Ok(format::delta(current, before, &*text, with_percent, locale_of(state)))
 }
 
 /// `{{ url | link }}`, `{{ url | link(text) }}`: a link, only for `http` and
@@ -233,5 +234,5 @@ fn date(
         None => value.as_i64().and_then(|days| i32::try_from(days).ok()).and_then(date_from_days),
     }
     .ok_or_else(|| expected("date", &value, "a date such as 2024-04-23"))?;
-    Ok(format::date(date, style, &locale_of(state)))
+    Ok(format::date(date, style, locale_of(state)))
 }

@@ -1,19 +1,17 @@
-//! Locale-aware formatting for `en` and `id`: numbers, money, percentages,
-//! dates and period names.
+//! Locale-aware formatting: numbers, money, percentages, dates and period
+//! names, with the words and signs of [`Locale::words`].
 //!
 //! Pure functions over plain values; the template filters in the parent
 //! module call them with the report's locale.
 
 use jiff::civil::Date;
 
+use crate::locale::Locale;
 use crate::period::{Period, PeriodKind};
 
 /// Separators of a locale: (thousands, decimal).
-fn separators(locale: &str) -> (char, char) {
-    match locale {
-        "id" => ('.', ','),
-        _ => (',', '.'),
-    }
+fn separators(locale: Locale) -> (char, char) {
+    (locale.words().thousands, locale.words().decimal)
 }
 
 /// Groups the digits of an integer string (`-1234567` → `-1,234,567`).
@@ -35,7 +33,7 @@ fn group(digits: &str, sep: char) -> String {
 
 /// Formats an exact decimal text (`1234567.891`, `-5`, `300000000.00`) with
 /// the locale's separators, keeping all its digits.
-pub fn decimal_text(text: &str, locale: &str) -> String {
+pub fn decimal_text(text: &str, locale: Locale) -> String {
     let (thousands, decimal) = separators(locale);
     match text.split_once('.') {
         Some((int_part, frac)) => format!("{}{decimal}{frac}", group(int_part, thousands)),
@@ -49,7 +47,7 @@ pub const MAX_DECIMALS: usize = 20;
 
 /// Formats a number with `decimals` digits after the point, or, when
 /// `decimals` is `None`, as many as it needs up to two (integers get none).
-pub fn number(value: f64, decimals: Option<usize>, locale: &str) -> String {
+pub fn number(value: f64, decimals: Option<usize>, locale: Locale) -> String {
     if !value.is_finite() {
         return super::filters::MISSING.to_owned();
     }
@@ -74,7 +72,7 @@ pub fn number(value: f64, decimals: Option<usize>, locale: &str) -> String {
 /// A number that is not an integer, as `number` shows it by default: two
 /// decimals (`17.00`, `18.98`), so that numbers in one column line up;
 /// a small fraction keeps three significant digits (`0.00123`).
-pub fn float(value: f64, locale: &str) -> String {
+pub fn float(value: f64, locale: Locale) -> String {
     // Beyond 15 digits a float's decimals are noise and its fixed-point
     // digits binary artefacts: its shortest exact digits instead.
     if value.is_finite() && value.abs() >= 1e15 {
@@ -88,22 +86,21 @@ pub fn float(value: f64, locale: &str) -> String {
 }
 
 /// Formats an integer with grouping.
-pub fn integer(value: i128, locale: &str) -> String {
+pub fn integer(value: i128, locale: Locale) -> String {
     group(&value.to_string(), separators(locale).0)
 }
 
 /// A short number for chart axes: `250`, `1.5k`, `300M`, `2B` (Indonesian:
 /// `1,5rb`, `300jt`, `2M`).
-pub fn compact(value: f64, locale: &str) -> String {
+pub fn compact(value: f64, locale: Locale) -> String {
     // Beyond a thousand trillion a word no longer helps: 1.8e308.
     if value.abs() >= 1e15 {
         let text = format!("{value:.1e}");
-        return if locale == "id" { text.replace('.', ",") } else { text };
+        return text.replace('.', &locale.words().decimal.to_string());
     }
-    let scales: [(f64, &str, &str); 4] = [(1e12, "T", "T"), (1e9, "B", "M"), (1e6, "M", "jt"), (1e3, "k", "rb")];
-    for (scale, en, id) in scales {
+    let [thousand, million, billion, trillion] = locale.words().compact;
+    for (scale, word) in [(1e12, trillion), (1e9, billion), (1e6, million), (1e3, thousand)] {
         if value.abs() >= scale {
-            let word = if locale == "id" { id } else { en };
             return format!("{}{word}", number(value / scale, None, locale));
         }
     }
@@ -113,17 +110,15 @@ pub fn compact(value: f64, locale: &str) -> String {
 /// Money: `USD 300 million` / `USD 300 juta`, or in full with `compact: false`
 /// (`USD 300,000,000`). Indonesian rupiah is written `Rp`. `decimals` defaults
 /// to as many as needed up to two when compact, and none in full.
-pub fn money(value: f64, currency: &str, compact: bool, decimals: Option<usize>, locale: &str) -> String {
+pub fn money(value: f64, currency: &str, compact: bool, decimals: Option<usize>, locale: Locale) -> String {
     let symbol = match currency.to_ascii_uppercase().as_str() {
         "IDR" | "RP" => "Rp".to_owned(),
         other => other.to_owned(),
     };
-    let scales: [(f64, &str, &str); 3] =
-        [(1e12, "trillion", "triliun"), (1e9, "billion", "miliar"), (1e6, "million", "juta")];
+    let [million, billion, trillion] = locale.words().money;
     if compact {
-        for (scale, en, id) in scales {
+        for (scale, word) in [(1e12, trillion), (1e9, billion), (1e6, million)] {
             if value.abs() >= scale {
-                let word = if locale == "id" { id } else { en };
                 return format!("{symbol} {} {word}", number(value / scale, decimals, locale));
             }
         }
@@ -132,14 +127,14 @@ pub fn money(value: f64, currency: &str, compact: bool, decimals: Option<usize>,
 }
 
 /// A fraction as a percentage: 0.255 → `25.5%` / `25,5%`.
-pub fn percent(fraction: f64, decimals: usize, locale: &str) -> String {
+pub fn percent(fraction: f64, decimals: usize, locale: Locale) -> String {
     format!("{}%", number(fraction * 100.0, Some(decimals), locale))
 }
 
 /// The change from `previous` to `current` with an arrow and a sign:
 /// `▲ +3 (+25.0%)`, `▼ −2 (−10.0%)`, `= 0`. `text` formats the absolute
 /// change; the percentage is left out when `previous` is 0.
-pub fn delta(current: f64, previous: f64, text: &dyn Fn(f64) -> String, with_percent: bool, locale: &str) -> String {
+pub fn delta(current: f64, previous: f64, text: &dyn Fn(f64) -> String, with_percent: bool, locale: Locale) -> String {
     let change = current - previous;
     if change == 0.0 {
         return format!("= {}", text(0.0));
@@ -158,40 +153,8 @@ pub fn delta(current: f64, previous: f64, text: &dyn Fn(f64) -> String, with_per
     out
 }
 
-const MONTHS_EN: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-const MONTHS_ID: [&str; 12] = [
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-];
-const WEEKDAYS_EN: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
-const WEEKDAYS_ID: [&str; 7] = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"];
-
-pub fn month_name(month: i8, locale: &str) -> &'static str {
-    let names = if locale == "id" { &MONTHS_ID } else { &MONTHS_EN };
-    names[(month.clamp(1, 12) - 1) as usize]
+pub fn month_name(month: i8, locale: Locale) -> &'static str {
+    locale.words().months[(month.clamp(1, 12) - 1) as usize]
 }
 
 /// Date styles for the `date` filter.
@@ -231,7 +194,7 @@ impl DateStyle {
     }
 }
 
-pub fn date(date: Date, style: DateStyle, locale: &str) -> String {
+pub fn date(date: Date, style: DateStyle, locale: Locale) -> String {
     let month = month_name(date.month(), locale);
     match style {
         DateStyle::Iso => date.to_string(),
@@ -248,33 +211,31 @@ pub fn date(date: Date, style: DateStyle, locale: &str) -> String {
         }
         DateStyle::Quarter => {
             let quarter = (date.month() - 1) / 3;
-            if locale == "id" {
-                format!("Tw {} {}", ["I", "II", "III", "IV"][quarter as usize], date.year())
-            } else {
-                format!("Q{} {}", quarter + 1, date.year())
+            match locale {
+                Locale::Id => format!("Tw {} {}", ["I", "II", "III", "IV"][quarter as usize], date.year()),
+                Locale::En => format!("Q{} {}", quarter + 1, date.year()),
             }
         }
         DateStyle::Year => date.year().to_string(),
         DateStyle::Full => {
-            let weekdays = if locale == "id" { &WEEKDAYS_ID } else { &WEEKDAYS_EN };
-            let weekday = weekdays[(date.weekday().to_monday_zero_offset()) as usize];
+            let weekday = locale.words().weekdays[(date.weekday().to_monday_zero_offset()) as usize];
             format!("{weekday}, {} {month} {}", date.day(), date.year())
         }
     }
 }
 
 /// A period for people: `Q2 2024` / `Triwulan II 2024`, `May 2024` / `Mei 2024`.
-pub fn period_name(period: &Period, locale: &str) -> String {
+pub fn period_name(period: &Period, locale: Locale) -> String {
     const ROMAN: [&str; 4] = ["I", "II", "III", "IV"];
     let year = period.year();
     let index = period.index();
     match (period.kind(), locale) {
-        (PeriodKind::Year, "id") => format!("Tahun {year}"),
-        (PeriodKind::Year, _) => format!("{year}"),
-        (PeriodKind::Half, "id") => format!("Semester {} {year}", ROMAN[(index - 1) as usize]),
-        (PeriodKind::Half, _) => format!("H{index} {year}"),
-        (PeriodKind::Quarter, "id") => format!("Triwulan {} {year}", ROMAN[(index - 1) as usize]),
-        (PeriodKind::Quarter, _) => format!("Q{index} {year}"),
+        (PeriodKind::Year, Locale::Id) => format!("Tahun {year}"),
+        (PeriodKind::Year, Locale::En) => format!("{year}"),
+        (PeriodKind::Half, Locale::Id) => format!("Semester {} {year}", ROMAN[(index - 1) as usize]),
+        (PeriodKind::Half, Locale::En) => format!("H{index} {year}"),
+        (PeriodKind::Quarter, Locale::Id) => format!("Triwulan {} {year}", ROMAN[(index - 1) as usize]),
+        (PeriodKind::Quarter, Locale::En) => format!("Q{index} {year}"),
         (PeriodKind::Month, _) => format!("{} {year}", month_name(index, locale)),
     }
 }
@@ -285,71 +246,71 @@ mod tests {
 
     #[test]
     fn numbers_follow_the_locale() {
-        assert_eq!(number(1234567.8, None, "en"), "1,234,567.8");
-        assert_eq!(number(1234567.8, None, "id"), "1.234.567,8");
-        assert_eq!(number(1234567.0, None, "en"), "1,234,567");
-        assert_eq!(number(0.3333, None, "en"), "0.33");
-        assert_eq!(number(2.5, Some(2), "id"), "2,50");
-        assert_eq!(number(-1234.0, Some(0), "en"), "-1,234");
-        assert_eq!(number(-0.001, Some(2), "en"), "0.00");
-        assert_eq!(integer(300000000, "id"), "300.000.000");
-        assert_eq!(integer(-999, "en"), "-999");
-        assert_eq!(decimal_text("300000000.00", "id"), "300.000.000,00");
+        assert_eq!(number(1234567.8, None, Locale::En), "1,234,567.8");
+        assert_eq!(number(1234567.8, None, Locale::Id), "1.234.567,8");
+        assert_eq!(number(1234567.0, None, Locale::En), "1,234,567");
+        assert_eq!(number(0.3333, None, Locale::En), "0.33");
+        assert_eq!(number(2.5, Some(2), Locale::Id), "2,50");
+        assert_eq!(number(-1234.0, Some(0), Locale::En), "-1,234");
+        assert_eq!(number(-0.001, Some(2), Locale::En), "0.00");
+        assert_eq!(integer(300000000, Locale::Id), "300.000.000");
+        assert_eq!(integer(-999, Locale::En), "-999");
+        assert_eq!(decimal_text("300000000.00", Locale::Id), "300.000.000,00");
     }
 
     #[test]
     fn money_is_compact_by_default() {
-        assert_eq!(money(300_000_000.0, "USD", true, None, "en"), "USD 300 million");
-        assert_eq!(money(300_000_000.0, "USD", true, None, "id"), "USD 300 juta");
-        assert_eq!(money(1_500_000_000.0, "IDR", true, None, "id"), "Rp 1,5 miliar");
-        assert_eq!(money(161_939_928.06, "USD", true, Some(1), "en"), "USD 161.9 million");
-        assert_eq!(money(12_345.5, "USD", true, None, "en"), "USD 12,346");
-        assert_eq!(money(161_939_928.06, "USD", false, None, "id"), "USD 161.939.928");
-        assert_eq!(money(161_939_928.06, "USD", false, Some(2), "en"), "USD 161,939,928.06");
+        assert_eq!(money(300_000_000.0, "USD", true, None, Locale::En), "USD 300 million");
+        assert_eq!(money(300_000_000.0, "USD", true, None, Locale::Id), "USD 300 juta");
+        assert_eq!(money(1_500_000_000.0, "IDR", true, None, Locale::Id), "Rp 1,5 miliar");
+        assert_eq!(money(161_939_928.06, "USD", true, Some(1), Locale::En), "USD 161.9 million");
+        assert_eq!(money(12_345.5, "USD", true, None, Locale::En), "USD 12,346");
+        assert_eq!(money(161_939_928.06, "USD", false, None, Locale::Id), "USD 161.939.928");
+        assert_eq!(money(161_939_928.06, "USD", false, Some(2), Locale::En), "USD 161,939,928.06");
     }
 
     #[test]
     fn compact_numbers_for_axes() {
-        assert_eq!(compact(250.0, "en"), "250");
-        assert_eq!(compact(1500.0, "en"), "1.5k");
-        assert_eq!(compact(300e6, "en"), "300M");
-        assert_eq!(compact(2.5e9, "id"), "2,5M");
-        assert_eq!(compact(1500.0, "id"), "1,5rb");
-        assert_eq!(compact(-2e6, "en"), "-2M");
-        assert_eq!(compact(f64::MAX, "en"), "1.8e308");
-        assert_eq!(compact(-2.5e15, "id"), "-2,5e15");
+        assert_eq!(compact(250.0, Locale::En), "250");
+        assert_eq!(compact(1500.0, Locale::En), "1.5k");
+        assert_eq!(compact(300e6, Locale::En), "300M");
+        assert_eq!(compact(2.5e9, Locale::Id), "2,5M");
+        assert_eq!(compact(1500.0, Locale::Id), "1,5rb");
+        assert_eq!(compact(-2e6, Locale::En), "-2M");
+        assert_eq!(compact(f64::MAX, Locale::En), "1.8e308");
+        assert_eq!(compact(-2.5e15, Locale::Id), "-2,5e15");
     }
 
     #[test]
     fn deltas_have_an_arrow_and_a_sign() {
-        let n = |v: f64| number(v, None, "en");
-        assert_eq!(delta(15.0, 12.0, &n, true, "en"), "▲ +3 (+25.0%)");
-        assert_eq!(delta(18.0, 20.0, &n, true, "en"), "▼ −2 (−10.0%)");
-        assert_eq!(delta(7.0, 7.0, &n, true, "en"), "= 0");
-        assert_eq!(delta(3.0, 0.0, &n, true, "en"), "▲ +3 (—)", "no percentage of nothing: a dash");
-        assert_eq!(delta(3.0, 0.0, &n, false, "en"), "▲ +3");
-        let id = |v: f64| money(v, "USD", true, None, "id");
-        assert_eq!(delta(300e6, 200e6, &id, true, "id"), "▲ +USD 100 juta (+50,0%)");
+        let n = |v: f64| number(v, None, Locale::En);
+        assert_eq!(delta(15.0, 12.0, &n, true, Locale::En), "▲ +3 (+25.0%)");
+        assert_eq!(delta(18.0, 20.0, &n, true, Locale::En), "▼ −2 (−10.0%)");
+        assert_eq!(delta(7.0, 7.0, &n, true, Locale::En), "= 0");
+        assert_eq!(delta(3.0, 0.0, &n, true, Locale::En), "▲ +3 (—)", "no percentage of nothing: a dash");
+        assert_eq!(delta(3.0, 0.0, &n, false, Locale::En), "▲ +3");
+        let id = |v: f64| money(v, "USD", true, None, Locale::Id);
+        assert_eq!(delta(300e6, 200e6, &id, true, Locale::Id), "▲ +USD 100 juta (+50,0%)");
     }
 
     #[test]
     fn percentages() {
-        assert_eq!(percent(0.255, 1, "en"), "25.5%");
-        assert_eq!(percent(0.255, 1, "id"), "25,5%");
+        assert_eq!(percent(0.255, 1, Locale::En), "25.5%");
+        assert_eq!(percent(0.255, 1, Locale::Id), "25,5%");
     }
 
     #[test]
     fn dates_and_periods() {
         let d = Date::constant(2024, 4, 23);
-        assert_eq!(date(d, DateStyle::Long, "en"), "23 April 2024");
-        assert_eq!(date(d, DateStyle::Full, "id"), "Selasa, 23 April 2024");
-        assert_eq!(date(d, DateStyle::Full, "en"), "Tuesday, 23 April 2024");
-        assert_eq!(date(d, DateStyle::Month, "id"), "April 2024");
+        assert_eq!(date(d, DateStyle::Long, Locale::En), "23 April 2024");
+        assert_eq!(date(d, DateStyle::Full, Locale::Id), "Selasa, 23 April 2024");
+        assert_eq!(date(d, DateStyle::Full, Locale::En), "Tuesday, 23 April 2024");
+        assert_eq!(date(d, DateStyle::Month, Locale::Id), "April 2024");
         let p = |s: &str| s.parse::<Period>().unwrap();
-        assert_eq!(period_name(&p("2024-Q2"), "id"), "Triwulan II 2024");
-        assert_eq!(period_name(&p("2024-Q2"), "en"), "Q2 2024");
-        assert_eq!(period_name(&p("2024-05"), "id"), "Mei 2024");
-        assert_eq!(period_name(&p("2024-H2"), "id"), "Semester II 2024");
-        assert_eq!(period_name(&p("2024"), "id"), "Tahun 2024");
+        assert_eq!(period_name(&p("2024-Q2"), Locale::Id), "Triwulan II 2024");
+        assert_eq!(period_name(&p("2024-Q2"), Locale::En), "Q2 2024");
+        assert_eq!(period_name(&p("2024-05"), Locale::Id), "Mei 2024");
+        assert_eq!(period_name(&p("2024-H2"), Locale::Id), "Semester II 2024");
+        assert_eq!(period_name(&p("2024"), Locale::Id), "Tahun 2024");
     }
 }

@@ -7,6 +7,7 @@ use minijinja::value::ValueKind;
 use minijinja::{ErrorKind, State, Value};
 
 use super::{markdown, rows};
+use crate::locale::Locale;
 use crate::value::QueryResult;
 
 /// In a Markdown report, which pass is rendering (`.md` file or page);
@@ -79,8 +80,8 @@ pub(super) fn helper_output(state: &State<'_, '_>, markup: String) -> Value {
 }
 
 /// What a table or chart shows in place of an empty result.
-pub(super) fn no_data(locale: &str, html: bool) -> String {
-    let text = if locale == "id" { "Tidak ada data." } else { "No data." };
+pub(super) fn no_data(locale: Locale, html: bool) -> String {
+    let text = locale.words().ui.no_data;
     if html { format!("<p class=\"no-data\">{text}</p>\n") } else { format!("*{text}*\n") }
 }
 

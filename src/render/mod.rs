@@ -56,6 +56,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Location};
 use crate::load::LoadedDataset;
+use crate::locale::Locale;
 use crate::period::Period;
 use crate::project::{Project, Report, TEMPLATES_DIR, TemplateKind};
 use crate::query::{BuildParam, Runner};
@@ -131,7 +132,7 @@ pub struct Renderer {
     /// Every parameter a saved query declares.
     declared_params: Vec<String>,
     project_title: Option<String>,
-    project_locale: String,
+    project_locale: Locale,
     templates_shown: std::path::PathBuf,
 }
 
@@ -143,7 +144,7 @@ impl Renderer {
             report_templates: project.reports.iter().map(|r| r.template.clone()).collect(),
             declared_params: project.queries.values().flat_map(|q| q.params.iter().map(|p| p.name.clone())).collect(),
             project_title: project.title().map(str::to_owned),
-            project_locale: project.locale().to_owned(),
+            project_locale: project.locale(),
             templates_shown: project.shown(Path::new(TEMPLATES_DIR)),
         }
     }
@@ -160,16 +161,17 @@ impl Renderer {
         let base = context! {
             project => rows::record("project", vec![
                 ("title", Value::from(self.project_title.clone())),
-                ("locale", Value::from(self.project_locale.clone())),
+                ("locale", Value::from(self.project_locale.tag())),
             ]),
             report => rows::record("report", vec![
                 ("name", Value::from(report.name.clone())),
                 ("title", Value::from(report.title.clone())),
-                ("locale", Value::from(report.locale.clone())),
+                ("locale", Value::from(report.locale.tag())),
                 ("template", Value::from(report.template.clone())),
             ]),
-            locale => report.locale.clone(),
-            period => period.map(|p| period_value(p, &report.locale)),
+            locale => report.locale.tag(),
+            ui => rows::record("ui", report.locale.words().ui.entries().map(|(k, v)| (k, Value::from(v))).to_vec()),
+            period => period.map(|p| period_value(p, report.locale)),
             params => params_value(params),
             build => Value::from_serialize(build),
         };
@@ -278,7 +280,7 @@ impl Renderer {
     }
 }
 
-fn period_value(period: &Period, locale: &str) -> Value {
+fn period_value(period: &Period, locale: Locale) -> Value {
     let previous = period.previous().map(|p| {
         rows::record(
             "period.previous",

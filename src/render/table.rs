@@ -7,6 +7,7 @@ use minijinja::{ErrorKind, State, Value};
 use super::filters::{self, locale_of};
 use super::helper::{check_labels, column_index, helper_output, is_html, label_of, no_data, query_result};
 use super::{format, markdown};
+use crate::locale::Locale;
 use crate::params::{format_decimal, parse_date};
 use crate::value::{Cell, QueryResult};
 
@@ -47,17 +48,17 @@ pub(super) fn table(state: &State<'_, '_>, result: Value, kwargs: Kwargs) -> Res
     let locale = locale_of(state);
     let html = is_html(state);
     if result.rows.is_empty() {
-        return Ok(helper_output(state, no_data(&locale, html)));
+        return Ok(helper_output(state, no_data(locale, html)));
     }
-    let mut markup = table_markup(result, &indices, labels.as_ref(), &locale, html);
+    let mut markup = table_markup(result, &indices, labels.as_ref(), locale, html);
     if let Some(summed) = summed {
-        let label = if locale == "id" { "Jumlah" } else { "Total" };
+        let label = locale.words().ui.total;
         let row: Vec<Option<String>> = indices
             .iter()
             .enumerate()
             .map(|(position, &i)| {
                 if summed.contains(&i) {
-                    Some(total_of(result, i, &locale))
+                    Some(total_of(result, i, locale))
                 } else if position == 0 {
                     Some(label.to_owned())
                 } else {
@@ -73,7 +74,7 @@ pub(super) fn table(state: &State<'_, '_>, result: Value, kwargs: Kwargs) -> Res
 /// The sum of a numeric column (NULLs skipped), as shown: exact for
 /// integers and decimals of any size (see [`crate::value::exact_sum`]),
 /// as a float when the column holds floats.
-pub(super) fn total_of(result: &QueryResult, column: usize, locale: &str) -> String {
+pub(super) fn total_of(result: &QueryResult, column: usize, locale: Locale) -> String {
     if result.rows.iter().all(|row| row[column].is_null()) {
         return filters::MISSING.to_owned();
     }
@@ -129,7 +130,7 @@ pub(super) fn table_markup(
     result: &QueryResult,
     indices: &[usize],
     labels: Option<&Value>,
-    locale: &str,
+    locale: Locale,
     html: bool,
 ) -> String {
     let header = |i: usize| label_of(labels, &result.columns[i].name);
@@ -208,7 +209,7 @@ pub(super) fn table_markup(
 /// decimals with every digit, grouped in the locale; floats as `number`
 /// shows them; a DATE column's dates as `date` does; a missing value
 /// (NULL, NaN, infinity) as [`filters::MISSING`].
-pub(super) fn cell_text(cell: &Cell, column_type: &str, locale: &str) -> String {
+pub(super) fn cell_text(cell: &Cell, column_type: &str, locale: Locale) -> String {
     match cell {
         Cell::Null => filters::MISSING.to_owned(),
         Cell::Int(i) => format::integer(*i, locale),
@@ -229,12 +230,7 @@ pub(super) fn cell_text(cell: &Cell, column_type: &str, locale: &str) -> String 
             }
             None => text.clone(),
         },
-        Cell::Bool(yes) => match (locale, yes) {
-            ("id", true) => "ya".to_owned(),
-            ("id", false) => "tidak".to_owned(),
-            (_, true) => "yes".to_owned(),
-            (_, false) => "no".to_owned(),
-        },
+        Cell::Bool(yes) => locale.words().yes_no[usize::from(!*yes)].to_owned(),
         other => other.to_text(),
     }
 }
@@ -256,8 +252,8 @@ mod tests {
                 vec![Cell::Null, Cell::Null, Cell::Float(0.25)],
             ],
         );
-        assert_eq!(total_of(&result, 0, "en"), "9,223,372,036,854,775,808", "no overflow");
-        assert_eq!(total_of(&result, 1, "en"), "300,000,000.00", "300,000,000.00 exactly");
-        assert_eq!(total_of(&result, 2, "en"), "0.75");
+        assert_eq!(total_of(&result, 0, Locale::En), "9,223,372,036,854,775,808", "no overflow");
+        assert_eq!(total_of(&result, 1, Locale::En), "300,000,000.00", "300,000,000.00 exactly");
+        assert_eq!(total_of(&result, 2, Locale::En), "0.75");
     }
 }

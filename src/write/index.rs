@@ -7,6 +7,7 @@
 use minijinja::{AutoEscape, Environment, Value, context};
 
 use super::PublishedPage;
+use crate::locale::Locale;
 use crate::period::Period;
 use crate::render::{format, markdown};
 
@@ -14,7 +15,7 @@ const SITE_INDEX: &str = include_str!("index.html.j2");
 
 /// `index.html` for the output folder: every published page, grouped by
 /// period, newest first; pages of no period (whole-data builds) come first.
-pub fn site_index(pages: &[PublishedPage], title: &str, locale: &str, generated_at: &str) -> String {
+pub fn site_index(pages: &[PublishedPage], title: &str, locale: Locale, generated_at: &str) -> String {
     let mut folders: Vec<Option<&str>> = Vec::new();
     for page in pages {
         if !folders.contains(&page.folder.as_deref()) {
@@ -32,7 +33,7 @@ pub fn site_index(pages: &[PublishedPage], title: &str, locale: &str, generated_
         },
     };
     folders.sort_by_key(key);
-    let all_data = if locale == "id" { "Seluruh data" } else { "All data" };
+    let all_data = locale.words().ui.all_data;
     let groups: Vec<Value> = folders
         .iter()
         .map(|folder| {
@@ -60,7 +61,8 @@ pub fn site_index(pages: &[PublishedPage], title: &str, locale: &str, generated_
         SITE_INDEX,
         context! {
             title => title,
-            locale => locale,
+            locale => locale.tag(),
+            ui => Value::from_iter(locale.words().ui.entries()),
             groups => groups,
             version => env!("CARGO_PKG_VERSION"),
             generated_at => generated_at,

@@ -15,6 +15,7 @@ mod svg;
 
 use super::format;
 use super::markdown::escape_html;
+use crate::locale::Locale;
 use axis::{CategoryAxis, Scale, Stack, shorten, text_width};
 use svg::{axis_title, gridline, label, text, value_label};
 
@@ -60,7 +61,7 @@ pub struct Chart {
     pub x_label: String,
     pub y_label: String,
     pub format: ValueFormat,
-    pub locale: String,
+    pub locale: Locale,
     /// Distinguishes several charts on one page (ids of title and desc).
     pub id: String,
 }
@@ -98,16 +99,16 @@ impl Chart {
 
     fn value_text(&self, value: f64) -> String {
         match &self.format {
-            ValueFormat::Number => format::number(value, None, &self.locale),
-            ValueFormat::Money(currency) => format::money(value, currency, true, Some(1), &self.locale),
-            ValueFormat::Percent => format::percent(value, 1, &self.locale),
+            ValueFormat::Number => format::number(value, None, self.locale),
+            ValueFormat::Money(currency) => format::money(value, currency, true, Some(1), self.locale),
+            ValueFormat::Percent => format::percent(value, 1, self.locale),
         }
     }
 
     fn tick_text(&self, value: f64) -> String {
         match &self.format {
-            ValueFormat::Percent => format::percent(value, 0, &self.locale),
-            _ => format::compact(value, &self.locale),
+            ValueFormat::Percent => format::percent(value, 0, self.locale),
+            _ => format::compact(value, self.locale),
         }
     }
 
@@ -499,7 +500,7 @@ mod tests {
             x_label: "Event".into(),
             y_label: "Countries".into(),
             format: ValueFormat::Number,
-            locale: "en".into(),
+            locale: Locale::En,
             id: "chart-1".into(),
         }
     }

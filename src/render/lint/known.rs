@@ -128,6 +128,7 @@ pub(super) const RECORDS: &[(&str, &[&str])] = &[
     ("period", &["key", "kind", "year", "index", "start", "end", "label", "previous"]),
     ("report", &["name", "title", "locale", "template"]),
     ("project", &["title", "locale"]),
+    ("ui", &crate::locale::Labels::NAMES),
 ];
 
 /// Every test (`x is …`) a template can use.

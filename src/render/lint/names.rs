@@ -9,7 +9,7 @@ use crate::render::rows::closest;
 use minijinja::machinery::ast::Stmt;
 
 /// The variables every report template has.
-pub const REPORT_CONTEXT: &[&str] = &["project", "report", "locale", "period", "params", "build", "output"];
+pub const REPORT_CONTEXT: &[&str] = &["project", "report", "locale", "ui", "period", "params", "build", "output"];
 
 /// The names a report reads that nothing defines: not a variable of the
 /// report's context, not a function, and not set, imported, looped over or
