@@ -20,7 +20,7 @@ use std::collections::BTreeSet;
 
 use crate::db::{quote_ident, quote_literal};
 use crate::error::{Error, Location};
-use crate::manifest::Key;
+use crate::key::Key;
 use crate::print;
 use crate::project::dataset::ConfigPlace;
 use crate::project::saved_query::SavedQuery;

@@ -30,8 +30,8 @@
 //!    that may fetch nothing but the page.
 //!
 //! No module reaches back to an earlier step: the module graph has no
-//! cycles (leaf modules shared by all: [`error`], [`locale`], [`params`],
-//! [`period`], [`sql_type`], [`value`]).
+//! cycles (leaf modules shared by all: [`error`], [`key`], [`locale`],
+//! [`params`], [`period`], [`sql_type`], [`value`]).
 //!
 //! What a project received from someone else may and may not do is in the
 //! README's security model; `tests/hostile/` holds the attacks it is tested
@@ -53,6 +53,7 @@ pub mod cmd;
 pub mod data_tests;
 pub mod db;
 pub mod error;
+pub mod key;
 pub mod list;
 pub mod load;
 pub mod locale;

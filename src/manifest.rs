@@ -19,7 +19,6 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::error::Error;
 use crate::project::{Project, STATE_DIR};
@@ -28,30 +27,6 @@ use crate::write::FileStamp;
 const FILE_NAME: &str = "builds.json";
 /// Bumped when the manifest's meaning changes; an older one is ignored.
 const FORMAT: u32 = 1;
-
-/// A SHA-256 over labelled parts, each length-prefixed so that no two
-/// different sequences of parts hash alike.
-pub struct Key(Sha256);
-
-impl Key {
-    /// A key for `what` ("report", "data test", …) in this laporan version.
-    pub fn new(what: &str) -> Key {
-        let mut key = Key(Sha256::new());
-        key.add(what).add(env!("CARGO_PKG_VERSION"));
-        key
-    }
-
-    pub fn add(&mut self, part: impl AsRef<[u8]>) -> &mut Key {
-        let bytes = part.as_ref();
-        self.0.update((bytes.len() as u64).to_le_bytes());
-        self.0.update(bytes);
-        self
-    }
-
-    pub fn finish(&self) -> String {
-        self.0.clone().finalize().iter().map(|byte| format!("{byte:02x}")).collect()
-    }
-}
 
 /// What one report's last build wrote.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -164,22 +139,6 @@ fn path(project: &Project) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn keys_depend_on_every_part_and_its_boundaries() {
-        let key = |parts: &[&str]| {
-            let mut key = Key::new("test");
-            for part in parts {
-                key.add(part);
-            }
-            key.finish()
-        };
-        assert_eq!(key(&["a", "b"]), key(&["a", "b"]));
-        assert_ne!(key(&["a", "b"]), key(&["ab"]));
-        assert_ne!(key(&["a", "b"]), key(&["a", "c"]));
-        assert_ne!(key(&["a", ""]), key(&["a"]));
-        assert_ne!(Key::new("x").finish(), Key::new("y").finish());
-    }
 
     #[test]
     fn a_changed_or_missing_file_is_not_current() {

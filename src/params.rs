@@ -126,6 +126,19 @@ pub enum ParamValue {
 }
 
 impl ParamValue {
+    /// The kind of value, for keys.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            ParamValue::Null => "null",
+            ParamValue::Date(_) => "date",
+            ParamValue::Integer(_) => "integer",
+            ParamValue::Double(_) => "double",
+            ParamValue::Decimal(_) => "decimal",
+            ParamValue::Text(_) => "text",
+            ParamValue::Boolean(_) => "boolean",
+        }
+    }
+
     /// The value to bind to a prepared statement.
     pub fn to_db(&self) -> DbValue {
         match self {

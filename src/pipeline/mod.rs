@@ -19,8 +19,9 @@ pub use request::{BuildArgs, BuildRequest, parse_as_of, resolve_params};
 use crate::data_tests;
 use crate::db::Database;
 use crate::error::Error;
+use crate::key::Key;
 use crate::load::{self, LoadOptions, LoadSummary};
-use crate::manifest::{Built, Key, Manifest, unit_id};
+use crate::manifest::{Built, Manifest, unit_id};
 use crate::period::Period;
 use crate::project::{DEFAULT_OUT_DIR, Project, Report};
 use crate::query::{BuildParams, PERIOD_PARAMS, RunStats, Runner, in_parallel};
@@ -274,10 +275,12 @@ fn plan(project: &Project, request: &BuildRequest, sources: &Sources, manifest: 
             for name in templates_of(project, report, sources) {
                 key.add(name).add(&sources.templates[name]);
             }
-            key.add(period.map(|p| p.to_string()).unwrap_or_default())
-                .add(format!("{params:?}"))
-                .add(request.outputs.names())
-                .add(dir.as_os_str().as_encoded_bytes());
+            key.add_option(period.map(|p| p.to_string()));
+            for (name, param) in params {
+                key.add(name);
+                param.add_to(&mut key);
+            }
+            key.add(request.outputs.names()).add(dir.as_os_str().as_encoded_bytes());
             if request.fixed_time {
                 key.add(&request.generated_at);
             }

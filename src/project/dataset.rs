@@ -24,6 +24,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::error::Error;
+use crate::key::Key;
 use crate::params::is_identifier;
 use crate::sql_type::SqlType;
 
@@ -113,6 +114,14 @@ pub enum FileFormat {
 }
 
 impl FileFormat {
+    pub fn name(self) -> &'static str {
+        match self {
+            FileFormat::Csv => "csv",
+            FileFormat::Parquet => "parquet",
+            FileFormat::Json => "json",
+        }
+    }
+
     pub fn from_path(path: &Path) -> Option<FileFormat> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
@@ -189,23 +198,25 @@ impl Dataset {
     /// Everything about how the dataset is read, for the load fingerprint:
     /// a change here reloads it even if its files did not change.
     pub fn declaration_fingerprint(&self) -> String {
-        let columns: Vec<(&str, String)> =
-            self.columns.iter().flatten().map(|c| (c.name.as_str(), c.ty.to_string())).collect();
-        let encoding = self.csv.encoding.map(|e| e.name());
-        format!(
-            "{:?}|{columns:?}|{:?}|{encoding:?}|{:?}|{}|{}|{}|{:?}|{:?}|{}|{:?}|{:?}",
-            self.format,
-            self.primary_key,
-            self.csv.header,
-            self.csv.delimiter,
-            self.csv.quote,
-            self.csv.escape,
-            self.csv.nulls,
-            (&self.csv.date_format, &self.csv.timestamp_format),
-            self.csv.decimal_separator,
-            self.csv.thousands_separator,
-            self.csv.max_line_size,
-        )
+        let mut key = Key::new("dataset declaration");
+        key.add(self.format.name());
+        for column in self.columns.iter().flatten() {
+            key.add("column").add(&column.name).add(column.ty.to_string());
+        }
+        key.add("primary key");
+        for column in &self.primary_key {
+            key.add(column);
+        }
+        let csv = &self.csv;
+        key.add([u8::from(csv.header), csv.delimiter, csv.quote, csv.escape, csv.decimal_separator]);
+        key.add_option(csv.encoding.map(|e| e.name()));
+        key.add("nulls");
+        for null in &csv.nulls {
+            key.add(null);
+        }
+        key.add_option(csv.date_format.as_ref()).add_option(csv.timestamp_format.as_ref());
+        key.add_option(csv.thousands_separator.map(|b| [b])).add_option(csv.max_line_size.map(u64::to_le_bytes));
+        key.finish()
     }
 
     pub fn column(&self, name: &str) -> Option<&ColumnDecl> {

@@ -22,6 +22,7 @@ use duckdb::Connection;
 
 use crate::db::quote_ident;
 use crate::error::{Error, Location};
+use crate::key::Key;
 use crate::params::{ParamType, ParamValue};
 use crate::project::Project;
 use crate::project::saved_query::SavedQuery;
@@ -35,6 +36,16 @@ pub enum BuildParam {
     Text(String),
     /// Already typed, such as `period_start` from `--period`.
     Value(ParamValue),
+}
+
+impl BuildParam {
+    /// Adds the parameter to a key: how it was given, and its value.
+    pub fn add_to(&self, key: &mut Key) {
+        match self {
+            BuildParam::Text(text) => key.add("given").add(text),
+            BuildParam::Value(value) => key.add("typed").add_value(value),
+        };
+    }
 }
 
 /// Parameters for the whole build, by name.
@@ -169,10 +180,12 @@ impl Runner {
     pub fn run(&self, name: &str, args: &[(String, ParamValue)]) -> Result<Arc<QueryResult>, Error> {
         let query = self.shared.queries.get(name).ok_or_else(|| self.unknown_query(name))?;
         let values = self.resolve(query, args)?;
-        let key = format!(
-            "{name}\u{0}{}",
-            values.iter().map(|(k, v)| format!("{k}={v:?}")).collect::<Vec<_>>().join("\u{0}")
-        );
+        let mut key = Key::new("query call");
+        key.add(name);
+        for (param, value) in &values {
+            key.add(param).add_value(value);
+        }
+        let key = key.finish();
         // One slot per distinct call: a runner asking for a result another
         // is computing waits for it instead of running the query again.
         let slot = self.lock_cache().entry(key.clone()).or_default().clone();

@@ -392,9 +392,12 @@ fn time_axis(result: &QueryResult, x: usize) -> Option<QueryResult> {
 
 /// A stable id for a chart's title and description, unique per chart on a page.
 fn chart_id(query: &str, title: &str, columns: &[usize]) -> String {
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(format!("{query}\u{0}{title}\u{0}{columns:?}").as_bytes());
-    format!("chart-{}", digest.iter().take(4).map(|b| format!("{b:02x}")).collect::<String>())
+    let mut key = crate::key::Key::new("chart");
+    key.add(query).add(title);
+    for column in columns {
+        key.add(column.to_le_bytes());
+    }
+    format!("chart-{}", &key.finish()[..8])
 }
 
 #[cfg(test)]
