@@ -1099,3 +1099,141 @@ fn sample_reads_well_in_every_month_and_in_an_empty_period() {
     let empty = project.read("out/2021-Q1/cooperation_report.md");
     assert!(empty.contains("No international events took place in this period."), "{empty}");
 }
+
+// ------------------------------------------------------ template fixtures
+
+/// Each `tests/templates/NAME.md.j2` is the only report of a copy of the
+/// fixture project `tests/templates/project/`, with `NAME.toml` (if there
+/// is one) as its `[reports.NAME]` settings, such as `locale = "id"`. The
+/// snapshot holds the build's exit code and messages, the Markdown and the
+/// `<main>` part of the page. `error_*` templates must stop the build,
+/// naming the template and line; the others must build, and read well.
+#[test]
+fn template_fixtures() {
+    insta::glob!("templates/*.md.j2", |template| {
+        let file_name = template.file_name().unwrap().to_str().unwrap();
+        let name = file_name.strip_suffix(".md.j2").unwrap();
+        let project = Project::case(template.parent().unwrap());
+        fs::create_dir_all(project.path().join("report_templates")).unwrap();
+        fs::copy(template, project.path().join("report_templates").join(file_name)).unwrap();
+        if let Ok(settings) = fs::read_to_string(template.with_file_name(format!("{name}.toml"))) {
+            let config = project.read("laporan.toml");
+            fs::write(project.path().join("laporan.toml"), format!("{config}\n[reports.{name}]\n{settings}")).unwrap();
+        }
+        let output = project.run(&["build", "--as-of", "2026-01-01"]);
+        let mut report = format!("exit: {}\n--- stderr\n{}", output.status.code().unwrap_or(-1), stderr(&output));
+        if name.starts_with("error_") {
+            assert_eq!(output.status.code(), Some(1), "{name} must stop the build:\n{}", stderr(&output));
+            let place = format!("report_templates/{file_name}:");
+            assert!(stderr(&output).contains(&place), "{name}: the error must name the template and line");
+            assert!(!project.path().join("out").exists(), "{name}: a failed build publishes nothing");
+        } else {
+            assert_success(&output);
+            let md = project.read(&format!("out/{name}.md"));
+            let html = project.read(&format!("out/{name}.html"));
+            assert_reads_well(&format!("{name}.md"), &md);
+            assert_reads_well(&format!("{name}.html"), &html);
+            assert!(!html.contains("<script"), "{name}: no script in the page");
+            report.push_str(&format!("--- out/{name}.md\n{md}--- out/{name}.html <main>\n{}\n", main_of(&html)));
+        }
+        insta::assert_snapshot!(report);
+    });
+}
+
+// ------------------------------------------------------------------ watch
+
+/// A child process that is killed when dropped, so that a failed assertion
+/// leaves no `laporan watch` running.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// How long any one step of a test driving a long-running laporan may take:
+/// generous, for a slow shared machine. Nothing is asserted about timing.
+const PATIENCE: std::time::Duration = std::time::Duration::from_secs(180);
+
+/// Polls `done` every 100 ms until it holds, for at most [`PATIENCE`];
+/// panics with `what` and `context()` if it never does.
+#[track_caller]
+fn wait_until(what: &str, context: impl Fn() -> String, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while !done() {
+        assert!(std::time::Instant::now() < deadline, "waited {PATIENCE:?} for {what}\n{}", context());
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// Replaces a file the way editors save: a new file renamed over the old
+/// one, so that a rebuild never reads it half written. The temporary name
+/// ends in `.tmp`, which the watcher ignores.
+fn save(project: &Project, relative: &str, text: &str) {
+    let temporary = project.path().join("saving.tmp");
+    fs::write(&temporary, text).unwrap();
+    fs::rename(&temporary, project.path().join(relative)).unwrap();
+}
+
+/// `laporan watch` builds at once, then again after each change to a
+/// template; a broken template is reported and waited out (the pages stay
+/// as they were), and the next good edit builds again.
+#[test]
+fn watch_rebuilds_after_each_edit_and_outlives_a_broken_template() {
+    use std::io::{BufRead, BufReader};
+    use std::sync::{Arc, Mutex};
+    let project = Project::case(&repo().join("tests/cases/html_template_and_layout"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_laporan"))
+        .arg("watch")
+        .current_dir(project.path())
+        .env("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Its messages, as they come.
+    let messages = Arc::new(Mutex::new(String::new()));
+    let pipe = child.stderr.take().unwrap();
+    let received = messages.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+            received.lock().unwrap().push_str(&format!("{line}\n"));
+        }
+    });
+    let mut watcher = KillOnDrop(child);
+    let said = || messages.lock().unwrap().clone();
+    let page = |file: &str| fs::read_to_string(project.path().join("out").join(file)).unwrap_or_default();
+
+    // The first build.
+    wait_until("the first build", said, || said().contains("wrote out/index.html"));
+    assert!(page("summary.md").starts_with("# Summary"), "{}", page("summary.md"));
+
+    // An edit: both outputs of that template are written again.
+    let template = "report_templates/summary.md.j2";
+    let text = project.read(template);
+    save(&project, template, &format!("{text}\nEdited while watching.\n"));
+    wait_until("the edit in summary.html", said, || page("summary.html").contains("Edited while watching."));
+    assert!(page("summary.md").contains("Edited while watching."), "{}", page("summary.md"));
+
+    // A broken edit: reported with its place, the pages left as they were,
+    // and the watcher still running.
+    save(&project, template, "# Summary\n\n{% for e in query(\"events\") %}\n- {{ e.city }}\n");
+    wait_until("the error", said, || said().contains(&format!("--> {template}:")));
+    let shown = said();
+    assert!(shown.contains("error: syntax error"), "{shown}");
+    assert!(shown.contains("change detected, rebuilding…"), "{shown}");
+    assert!(page("summary.md").contains("Edited while watching."), "a failed build publishes nothing");
+    assert!(watcher.0.try_wait().unwrap().is_none(), "watch is still running:\n{shown}");
+
+    // Fixed: built again.
+    save(&project, template, &format!("{text}\nFixed after the error.\n"));
+    wait_until("the fix in summary.md", said, || page("summary.md").contains("Fixed after the error."));
+    wait_until("the fix in summary.html", said, || page("summary.html").contains("Fixed after the error."));
+    assert!(!page("summary.md").contains("Edited while watching."));
+    assert!(watcher.0.try_wait().unwrap().is_none(), "watch is still running:\n{}", said());
+    watcher.0.kill().unwrap();
+    watcher.0.wait().unwrap();
+}
