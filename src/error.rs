@@ -1,24 +1,31 @@
 //! The one error type, and how it is shown to a user.
 //!
 //! Every failure laporan reports is an [`Error`]: a message, where it happened
-//! (file, line, column and the source line, when there is one), notes that
-//! carry the cause chain or context ("while rendering …"), and a hint that
-//! says what to do. It renders compiler-style:
+//! (file, line, column and the source line, when there is one), more places
+//! that explain it ([`Error::label`]), notes that carry context ("while
+//! rendering …"), the cause it wraps ([`std::error::Error::source`]: an
+//! I/O error, say), and a hint that says what to do. annotate-snippets (the
+//! renderer of rustc's diagnostics) draws it, columns measured in display
+//! width, long lines cut around the column:
 //!
 //! ```text
 //! error: syntax error at or near "FORM"
-//!   --> queries/broken.sql:4:1
-//!    |
-//!  4 | FORM events
-//!    | ^^^^
-//!    = help: …
+//!  --> queries/broken.sql:4:1
+//!   |
+//! 4 | FORM events
+//!   | ^^^^
+//!   |
+//!   = help: …
 //! ```
 //!
 //! This module owns presentation only; the step that fails decides the
-//! message and the position.
+//! message and the positions.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use annotate_snippets::{Annotation, AnnotationKind, Element, Group, Level, Origin, Renderer, Snippet};
 
 /// Whether the problem lies in how laporan was called (exit code 2) or in
 /// the project: data, SQL, templates, configuration (exit code 1).
@@ -90,7 +97,11 @@ struct Details {
     kind: ErrorKind,
     message: String,
     location: Option<Location>,
+    /// More places, each with what it says ("declared here").
+    labels: Vec<(Location, String)>,
     notes: Vec<String>,
+    /// The error this one wraps, shown as notes (its chain too).
+    cause: Option<Arc<dyn std::error::Error + Send + Sync>>,
     help: Option<String>,
     /// A query parameter that was needed and not given: a report that
     /// fails only for this is skipped, not a failed build.
@@ -118,7 +129,9 @@ impl Error {
             kind,
             message: message.into(),
             location: None,
+            labels: Vec::new(),
             notes: Vec::new(),
+            cause: None,
             help: None,
             missing_param: None,
             in_part: false,
@@ -127,7 +140,14 @@ impl Error {
 
     /// A file could not be read or written.
     pub fn io(action: &str, path: &Path, err: std::io::Error) -> Error {
-        Error::project(format!("cannot {action} {}", path.display())).note(err.to_string())
+        Error::project(format!("cannot {action} {}", path.display())).caused_by(err)
+    }
+
+    /// The error this one wraps: shown as a note, and as
+    /// [`std::error::Error::source`].
+    pub fn caused_by(mut self, cause: impl std::error::Error + Send + Sync + 'static) -> Error {
+        self.0.cause = Some(Arc::new(cause));
+        self
     }
 
     /// The same error, as a usage error (exit code 2): the text at fault
@@ -139,6 +159,12 @@ impl Error {
 
     pub fn at(mut self, location: Location) -> Error {
         self.0.location = Some(location);
+        self
+    }
+
+    /// Another place that explains the error, with what it says there.
+    pub fn label(mut self, location: Location, text: impl Into<String>) -> Error {
+        self.0.labels.push((location, text.into()));
         self
     }
 
@@ -206,84 +232,82 @@ impl Error {
 
     /// The full, multi-line report, with ANSI colours when `color` is set.
     pub fn render(&self, color: bool) -> String {
-        self.render_as("error:", color)
+        self.render_as(Level::ERROR, color)
     }
 
     /// The same report as a warning: something a flag allowed to pass.
     pub fn render_warning(&self, color: bool) -> String {
-        self.render_as("warning:", color)
+        self.render_as(Level::WARNING, color)
     }
 
-    fn render_as(&self, label: &str, color: bool) -> String {
-        let paint = Paint { on: color };
-        let mut out = String::new();
-        out.push_str(&paint.error(label));
-        out.push(' ');
+    fn render_as(&self, level: Level<'_>, color: bool) -> String {
         let details = &self.0;
-        out.push_str(&paint.bold(&visible(&details.message)));
-        out.push('\n');
-        if let Some(loc) = &details.location {
-            render_location(&mut out, loc, &paint);
+        let mut group = Group::with_title(level.primary_title(visible(&details.message)));
+        if let Some(location) = &details.location {
+            group = group.element(place(location, AnnotationKind::Primary, None));
+        }
+        for (location, text) in &details.labels {
+            group = group.element(place(location, AnnotationKind::Context, Some(text)));
         }
         for note in &details.notes {
-            for (i, line) in visible(note).lines().enumerate() {
-                let label = if i == 0 { "note:" } else { "     " };
-                out.push_str(&format!("{} {line}\n", paint.blue(label)));
-            }
+            group = group.element(Level::NOTE.message(visible(note)));
+        }
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(self);
+        while let Some(error) = cause {
+            group = group.element(Level::NOTE.message(visible(&error.to_string()).into_owned()));
+            cause = error.source();
         }
         if let Some(help) = &details.help {
-            out.push_str(&format!("{} {}\n", paint.help("help:"), visible(help)));
+            group = group.element(Level::HELP.message(visible(help)));
         }
+        let renderer = if color { Renderer::styled() } else { Renderer::plain() };
+        let mut out = renderer.term_width(SHOWN_WIDTH).render(&[group]);
+        out.push('\n');
         out
     }
 }
 
-fn render_location(out: &mut String, loc: &Location, paint: &Paint) {
-    let mut position = visible(&loc.path.display().to_string()).into_owned();
-    if let Some(line) = loc.line {
-        position.push_str(&format!(":{line}"));
-        if let Some(column) = loc.column {
-            position.push_str(&format!(":{column}"));
-        }
-    }
-    let (Some(line), Some(text)) = (loc.line, &loc.source_line) else {
-        out.push_str(&format!("  {} {position}\n", paint.blue("-->")));
-        return;
+/// A location as annotate-snippets draws it: its source line with the
+/// column underlined (`width` characters), or the line alone when there is
+/// no column, or the file's path alone.
+fn place<'a>(location: &'a Location, kind: AnnotationKind, label: Option<&'a String>) -> Element<'a> {
+    let path = visible(&location.path.display().to_string()).into_owned();
+    let (Some(line), Some(text)) = (location.line, &location.source_line) else {
+        let origin = Origin::path(path);
+        return match location.line {
+            Some(line) => origin.line(line).into(),
+            None => origin.into(),
+        };
     };
-    let number = line.to_string();
-    let pad = " ".repeat(number.len());
-    out.push_str(&format!("{pad}{} {position}\n", paint.blue("-->")));
-    out.push_str(&format!("{pad} {}\n", paint.blue("|")));
-    // A long line (a minified file, a huge record) is shown around the
-    // column, in at most SHOWN_WIDTH characters.
-    let line_chars: Vec<char> = text.replace('\t', "    ").chars().collect();
-    let column_at = loc.column.map(|column| {
-        let prefix: String = text.chars().take(column.saturating_sub(1)).collect();
-        prefix.replace('\t', "    ").chars().count()
-    });
-    let start = match column_at {
-        Some(at) if line_chars.len() > SHOWN_WIDTH => {
-            at.saturating_sub(SHOWN_WIDTH / 2).min(line_chars.len() - SHOWN_WIDTH)
+    // The line as shown (control characters as pictures), and the bytes of
+    // the characters the location underlines in it.
+    let shown = visible(text).into_owned();
+    let annotation: Annotation<'a> = match location.column {
+        Some(column) => {
+            let start = visible(&take_chars(text, column.saturating_sub(1))).len();
+            let end = visible(&take_chars(text, column.saturating_sub(1) + location.width.max(1))).len();
+            let end = if end > start { end } else { start };
+            kind.span(start.min(shown.len())..end.min(shown.len()))
         }
-        _ => 0,
+        // No column: the whole line is shown, nothing underlined, and the
+        // header names the line.
+        None => AnnotationKind::Visible.span(0..shown.len()),
     };
-    let end = (start + SHOWN_WIDTH).min(line_chars.len());
-    let mut shown: String = line_chars[start..end].iter().collect();
-    let lead = if start > 0 { "…" } else { "" };
-    if end < line_chars.len() {
-        shown.push('…');
-    }
-    let shown = format!("{lead}{}", visible(&shown));
-    out.push_str(&format!("{} {} {}\n", paint.blue(&number), paint.blue("|"), shown.trim_end()));
-    if let Some(at) = column_at {
-        let indent = at.saturating_sub(start) + lead.chars().count();
-        let available = shown.chars().count().saturating_sub(indent).max(1);
-        let carets = "^".repeat(loc.width.min(available));
-        out.push_str(&format!("{pad} {} {}{}\n", paint.blue("|"), " ".repeat(indent), paint.error(&carets)));
-    }
+    let annotation = match label {
+        Some(text) => annotation.label(visible(text).into_owned()),
+        None => annotation,
+    };
+    let header = if location.column.is_some() { path } else { format!("{path}:{line}") };
+    Snippet::source(shown).line_start(line).path(header).annotation(annotation).into()
 }
 
-/// The most characters of a source line an error shows.
+/// The first `count` characters of `text`.
+fn take_chars(text: &str, count: usize) -> String {
+    text.chars().take(count).collect()
+}
+
+/// The widest a report is drawn: a longer source line is cut around the
+/// column.
 const SHOWN_WIDTH: usize = 160;
 
 /// Text for a terminal: control characters shown, not obeyed. A value from
@@ -332,36 +356,17 @@ pub fn bidi_mark(c: char) -> Option<&'static str> {
     })
 }
 
-/// Minimal ANSI styling; `on: false` leaves text untouched.
-struct Paint {
-    on: bool,
-}
-
-impl Paint {
-    fn wrap(&self, code: &str, text: &str) -> String {
-        if self.on { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() }
-    }
-    fn error(&self, text: &str) -> String {
-        self.wrap("1;31", text)
-    }
-    fn bold(&self, text: &str) -> String {
-        self.wrap("1", text)
-    }
-    fn blue(&self, text: &str) -> String {
-        self.wrap("1;34", text)
-    }
-    fn help(&self, text: &str) -> String {
-        self.wrap("1;36", text)
-    }
-}
-
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.render(false).trim_end())
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.cause.as_deref().map(|cause| cause as &(dyn std::error::Error + 'static))
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -379,8 +384,9 @@ mod tests {
              --> queries/x.sql:3:1\n  \
              |\n\
              3 | FORM events\n  \
-             | ^^^^\n\
-             help: check the SQL near the caret\n"
+             | ^^^^\n  \
+             |\n  \
+             = help: check the SQL near the caret\n"
         );
         assert_eq!(err.exit_code(), 1);
     }
@@ -388,7 +394,7 @@ mod tests {
     #[test]
     fn file_only_and_notes() {
         let err = Error::usage("bad").at(Location::file("data/a.csv")).note("first\nsecond");
-        assert_eq!(err.render(false), "error: bad\n  --> data/a.csv\nnote: first\n      second\n");
+        assert_eq!(err.render(false), "error: bad\n--> data/a.csv\n = note: first\n         second\n");
         assert_eq!(err.exit_code(), 2);
     }
 
@@ -401,6 +407,47 @@ mod tests {
         assert!(!text.contains('\x1b') && !text.contains('\x07') && !text.contains('\u{202E}'), "{text:?}");
         assert!(text.contains("'␛[31mRED␛]0;title␇'") && text.contains("⟦RLO⟧cod.exe"), "{text}");
         assert!(text.contains("      second line"), "line breaks in notes still break lines: {text}");
+    }
+
+    #[test]
+    fn labels_causes_and_display_width() {
+        let source = "SELECT kota\nFROM acara -- 東京\nWHERE 東京x = 1\n";
+        let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "permission denied");
+        let err = Error::project("no column 東京x")
+            .at(Location::in_source("queries/q.sql", source, 3, Some(7)).with_width(3))
+            .label(Location::in_source("queries/q.sql", source, 2, Some(6)).with_width(5), "the table read")
+            .caused_by(io)
+            .help("check the name");
+        assert_eq!(
+            err.render(false),
+            "error: no column 東京x\n \
+             --> queries/q.sql:3:7\n  \
+             |\n\
+             3 | WHERE 東京x = 1\n  \
+             |       ^^^^^\n  \
+             |\n \
+             ::: queries/q.sql:2:6\n  \
+             |\n\
+             2 | FROM acara -- 東京\n  \
+             |      ----- the table read\n  \
+             |\n  \
+             = note: permission denied\n  \
+             = help: check the name\n",
+            "東京x is five columns wide, and underlined so"
+        );
+        assert_eq!(std::error::Error::source(&err).map(|e| e.to_string()).as_deref(), Some("permission denied"));
+    }
+
+    #[test]
+    fn a_long_line_is_cut_around_the_column() {
+        let line = format!("{}XX{}", "a".repeat(300), "b".repeat(300));
+        let err = Error::project("here").at(Location::in_source("data/x.csv", &line, 1, Some(301)).with_width(2));
+        let text = err.render(false);
+        let widest = text.lines().map(|l| l.chars().count()).max().unwrap();
+        assert!(widest <= SHOWN_WIDTH, "{widest}: {text}");
+        assert!(text.contains("...") && text.contains("aXXb"), "cut on both sides, the column kept: {text}");
+        let without_column = Error::project("line").at(Location::in_source("data/x.csv", "1,2\n3,4", 2, None));
+        assert_eq!(without_column.render(false), "error: line\n --> data/x.csv:2\n  |\n2 | 3,4\n  |\n");
     }
 
     #[test]

@@ -100,10 +100,10 @@ impl LiveServer {
     pub fn start(dir: PathBuf, port: u16) -> Result<LiveServer, Error> {
         let listener = TcpListener::bind(("127.0.0.1", port)).map_err(|e| {
             Error::usage(format!("cannot serve on 127.0.0.1:{port}"))
-                .note(e.to_string())
+                .caused_by(e)
                 .help("another program may use the port: pass another with --port")
         })?;
-        let address = listener.local_addr().map_err(|e| Error::usage("cannot serve").note(e.to_string()))?;
+        let address = listener.local_addr().map_err(|e| Error::usage("cannot serve").caused_by(e))?;
         let hub = Arc::new(Hub::default());
         let shared = hub.clone();
         let port = address.port();

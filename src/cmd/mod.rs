@@ -121,7 +121,7 @@ impl Ui {
         match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-            Err(e) => Err(Error::project("cannot write to standard output").note(e.to_string())),
+            Err(e) => Err(Error::project("cannot write to standard output").caused_by(e)),
         }
     }
 

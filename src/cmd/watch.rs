@@ -54,7 +54,7 @@ fn run(args: &build::Args, ui: &Ui, server: Option<&LiveServer>) -> Result<(), E
             let _ = sender.send(event.paths);
         }
     })
-    .map_err(|e| Error::project("cannot watch the project for changes").note(e.to_string()))?;
+    .map_err(|e| Error::project("cannot watch the project for changes").caused_by(e))?;
     let root = &ui.project;
     // The root itself only for laporan.toml and new folders; the inputs in
     // depth. Never out/ or .laporan/, which the build itself writes.

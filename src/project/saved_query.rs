@@ -458,8 +458,8 @@ mod tests {
         assert_eq!(
             message("-- Drop it.\nSELECT 1;\nDROP TABLE events;\n"),
             "error: a saved query holds exactly one statement; this is a second one\n \
-             --> queries/q.sql:3:1\n  |\n3 | DROP TABLE events;\n  | ^\n\
-             help: split it into another .sql file, or build on it with a CTE (WITH …)\n"
+             --> queries/q.sql:3:1\n  |\n3 | DROP TABLE events;\n  | ^\n  |\n  \
+             = help: split it into another .sql file, or build on it with a CTE (WITH …)\n"
         );
     }
 
@@ -468,8 +468,8 @@ mod tests {
         assert_eq!(
             message("-- x\nSELECT *\nFROM events WHERE country = $country\n"),
             "error: parameter $country is not declared\n \
-             --> queries/q.sql:3:29\n  |\n3 | FROM events WHERE country = $country\n  |                             ^^^^^^^^\n\
-             help: declare it in the leading comment: -- @param country TYPE [= DEFAULT]\n"
+             --> queries/q.sql:3:29\n  |\n3 | FROM events WHERE country = $country\n  |                             ^^^^^^^^\n  |\n  \
+             = help: declare it in the leading comment: -- @param country TYPE [= DEFAULT]\n"
         );
         assert!(message("SELECT $1").contains("positional parameter $1"));
     }

@@ -82,8 +82,8 @@ impl Browser {
 
     /// Starts Chromium with `extra` switches and attaches to a blank page.
     pub fn launch(binary: &Path, extra: &[&str]) -> Result<Browser, Error> {
-        let profile = tempfile::TempDir::new()
-            .map_err(|e| Error::project("cannot create a browser profile").note(e.to_string()))?;
+        let profile =
+            tempfile::TempDir::new().map_err(|e| Error::project("cannot create a browser profile").caused_by(e))?;
         let mut command = Command::new(binary);
         command
             .args([
@@ -173,7 +173,7 @@ impl Browser {
         )?;
         base64::engine::general_purpose::STANDARD
             .decode(printed["data"].as_str().unwrap_or_default())
-            .map_err(|e| Error::project("Chromium sent an unreadable PDF").note(e.to_string()))
+            .map_err(|e| Error::project("Chromium sent an unreadable PDF").caused_by(e))
     }
 
     /// Sends a command to the attached page (or the browser, before one is
@@ -216,7 +216,7 @@ impl Browser {
     fn send(&mut self, message: Value) -> Result<(), Error> {
         self.socket
             .send(tungstenite::Message::text(message.to_string()))
-            .map_err(|e| Error::project("lost the connection to Chromium").note(e.to_string()))
+            .map_err(|e| Error::project("lost the connection to Chromium").caused_by(e))
     }
 
     /// The next message from the browser. Requests a served page makes are
@@ -233,7 +233,7 @@ impl Browser {
                 {
                     continue;
                 }
-                Err(e) => return Err(Error::project("lost the connection to Chromium").note(e.to_string())),
+                Err(e) => return Err(Error::project("lost the connection to Chromium").caused_by(e)),
             };
             let Ok(text) = message.to_text() else { continue };
             let Ok(value) = serde_json::from_str::<Value>(text) else { continue };

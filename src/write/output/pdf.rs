@@ -21,11 +21,9 @@ impl Output for Pdf {
 
     fn files(&self, report: &RenderedReport) -> Result<Vec<OutputFile>, Error> {
         let Some(page) = &report.html else { return Ok(Vec::new()) };
-        // The browser's own error (its headline, then any notes) as the note.
+        // The browser's own error as the note.
         let failed = |e: Error| {
-            let detail = e.to_string();
-            let detail = detail.strip_prefix("error: ").unwrap_or(&detail).to_owned();
-            Error::project(format!("Chromium could not print the report {}", report.name)).note(detail)
+            Error::project(format!("Chromium could not print the report {}", report.name)).note(e.message().to_owned())
         };
         let mut browser = Browser::launch(&self.chromium, &Browser::ISOLATED).map_err(failed)?;
         let pdf = browser.print_isolated(page.as_bytes()).map_err(failed)?;
