@@ -247,7 +247,13 @@ impl Error {
             group = group.element(place(location, AnnotationKind::Primary, None));
         }
         for (location, text) in &details.labels {
-            group = group.element(place(location, AnnotationKind::Context, Some(text)));
+            group = match (location.line, &location.source_line) {
+                (Some(_), Some(_)) => group.element(place(location, AnnotationKind::Context, Some(text))),
+                // A place without a source line says its text in a note.
+                _ => group.element(
+                    Level::NOTE.message(visible(&format!("{}: {text}", location.path.display())).into_owned()),
+                ),
+            };
         }
         for note in &details.notes {
             group = group.element(Level::NOTE.message(visible(note)));

@@ -428,8 +428,13 @@ fn reject_report(
                     {
                         miscounted = Some((file_id as usize, line.clone()));
                     }
+                    let expected = if options.header {
+                        format!("the header has {columns}")
+                    } else {
+                        format!("laporan.toml declares {columns} columns")
+                    };
                     format!(
-                        "{} fields where the header has {columns}",
+                        "{} fields where {expected}",
                         csv_line.as_deref().map(found).map_or("a different number of".to_owned(), |n| n.to_string())
                     )
                 }

@@ -227,7 +227,6 @@ impl Dataset {
 /// What the project module needs to place errors in `laporan.toml`.
 pub trait ConfigPlace {
     fn config_error(&self, span: std::ops::Range<usize>, message: String) -> Error;
-    fn config_file_error(&self, message: String) -> Error;
     fn shown(&self, relative: &Path) -> PathBuf;
 }
 
@@ -271,11 +270,8 @@ pub fn resolve(
             let Some(first) = files.first() else {
                 refused.push(name.clone());
                 problems.push(
-                    place
-                        .config_file_error(format!(
-                            "dataset folder {} holds no CSV, Parquet or JSON file",
-                            entry.display()
-                        ))
+                    Error::project(format!("dataset folder {} holds no CSV, Parquet or JSON file", entry.display()))
+                        .at(crate::error::Location::file(place.shown(&entry)))
                         .help("put the dataset's files in the folder, or remove it"),
                 );
                 continue;
@@ -285,7 +281,9 @@ pub fn resolve(
                 refused.push(name.clone());
                 problems.push(
                     Error::project(format!("dataset folder {} mixes file formats", entry.display()))
-                        .note(format!("{} and {}", first.display(), other.display()))
+                        .at(crate::error::Location::file(place.shown(&entry)))
+                        .label(crate::error::Location::file(place.shown(first)), format!("{} data", format.name()))
+                        .label(crate::error::Location::file(place.shown(other)), "another format")
                         .help("a folder is one table: keep files of one format in it"),
                 );
                 continue;

@@ -173,9 +173,6 @@ mod tests {
         fn config_error(&self, _: std::ops::Range<usize>, message: String) -> Error {
             Error::project(message)
         }
-        fn config_file_error(&self, message: String) -> Error {
-            Error::project(message)
-        }
         fn shown(&self, relative: &Path) -> PathBuf {
             relative.to_path_buf()
         }

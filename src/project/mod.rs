@@ -489,10 +489,6 @@ impl dataset::ConfigPlace for Project {
         Error::project(message).at(Location::at_offset(shown, &self.config_text, span.start).with_width(span.len()))
     }
 
-    fn config_file_error(&self, message: String) -> Error {
-        Error::project(message)
-    }
-
     fn shown(&self, relative: &Path) -> PathBuf {
         Project::shown(self, relative)
     }

@@ -53,9 +53,9 @@ pub fn number(value: f64, decimals: Option<usize>, locale: Locale) -> String {
     }
     let decimals = decimals.map(|d| d.min(MAX_DECIMALS));
     let fixed = match decimals {
-        Some(d) => format!("{value:.d$}"),
+        Some(d) => fixed(value, d),
         None => {
-            let text = format!("{value:.2}");
+            let text = fixed(value, 2);
             let trimmed = text.trim_end_matches('0').trim_end_matches('.');
             trimmed.to_owned()
         }
@@ -67,6 +67,45 @@ pub fn number(value: f64, decimals: Option<usize>, locale: Locale) -> String {
         fixed
     };
     decimal_text(&fixed, locale)
+}
+
+/// `value` with `places` decimals, rounded half away from zero on its
+/// shortest decimal digits, as a spreadsheet shows it: 2.5 → 3, 0.125 →
+/// 0.13, 1.005 → 1.01 (formatting the binary value itself would give 2,
+/// 0.12 and 1.00).
+fn fixed(value: f64, places: usize) -> String {
+    // Rust writes a double's shortest round-trip digits, never with an exponent.
+    let text = value.abs().to_string();
+    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+    let mut digits: Vec<u8> =
+        whole.bytes().chain(fraction.bytes().chain(std::iter::repeat(b'0')).take(places)).map(|b| b - b'0').collect();
+    if fraction.as_bytes().get(places).is_some_and(|&b| b >= b'5') {
+        let mut i = digits.len();
+        loop {
+            if i == 0 {
+                digits.insert(0, 1);
+                break;
+            }
+            i -= 1;
+            if digits[i] == 9 {
+                digits[i] = 0;
+            } else {
+                digits[i] += 1;
+                break;
+            }
+        }
+    }
+    let whole_len = digits.len() - places;
+    let mut out = String::with_capacity(digits.len() + 2);
+    if value < 0.0 {
+        out.push('-');
+    }
+    out.extend(digits[..whole_len].iter().map(|d| char::from(b'0' + d)));
+    if places > 0 {
+        out.push('.');
+        out.extend(digits[whole_len..].iter().map(|d| char::from(b'0' + d)));
+    }
+    out
 }
 
 /// A number that is not an integer, as `number` shows it by default: two
@@ -243,6 +282,23 @@ pub fn period_name(period: &Period, locale: Locale) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn halves_round_away_from_zero_as_spreadsheets_show_them() {
+        assert_eq!(number(2.5, Some(0), Locale::En), "3");
+        assert_eq!(number(-2.5, Some(0), Locale::En), "-3");
+        assert_eq!(number(0.125, Some(2), Locale::En), "0.13");
+        assert_eq!(number(1.005, Some(2), Locale::En), "1.01");
+        assert_eq!(number(9.995, Some(2), Locale::En), "10.00");
+        assert_eq!(number(999.5, Some(0), Locale::Id), "1.000");
+        assert_eq!(number(0.0049, Some(2), Locale::En), "0.00");
+        assert_eq!(number(-0.004, Some(2), Locale::En), "0.00", "-0.00 reads as 0.00");
+        assert_eq!(number(1e21, Some(1), Locale::En), "1,000,000,000,000,000,000,000.0");
+        assert_eq!(number(1.0 / 3.0, Some(4), Locale::En), "0.3333");
+        assert_eq!(number(12344.5, None, Locale::En), "12,344.5");
+        assert_eq!(money(12344.5, "USD", false, None, Locale::En), "USD 12,345");
+        assert_eq!(percent(0.125, 0, Locale::En), "13%");
+    }
 
     #[test]
     fn numbers_follow_the_locale() {

@@ -5,7 +5,9 @@
 use minijinja::machinery::Span;
 use minijinja::machinery::ast::{self, CallArg, Expr};
 
-use super::known::*;
+use super::known::{
+    Arg, BY_ATTRIBUTE, DATE_STYLES, FILTER_OPTIONS, FILTERS, FUNCTIONS, HELPERS, ONE_ROW, ROW_LISTS, SPECIAL,
+};
 use super::{Kind, Linter, Role};
 use crate::render::rows::{RESULT_ATTRIBUTES, closest};
 

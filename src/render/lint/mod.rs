@@ -27,7 +27,7 @@ mod names;
 
 use super::rows::closest;
 use crate::project::saved_query::SavedQuery;
-use known::*;
+use known::{RECORDS, TESTS};
 pub use names::{REPORT_CONTEXT, undefined_names};
 
 /// What a check knows of the project's queries.
