@@ -152,7 +152,8 @@ pub fn chart_function(
         let mut indices = vec![x_index];
         indices.extend(&y_indices);
         // The data as the query returned it, without the axis's empty places.
-        let table = table_markup(data, &indices, labels.as_ref(), locale, html);
+        let percent = if matches!(format, chart::ValueFormat::Percent) { y_indices.clone() } else { Vec::new() };
+        let table = table_markup(data, &indices, labels.as_ref(), locale, html, &percent);
         if !html {
             // Markdown has no charts: the title and the data.
             return Ok(Value::from_safe_string(format!("**{}**\n\n{table}", markdown::escaped(&title))));
@@ -335,13 +336,20 @@ fn time_of_day(text: &str) -> Option<&str> {
 /// put in order.
 const MAX_TIME_PLACES: usize = 2_000;
 
+/// A time axis is filled only while at least half its places hold data, or
+/// it has at most this many: four events on dates years apart are put in
+/// order, not spread over a thousand empty days (a line of four dots with
+/// nothing drawn between them, bars one pixel wide).
+const SPARSE_TIME_PLACES: usize = 24;
+
 /// Dates along x make a time axis: the rows in time order, and one place
 /// for each year, quarter, month or day (the grain the dates have) from
 /// the first to the last, a place without a row left empty (a gap in the
 /// line, no bar), so that the distance between points is the time between
 /// them. A row without a date has no place on it (the data table under
-/// the chart shows it). `None` when x holds no dates, or already has a
-/// place for every one of them in order.
+/// the chart shows it). Sparse dates (see [`SPARSE_TIME_PLACES`]) are only
+/// put in order. `None` when x holds no dates, or already has a place for
+/// every one of them in order.
 fn time_axis(result: &QueryResult, x: usize) -> Option<QueryResult> {
     let type_name = result.columns[x].type_name.as_str();
     if type_name != "DATE" && !type_name.starts_with("TIMESTAMP") {
@@ -369,7 +377,7 @@ fn time_axis(result: &QueryResult, x: usize) -> Option<QueryResult> {
             at = next(at)?;
             places += 1;
         }
-        places <= MAX_TIME_PLACES
+        places <= MAX_TIME_PLACES && (places <= SPARSE_TIME_PLACES || places <= 2 * dated.len())
     };
     let mut place = dated.first()?.0;
     for (date, row) in &dated {
@@ -458,6 +466,15 @@ mod tests {
     fn hours_of_the_first_of_a_month_are_labelled_with_their_day() {
         let result = dated("TIMESTAMP", &[Some("2010-06-01 00:00:00"), Some("2010-06-01 01:00:00")]);
         assert_eq!(categories(&result, 0, None, Locale::En).unwrap(), ["1 Jun 2010 00:00", "1 Jun 2010 01:00"]);
+    }
+
+    #[test]
+    fn sparse_dates_are_ordered_not_spread_over_empty_days() {
+        let result = dated("DATE", &[Some("2025-11-11"), Some("2023-05-31"), Some("2024-04-23"), Some("2024-03-01")]);
+        let axis = time_axis(&result, 0).unwrap();
+        assert_eq!(axis.rows.len(), 4, "four dates years apart: four places");
+        let months = dated("DATE", &[Some("2024-01-01"), Some("2024-02-01"), Some("2024-12-01")]);
+        assert_eq!(time_axis(&months, 0).unwrap().rows.len(), 12, "a year of months is filled");
     }
 
     #[test]

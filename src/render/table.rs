@@ -50,7 +50,7 @@ pub(super) fn table(state: &State<'_, '_>, result: Value, kwargs: Kwargs) -> Res
     if result.rows.is_empty() {
         return Ok(helper_output(state, no_data(locale, html)));
     }
-    let mut markup = table_markup(result, &indices, labels.as_ref(), locale, html);
+    let mut markup = table_markup(result, &indices, labels.as_ref(), locale, html, &[]);
     if let Some(summed) = summed {
         let label = locale.words().ui.total;
         let row: Vec<Option<String>> = indices
@@ -132,7 +132,13 @@ pub(super) fn table_markup(
     labels: Option<&Value>,
     locale: Locale,
     html: bool,
+    percent: &[usize],
 ) -> String {
+    // Fractions a chart shows as percentages are percentages here too.
+    let cell_text = |cell: &Cell, i: usize| match cell.as_f64() {
+        Some(fraction) if percent.contains(&i) && fraction.is_finite() => format::percent(fraction, 1, locale),
+        _ => cell_text(cell, &result.columns[i].type_name, locale),
+    };
     let header = |i: usize| label_of(labels, &result.columns[i].name);
     let numeric: Vec<bool> = indices.iter().map(|&i| result.is_numeric(i)).collect();
     let mut out = String::new();
@@ -159,7 +165,7 @@ pub(super) fn table_markup(
                 } else {
                     "<td>"
                 });
-                let text = cell_text(&row[i], &result.columns[i].type_name, locale);
+                let text = cell_text(&row[i], i);
                 // A blank line would end the HTML block inside the Markdown.
                 let lines =
                     |text: &str| markdown::html_escaped(text).replace("\r\n", "<br>").replace(['\n', '\r'], "<br>");
@@ -196,7 +202,7 @@ pub(super) fn table_markup(
             out.push('|');
             for &i in indices {
                 out.push(' ');
-                out.push_str(&markdown::escaped(&cell_text(&row[i], &result.columns[i].type_name, locale)));
+                out.push_str(&markdown::escaped(&cell_text(&row[i], i)));
                 out.push_str(" |");
             }
             out.push('\n');

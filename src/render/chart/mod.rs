@@ -100,7 +100,8 @@ impl Chart {
     fn value_text(&self, value: f64) -> String {
         match &self.format {
             ValueFormat::Number => format::number(value, None, self.locale),
-            ValueFormat::Money(currency) => format::money(value, currency, true, Some(1), self.locale),
+            // As the money filter writes it.
+            ValueFormat::Money(currency) => format::money(value, currency, true, None, self.locale),
             ValueFormat::Percent => format::percent(value, 1, self.locale),
         }
     }
