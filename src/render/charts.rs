@@ -79,6 +79,13 @@ pub fn chart_function(
         check_labels(result, labels.as_ref(), function)?;
         let y_indices: Vec<usize> =
             y_names.iter().map(|n| column_index(result, n, function)).collect::<Result<_, _>>()?;
+        if let Some((date, rows)) = repeated_date(result, x_index) {
+            return Err(fail(format!(
+                "{x} holds {date} in {rows} rows, and a chart over time has one point per date: aggregate the \
+                 query to one row per {x}, or give each series its own column (PIVOT … ON the series column \
+                 USING sum(…)) and name them in y=[…]"
+            )));
+        }
         let sorted;
         let result = match &sort {
             None => match time_axis(result, x_index) {
@@ -398,6 +405,28 @@ fn time_axis(result: &QueryResult, x: usize) -> Option<QueryResult> {
     Some(QueryResult::new(result.name.clone(), result.columns.clone(), rows))
 }
 
+/// The first date or time that more than one row of a DATE or TIMESTAMP
+/// column `x` holds, and in how many rows: data in long form (a row per
+/// date and series), which a chart over time cannot show.
+fn repeated_date(result: &QueryResult, x: usize) -> Option<(String, usize)> {
+    let type_name = result.columns[x].type_name.as_str();
+    if type_name != "DATE" && !type_name.starts_with("TIMESTAMP") {
+        return None;
+    }
+    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut first_repeated = None;
+    for row in &result.rows {
+        if let Cell::Text(text) = &row[x] {
+            let count = seen.entry(text.as_str()).or_default();
+            *count += 1;
+            if *count == 2 && first_repeated.is_none() {
+                first_repeated = Some(text.as_str());
+            }
+        }
+    }
+    first_repeated.map(|date| (date.to_owned(), seen[date]))
+}
+
 /// A stable id for a chart's title and description, unique per chart on a page.
 fn chart_id(query: &str, title: &str, columns: &[usize]) -> String {
     let mut key = crate::key::Key::new("chart");
@@ -466,6 +495,14 @@ mod tests {
     fn hours_of_the_first_of_a_month_are_labelled_with_their_day() {
         let result = dated("TIMESTAMP", &[Some("2010-06-01 00:00:00"), Some("2010-06-01 01:00:00")]);
         assert_eq!(categories(&result, 0, None, Locale::En).unwrap(), ["1 Jun 2010 00:00", "1 Jun 2010 01:00"]);
+    }
+
+    #[test]
+    fn a_date_in_several_rows_is_long_data() {
+        let long = dated("DATE", &[Some("2024-01-01"), Some("2024-01-01"), Some("2024-02-01"), Some("2024-01-01")]);
+        assert_eq!(repeated_date(&long, 0), Some(("2024-01-01".to_owned(), 3)));
+        assert_eq!(repeated_date(&dated("DATE", &[Some("2024-01-01"), None, None]), 0), None, "NULLs have no place");
+        assert_eq!(repeated_date(&dated("VARCHAR", &[Some("a"), Some("a")]), 0), None, "categories may repeat");
     }
 
     #[test]
