@@ -18,7 +18,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::db::{quote_ident, quote_literal};
+use crate::engine::{quote_ident, quote_literal};
 use crate::error::{Error, Location};
 use crate::key::Key;
 use crate::print;

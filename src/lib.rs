@@ -7,16 +7,16 @@
 //! 1. [`project`]: read `laporan.toml` ([`project::config`], every problem
 //!    in one run), find the datasets ([`project::dataset`]), parse the saved
 //!    queries ([`project::saved_query`]; which tables each reads is
-//!    DuckDB's own parse, [`sql_parse`]) and find the reports. Malformed
+//!    DuckDB's own parse, [`engine::parse`]) and find the reports. Malformed
 //!    input fails here, with a file and line.
 //! 2. [`load`]: load each dataset that changed into the DuckDB database
-//!    ([`db`], every connection sandboxed), all in one transaction, by
+//!    ([`engine`], every connection sandboxed), all in one transaction, by
 //!    declared or inferred column types ([`sql_type`]); then [`data_tests`]
 //!    check it.
 //! 3. [`query`]: run saved queries with typed, bound parameters
 //!    ([`params`], [`period`]), each distinct call once per build, on the
 //!    database reopened read-only; every SQL text from the project passes
-//!    [`query::gate`] (DuckDB's own parse: one SELECT) before it runs;
+//!    [`engine::gate`] (DuckDB's own parse: one SELECT) before it runs;
 //!    results become [`value::Cell`]s, the one conversion from DuckDB values.
 //! 4. [`render`]: minijinja templates call `query(…)`, `table(…)` and the
 //!    charts, strict about every name (a template is also read before it
@@ -30,7 +30,7 @@
 //!    that may fetch nothing but the page.
 //!
 //! No module reaches back to an earlier step: the module graph has no
-//! cycles (leaf modules shared by all: [`error`], [`key`], [`locale`],
+//! cycles (leaf modules shared by all: [`engine`], [`error`], [`key`], [`locale`],
 //! [`params`], [`period`], [`sql_type`], [`value`]).
 //!
 //! What a project received from someone else may and may not do is in the
@@ -51,7 +51,7 @@
 
 pub mod cmd;
 pub mod data_tests;
-pub mod db;
+pub mod engine;
 pub mod error;
 pub mod key;
 pub mod list;
@@ -66,7 +66,6 @@ pub mod project;
 pub mod query;
 pub mod render;
 pub mod serve;
-pub mod sql_parse;
 pub mod sql_type;
 pub mod value;
 pub mod write;

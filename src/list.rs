@@ -6,13 +6,13 @@
 
 use std::fmt::Write as _;
 
-use crate::db::Database;
+use crate::engine::Database;
 use crate::error::Error;
 use crate::load::{db_error, loaded};
 use crate::project::{Project, TEMPLATES_DIR, TemplateKind};
 
 pub fn describe(project: &Project) -> Result<String, Error> {
-    let db = if project.database_path().is_file() { Some(Database::open(project)?) } else { None };
+    let db = if project.database_path().is_file() { Some(Database::open(&project.engine_place())?) } else { None };
     let loaded = match &db {
         Some(db) => loaded(db)?,
         None => Vec::new(),

@@ -1,7 +1,7 @@
 //! `laporan query NAME`: run one saved query and print its result.
 
 use super::{PERIOD_HELP, Ui, parse_param, parse_period};
-use crate::db::Database;
+use crate::engine::Database;
 use crate::error::Error;
 use crate::period::Period;
 use crate::pipeline;
@@ -38,7 +38,7 @@ pub fn run(args: Args, ui: &Ui) -> Result<(), Error> {
     let project = ui.open_project()?;
     let open = || -> Result<Database, Error> {
         if args.no_load {
-            return Database::open(&project);
+            return Database::open(&project.engine_place());
         }
         let (db, loaded) = pipeline::load(&project, ui.load_options(false))?;
         ui.load_summary(&loaded);

@@ -17,7 +17,7 @@ use duckdb::Connection;
 use super::ReadableFile;
 use super::problems::{MAX_LISTED, NamesFrom, Problem, check_declared, report, shorten};
 use super::scan::{self, Dialect, first_record};
-use crate::db::{quote_ident, quote_literal};
+use crate::engine::{quote_ident, quote_literal};
 use crate::error::{Error, Location};
 use crate::project::{CsvOptions, Dataset};
 use crate::sql_type::SqlType;

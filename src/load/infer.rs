@@ -17,7 +17,7 @@
 
 use duckdb::Connection;
 
-use crate::db::quote_ident;
+use crate::engine::quote_ident;
 use crate::error::Error;
 use crate::sql_type::{IntType, SqlType};
 

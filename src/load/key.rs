@@ -2,7 +2,7 @@
 //! the data has, no key repeated, none missing; a failure names the rows.
 
 use super::{ReadableFile, db_error, scan};
-use crate::db::quote_ident;
+use crate::engine::quote_ident;
 use crate::error::{Error, Location};
 use crate::project::{Dataset, FileFormat, Project};
 

@@ -38,7 +38,7 @@ use std::time::Instant;
 use duckdb::Connection;
 use sha2::{Digest, Sha256};
 
-use crate::db::{Database, STATE_SCHEMA, quote_ident, quote_literal};
+use crate::engine::{Database, STATE_SCHEMA, quote_ident, quote_literal};
 use crate::error::{Error, Location};
 use crate::project::{Dataset, FileFormat, Project, STATE_DIR};
 use progress::Progress;

@@ -14,7 +14,7 @@ use duckdb::Connection;
 
 use super::problems::{MAX_LISTED, NamesFrom, Problem, check_declared, report, shorten};
 use super::{Input, ReadableFile};
-use crate::db::{quote_ident, quote_literal};
+use crate::engine::{quote_ident, quote_literal};
 use crate::error::{Error, Location};
 use crate::project::CsvOptions;
 use crate::sql_type::SqlType;

@@ -22,7 +22,7 @@ pub struct Progress {
 impl Progress {
     /// Starts tracking the statement `conn` runs next, labelled `label`.
     /// The load connection tracks progress from the start (it cannot be
-    /// switched on later: its configuration is locked, see [`crate::db`]).
+    /// switched on later: its configuration is locked, see [`crate::engine`]).
     pub fn start(conn: &Connection, label: String) -> Progress {
         let done = Arc::new(AtomicBool::new(false));
         let handle = conn.progress_handle();

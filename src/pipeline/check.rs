@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::skipped;
 use crate::data_tests;
-use crate::db::Database;
+use crate::engine::Database;
 use crate::error::Error;
 use crate::load;
 use crate::period::Period;
@@ -43,11 +43,11 @@ pub fn check(
         Ok(db) => db,
         Err(error) => {
             problems.push(error);
-            Database::open(project)?
+            Database::open(&project.engine_place())?
         }
     };
     let inputs: Vec<InputFile> = load::loaded(&db)?.iter().map(InputFile::from).collect();
-    let db = db.into_reader(project)?;
+    let db = db.into_reader(&project.engine_place())?;
     let runner = Arc::new(Runner::new(db.conn, project, BuildParams::new()));
     let broken_sql = runner.check();
     let sound_sql = broken_sql.is_empty();

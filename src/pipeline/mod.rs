@@ -17,7 +17,7 @@ pub use check::{CheckSummary, check};
 pub use request::{BuildArgs, BuildRequest, parse_as_of, resolve_params};
 
 use crate::data_tests;
-use crate::db::Database;
+use crate::engine::Database;
 use crate::error::Error;
 use crate::key::Key;
 use crate::load::{self, LoadOptions, LoadSummary};
@@ -31,7 +31,7 @@ use crate::write::{FileStamp, Outcome, OutputFile, published_pages, remove_stale
 
 /// Opens the database and loads what changed.
 pub fn load(project: &Project, options: LoadOptions) -> Result<(Database, LoadSummary), Error> {
-    let db = Database::open(project)?;
+    let db = Database::open(&project.engine_place())?;
     let summary = load::load(project, &db, options)?;
     Ok((db, summary))
 }
@@ -40,7 +40,7 @@ pub fn load(project: &Project, options: LoadOptions) -> Result<(Database, LoadSu
 /// [`Database::into_reader`]) and makes the saved queries that others build
 /// on available as views.
 pub fn open_runner(project: &Project, db: Database, params: BuildParams) -> Result<Runner, Error> {
-    let db = db.into_reader(project)?;
+    let db = db.into_reader(&project.engine_place())?;
     let runner = Runner::new(db.conn, project, params);
     runner.create_views()?;
     Ok(runner)
@@ -133,7 +133,7 @@ pub fn prepare_build(project: &Project, db: Database, request: &BuildRequest) ->
     let checked_queries = force || !manifest.queries_checked(&check_key);
     let needs_db = checked_queries || suite.pending(&passed_before) > 0 || units.iter().any(|u| !u.up_to_date);
     let runner = if needs_db {
-        let db = db.into_reader(project)?;
+        let db = db.into_reader(&project.engine_place())?;
         let runner = Runner::new(db.conn, project, BuildParams::new());
         if checked_queries {
             // Preparing every query also creates the views.

@@ -29,6 +29,7 @@ use std::path::{Path, PathBuf};
 
 use toml::Spanned;
 
+use crate::engine;
 use crate::error::{Error, Location, line_and_column};
 use crate::locale::Locale;
 use saved_query::SavedQuery;
@@ -288,6 +289,32 @@ impl Project {
 
     pub fn database_path(&self) -> PathBuf {
         self.path(STATE_DIR).join("laporan.duckdb")
+    }
+
+    /// The project's database as the engine opens it: its paths, the
+    /// folders SQL may read (`data/` and `.laporan/` to load, `data/` to
+    /// query), and the `[duckdb]` settings with the error for each one
+    /// DuckDB refuses.
+    pub fn engine_place(&self) -> engine::Place {
+        let settings = self
+            .duckdb_settings()
+            .into_iter()
+            .map(|(name, value, span)| engine::Setting {
+                name,
+                refused: self
+                    .config_error_at(span, format!("DuckDB does not accept {name} = \"{value}\""))
+                    .help("memory_limit is a size such as \"4GB\", threads a whole number, temp_directory a folder"),
+                value,
+            })
+            .collect();
+        engine::Place {
+            root: self.root.clone(),
+            state_dir: (self.path(STATE_DIR), self.shown(Path::new(STATE_DIR))),
+            database: (self.database_path(), self.shown(&Path::new(STATE_DIR).join("laporan.duckdb"))),
+            load_folders: vec![self.path(DATA_DIR), self.path(STATE_DIR)],
+            query_folders: vec![self.path(DATA_DIR)],
+            settings,
+        }
     }
 
     pub fn report(&self, name: &str) -> Option<&Report> {

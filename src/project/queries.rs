@@ -181,7 +181,7 @@ impl Project {
 
     /// The saved queries (and broken ones) that `query` reads as tables,
     /// by their names, where it names them. DuckDB's parse decides what is
-    /// a table (see [`crate::sql_parse`]): an alias, a column, a CTE or a
+    /// a table (see [`crate::engine::parse`]): an alias, a column, a CTE or a
     /// string spelled like a query is not one. The parse is asked for only
     /// when the query's words include a query's name at all.
     pub(super) fn tables_read(
@@ -195,7 +195,7 @@ impl Project {
         if !query.names.iter().any(|n| known(&n.name).is_some()) {
             return Vec::new();
         }
-        let conn = match parser.get_or_insert_with(crate::sql_parse::parser) {
+        let conn = match parser.get_or_insert_with(crate::engine::parse::parser) {
             Ok(conn) => conn,
             // DuckDB did not start: the names as the lexer found them.
             Err(_) => {
@@ -207,8 +207,8 @@ impl Project {
             }
         };
         // A text DuckDB cannot parse builds on nothing; preparing it reports the error.
-        let Ok(parsed) = crate::sql_parse::serialize(conn, query.sql()) else { return Vec::new() };
-        crate::sql_parse::table_refs(&parsed)
+        let Ok(parsed) = crate::engine::parse::serialize(conn, query.sql()) else { return Vec::new() };
+        crate::engine::parse::table_refs(&parsed)
             .into_iter()
             .filter_map(|r| Some(NameRef { name: known(&r.name)?, offset: r.offset, len: r.len }))
             .collect()

@@ -4,7 +4,8 @@
 //! name rather than the name), its explanation kept, its suggestions of
 //! DuckDB's own catalog dropped.
 
-use super::{SqlFailure, gate};
+use super::SqlFailure;
+use crate::engine::gate;
 use crate::error::{Error, Location};
 use crate::project::saved_query::SavedQuery;
 

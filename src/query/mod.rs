@@ -9,7 +9,6 @@
 //! and line.
 
 mod errors;
-pub mod gate;
 
 use errors::{adhoc_error, without_internal_suggestions};
 pub use errors::{refused, sql_error};
@@ -20,7 +19,7 @@ use std::sync::{Arc, Mutex};
 
 use duckdb::Connection;
 
-use crate::db::quote_ident;
+use crate::engine::{gate, quote_ident};
 use crate::error::{Error, Location};
 use crate::key::Key;
 use crate::params::{ParamType, ParamValue};

@@ -31,7 +31,7 @@ mod types;
 
 use super::problems::{MAX_LISTED, Problem, report, shorten};
 use super::{Input, ReadableFile};
-use crate::db::{quote_ident, quote_literal};
+use crate::engine::{quote_ident, quote_literal};
 use crate::error::{Error, Location};
 use crate::sql_type::SqlType;
 use types::{NumberText, check_values, column_types, problem, quoted};

@@ -3,7 +3,8 @@
 //! The database lives in `.laporan/laporan.duckdb`; it is a cache of `data/`
 //! that laporan can always rebuild. This module owns how it is opened and
 //! turns DuckDB's open failures (a lock held by another process, a file from
-//! another DuckDB version) into errors that say what to do.
+//! another DuckDB version) into errors that say what to do. What it opens
+//! is described by a [`Place`]: paths and settings, nothing of the project.
 //!
 //! Every connection is sandboxed before any SQL runs, the load's included:
 //! no extension is installed or loaded (so nothing reaches the network),
@@ -18,12 +19,38 @@ use std::path::{Path, PathBuf};
 
 use duckdb::{Config, Connection};
 
+use super::parse::offline_config;
 use crate::error::Error;
-use crate::project::{DATA_DIR, Project, STATE_DIR};
-use crate::sql_parse::offline_config;
 
 /// The schema where laporan keeps its own bookkeeping, apart from user tables.
 pub const STATE_SCHEMA: &str = "_laporan";
+
+/// Where the database is and how it is opened: what the project tells the
+/// engine ([`crate::project::Project::engine_place`]).
+#[derive(Debug, Clone)]
+pub struct Place {
+    /// The project folder: relative paths in SQL are relative to it.
+    pub root: PathBuf,
+    /// The state folder holding the database (real path, as shown).
+    pub state_dir: (PathBuf, PathBuf),
+    /// The database file (real path, as shown).
+    pub database: (PathBuf, PathBuf),
+    /// The folders SQL may read while loading (data and state) and while
+    /// querying (data only).
+    pub load_folders: Vec<PathBuf>,
+    pub query_folders: Vec<PathBuf>,
+    /// laporan.toml's `[duckdb]` settings.
+    pub settings: Vec<Setting>,
+}
+
+/// One DuckDB setting, and the error to report if DuckDB refuses it (its
+/// own words are added as a note).
+#[derive(Debug, Clone)]
+pub struct Setting {
+    pub name: &'static str,
+    pub value: String,
+    pub refused: Error,
+}
 
 pub struct Database {
     pub conn: Connection,
@@ -33,22 +60,20 @@ pub struct Database {
 
 impl Database {
     /// Opens (creating if needed) the project's database.
-    pub fn open(project: &Project) -> Result<Database, Error> {
-        let dir = project.path(STATE_DIR);
-        let shown_dir = project.shown(Path::new(STATE_DIR));
+    pub fn open(place: &Place) -> Result<Database, Error> {
+        let (dir, shown_dir) = (&place.state_dir.0, &place.state_dir.1);
         if !dir.is_dir() {
-            fs::create_dir_all(&dir).map_err(|e| Error::io("create", &shown_dir, e))?;
+            fs::create_dir_all(dir).map_err(|e| Error::io("create", shown_dir, e))?;
             // The folder is a cache; keep it out of version control even when
             // the project's own .gitignore forgets it.
             fs::write(dir.join(".gitignore"), "*\n")
                 .map_err(|e| Error::io("write", &shown_dir.join(".gitignore"), e))?;
         }
-        no_links(&dir, &shown_dir)?;
-        let shown_path = project.shown(&Path::new(STATE_DIR).join("laporan.duckdb"));
-        let config = with_settings(project, offline_config().map_err(|e| open_error(&shown_path, e))?)?;
-        let conn =
-            Connection::open_with_flags(project.database_path(), config).map_err(|e| open_error(&shown_path, e))?;
-        sandbox(&conn, project, &[DATA_DIR, STATE_DIR]).map_err(|e| open_error(&shown_path, e))?;
+        no_links(dir, shown_dir)?;
+        let shown_path = place.database.1.clone();
+        let config = with_settings(place, offline_config().map_err(|e| open_error(&shown_path, e))?)?;
+        let conn = Connection::open_with_flags(&place.database.0, config).map_err(|e| open_error(&shown_path, e))?;
+        sandbox(&conn, &place.root, &place.load_folders).map_err(|e| open_error(&shown_path, e))?;
         Ok(Database { conn, shown_path })
     }
 
@@ -56,16 +81,15 @@ impl Database {
     /// with files reachable only in `data/` (relative paths are relative to
     /// the project), and these settings locked. Whatever SQL a saved query
     /// or `--sql` holds, it cannot change the data or touch other files.
-    pub fn into_reader(self, project: &Project) -> Result<Database, Error> {
+    pub fn into_reader(self, place: &Place) -> Result<Database, Error> {
         let Database { conn, shown_path } = self;
         drop(conn);
         let config = offline_config()
             .and_then(|c| c.access_mode(duckdb::AccessMode::ReadOnly))
             .map_err(|e| open_error(&shown_path, e))?;
-        let config = with_settings(project, config)?;
-        let conn =
-            Connection::open_with_flags(project.database_path(), config).map_err(|e| open_error(&shown_path, e))?;
-        sandbox(&conn, project, &[DATA_DIR]).map_err(|e| open_error(&shown_path, e))?;
+        let config = with_settings(place, config)?;
+        let conn = Connection::open_with_flags(&place.database.0, config).map_err(|e| open_error(&shown_path, e))?;
+        sandbox(&conn, &place.root, &place.query_folders).map_err(|e| open_error(&shown_path, e))?;
         Ok(Database { conn, shown_path })
     }
 
@@ -103,11 +127,11 @@ fn no_links(dir: &Path, shown: &Path) -> Result<(), Error> {
     Ok(())
 }
 
-/// Limits `conn` to files in the project's `folders`, with relative paths
-/// resolved against the project, and locks the configuration. DuckDB
+/// Limits `conn` to files in `folders`, with relative paths resolved
+/// against the project's `root`, and locks the configuration. DuckDB
 /// resolves symbolic links before it checks a path, so a link in `data/`
 /// to a file elsewhere is refused too.
-fn sandbox(conn: &Connection, project: &Project, folders: &[&str]) -> duckdb::Result<()> {
+fn sandbox(conn: &Connection, root: &Path, folders: &[PathBuf]) -> duckdb::Result<()> {
     let folder_text = |path: PathBuf| {
         let path = fs::canonicalize(&path).unwrap_or(path);
         let mut text = path.to_string_lossy().into_owned();
@@ -116,8 +140,8 @@ fn sandbox(conn: &Connection, project: &Project, folders: &[&str]) -> duckdb::Re
         }
         quote_literal(&text)
     };
-    let allowed: Vec<String> = folders.iter().map(|folder| folder_text(project.path(folder))).collect();
-    let root = folder_text(project.root.clone());
+    let allowed: Vec<String> = folders.iter().map(|folder| folder_text(folder.clone())).collect();
+    let root = folder_text(root.to_path_buf());
     // Progress is tracked (for the load's progress bar) but never printed
     // by DuckDB; like every setting, it cannot change once locked.
     conn.execute_batch(&format!(
@@ -129,14 +153,9 @@ fn sandbox(conn: &Connection, project: &Project, folders: &[&str]) -> duckdb::Re
 }
 
 /// Applies laporan.toml's `[duckdb]` settings.
-fn with_settings(project: &Project, mut config: Config) -> Result<Config, Error> {
-    for (name, value, span) in project.duckdb_settings() {
-        config = config.with(name, &value).map_err(|e| {
-            project
-                .config_error_at(span, format!("DuckDB does not accept {name} = \"{value}\""))
-                .note(e.to_string())
-                .help("memory_limit is a size such as \"4GB\", threads a whole number, temp_directory a folder")
-        })?;
+fn with_settings(place: &Place, mut config: Config) -> Result<Config, Error> {
+    for setting in &place.settings {
+        config = config.with(setting.name, &setting.value).map_err(|e| setting.refused.clone().note(e.to_string()))?;
     }
     Ok(config)
 }
@@ -149,7 +168,8 @@ fn open_error(shown: &Path, err: duckdb::Error) -> Error {
     } else if text.contains("version") || text.contains("Serialization") || text.contains("not a valid DuckDB database")
     {
         base.help(format!(
-            "the database is only a cache of data/: delete the {STATE_DIR}/ folder and run laporan again"
+            "the database is only a cache of data/: delete the {} folder and run laporan again",
+            shown.parent().map_or_else(|| shown.display().to_string(), |p| format!("{}/", p.display()))
         ))
     } else {
         base

@@ -4,7 +4,7 @@
 //! the parse as JSON: its statements (SELECTs only) and every table they
 //! read, with positions. Two things are decided from it, so that they can
 //! never disagree with the engine that runs the SQL: whether a text is one
-//! SELECT ([`crate::query::gate`]) and which saved queries a query builds
+//! SELECT ([`crate::engine::gate`]) and which saved queries a query builds
 //! on ([`table_refs`]): a name used as a table, not an alias, a column, a
 //! CTE or a string that happens to be spelled like a query.
 

@@ -15,7 +15,7 @@
 //! The gate checks the exact string that is then prepared: callers that
 //! wrap a text (data tests as `SELECT * FROM (…) LIMIT n`) pass the wrapped
 //! string. Behind the gate the connection itself is read-only and
-//! sandboxed ([`crate::db`]), so a mistake here still cannot write.
+//! sandboxed ([`crate::engine`]), so a mistake here still cannot write.
 
 use duckdb::Connection;
 
@@ -34,7 +34,7 @@ pub enum Refusal {
 
 /// Passes when DuckDB parses `sql` as exactly one SELECT statement.
 pub fn check(conn: &Connection, sql: &str) -> Result<(), Refusal> {
-    let parsed = crate::sql_parse::serialize(conn, sql).map_err(Refusal::Failed)?;
+    let parsed = crate::engine::parse::serialize(conn, sql).map_err(Refusal::Failed)?;
     if parsed["error"] != false {
         return Err(match parsed["error_type"].as_str() {
             Some("parser") => Refusal::Syntax {
