@@ -22,9 +22,12 @@
 //! environment.rs  the minijinja environment: loader, escaping, formatter, query()
 //! strict.rs       the guard every filter, test and function goes through
 //! diagnostics.rs  a render error as a laporan error (the name, what exists)
-//! lint.rs         the static reading of templates (check and build)
+//! lint/           the static reading of templates (check and build):
+//!                 names nothing defines, query() calls, helpers' options
+//!                 (known.rs lists every filter, helper and option)
 //! rows.rs         query results and rows as template values; lookups that miss
-//! filters.rs      number, money, percent, date, delta, link (format.rs: the text)
+//! filters.rs      number, money, percent, date, delta, link (format.rs: the
+//!                 text, with the words of crate::locale)
 //! helper.rs       what table(), bar() and line() share
 //! table.rs        table()
 //! charts.rs       bar() and line(): options and data (chart/: the SVG, its axes)
@@ -32,8 +35,8 @@
 //! ```
 //!
 //! A new filter is a function in filters.rs and a line in its `register`;
-//! a new helper is a file like table.rs, a line in environment.rs, and its
-//! options in lint.rs's `HELPERS`.
+//! a new helper or chart is a file like table.rs, a line in
+//! environment.rs, and its options in lint/known.rs's `HELPERS`.
 
 pub mod chart;
 pub mod charts;
