@@ -162,6 +162,19 @@ impl Error {
         self
     }
 
+    /// Adds `inner`'s message, notes and causes as notes: an error met
+    /// while doing what this one reports.
+    pub fn wrapping(mut self, inner: &Error) -> Error {
+        self.0.notes.push(inner.message().to_owned());
+        self.0.notes.extend(inner.0.notes.iter().cloned());
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(inner);
+        while let Some(error) = cause {
+            self.0.notes.push(error.to_string());
+            cause = error.source();
+        }
+        self
+    }
+
     /// Another place that explains the error, with what it says there.
     pub fn label(mut self, location: Location, text: impl Into<String>) -> Error {
         self.0.labels.push((location, text.into()));

@@ -26,7 +26,8 @@ use crate::write::FileStamp;
 
 const FILE_NAME: &str = "builds.json";
 /// Bumped when the manifest's meaning changes; an older one is ignored.
-const FORMAT: u32 = 1;
+/// 2: each report's title is recorded, for the site index.
+const FORMAT: u32 = 2;
 
 /// What one report's last build wrote.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -89,6 +90,14 @@ impl Manifest {
     /// that build left them.
     pub fn is_current(&self, id: &str, key: &str) -> bool {
         self.reports.get(id).is_some_and(|built| built.key == key && built.files.iter().all(FileStamp::is_current))
+    }
+
+    /// The files the report `id`'s last build wrote that are as it left
+    /// them and of a kind `kept` says this build does not write (the PDF
+    /// of an earlier `--pdf` build, say): they stay the report's.
+    pub fn kept_files(&self, id: &str, kept: impl Fn(&Path) -> bool) -> Vec<FileStamp> {
+        let Some(built) = self.reports.get(id) else { return Vec::new() };
+        built.files.iter().filter(|f| kept(&f.path) && f.is_current()).cloned().collect()
     }
 
     /// Records what the report `id` wrote now, and returns the files its

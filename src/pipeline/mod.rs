@@ -184,7 +184,11 @@ pub fn build(project: &Project, prepared: Prepared, request: &BuildRequest) -> R
             }
         };
         let written = write_files(&unit.dir, &unit.shown, unit_files)?;
-        let stamps = unit_files.iter().filter_map(|f| FileStamp::of(&unit.dir.join(&f.file_name))).collect();
+        let mut stamps: Vec<FileStamp> =
+            unit_files.iter().filter_map(|f| FileStamp::of(&unit.dir.join(&f.file_name))).collect();
+        // Files of formats this build does not write stay the report's (and
+        // its page keeps its title in the index).
+        stamps.extend(manifest.kept_files(&unit.id, |path| !request.outputs.owns(path)));
         // What the report's last build wrote and this one did not, among
         // the kinds of file this build writes (a build without --pdf
         // leaves the PDFs of an earlier one).

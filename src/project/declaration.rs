@@ -48,8 +48,12 @@ fn declaration(dataset: &Dataset, columns: &[(String, String)]) -> Table {
             Ok(parsed) => {
                 declared.insert(name, value(parsed.to_string()));
             }
+            // Quoted on one line: a name with a line break stays in its
+            // comment.
             Err(_) => left_out.push_str(&format!(
-                "# {name}: {ty} is not a type laporan.toml declares: leave the dataset undeclared\n"
+                "# {}: {} is not a type laporan.toml declares: leave the dataset undeclared\n",
+                serde_json::Value::from(name.as_str()),
+                serde_json::Value::from(ty.as_str())
             )),
         }
     }
@@ -252,13 +256,21 @@ rows = { max = 5 }
     fn types_laporan_does_not_declare_are_comments() {
         let datasets = read("");
         let text = to_toml([
-            (&datasets[0], vec![("id".to_owned(), "INTEGER".to_owned()), ("tags".to_owned(), "VARCHAR[]".to_owned())]),
+            (
+                &datasets[0],
+                vec![
+                    ("id".to_owned(), "INTEGER".to_owned()),
+                    ("tags".to_owned(), "VARCHAR[]".to_owned()),
+                    ("two\nlines".to_owned(), "STRUCT(a INTEGER)".to_owned()),
+                ],
+            ),
             (&datasets[1], Vec::new()),
         ]);
         assert_eq!(
             text,
             "[datasets.events] # primary_key = [\"…\"]: the columns that identify a row\n\
-             # tags: VARCHAR[] is not a type laporan.toml declares: leave the dataset undeclared\n\
+             # \"tags\": \"VARCHAR[]\" is not a type laporan.toml declares: leave the dataset undeclared\n\
+             # \"two\\nlines\": \"STRUCT(a INTEGER)\" is not a type laporan.toml declares: leave the dataset undeclared\n\
              [datasets.events.columns]\n\
              id = \"INTEGER\"\n\
              \n\

@@ -364,7 +364,8 @@ impl Project {
                 let location = match &problem.span {
                     Some(span) => {
                         let (line, column) = line_and_column(&text, span.start);
-                        Location::in_source(shown.clone(), &text, line, Some(column)).with_width(span.len())
+                        let width = text.get(span.clone()).map_or(1, |t| t.chars().count());
+                        Location::in_source(shown.clone(), &text, line, Some(column)).with_width(width)
                     }
                     None => Location::file(shown.clone()),
                 };
@@ -513,7 +514,8 @@ impl Project {
 impl dataset::ConfigPlace for Project {
     fn config_error(&self, span: std::ops::Range<usize>, message: String) -> Error {
         let shown = self.shown(Path::new(CONFIG_FILE));
-        Error::project(message).at(Location::at_offset(shown, &self.config_text, span.start).with_width(span.len()))
+        let width = self.config_text.get(span.clone()).map_or(1, |t| t.chars().count());
+        Error::project(message).at(Location::at_offset(shown, &self.config_text, span.start).with_width(width))
     }
 
     fn shown(&self, relative: &Path) -> PathBuf {

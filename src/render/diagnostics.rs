@@ -49,7 +49,8 @@ impl Renderer {
             match (err.template_source(), err.range(), err.line()) {
                 (Some(src), Some(range), _) => {
                     let (line, column) = line_and_column(src, range.start);
-                    let width = src[range.clone()].lines().next().map_or(1, |l| l.chars().count());
+                    // The engine's range may not fall on character boundaries.
+                    let width = src.get(range.clone()).and_then(|t| t.lines().next()).map_or(1, |l| l.chars().count());
                     Location::in_source(path, src, line, Some(column)).with_width(width)
                 }
                 (Some(src), None, Some(line)) => Location::in_source(path, src, line, None),

@@ -167,7 +167,7 @@ fn delta(state: &State<'_, '_>, value: Value, previous: Value, kwargs: Kwargs) -
             Box::new(move |v| format::money(v, &currency, true, None, locale))
         }
         "percent" => Box::new(|v| {
-            let points = format::number(v * 100.0, Some(1), locale);
+            let points = format::points(v, 1, locale);
             format!("{points} {}", locale.words().points)
         }),
         other => return Err(invalid(format!("delta: unknown format '{other}' (use number, money or percent)"))),

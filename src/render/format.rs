@@ -74,9 +74,23 @@ pub fn number(value: f64, decimals: Option<usize>, locale: Locale) -> String {
 /// 0.13, 1.005 → 1.01 (formatting the binary value itself would give 2,
 /// 0.12 and 1.00).
 fn fixed(value: f64, places: usize) -> String {
+    fixed_shifted(value, 0, places)
+}
+
+/// `value` times 10^`shift`, as [`fixed`] writes it: the point moved in
+/// the decimal digits, so that 0.145 as a percentage is 14.5 exactly
+/// (multiplying the double gives 14.499999999999998).
+fn fixed_shifted(value: f64, shift: usize, places: usize) -> String {
     // Rust writes a double's shortest round-trip digits, never with an exponent.
     let text = value.abs().to_string();
     let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+    let moved: String = fraction.chars().chain(std::iter::repeat('0')).take(shift).collect();
+    let whole = format!("{whole}{moved}");
+    let whole = match whole.trim_start_matches('0') {
+        "" => "0",
+        digits => digits,
+    };
+    let fraction = fraction.get(shift..).unwrap_or("");
     let mut digits: Vec<u8> =
         whole.bytes().chain(fraction.bytes().chain(std::iter::repeat(b'0')).take(places)).map(|b| b - b'0').collect();
     if fraction.as_bytes().get(places).is_some_and(|&b| b >= b'5') {
@@ -150,10 +164,7 @@ pub fn compact(value: f64, locale: Locale) -> String {
 /// (`USD 300,000,000`). Indonesian rupiah is written `Rp`. `decimals` defaults
 /// to as many as needed up to two when compact, and none in full.
 pub fn money(value: f64, currency: &str, compact: bool, decimals: Option<usize>, locale: Locale) -> String {
-    let symbol = match currency.to_ascii_uppercase().as_str() {
-        "IDR" | "RP" => "Rp".to_owned(),
-        other => other.to_owned(),
-    };
+    let symbol = currency_symbol(currency);
     let [million, billion, trillion] = locale.words().money;
     if compact {
         for (scale, word) in [(1e12, trillion), (1e9, billion), (1e6, million)] {
@@ -167,7 +178,36 @@ pub fn money(value: f64, currency: &str, compact: bool, decimals: Option<usize>,
 
 /// A fraction as a percentage: 0.255 → `25.5%` / `25,5%`.
 pub fn percent(fraction: f64, decimals: usize, locale: Locale) -> String {
-    format!("{}%", number(fraction * 100.0, Some(decimals), locale))
+    format!("{}%", points(fraction, decimals, locale))
+}
+
+/// A fraction in percentage points, without the sign: 0.145 → `14.5`.
+pub fn points(fraction: f64, decimals: usize, locale: Locale) -> String {
+    if !fraction.is_finite() {
+        return super::filters::MISSING.to_owned();
+    }
+    let fixed = fixed_shifted(fraction, 2, decimals.min(MAX_DECIMALS));
+    let zero = fixed.trim_start_matches('-').chars().all(|c| c == '0' || c == '.');
+    decimal_text(if zero { fixed.trim_start_matches('-') } else { &fixed }, locale)
+}
+
+/// Money on a chart: compact from a million (`USD 1.25 million`), else
+/// with the decimals it needs up to two (`USD 95.25`, `USD 0.15`), so that
+/// small amounts do not all read `USD 0`.
+pub fn money_label(value: f64, currency: &str, locale: Locale) -> String {
+    if value.abs() >= 1e6 {
+        return money(value, currency, true, None, locale);
+    }
+    format!("{} {}", currency_symbol(currency), number(value, None, locale))
+}
+
+/// How a currency is written before an amount: its code, Indonesian rupiah
+/// as `Rp`.
+fn currency_symbol(currency: &str) -> String {
+    match currency.to_ascii_uppercase().as_str() {
+        "IDR" | "RP" => "Rp".to_owned(),
+        other => other.to_owned(),
+    }
 }
 
 /// The change from `previous` to `current` with an arrow and a sign:
@@ -298,6 +338,17 @@ mod tests {
         assert_eq!(number(12344.5, None, Locale::En), "12,344.5");
         assert_eq!(money(12344.5, "USD", false, None, Locale::En), "USD 12,345");
         assert_eq!(percent(0.125, 0, Locale::En), "13%");
+        for (fraction, shown) in [(0.0515, "5.2%"), (0.0185, "1.9%"), (0.145, "14.5%"), (-0.0515, "-5.2%")] {
+            assert_eq!(percent(fraction, 1, Locale::En), shown);
+        }
+        for (fraction, shown) in [(0.145, "15%"), (0.285, "29%"), (0.575, "58%"), (1.005, "101%"), (0.0, "0%")] {
+            assert_eq!(percent(fraction, 0, Locale::En), shown);
+        }
+        assert_eq!(percent(12.5, 0, Locale::En), "1,250%");
+        assert_eq!(percent(0.00004, 1, Locale::En), "0.0%");
+        assert_eq!(money_label(0.145, "USD", Locale::En), "USD 0.15");
+        assert_eq!(money_label(95.25, "IDR", Locale::Id), "Rp 95,25");
+        assert_eq!(money_label(1_250_000.0, "USD", Locale::En), "USD 1.25 million");
     }
 
     #[test]

@@ -100,8 +100,7 @@ impl Chart {
     fn value_text(&self, value: f64) -> String {
         match &self.format {
             ValueFormat::Number => format::number(value, None, self.locale),
-            // As the money filter writes it.
-            ValueFormat::Money(currency) => format::money(value, currency, true, None, self.locale),
+            ValueFormat::Money(currency) => format::money_label(value, currency, self.locale),
             ValueFormat::Percent => format::percent(value, 1, self.locale),
         }
     }

@@ -21,10 +21,9 @@ impl Output for Pdf {
 
     fn files(&self, report: &RenderedReport) -> Result<Vec<OutputFile>, Error> {
         let Some(page) = &report.html else { return Ok(Vec::new()) };
-        // The browser's own error as the note.
-        let failed = |e: Error| {
-            Error::project(format!("Chromium could not print the report {}", report.name)).note(e.message().to_owned())
-        };
+        // The browser's own error, its notes and causes as the notes.
+        let failed =
+            |e: Error| Error::project(format!("Chromium could not print the report {}", report.name)).wrapping(&e);
         let mut browser = Browser::launch(&self.chromium, &Browser::ISOLATED).map_err(failed)?;
         let pdf = browser.print_isolated(page.as_bytes()).map_err(failed)?;
         Ok(vec![OutputFile { file_name: format!("{}.pdf", report.name), contents: pdf }])
