@@ -415,6 +415,16 @@ impl Project {
                     .at(Location::file(self.shown(&file)))
                     .help("rename it with letters, digits, spaces, - or _, such as monthly_report.md.j2"));
             }
+            // The site index is out/index.html: a report of that name
+            // would be overwritten by it on every build.
+            if name.eq_ignore_ascii_case("index") {
+                return Err(Error::project(format!(
+                    "template {} would be report index, whose page the site index replaces",
+                    self.shown(&file).display()
+                ))
+                .at(Location::file(self.shown(&file)))
+                .help("rename it, such as overview.md.j2: out/index.html lists every report"));
+            }
             if let Some(other) = reports.iter().find(|r| r.name == name) {
                 return Err(Error::project(format!("two templates would both be report {name}"))
                     .at(Location::file(self.shown(&file)))

@@ -46,7 +46,7 @@ pub fn site_index(pages: &[PublishedPage], title: &str, locale: Locale, generate
             let members: Vec<Value> = members
                 .iter()
                 .map(|p| {
-                    let href = markdown::html_escaped(&p.href);
+                    let href = markdown::html_escaped(&url_path(&p.href));
                     context! { href => Value::from_safe_string(href), title => p.title.clone() }
                 })
                 .collect();
@@ -69,4 +69,29 @@ pub fn site_index(pages: &[PublishedPage], title: &str, locale: Locale, generate
         },
     );
     rendered.expect("the built-in index template renders")
+}
+
+/// A relative path as a URL path: every byte but letters, digits, `-`,
+/// `.`, `_`, `~` and the `/` between folders percent-encoded, so that a
+/// report named `q#1 ?` links to its page, not to `q`.
+fn url_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn links_encode_what_a_url_would_read_otherwise() {
+        assert_eq!(super::url_path("2024-Q2/cooperation_report.html"), "2024-Q2/cooperation_report.html");
+        assert_eq!(super::url_path("q#1 ?x.html"), "q%231%20%3Fx.html");
+        assert_eq!(super::url_path("kerja sama ü.html"), "kerja%20sama%20%C3%BC.html");
+    }
 }
