@@ -401,11 +401,26 @@ fn reject_report(
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| super::db_error("read rejected rows", e))?;
     let Some(total) = rows.first().map(|r| r.6 as usize) else { return Ok(()) };
+    // DuckDB's `line` counts records (the header included), not lines: a
+    // quoted value over two lines earlier in the file would make it one
+    // low. The line each record starts on, per file.
+    let mut starts: std::collections::HashMap<u64, Vec<(u64, u64)>> = std::collections::HashMap::new();
+    for file_id in rows.iter().map(|r| r.0).collect::<std::collections::BTreeSet<_>>() {
+        let Some(file) = files.get(file_id as usize) else { continue };
+        let records: Vec<u64> = rows.iter().filter(|r| r.0 == file_id).map(|r| r.1.saturating_sub(1)).collect();
+        let lines = scan::record_lines(&file.path, options.dialect(), &records)
+            .map_err(|e| Error::io("read", &shown(&file.file), e))?;
+        starts.insert(file_id, lines);
+    }
+    let line_of = |file_id: u64, line: u64| {
+        starts.get(&file_id).and_then(|l| l.iter().find(|(r, _)| *r + 1 == line)).map_or(line, |(_, l)| *l)
+    };
     let columns = layout.columns.len();
     let mut miscounted: Option<(usize, String)> = None;
     let problems: Vec<Problem> = rows
         .into_iter()
         .map(|(file_id, line, column, kind, csv_line, message, _)| {
+            let line = line_of(file_id, line);
             // DuckDB's copy of a line after a CRLF one starts with that
             // line's LF: not part of this line.
             let csv_line = csv_line.map(|l| l.trim_start_matches(['\r', '\n']).to_owned());
