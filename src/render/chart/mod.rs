@@ -261,11 +261,21 @@ impl Chart {
         // Category labels and the axis title.
         out.push_str("<g class=\"categories\">\n");
         let base = top + plot_height;
-        for (i, category) in self.categories.iter().enumerate() {
-            if !axis.shows(i) {
+        // A run of places with the same label (months labelled by their
+        // quarter, x_format coarser than the data) is labelled once, at its
+        // middle.
+        let mut start = 0;
+        while start < self.categories.len() {
+            let category = &self.categories[start];
+            let end = (start..self.categories.len())
+                .find(|&j| self.categories[j] != *category)
+                .unwrap_or(self.categories.len());
+            let run = start..end;
+            start = end;
+            if !run.clone().any(|i| axis.shows(i)) {
                 continue;
             }
-            let x = left + band * (i as f64 + 0.5);
+            let x = left + band * ((run.start + run.end) as f64 / 2.0);
             let at = if turned {
                 format!(
                     "transform=\"translate({x:.1} {:.1}) rotate(-40)\" text-anchor=\"end\" fill=\"currentColor\"",
@@ -541,6 +551,15 @@ mod tests {
             })
             .filter(|(_, t)| !t.is_empty())
             .collect()
+    }
+
+    #[test]
+    fn a_run_of_one_label_is_written_once() {
+        let quarters = ["Q1 2024", "Q1 2024", "Q1 2024", "Q2 2024", "Q2 2024", "Q2 2024"];
+        let svg = chart(Kind::Line, &quarters, &[("n", &[Some(1.0); 6])]).svg();
+        let part = svg.split("<g class=\"categories\">").nth(1).unwrap_or_default();
+        assert_eq!(part.matches(">Q1 2024<").count(), 1, "{part}");
+        assert_eq!(part.matches(">Q2 2024<").count(), 1, "{part}");
     }
 
     #[test]
