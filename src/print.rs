@@ -141,7 +141,8 @@ pub fn sample_table(result: &QueryResult) -> String {
 
 fn aligned(result: &QueryResult, color: bool, full: bool) -> String {
     let shorten = |text: String| -> String {
-        let one_line = visible(&text.replace(['\n', '\r'], "⏎")).into_owned();
+        // A tab has no width of its own in a terminal's columns: a space.
+        let one_line = visible(&text.replace(['\n', '\r'], "⏎").replace('\t', " ")).into_owned();
         if one_line.width() > MAX_WIDTH {
             let mut cut = String::new();
             for c in one_line.chars() {
@@ -311,7 +312,14 @@ mod tests {
             ],
             vec![vec![Cell::Text("東京".into()), Cell::Int(1)], vec![Cell::Text("Lyon".into()), Cell::Int(22)]],
         );
-        // 東京 is four columns wide, as wide as Lyon: the numbers line up.
+        // 東京 is four columns wide, as wide as Lyon: the numbers line up; a
+        // tab is a space.
+        let tabbed = QueryResult::new(
+            "q".into(),
+            vec![Column { name: "t".into(), type_name: "VARCHAR".into() }],
+            vec![vec![Cell::Text("a\tb".into())], vec![Cell::Text("abc".into())]],
+        );
+        assert_eq!(sample_table(&tabbed), "t\n───\na b\nabc\n");
         assert_eq!(sample_table(&result), "city   n\n────  ──\n東京   1\nLyon  22\n");
         let long = QueryResult::new(
             "q".into(),
