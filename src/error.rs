@@ -167,12 +167,13 @@ impl Error {
     pub fn wrapping(mut self, inner: &Error) -> Error {
         self.0.notes.push(inner.message().to_owned());
         self.0.notes.extend(inner.0.notes.iter().cloned());
-        let mut cause: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(inner);
-        while let Some(error) = cause {
-            self.0.notes.push(error.to_string());
-            cause = error.source();
-        }
+        self.0.notes.extend(inner.causes());
         self
+    }
+
+    /// The text of each error this one wraps, outermost first.
+    fn causes(&self) -> Vec<String> {
+        std::iter::successors(std::error::Error::source(self), |e| e.source()).map(|e| e.to_string()).collect()
     }
 
     /// Another place that explains the error, with what it says there.
@@ -271,10 +272,8 @@ impl Error {
         for note in &details.notes {
             group = group.element(Level::NOTE.message(visible(note)));
         }
-        let mut cause: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(self);
-        while let Some(error) = cause {
-            group = group.element(Level::NOTE.message(visible(&error.to_string()).into_owned()));
-            cause = error.source();
+        for cause in self.causes() {
+            group = group.element(Level::NOTE.message(visible(&cause).into_owned()));
         }
         if let Some(help) = &details.help {
             group = group.element(Level::HELP.message(visible(help)));

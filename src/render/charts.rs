@@ -358,8 +358,7 @@ const SPARSE_TIME_PLACES: usize = 24;
 /// put in order. `None` when x holds no dates, or already has a place for
 /// every one of them in order.
 fn time_axis(result: &QueryResult, x: usize) -> Option<QueryResult> {
-    let type_name = result.columns[x].type_name.as_str();
-    if type_name != "DATE" && !type_name.starts_with("TIMESTAMP") {
+    if !is_dated(result, x) {
         return None;
     }
     let mut dated: Vec<(jiff::civil::Date, &Vec<Cell>)> = Vec::new();
@@ -409,8 +408,7 @@ fn time_axis(result: &QueryResult, x: usize) -> Option<QueryResult> {
 /// column `x` holds, and in how many rows: data in long form (a row per
 /// date and series), which a chart over time cannot show.
 fn repeated_date(result: &QueryResult, x: usize) -> Option<(String, usize)> {
-    let type_name = result.columns[x].type_name.as_str();
-    if type_name != "DATE" && !type_name.starts_with("TIMESTAMP") {
+    if !is_dated(result, x) {
         return None;
     }
     let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
@@ -425,6 +423,12 @@ fn repeated_date(result: &QueryResult, x: usize) -> Option<(String, usize)> {
         }
     }
     first_repeated.map(|date| (date.to_owned(), seen[date]))
+}
+
+/// Whether column `x` holds dates or times (DATE, TIMESTAMP…).
+fn is_dated(result: &QueryResult, x: usize) -> bool {
+    let type_name = result.columns[x].type_name.as_str();
+    type_name == "DATE" || type_name.starts_with("TIMESTAMP")
 }
 
 /// A stable id for a chart's title and description, unique per chart on a page.

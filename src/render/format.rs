@@ -60,12 +60,6 @@ pub fn number(value: f64, decimals: Option<usize>, locale: Locale) -> String {
             trimmed.to_owned()
         }
     };
-    // -0.00 reads as 0.
-    let fixed = if fixed.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') {
-        fixed.trim_start_matches('-').to_owned()
-    } else {
-        fixed
-    };
     decimal_text(&fixed, locale)
 }
 
@@ -111,7 +105,8 @@ fn fixed_shifted(value: f64, shift: usize, places: usize) -> String {
     }
     let whole_len = digits.len() - places;
     let mut out = String::with_capacity(digits.len() + 2);
-    if value < 0.0 {
+    // -0.00 reads as 0.00.
+    if value < 0.0 && digits.iter().any(|&d| d != 0) {
         out.push('-');
     }
     out.extend(digits[..whole_len].iter().map(|d| char::from(b'0' + d)));
@@ -186,9 +181,7 @@ pub fn points(fraction: f64, decimals: usize, locale: Locale) -> String {
     if !fraction.is_finite() {
         return super::filters::MISSING.to_owned();
     }
-    let fixed = fixed_shifted(fraction, 2, decimals.min(MAX_DECIMALS));
-    let zero = fixed.trim_start_matches('-').chars().all(|c| c == '0' || c == '.');
-    decimal_text(if zero { fixed.trim_start_matches('-') } else { &fixed }, locale)
+    decimal_text(&fixed_shifted(fraction, 2, decimals.min(MAX_DECIMALS)), locale)
 }
 
 /// Money on a chart: compact from a million (`USD 1.25 million`), else

@@ -11,34 +11,23 @@ use crate::render::{Passes, RenderedReport};
 use crate::value::QueryResult;
 use crate::write::OutputFile;
 
-pub struct Csv;
-pub struct Json;
-
-impl Output for Csv {
-    fn passes(&self) -> Passes {
-        Passes::default()
-    }
-
-    fn files(&self, report: &RenderedReport) -> Result<Vec<OutputFile>, Error> {
-        Ok(exported(report, "csv", crate::print::csv_for_spreadsheets))
-    }
-
-    fn owns(&self, file: &Path) -> bool {
-        in_data_folder(file) && has_extension(file, "csv")
-    }
+pub struct Export {
+    pub extension: &'static str,
+    /// A query result as the file's text.
+    pub write: fn(&QueryResult) -> String,
 }
 
-impl Output for Json {
+impl Output for Export {
     fn passes(&self) -> Passes {
         Passes::default()
     }
 
     fn files(&self, report: &RenderedReport) -> Result<Vec<OutputFile>, Error> {
-        Ok(exported(report, "json", crate::print::json))
+        Ok(exported(report, self.extension, self.write))
     }
 
     fn owns(&self, file: &Path) -> bool {
-        in_data_folder(file) && has_extension(file, "json")
+        in_data_folder(file) && has_extension(file, self.extension)
     }
 }
 

@@ -8,10 +8,9 @@
 //! which passes to make, and knows which files are theirs.
 //!
 //! ```text
-//! markdown.rs  md    the report's Markdown pass
-//! html.rs      html  the HTML page
-//! pdf.rs       pdf   the HTML page printed by Chromium (chromium.rs)
-//! data.rs      csv, json: each query call behind the report
+//! page.rs      md, html  a render pass as it is
+//! pdf.rs       pdf       the HTML page printed by Chromium (chromium.rs)
+//! data.rs      csv, json each query call behind the report
 //! ```
 //!
 //! A new format is a file with its [`Output`], a variant of [`Format`] and
@@ -19,8 +18,7 @@
 
 pub mod chromium;
 mod data;
-mod html;
-mod markdown;
+mod page;
 mod pdf;
 
 use std::path::{Path, PathBuf};
@@ -72,15 +70,15 @@ impl Format {
     /// PDFs, found before anything else is done.
     fn output(self, chromium: Option<&Path>) -> Result<Box<dyn Output>, Error> {
         Ok(match self {
-            Format::Md => Box::new(markdown::Markdown),
-            Format::Html => Box::new(html::Html),
+            Format::Md => Box::new(page::Page { extension: "md", pass: Passes { markdown: true, html: false } }),
+            Format::Html => Box::new(page::Page { extension: "html", pass: Passes { markdown: false, html: true } }),
             Format::Pdf => Box::new(pdf::Pdf {
                 chromium: chromium.map(Path::to_path_buf).ok_or_else(|| {
                     Error::usage("build --pdf needs Chromium, which was not found").help(chromium::HOW_TO_GET)
                 })?,
             }),
-            Format::Csv => Box::new(data::Csv),
-            Format::Json => Box::new(data::Json),
+            Format::Csv => Box::new(data::Export { extension: "csv", write: crate::print::csv_for_spreadsheets }),
+            Format::Json => Box::new(data::Export { extension: "json", write: crate::print::json }),
         })
     }
 }
