@@ -17,7 +17,7 @@
 //!    ([`params`], [`period`]), each distinct call once per build, on the
 //!    database reopened read-only; every SQL text from the project passes
 //!    [`engine::gate`] (DuckDB's own parse: one SELECT) before it runs;
-//!    results become [`value::Cell`]s, the one conversion from DuckDB values.
+//!    results become [`value::Cell`]s (the engine's one conversion from DuckDB values).
 //! 4. [`render`]: minijinja templates call `query(…)`, `table(…)` and the
 //!    charts, strict about every name (a template is also read before it
 //!    renders, [`render::lint`]); Markdown reports are also converted to
@@ -31,7 +31,9 @@
 //!
 //! No module reaches back to an earlier step: the module graph has no
 //! cycles (leaf modules shared by all: [`engine`], [`error`], [`key`], [`locale`],
-//! [`params`], [`period`], [`sql_type`], [`value`]).
+//! [`params`], [`period`], [`sql_type`], [`value`]). Only [`engine`] uses
+//! the `duckdb` crate: the steps hold a [`engine::Database`] and get plain
+//! rows and [`value::QueryResult`]s from it.
 //!
 //! What a project received from someone else may and may not do is in the
 //! README's security model; `tests/hostile/` holds the attacks it is tested

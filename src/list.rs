@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use crate::engine::Database;
 use crate::error::Error;
-use crate::load::{db_error, loaded};
+use crate::load::loaded;
 use crate::project::{Project, TEMPLATES_DIR, TemplateKind};
 
 pub fn describe(project: &Project) -> Result<String, Error> {
@@ -112,17 +112,13 @@ fn columns(db: &Database, table: &str) -> Result<String, Error> {
 
 /// Names and types of a loaded table's columns, in order.
 fn column_types(db: &Database, table: &str) -> Result<Vec<(String, String)>, Error> {
-    let mut stmt = db
-        .conn
-        .prepare(
-            "SELECT column_name, data_type FROM duckdb_columns() \
-             WHERE schema_name = 'main' AND table_name = ? ORDER BY column_index",
-        )
-        .map_err(|e| db_error("read a table's columns", e))?;
-    let rows = stmt
-        .query_map([table], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))
-        .map_err(|e| db_error("read a table's columns", e))?;
-    rows.collect::<Result<Vec<_>, _>>().map_err(|e| db_error("read a table's columns", e))
+    db.rows(
+        "SELECT column_name, data_type FROM duckdb_columns() \
+         WHERE schema_name = 'main' AND table_name = ? ORDER BY column_index",
+        &[table.into()],
+        |row| Ok((row.text(0)?, row.text(1)?)),
+    )
+    .map_err(|e| e.while_trying("read a table's columns"))
 }
 
 /// Splits a `, `-separated list into lines of at most `width` characters.

@@ -10,7 +10,6 @@
 use std::fmt;
 use std::str::FromStr;
 
-use duckdb::types::Value as DbValue;
 use jiff::civil::Date;
 
 /// A parameter type a saved query can declare.
@@ -136,23 +135,6 @@ impl ParamValue {
             ParamValue::Decimal(_) => "decimal",
             ParamValue::Text(_) => "text",
             ParamValue::Boolean(_) => "boolean",
-        }
-    }
-
-    /// The value to bind to a prepared statement.
-    pub fn to_db(&self) -> DbValue {
-        match self {
-            ParamValue::Null => DbValue::Null,
-            ParamValue::Date(date) => DbValue::Date32(days_since_epoch(*date)),
-            ParamValue::Integer(i) => DbValue::BigInt(*i),
-            ParamValue::Double(f) => DbValue::Double(*f),
-            ParamValue::Decimal(d) => match duckdb::types::Decimal::new(38, d.scale, d.unscaled) {
-                Ok(decimal) => DbValue::Decimal(decimal),
-                // Unreachable for parsed input (at most 38 digits); fall back to text.
-                Err(_) => DbValue::Text(self.to_string()),
-            },
-            ParamValue::Text(s) => DbValue::Text(s.clone()),
-            ParamValue::Boolean(b) => DbValue::Boolean(*b),
         }
     }
 

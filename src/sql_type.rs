@@ -305,8 +305,8 @@ mod tests {
 
     /// The shapes are run by DuckDB's `regexp_full_match`; here too.
     fn full_match(pattern: &str, text: &str) -> bool {
-        let conn = duckdb::Connection::open_in_memory().unwrap();
-        conn.query_row("SELECT regexp_full_match(?, ?)", [text, pattern], |row| row.get(0)).unwrap()
+        let db = crate::engine::Database::in_memory().unwrap();
+        db.row("SELECT regexp_full_match(?, ?)", &[text.into(), pattern.into()], |row| row.bool(0)).unwrap()
     }
 
     #[test]

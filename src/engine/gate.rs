@@ -16,8 +16,13 @@
 //! wrap a text (data tests as `SELECT * FROM (…) LIMIT n`) pass the wrapped
 //! string. Behind the gate the connection itself is read-only and
 //! sandboxed ([`crate::engine`]), so a mistake here still cannot write.
+//! The only way to run a project's text is [`Database::select`] (and its
+//! siblings in [`super::select`]), which take a [`Gate`].
 
-use duckdb::Connection;
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+use super::Database;
 
 /// Why a text did not pass.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,9 +37,41 @@ pub enum Refusal {
     Failed(String),
 }
 
+/// The gate of one build: it remembers the texts that passed, so that
+/// each is parsed once however often it runs.
+#[derive(Debug, Default)]
+pub struct Gate {
+    passed: Mutex<HashSet<String>>,
+}
+
+impl Gate {
+    /// Passes when DuckDB parses `sql` as exactly one SELECT statement
+    /// (see [`check`]), or when the same text passed before.
+    pub fn check(&self, db: &Database, sql: &str) -> Result<(), Refusal> {
+        if !self.lock().contains(sql) {
+            check(db, sql)?;
+            self.approve(sql);
+        }
+        Ok(())
+    }
+
+    /// Records that `sql` passes: it is the one statement of a text that
+    /// passed as a whole, with nothing but semicolons and space after it.
+    pub fn approve(&self, sql: &str) {
+        let mut passed = self.lock();
+        if !passed.contains(sql) {
+            passed.insert(sql.to_owned());
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+        self.passed.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
 /// Passes when DuckDB parses `sql` as exactly one SELECT statement.
-pub fn check(conn: &Connection, sql: &str) -> Result<(), Refusal> {
-    let parsed = crate::engine::parse::serialize(conn, sql).map_err(Refusal::Failed)?;
+pub fn check(db: &Database, sql: &str) -> Result<(), Refusal> {
+    let parsed = crate::engine::parse::serialize(db, sql).map_err(Refusal::Failed)?;
     if parsed["error"] != false {
         return Err(match parsed["error_type"].as_str() {
             Some("parser") => Refusal::Syntax {
@@ -83,8 +120,7 @@ mod tests {
     use super::*;
 
     fn gate(sql: &str) -> Result<(), Refusal> {
-        let conn = Connection::open_in_memory().unwrap();
-        check(&conn, sql)
+        check(&Database::in_memory().unwrap(), sql)
     }
 
     #[test]
@@ -135,21 +171,18 @@ mod tests {
     /// Text that would leave a trace if it ran as a statement of its own.
     const TRACES: [&str; 2] = ["SET VARIABLE pwned = 1", "CREATE TEMP TABLE pwned AS SELECT 1"];
 
-    fn traced(conn: &Connection) -> bool {
-        let variable: Option<i64> =
-            conn.query_row("SELECT CAST(getvariable('pwned') AS BIGINT)", [], |row| row.get(0)).unwrap();
-        let table: i64 = conn
-            .query_row("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'pwned'", [], |row| row.get(0))
-            .unwrap();
-        variable.is_some() || table > 0
+    fn traced(db: &Database) -> bool {
+        let variable = db.row("SELECT CAST(getvariable('pwned') AS BIGINT)", &[], |row| row.opt_int(0)).unwrap();
+        let tables = db.count("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'pwned'").unwrap();
+        variable.is_some() || tables > 0
     }
 
     #[test]
     fn the_traces_are_seen_when_they_run() {
         for trace in TRACES {
-            let conn = Connection::open_in_memory().unwrap();
-            let _ = conn.prepare(&format!("SELECT 1; {trace}; SELECT 2"));
-            assert!(traced(&conn), "{trace} ran unseen");
+            let db = Database::in_memory().unwrap();
+            let _ = db.conn.prepare(&format!("SELECT 1; {trace}; SELECT 2"));
+            assert!(traced(&db), "{trace} ran unseen");
         }
     }
 
@@ -169,12 +202,12 @@ mod tests {
             ]), 1..14)
         ) {
             let text = pieces.concat();
-            let conn = Connection::open_in_memory().unwrap();
-            if check(&conn, &text).is_ok() {
-                if let Ok(mut statement) = conn.prepare(&text) {
+            let db = Database::in_memory().unwrap();
+            if check(&db, &text).is_ok() {
+                if let Ok(mut statement) = db.conn.prepare(&text) {
                     let _ = statement.execute([]);
                 }
-                proptest::prop_assert!(!traced(&conn), "{:?} passed the gate and left a trace", text);
+                proptest::prop_assert!(!traced(&db), "{:?} passed the gate and left a trace", text);
             }
         }
     }

@@ -53,7 +53,7 @@ pub struct Setting {
 }
 
 pub struct Database {
-    pub conn: Connection,
+    pub(super) conn: Connection,
     /// As shown to users.
     pub shown_path: PathBuf,
 }

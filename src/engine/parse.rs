@@ -10,6 +10,8 @@
 
 use duckdb::{Config, Connection};
 
+use super::{Arg, Database};
+
 /// No extension is ever downloaded or loaded behind our back: Parquet and
 /// JSON are compiled in. Every connection laporan opens starts from this.
 pub fn offline_config() -> duckdb::Result<Config> {
@@ -20,23 +22,22 @@ pub fn offline_config() -> duckdb::Result<Config> {
         .with("allow_unsigned_extensions", "false")
 }
 
-/// An in-memory connection that only parses: offline, no file access, its
+/// An in-memory database that only parses: offline, no file access, its
 /// configuration locked.
-pub fn parser() -> Result<Connection, String> {
+pub fn parser() -> Result<Database, String> {
     let conn = offline_config()
         .and_then(Connection::open_in_memory_with_flags)
         .map_err(|e| format!("cannot start DuckDB's parser: {e}"))?;
     conn.execute_batch("SET enable_external_access = false; SET lock_configuration = true;")
         .map_err(|e| format!("cannot start DuckDB's parser: {e}"))?;
-    Ok(conn)
+    Ok(Database { conn, shown_path: ":memory:".into() })
 }
 
 /// DuckDB's parse of `sql` as JSON: `{"error": false, "statements": […]}`,
 /// or `{"error": true, "error_type": …, "error_message": …, "position": …}`.
 /// An `Err` only when DuckDB did not answer.
-pub fn serialize(conn: &Connection, sql: &str) -> Result<serde_json::Value, String> {
-    let json: String =
-        conn.query_row("SELECT json_serialize_sql(?)", [sql], |row| row.get(0)).map_err(|e| e.to_string())?;
+pub fn serialize(db: &Database, sql: &str) -> Result<serde_json::Value, String> {
+    let json = db.row("SELECT json_serialize_sql(?)", &[Arg::Text(sql)], |row| row.text(0)).map_err(|e| e.0)?;
     serde_json::from_str(&json).map_err(|e| format!("unreadable parse: {e}"))
 }
 

@@ -12,12 +12,10 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use duckdb::Connection;
-
 use super::ReadableFile;
 use super::problems::{MAX_LISTED, NamesFrom, Problem, check_declared, report, shorten};
 use super::scan::{self, Dialect, first_record};
-use crate::engine::{quote_ident, quote_literal};
+use crate::engine::{Database, quote_ident, quote_literal};
 use crate::error::{Error, Location};
 use crate::project::{CsvOptions, Dataset};
 use crate::sql_type::SqlType;
@@ -322,7 +320,7 @@ fn select_list(layout: &Layout, options: &CsvOptions) -> String {
 /// Loads `files` into `table` (a qualified, quoted name; with `temp` a
 /// temporary table's plain name). Returns the rows.
 pub fn load_into(
-    conn: &Connection,
+    db: &Database,
     table: &str,
     temp: bool,
     files: &[ReadableFile],
@@ -330,34 +328,31 @@ pub fn load_into(
     options: &CsvOptions,
     shown: &dyn Fn(&Path) -> PathBuf,
 ) -> Result<u64, Error> {
-    conn.execute_batch("DROP TABLE IF EXISTS temp.laporan_rejects; DROP TABLE IF EXISTS temp.laporan_reject_scans;")
-        .map_err(|e| super::db_error("prepare the load", e))?;
+    db.batch("DROP TABLE IF EXISTS temp.laporan_rejects; DROP TABLE IF EXISTS temp.laporan_reject_scans;")
+        .map_err(|e| e.while_trying("prepare the load"))?;
     let sql = format!(
         "CREATE OR REPLACE {}TABLE {table} AS SELECT {} FROM {}",
         if temp { "TEMP " } else { "" },
         select_list(layout, options),
         read_csv_sql(files, layout, options, true)
     );
-    if let Err(err) = conn.execute_batch(&sql) {
-        let text = err.to_string();
-        if text.contains("laporan: bad value in column") {
-            return Err(find_bad_values(conn, files, layout, options, shown));
+    if let Err(err) = db.batch(&sql) {
+        if err.0.contains("laporan: bad value in column") {
+            return Err(find_bad_values(db, files, layout, options, shown));
         }
-        return Err(reader_error(files, &text, shown));
+        return Err(reader_error(files, &err.0, shown));
     }
-    reject_report(conn, files, layout, options, shown)?;
-    let rows: i64 = conn
-        .query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get(0))
-        .map_err(|e| super::db_error("count rows", e))?;
+    reject_report(db, files, layout, options, shown)?;
+    let rows = db.count(&format!("SELECT count(*) FROM {table}")).map_err(|e| e.while_trying("count rows"))?;
     let expected: u64 = files.iter().map(|f| f.facts.records.saturating_sub(u64::from(options.header))).sum();
-    if rows as u64 != expected {
+    if rows != expected {
         return Err(Error::project(format!(
             "{}: the file has {expected} records but {rows} were read",
             files.iter().map(|f| shown(&f.file).display().to_string()).collect::<Vec<_>>().join(", ")
         ))
         .help("this is a bug in laporan's reading of the file: please report it with the file"));
     }
-    Ok(rows as u64)
+    Ok(rows)
 }
 
 /// A value for a message: quoted and shortened.
@@ -371,35 +366,32 @@ fn expected_text(ty: SqlType, options: &CsvOptions) -> String {
 
 /// Lists what DuckDB's reader rejected, if anything.
 fn reject_report(
-    conn: &Connection,
+    db: &Database,
     files: &[ReadableFile],
     layout: &Layout,
     options: &CsvOptions,
     shown: &dyn Fn(&Path) -> PathBuf,
 ) -> Result<(), Error> {
-    let mut stmt = conn
-        .prepare(
+    let rows = db
+        .rows(
             "SELECT e.file_id, e.line, e.column_idx, e.error_type::VARCHAR, e.csv_line, e.error_message, \
              (SELECT count(DISTINCT (file_id, line)) FROM temp.laporan_rejects) \
              FROM temp.laporan_rejects e QUALIFY row_number() OVER (PARTITION BY e.file_id, e.line ORDER BY e.column_idx) = 1 \
              ORDER BY e.file_id, e.line LIMIT 10",
+            &[],
+            |row| {
+                Ok((
+                    row.int(0)? as u64,
+                    row.int(1)? as u64,
+                    row.opt_int(2)?.map(|c| c as u64),
+                    row.text(3)?,
+                    row.opt_text(4)?,
+                    row.text(5)?,
+                    row.int(6)?,
+                ))
+            },
         )
-        .map_err(|e| super::db_error("read rejected rows", e))?;
-    let rows = stmt
-        .query_map([], |row| {
-            Ok((
-                row.get::<_, u64>(0)?,
-                row.get::<_, u64>(1)?,
-                row.get::<_, Option<u64>>(2)?,
-                row.get::<_, String>(3)?,
-                row.get::<_, Option<String>>(4)?,
-                row.get::<_, String>(5)?,
-                row.get::<_, i64>(6)?,
-            ))
-        })
-        .map_err(|e| super::db_error("read rejected rows", e))?
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| super::db_error("read rejected rows", e))?;
+        .map_err(|e| e.while_trying("read rejected rows"))?;
     let Some(total) = rows.first().map(|r| r.6 as usize) else { return Ok(()) };
     // DuckDB's `line` counts records (the header included), not lines: a
     // quoted value over two lines earlier in the file would make it one
@@ -523,14 +515,14 @@ fn reader_error(files: &[ReadableFile], text: &str, shown: &dyn Fn(&Path) -> Pat
 /// their lines. The load's transaction is aborted by then, so this reads the
 /// file again on a connection of its own.
 fn find_bad_values(
-    load_conn: &Connection,
+    load_db: &Database,
     files: &[ReadableFile],
     layout: &Layout,
     options: &CsvOptions,
     shown: &dyn Fn(&Path) -> PathBuf,
 ) -> Error {
     let attempt = || -> Result<Error, Error> {
-        let conn = &load_conn.try_clone().map_err(|e| super::db_error("open a second connection", e))?;
+        let db = &load_db.try_clone()?;
         let checked: Vec<(usize, &str, SqlType, String)> = layout
             .columns
             .iter()
@@ -542,24 +534,23 @@ fn find_bad_values(
         let mut problems = Vec::new();
         let mut total = 0;
         for (file_index, file) in files.iter().enumerate() {
-            conn.execute_batch(&format!(
+            db.batch(&format!(
                 "CREATE OR REPLACE TEMP TABLE laporan_diagnose AS SELECT * FROM {}",
                 read_csv_sql(std::slice::from_ref(file), layout, options, false)
             ))
-            .map_err(|e| super::db_error("re-read the file", e))?;
+            .map_err(|e| e.while_trying("re-read the file"))?;
             for (_, name, ty, bad) in &checked {
                 let column = quote_ident(name);
-                let mut stmt = conn
-                    .prepare(&format!(
-                        "SELECT rowid - (SELECT min(rowid) FROM temp.laporan_diagnose), {column}, count(*) OVER () \
-                         FROM temp.laporan_diagnose WHERE {column} IS NOT NULL AND {bad} ORDER BY rowid LIMIT {MAX_LISTED}"
-                    ))
-                    .map_err(|e| super::db_error("find bad values", e))?;
-                let found = stmt
-                    .query_map([], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?, row.get::<_, i64>(2)?)))
-                    .map_err(|e| super::db_error("find bad values", e))?
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| super::db_error("find bad values", e))?;
+                let found = db
+                    .rows(
+                        &format!(
+                            "SELECT rowid - (SELECT min(rowid) FROM temp.laporan_diagnose), {column}, count(*) OVER () \
+                             FROM temp.laporan_diagnose WHERE {column} IS NOT NULL AND {bad} ORDER BY rowid LIMIT {MAX_LISTED}"
+                        ),
+                        &[],
+                        |row| Ok((row.int(0)?, row.text(1)?, row.int(2)?)),
+                    )
+                    .map_err(|e| e.while_trying("find bad values"))?;
                 total += found.first().map_or(0, |f| f.2 as usize);
                 let records: Vec<u64> =
                     found.iter().map(|(rowid, _, _)| *rowid as u64 + u64::from(options.header)).collect();
@@ -581,7 +572,7 @@ fn find_bad_values(
                 }
             }
         }
-        conn.execute_batch("DROP TABLE IF EXISTS temp.laporan_diagnose").map_err(|e| super::db_error("clean up", e))?;
+        db.batch("DROP TABLE IF EXISTS temp.laporan_diagnose").map_err(|e| e.while_trying("clean up"))?;
         problems.sort_by_key(|(file, line, _, _)| (*file, *line));
         let problems: Vec<Problem> = problems.into_iter().map(|(_, _, _, p)| p).collect();
         if problems.is_empty() {

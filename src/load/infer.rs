@@ -15,9 +15,7 @@
 //! `laporan schema` prints the result as a declaration to paste into
 //! `laporan.toml`, where it can be corrected.
 
-use duckdb::Connection;
-
-use crate::engine::quote_ident;
+use crate::engine::{Database, quote_ident};
 use crate::error::Error;
 use crate::sql_type::{IntType, SqlType};
 
@@ -31,14 +29,14 @@ const TIMESTAMP: &str = "[0-9]{4}-[0-9]{2}-[0-9]{2}[T ]([01][0-9]|2[0-3]):[0-5][
 /// A first pass over a sample rules candidates out cheaply (one value that
 /// is not a date rules DATE out for the column); the full pass then checks
 /// only the candidates left, so a text column costs almost nothing.
-pub fn infer_types(conn: &Connection, staged: &str, columns: &[String]) -> Result<Vec<SqlType>, Error> {
+pub fn infer_types(db: &Database, staged: &str, columns: &[String]) -> Result<Vec<SqlType>, Error> {
     if columns.is_empty() {
         return Ok(Vec::new());
     }
     let all = vec![[true; CANDIDATES]; columns.len()];
-    let sample = statistics(conn, &format!("(SELECT * FROM {staged} LIMIT 2048)"), columns, &all)?;
+    let sample = statistics(db, &format!("(SELECT * FROM {staged} LIMIT 2048)"), columns, &all)?;
     let alive: Vec<[bool; CANDIDATES]> = sample.iter().map(Stats::candidates).collect();
-    let full = statistics(conn, staged, columns, &alive)?;
+    let full = statistics(db, staged, columns, &alive)?;
     Ok(full.into_iter().map(choose).collect())
 }
 
@@ -48,7 +46,7 @@ const CANDIDATES: usize = 5;
 /// One aggregate query computing, per column, how many values fail each
 /// candidate still `alive` (a dead one counts as failing).
 fn statistics(
-    conn: &Connection,
+    db: &Database,
     from: &str,
     columns: &[String],
     alive: &[[bool; CANDIDATES]],
@@ -103,9 +101,9 @@ fn statistics(
     }
     const PER_COLUMN: usize = 9;
     let sql = format!("SELECT {} FROM {from}", select.join(", "));
-    let stats: Vec<i64> = conn
-        .query_row(&sql, [], |row| (0..columns.len() * PER_COLUMN).map(|i| row.get::<_, i64>(i)).collect())
-        .map_err(|e| super::db_error("infer column types", e))?;
+    let stats: Vec<i64> = db
+        .row(&sql, &[], |row| (0..columns.len() * PER_COLUMN).map(|i| row.int(i)).collect())
+        .map_err(|e| e.while_trying("infer column types"))?;
     Ok(stats
         .chunks(PER_COLUMN)
         .map(|s| {
@@ -170,14 +168,15 @@ fn choose(s: Stats) -> SqlType {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::Arg;
 
     fn infer(values: &[Option<&str>]) -> String {
-        let conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch("CREATE TABLE t (v VARCHAR)").unwrap();
+        let db = Database::in_memory().unwrap();
+        db.batch("CREATE TABLE t (v VARCHAR)").unwrap();
         for v in values {
-            conn.execute("INSERT INTO t VALUES (?)", [v]).unwrap();
+            db.execute("INSERT INTO t VALUES (?)", &[v.map_or(Arg::Null, Arg::Text)]).unwrap();
         }
-        infer_types(&conn, "t", &["v".to_owned()]).unwrap().remove(0).to_string()
+        infer_types(&db, "t", &["v".to_owned()]).unwrap().remove(0).to_string()
     }
 
     #[test]
@@ -199,13 +198,13 @@ mod tests {
 
     #[test]
     fn a_value_after_the_sample_still_counts() {
-        let conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch(
+        let db = Database::in_memory().unwrap();
+        db.batch(
             "CREATE TABLE t AS SELECT CAST(i AS VARCHAR) AS late_text, CAST(i AS VARCHAR) AS ints FROM range(1, 5000) r(i); \
              INSERT INTO t VALUES ('not a number', '5000');",
         )
         .unwrap();
-        let types = infer_types(&conn, "t", &["late_text".to_owned(), "ints".to_owned()]).unwrap();
+        let types = infer_types(&db, "t", &["late_text".to_owned(), "ints".to_owned()]).unwrap();
         assert_eq!(types, [SqlType::Varchar, SqlType::Int(IntType::BigInt)]);
     }
 }

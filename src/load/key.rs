@@ -1,17 +1,15 @@
 //! A declared primary key, checked after loading: every key column one
 //! the data has, no key repeated, none missing; a failure names the rows.
 
-use super::{ReadableFile, db_error, scan};
-use crate::engine::quote_ident;
+use super::{ReadableFile, scan};
+use crate::engine::{Database, quote_ident};
 use crate::error::{Error, Location};
 use crate::project::{Dataset, FileFormat, Project};
-
-use duckdb::Connection;
 
 /// A declared primary key must be unique and never NULL.
 pub(super) fn check_primary_key(
     project: &Project,
-    conn: &Connection,
+    db: &Database,
     table: &str,
     dataset: &Dataset,
     files: &[ReadableFile],
@@ -21,10 +19,9 @@ pub(super) fn check_primary_key(
     }
     // A key column the data does not have (the columns inferred, not
     // declared): named as such, at its place in laporan.toml.
-    let mut probe =
-        conn.prepare(&format!("SELECT * FROM {table} LIMIT 0")).map_err(|e| db_error("check the primary key", e))?;
-    probe.execute([]).map_err(|e| db_error("check the primary key", e))?;
-    let columns = probe.column_names();
+    let columns = db
+        .column_names(&format!("SELECT * FROM {table} LIMIT 0"))
+        .map_err(|e| e.while_trying("check the primary key"))?;
     if let Some(missing) = dataset.primary_key.iter().find(|k| !columns.contains(k)) {
         let span = project
             .config
@@ -47,16 +44,16 @@ pub(super) fn check_primary_key(
     let key_list = key.join(", ");
     // The common case, cheaply: no key repeated, none missing.
     let nulls = key.iter().map(|k| format!("{k} IS NULL")).collect::<Vec<_>>().join(" OR ");
-    let ok: bool = conn
-        .query_row(
+    let ok = db
+        .row(
             &format!(
                 "SELECT NOT EXISTS (SELECT 1 FROM {table} GROUP BY {key_list} HAVING count(*) > 1) \
                  AND NOT EXISTS (SELECT 1 FROM {table} WHERE {nulls})"
             ),
-            [],
-            |row| row.get(0),
+            &[],
+            |row| row.bool(0),
         )
-        .map_err(|e| db_error("check the primary key", e))?;
+        .map_err(|e| e.while_trying("check the primary key"))?;
     if ok {
         return Ok(());
     }
@@ -66,20 +63,9 @@ pub(super) fn check_primary_key(
         "SELECT concat_ws(', ', {key_list}), count(*), array_to_string(list(rowid - base ORDER BY rowid)[:3], ','), bool_or({nulls}) \
          FROM {table}, (SELECT min(rowid) AS base FROM {table}) GROUP BY ALL HAVING count(*) > 1 OR bool_or({nulls}) ORDER BY min(rowid) LIMIT 5"
     );
-    let bad = conn
-        .prepare(&sql)
-        .and_then(|mut stmt| {
-            stmt.query_map([], |row| {
-                Ok((
-                    row.get::<_, Option<String>>(0)?,
-                    row.get::<_, i64>(1)?,
-                    row.get::<_, String>(2)?,
-                    row.get::<_, bool>(3)?,
-                ))
-            })?
-            .collect::<Result<Vec<_>, _>>()
-        })
-        .map_err(|e| db_error("check the primary key", e))?;
+    let bad = db
+        .rows(&sql, &[], |row| Ok((row.opt_text(0)?, row.int(1)?, row.text(2)?, row.bool(3)?)))
+        .map_err(|e| e.while_trying("check the primary key"))?;
     let key_name = dataset.primary_key.join(", ");
     // Line numbers are exact for a single file; a folder's rows are numbered across files.
     let single = (files.len() == 1 && dataset.format == FileFormat::Csv).then(|| &files[0]);

@@ -35,10 +35,9 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use duckdb::Connection;
 use sha2::{Digest, Sha256};
 
-use crate::engine::{Database, STATE_SCHEMA, quote_ident, quote_literal};
+use crate::engine::{Arg, Database, STATE_SCHEMA, quote_ident, quote_literal};
 use crate::error::{Error, Location};
 use crate::project::{Dataset, FileFormat, Project, STATE_DIR};
 use progress::Progress;
@@ -92,9 +91,9 @@ impl LoadedDataset {
 /// Loads every dataset that changed since the last load (all of them with
 /// `force`), and drops tables whose files are gone.
 pub fn load(project: &Project, db: &Database, options: LoadOptions) -> Result<LoadSummary, Error> {
-    ensure_state_table(&db.conn)?;
+    ensure_state_table(db)?;
     let previous: BTreeMap<String, LoadedDataset> = loaded(db)?.into_iter().map(|d| (d.name.clone(), d)).collect();
-    let tables = main_tables(&db.conn)?;
+    let tables = main_tables(db)?;
     let mut summary = LoadSummary::default();
     let mut work = Vec::new();
     let mut touched = Vec::new();
@@ -126,70 +125,74 @@ pub fn load(project: &Project, db: &Database, options: LoadOptions) -> Result<Lo
         return Ok(summary);
     }
 
-    let conn = &db.conn;
-    conn.execute_batch("BEGIN TRANSACTION").map_err(|e| db_error("start the load", e))?;
+    db.batch("BEGIN TRANSACTION").map_err(|e| e.while_trying("start the load"))?;
     let result = (|| {
         // Removed tables go first: a file renamed in case only (`Events.csv`
         // to `events.csv`) is one table for DuckDB, dropped, then loaded.
         for name in &removed {
-            conn.execute(&format!("DROP TABLE IF EXISTS main.{}", quote_ident(name)), [])
-                .and_then(|_| conn.execute(&format!("DELETE FROM {STATE_SCHEMA}.datasets WHERE name = ?"), [name]))
-                .map_err(|e| db_error("drop a removed dataset", e))?;
+            db.execute(&format!("DROP TABLE IF EXISTS main.{}", quote_ident(name)), &[])
+                .and_then(|_| {
+                    db.execute(&format!("DELETE FROM {STATE_SCHEMA}.datasets WHERE name = ?"), &[name.into()])
+                })
+                .map_err(|e| e.while_trying("drop a removed dataset"))?;
             summary.removed.push(name.clone());
         }
         for (dataset, files, sha256, fingerprint, stat) in &work {
-            let _progress = options.progress.then(|| Progress::start(conn, dataset.name.clone()));
-            let (rows, schema) = load_dataset(project, conn, dataset, files, &mut summary.timings)?;
+            let _progress = options.progress.then(|| Progress::start(db.progress(), dataset.name.clone()));
+            let (rows, schema) = load_dataset(project, db, dataset, files, &mut summary.timings)?;
             // The hash recorded must be of the bytes loaded.
             for file in files {
                 file.unchanged_since_hashed(project)?;
             }
-            conn.execute(
+            db.execute(
                 &format!(
                     "INSERT OR REPLACE INTO {STATE_SCHEMA}.datasets (name, file, files, sha256, rows, schema, fingerprint, stat) \
                      VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
                 ),
-                duckdb::params![
-                    dataset.name,
-                    path_text(&dataset.source),
-                    files.len() as i64,
-                    sha256,
-                    rows as i64,
-                    schema,
-                    fingerprint,
-                    stat
+                &[
+                    (&dataset.name).into(),
+                    Arg::Text(&path_text(&dataset.source)),
+                    Arg::Int(files.len() as i64),
+                    sha256.into(),
+                    Arg::Int(rows as i64),
+                    Arg::Text(schema),
+                    fingerprint.into(),
+                    stat.into(),
                 ],
             )
-            .map_err(|e| db_error("record the load", e))?;
+            .map_err(|e| e.while_trying("record the load"))?;
             summary.loaded.push((dataset.name.clone(), rows));
         }
         for (name, stat) in &touched {
-            conn.execute(&format!("UPDATE {STATE_SCHEMA}.datasets SET stat = ? WHERE name = ?"), [stat, name])
-                .map_err(|e| db_error("record the load", e))?;
+            db.execute(
+                &format!("UPDATE {STATE_SCHEMA}.datasets SET stat = ? WHERE name = ?"),
+                &[stat.into(), name.into()],
+            )
+            .map_err(|e| e.while_trying("record the load"))?;
         }
         Ok(())
     })();
     match result {
         Ok(()) => {
             let started = Instant::now();
-            conn.execute_batch("COMMIT").map_err(|e| db_error("commit the load", e))?;
+            db.batch("COMMIT").map_err(|e| e.while_trying("commit the load"))?;
             summary.timings.push((String::new(), "commit", started.elapsed()));
             Ok(summary)
         }
         Err(err) => {
             // Nothing was committed: the database is exactly as it was.
-            let _ = conn.execute_batch("ROLLBACK");
+            let _ = db.batch("ROLLBACK");
             Err(err)
         }
     }
 }
 
 /// What a format's `load` (such as [`json::load`]) is given: the
-/// connection, inside the load's transaction; the table to create,
+/// database, inside the load's transaction; the table to create,
 /// qualified and quoted; the dataset and its files; and how a project path
 /// is shown in messages. It returns the rows it loaded.
 pub struct Input<'a> {
-    pub conn: &'a Connection,
+    pub db: &'a Database,
     pub table: &'a str,
     pub dataset: &'a Dataset,
     pub files: &'a [ReadableFile],
@@ -200,7 +203,7 @@ pub struct Input<'a> {
 /// schema was declared or inferred.
 fn load_dataset(
     project: &Project,
-    conn: &Connection,
+    db: &Database,
     dataset: &Dataset,
     files: &[ReadableFile],
     timings: &mut Vec<(String, &'static str, std::time::Duration)>,
@@ -235,31 +238,31 @@ fn load_dataset(
             };
             let layout = csv::layout(&shown(&dataset.source), header, dataset)?;
             if dataset.columns.is_some() {
-                csv::load_into(conn, &table, false, files, &layout, &dataset.csv, &shown)?
+                csv::load_into(db, &table, false, files, &layout, &dataset.csv, &shown)?
             } else {
                 let stage = "laporan_stage";
-                let rows = csv::load_into(conn, stage, true, files, &layout, &dataset.csv, &shown)?;
+                let rows = csv::load_into(db, stage, true, files, &layout, &dataset.csv, &shown)?;
                 let names: Vec<String> = layout.columns.iter().map(|(n, _)| n.clone()).collect();
-                let types = infer::infer_types(conn, stage, &names)?;
+                let types = infer::infer_types(db, stage, &names)?;
                 let select: Vec<String> = names
                     .iter()
                     .zip(&types)
                     .map(|(name, ty)| format!("CAST({0} AS {ty}) AS {0}", quote_ident(name)))
                     .collect();
-                conn.execute_batch(&format!(
+                db.batch(&format!(
                     "CREATE OR REPLACE TABLE {table} AS SELECT {} FROM {stage} ; DROP TABLE {stage};",
                     select.join(", ")
                 ))
-                .map_err(|e| db_error("store the inferred table", e))?;
+                .map_err(|e| e.while_trying("store the inferred table"))?;
                 rows
             }
         }
-        FileFormat::Json => json::load(&Input { conn, table: &table, dataset, files, shown: &shown })?,
-        FileFormat::Parquet => parquet::load(&Input { conn, table: &table, dataset, files, shown: &shown })?,
+        FileFormat::Json => json::load(&Input { db, table: &table, dataset, files, shown: &shown })?,
+        FileFormat::Parquet => parquet::load(&Input { db, table: &table, dataset, files, shown: &shown })?,
     };
     timings.push((dataset.name.clone(), "read and convert", started.elapsed()));
     let started = Instant::now();
-    check_primary_key(project, conn, &table, dataset, files)?;
+    check_primary_key(project, db, &table, dataset, files)?;
     if !dataset.primary_key.is_empty() {
         timings.push((dataset.name.clone(), "check the primary key", started.elapsed()));
     }
@@ -435,46 +438,44 @@ fn stat_text(project: &Project, dataset: &Dataset) -> Result<String, Error> {
 
 /// The datasets currently in the database, by name.
 pub fn loaded(db: &Database) -> Result<Vec<LoadedDataset>, Error> {
-    if !state_table_exists(&db.conn)? {
+    if !state_table_exists(db)? {
         return Ok(Vec::new());
     }
-    let mut stmt = db
-        .conn
-        .prepare(&format!(
+    db.rows(
+        &format!(
             "SELECT name, file, files, sha256, rows, schema, fingerprint, stat FROM {STATE_SCHEMA}.datasets ORDER BY name"
-        ))
-        .map_err(|e| db_error("read the load state", e))?;
-    let rows = stmt
-        .query_map([], |row| {
+        ),
+        &[],
+        |row| {
             Ok(LoadedDataset {
-                name: row.get(0)?,
-                file: row.get(1)?,
-                files: row.get::<_, i64>(2)? as u64,
-                sha256: row.get(3)?,
-                rows: row.get::<_, i64>(4)? as u64,
-                schema: row.get(5)?,
-                fingerprint: row.get(6)?,
-                stat: row.get(7)?,
+                name: row.text(0)?,
+                file: row.text(1)?,
+                files: row.int(2)? as u64,
+                sha256: row.text(3)?,
+                rows: row.int(4)? as u64,
+                schema: row.text(5)?,
+                fingerprint: row.text(6)?,
+                stat: row.text(7)?,
             })
-        })
-        .map_err(|e| db_error("read the load state", e))?;
-    rows.collect::<Result<Vec<_>, _>>().map_err(|e| db_error("read the load state", e))
+        },
+    )
+    .map_err(|e| e.while_trying("read the load state"))
 }
 
 /// Creates the bookkeeping table, replacing one from an older laporan.
-fn ensure_state_table(conn: &Connection) -> Result<(), Error> {
-    let current: Option<String> = conn
-        .query_row(
+fn ensure_state_table(db: &Database) -> Result<(), Error> {
+    let current = db
+        .row(
             "SELECT comment FROM duckdb_tables() WHERE schema_name = ? AND table_name = 'datasets'",
-            [STATE_SCHEMA],
-            |row| row.get(0),
+            &[STATE_SCHEMA.into()],
+            |row| row.opt_text(0),
         )
         .ok()
         .flatten();
     if current.as_deref() == Some(LOADER_VERSION) {
         return Ok(());
     }
-    conn.execute_batch(&format!(
+    db.batch(&format!(
         "DROP SCHEMA IF EXISTS {STATE_SCHEMA} CASCADE;
          CREATE SCHEMA {STATE_SCHEMA};
          CREATE TABLE {STATE_SCHEMA}.datasets (
@@ -483,30 +484,24 @@ fn ensure_state_table(conn: &Connection) -> Result<(), Error> {
          COMMENT ON TABLE {STATE_SCHEMA}.datasets IS {};",
         quote_literal(LOADER_VERSION)
     ))
-    .map_err(|e| db_error("prepare the database", e))
+    .map_err(|e| e.while_trying("prepare the database"))
 }
 
-fn state_table_exists(conn: &Connection) -> Result<bool, Error> {
-    let count: i64 = conn
-        .query_row(
+fn state_table_exists(db: &Database) -> Result<bool, Error> {
+    let count = db
+        .row(
             "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = 'datasets' AND comment = ?",
-            [STATE_SCHEMA, LOADER_VERSION],
-            |row| row.get(0),
+            &[STATE_SCHEMA.into(), LOADER_VERSION.into()],
+            |row| row.int(0),
         )
-        .map_err(|e| db_error("read the load state", e))?;
+        .map_err(|e| e.while_trying("read the load state"))?;
     Ok(count > 0)
 }
 
 /// The names of the tables in the `main` schema (the loaded datasets).
-fn main_tables(conn: &Connection) -> Result<Vec<String>, Error> {
-    conn.prepare("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'")
-        .and_then(|mut stmt| stmt.query_map([], |row| row.get(0))?.collect())
-        .map_err(|e| db_error("read the load state", e))
-}
-
-/// An unexpected database failure while doing `what`.
-pub fn db_error(what: &str, err: duckdb::Error) -> Error {
-    Error::project(format!("the database failed to {what}")).note(err.to_string())
+fn main_tables(db: &Database) -> Result<Vec<String>, Error> {
+    db.rows("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'", &[], |row| row.text(0))
+        .map_err(|e| e.while_trying("read the load state"))
 }
 
 fn path_text(path: &Path) -> String {

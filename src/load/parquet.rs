@@ -10,31 +10,30 @@
 
 use std::path::{Path, PathBuf};
 
-use duckdb::Connection;
-
 use super::problems::{MAX_LISTED, NamesFrom, Problem, check_declared, report, shorten};
 use super::{Input, ReadableFile};
-use crate::engine::{quote_ident, quote_literal};
+use crate::engine::{Database, DbError, quote_ident, quote_literal};
 use crate::error::{Error, Location};
 use crate::project::CsvOptions;
 use crate::sql_type::SqlType;
 
 /// Loads a Parquet dataset (see [`Input`]).
 pub fn load(input: &Input<'_>) -> Result<u64, Error> {
-    let Input { conn, table, dataset, files, shown } = *input;
+    let Input { db, table, dataset, files, shown } = *input;
     let source = shown(&dataset.source);
     for file in files {
-        check_schema(conn, file, &shown(&file.file))?;
+        check_schema(db, file, &shown(&file.file))?;
     }
     let reader = reader(files);
-    let cannot_read = |e: duckdb::Error| {
+    let cannot_read = |e: DbError| {
         Error::project(format!("cannot read dataset {}", dataset.name))
             .at(Location::file(&source))
-            .note(e.to_string().lines().next().unwrap_or_default().to_owned())
+            .note(e.first_line().to_owned())
     };
-    let present: Vec<(String, String)> = conn
-        .prepare(&format!("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {reader})"))
-        .and_then(|mut stmt| stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect())
+    let present = db
+        .rows(&format!("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {reader})"), &[], |row| {
+            Ok((row.text(0)?, row.text(1)?))
+        })
         .map_err(cannot_read)?;
     let select = match &dataset.columns {
         None => "*".to_owned(),
@@ -51,7 +50,7 @@ pub fn load(input: &Input<'_>) -> Result<u64, Error> {
                 }
             }
             if !checks.is_empty() {
-                find_inexact(conn, files, &checks, shown)?;
+                find_inexact(db, files, &checks, shown)?;
             }
             present
                 .iter()
@@ -63,15 +62,13 @@ pub fn load(input: &Input<'_>) -> Result<u64, Error> {
                 .join(", ")
         }
     };
-    conn.execute_batch(&format!("CREATE OR REPLACE TABLE {table} AS SELECT {select} FROM {reader}")).map_err(|e| {
+    db.batch(&format!("CREATE OR REPLACE TABLE {table} AS SELECT {select} FROM {reader}")).map_err(|e| {
         Error::project(format!("cannot load dataset {}", dataset.name))
             .at(Location::file(&source))
-            .note(e.to_string().lines().next().unwrap_or_default().to_owned())
+            .note(e.first_line().to_owned())
             .help("check the file, and the columns declared for it in laporan.toml")
     })?;
-    conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get::<_, i64>(0))
-        .map(|n| n as u64)
-        .map_err(|e| super::db_error("count rows", e))
+    db.count(&format!("SELECT count(*) FROM {table}")).map_err(|e| e.while_trying("count rows"))
 }
 
 /// One entry of `parquet_schema()`: name, number of children, converted
@@ -82,17 +79,18 @@ type SchemaEntry = (String, Option<i64>, Option<String>, Option<i64>);
 /// named alike (it renames the second `a_1`, as a CSV header's twice-named
 /// column is refused), and decimals wider than 38 digits (it reads them as
 /// DOUBLE, losing digits). Read from the file's own schema.
-fn check_schema(conn: &Connection, file: &ReadableFile, shown: &Path) -> Result<(), Error> {
+fn check_schema(db: &Database, file: &ReadableFile, shown: &Path) -> Result<(), Error> {
     let path = quote_literal(&file.path.to_string_lossy());
-    let rows: Vec<SchemaEntry> = conn
-        .prepare(&format!("SELECT name, num_children, converted_type, precision FROM parquet_schema({path})"))
-        .and_then(|mut stmt| {
-            stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))?.collect()
-        })
+    let rows: Vec<SchemaEntry> = db
+        .rows(
+            &format!("SELECT name, num_children, converted_type, precision FROM parquet_schema({path})"),
+            &[],
+            |row| Ok((row.text(0)?, row.opt_int(1)?, row.opt_text(2)?, row.opt_int(3)?)),
+        )
         .map_err(|e| {
             Error::project(format!("cannot read {}", shown.display()))
                 .at(Location::file(shown))
-                .note(e.to_string().lines().next().unwrap_or_default().to_owned())
+                .note(e.first_line().to_owned())
         })?;
     // The schema lists the tree depth first: the root, then each column
     // with its children after it. Siblings (columns, fields of a struct)
@@ -166,16 +164,16 @@ fn inexact(column: &str, file_type: &str, target: SqlType) -> Result<Option<Stri
 /// Lists the values that do not convert exactly, by file, row group and
 /// row; an error if there is any.
 fn find_inexact(
-    conn: &Connection,
+    db: &Database,
     files: &[ReadableFile],
     checks: &[(&str, SqlType, String)],
     shown: &dyn Fn(&Path) -> PathBuf,
 ) -> Result<(), Error> {
     let any = checks.iter().map(|(column, _, bad)| format!("({} IS NOT NULL AND {bad})", quote_ident(column)));
     let any = any.collect::<Vec<_>>().join(" OR ");
-    let count: i64 = conn
-        .query_row(&format!("SELECT count(*) FROM {} WHERE {any}", reader(files)), [], |row| row.get(0))
-        .map_err(|e| super::db_error("check the conversions", e))?;
+    let count = db
+        .count(&format!("SELECT count(*) FROM {} WHERE {any}", reader(files)))
+        .map_err(|e| e.while_trying("check the conversions"))?;
     if count == 0 {
         return Ok(());
     }
@@ -186,26 +184,30 @@ fn find_inexact(
         }
         let path = quote_literal(&file.path.to_string_lossy());
         // A table keeps the file's row order in its row ids.
-        conn.execute_batch(&format!(
-            "CREATE OR REPLACE TEMP TABLE laporan_diagnose AS SELECT * FROM read_parquet({path})"
-        ))
-        .map_err(|e| super::db_error("re-read the file", e))?;
-        let groups: Vec<i64> = conn
-            .prepare(&format!(
-                "SELECT any_value(row_group_num_rows) FROM parquet_metadata({path}) GROUP BY row_group_id ORDER BY row_group_id"
-            ))
-            .and_then(|mut stmt| stmt.query_map([], |row| row.get(0))?.collect())
-            .map_err(|e| super::db_error("read the row groups", e))?;
+        db.batch(&format!("CREATE OR REPLACE TEMP TABLE laporan_diagnose AS SELECT * FROM read_parquet({path})"))
+            .map_err(|e| e.while_trying("re-read the file"))?;
+        let groups = db
+            .rows(
+                &format!(
+                    "SELECT any_value(row_group_num_rows) FROM parquet_metadata({path}) GROUP BY row_group_id ORDER BY row_group_id"
+                ),
+                &[],
+                |row| row.int(0),
+            )
+            .map_err(|e| e.while_trying("read the row groups"))?;
         let mut in_file = Vec::new();
         for (column, target, bad) in checks {
             let c = quote_ident(column);
-            let found: Vec<(i64, String)> = conn
-                .prepare(&format!(
-                    "SELECT rowid - (SELECT min(rowid) FROM temp.laporan_diagnose), CAST({c} AS VARCHAR) \
-                     FROM temp.laporan_diagnose WHERE {c} IS NOT NULL AND {bad} ORDER BY rowid LIMIT {MAX_LISTED}"
-                ))
-                .and_then(|mut stmt| stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect())
-                .map_err(|e| super::db_error("find the values", e))?;
+            let found = db
+                .rows(
+                    &format!(
+                        "SELECT rowid - (SELECT min(rowid) FROM temp.laporan_diagnose), CAST({c} AS VARCHAR) \
+                         FROM temp.laporan_diagnose WHERE {c} IS NOT NULL AND {bad} ORDER BY rowid LIMIT {MAX_LISTED}"
+                    ),
+                    &[],
+                    |row| Ok((row.int(0)?, row.text(1)?)),
+                )
+                .map_err(|e| e.while_trying("find the values"))?;
             for (row, value) in found {
                 in_file.push((
                     row,
@@ -227,7 +229,7 @@ fn find_inexact(
         in_file.sort_by_key(|(row, _)| *row);
         problems.extend(in_file.into_iter().map(|(_, problem)| problem));
     }
-    conn.execute_batch("DROP TABLE IF EXISTS temp.laporan_diagnose").map_err(|e| super::db_error("clean up", e))?;
+    db.batch("DROP TABLE IF EXISTS temp.laporan_diagnose").map_err(|e| e.while_trying("clean up"))?;
     problems.truncate(MAX_LISTED);
     Err(report(problems, count as usize, false, "row"))
 }

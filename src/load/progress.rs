@@ -10,7 +10,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use duckdb::Connection;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Draws progress until dropped.
@@ -20,12 +19,12 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// Starts tracking the statement `conn` runs next, labelled `label`.
-    /// The load connection tracks progress from the start (it cannot be
-    /// switched on later: its configuration is locked, see [`crate::engine`]).
-    pub fn start(conn: &Connection, label: String) -> Progress {
+    /// Starts tracking the statement a connection runs next (its
+    /// `handle`), labelled `label`. The load connection tracks progress
+    /// from the start (it cannot be switched on later: its configuration
+    /// is locked, see [`crate::engine`]).
+    pub fn start(handle: crate::engine::Progress, label: String) -> Progress {
         let done = Arc::new(AtomicBool::new(false));
-        let handle = conn.progress_handle();
         let flag = done.clone();
         let thread = std::thread::spawn(move || {
             let started = Instant::now();
@@ -48,7 +47,7 @@ impl Progress {
                 });
                 // Reading the file is most of a load; the checks after it run
                 // as statements of their own, whose progress starts at 0 again.
-                if let Some(percent) = handle.query_progress().percentage() {
+                if let Some(percent) = handle.percentage() {
                     let position = (percent * 10.0) as u64;
                     if position >= bar.position() {
                         bar.set_position(position);

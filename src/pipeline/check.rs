@@ -48,7 +48,7 @@ pub fn check(
     };
     let inputs: Vec<InputFile> = load::loaded(&db)?.iter().map(InputFile::from).collect();
     let db = db.into_reader(&project.engine_place())?;
-    let runner = Arc::new(Runner::new(db.conn, project, BuildParams::new()));
+    let runner = Arc::new(Runner::new(db, project, BuildParams::new()));
     let broken_sql = runner.check();
     let sound_sql = broken_sql.is_empty();
     problems.extend(broken_sql);

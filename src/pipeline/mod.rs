@@ -41,7 +41,7 @@ pub fn load(project: &Project, options: LoadOptions) -> Result<(Database, LoadSu
 /// on available as views.
 pub fn open_runner(project: &Project, db: Database, params: BuildParams) -> Result<Runner, Error> {
     let db = db.into_reader(&project.engine_place())?;
-    let runner = Runner::new(db.conn, project, params);
+    let runner = Runner::new(db, project, params);
     runner.create_views()?;
     Ok(runner)
 }
@@ -134,7 +134,7 @@ pub fn prepare_build(project: &Project, db: Database, request: &BuildRequest) ->
     let needs_db = checked_queries || suite.pending(&passed_before) > 0 || units.iter().any(|u| !u.up_to_date);
     let runner = if needs_db {
         let db = db.into_reader(&project.engine_place())?;
-        let runner = Runner::new(db.conn, project, BuildParams::new());
+        let runner = Runner::new(db, project, BuildParams::new());
         if checked_queries {
             // Preparing every query also creates the views.
             if let Some(error) = runner.check().into_iter().next() {

@@ -187,7 +187,7 @@ impl Project {
     pub(super) fn tables_read(
         &self,
         query: &SavedQuery,
-        parser: &mut Option<Result<duckdb::Connection, String>>,
+        parser: &mut Option<Result<crate::engine::Database, String>>,
     ) -> Vec<NameRef> {
         let known = |word: &str| {
             self.queries.keys().chain(&self.broken_queries).find(|q| q.eq_ignore_ascii_case(word)).cloned()

@@ -6,6 +6,16 @@
 
 use super::SqlFailure;
 use crate::engine::gate;
+
+impl std::fmt::Display for SqlFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SqlFailure::Refused(refusal) => f.write_str(&refusal.message("the SQL")),
+            SqlFailure::Undeclared(name) => write!(f, "parameter ${name} is not declared"),
+            SqlFailure::Db(err) => f.write_str(&without_internal_suggestions(&err.0)),
+        }
+    }
+}
 use crate::error::{Error, Location};
 use crate::project::saved_query::SavedQuery;
 
@@ -72,7 +82,7 @@ pub fn sql_error(query: &SavedQuery, failure: SqlFailure) -> Error {
 /// `duckdb_tables`), which no report should read: such a suggestion is
 /// left out, wherever DuckDB's message is shown (saved queries, `--sql`,
 /// data tests).
-pub(super) fn without_internal_suggestions(rest: &str) -> String {
+fn without_internal_suggestions(rest: &str) -> String {
     const INTERNAL: [&str; 6] = ["pg_", "duckdb_", "sqlite_", "information_schema", "pragma_", "main.pg_"];
     rest.lines()
         .filter(|line| {

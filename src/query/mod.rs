@@ -10,23 +10,21 @@
 
 mod errors;
 
-use errors::{adhoc_error, without_internal_suggestions};
+use errors::adhoc_error;
 pub use errors::{refused, sql_error};
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use duckdb::Connection;
-
-use crate::engine::{gate, quote_ident};
+pub use crate::engine::SqlFailure;
+use crate::engine::{Database, Gate, gate};
 use crate::error::{Error, Location};
 use crate::key::Key;
 use crate::params::{ParamType, ParamValue};
 use crate::project::Project;
 use crate::project::saved_query::SavedQuery;
-use crate::value::{Cell, Column, QueryResult, type_name};
-use duckdb::types::Value as DbValue;
+use crate::value::{Cell, QueryResult};
 
 /// A parameter value given for the whole build.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,7 +59,7 @@ pub struct RunStats {
 }
 
 pub struct Runner {
-    conn: Mutex<Connection>,
+    db: Mutex<Database>,
     shared: Arc<Shared>,
     build_params: BuildParams,
     /// Every call since the last [`Runner::take_calls`]: (query, cache key, result).
@@ -81,43 +79,14 @@ struct Shared {
     cache: Mutex<HashMap<String, CacheSlot>>,
     executed: AtomicUsize,
     cached: AtomicUsize,
-    /// SQL texts that passed the [`gate`] on this database: they are not
-    /// parsed again.
-    approved: Mutex<HashSet<String>>,
-}
-
-/// Why SQL from the project did not run.
-#[derive(Debug)]
-pub enum SqlFailure {
-    /// Refused by the [`gate`] before anything ran.
-    Refused(gate::Refusal),
-    /// DuckDB found a parameter the text does not declare (the saved
-    /// query's lexer checks `$names` first, so DuckDB saw one it did not).
-    Undeclared(String),
-    /// DuckDB's error while preparing or running it.
-    Db(duckdb::Error),
-}
-
-impl From<duckdb::Error> for SqlFailure {
-    fn from(err: duckdb::Error) -> SqlFailure {
-        SqlFailure::Db(err)
-    }
-}
-
-impl std::fmt::Display for SqlFailure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            SqlFailure::Refused(refusal) => f.write_str(&refusal.message("the SQL")),
-            SqlFailure::Undeclared(name) => write!(f, "parameter ${name} is not declared"),
-            SqlFailure::Db(err) => f.write_str(&without_internal_suggestions(&err.to_string())),
-        }
-    }
+    /// Every SQL text passes it before it runs (see [`gate`]).
+    gate: Gate,
 }
 
 impl Runner {
     /// A runner for the project's saved queries. Call [`Runner::create_views`]
     /// (or [`Runner::check`]) before running any.
-    pub fn new(conn: Connection, project: &Project, build_params: BuildParams) -> Runner {
+    pub fn new(db: Database, project: &Project, build_params: BuildParams) -> Runner {
         let order = project
             .query_order()
             .into_iter()
@@ -129,20 +98,18 @@ impl Runner {
             cache: Mutex::new(HashMap::new()),
             executed: AtomicUsize::new(0),
             cached: AtomicUsize::new(0),
-            approved: Mutex::new(HashSet::new()),
+            gate: Gate::default(),
         };
-        Runner { conn: Mutex::new(conn), shared: Arc::new(shared), build_params, calls: Mutex::new(Vec::new()) }
+        Runner { db: Mutex::new(db), shared: Arc::new(shared), build_params, calls: Mutex::new(Vec::new()) }
     }
 
     /// A runner for another part of the same build (another period, another
     /// thread): its own connection to the same database, so that both can
     /// run at once, with its own parameters and views; the same cache.
     pub fn fork(&self, build_params: BuildParams) -> Result<Runner, Error> {
-        let conn = self.lock_conn().try_clone().map_err(|e| {
-            Error::project("cannot open another connection to the database").note(e.to_string().trim().to_owned())
-        })?;
+        let db = self.lock_db().try_clone()?;
         let runner =
-            Runner { conn: Mutex::new(conn), shared: self.shared.clone(), build_params, calls: Mutex::new(Vec::new()) };
+            Runner { db: Mutex::new(db), shared: self.shared.clone(), build_params, calls: Mutex::new(Vec::new()) };
         runner.create_views()?;
         Ok(runner)
     }
@@ -208,65 +175,22 @@ impl Runner {
 
     /// Runs ad-hoc SQL (`--sql`, no parameters): one read-only statement.
     pub fn run_sql(&self, sql: &str) -> Result<QueryResult, Error> {
-        let conn = self.lock_conn();
-        self.collect(&conn, "sql", sql, &[]).map_err(|e| adhoc_error(sql, e))
+        self.lock_db().select(&self.shared.gate, "sql", sql, &[]).map_err(|e| adhoc_error(sql, e))
     }
 
     /// Runs a data test's SQL (wrapped by laporan around the project's text)
     /// and collects the rows. The exact string passes the gate first.
     pub fn select(&self, sql: &str) -> Result<QueryResult, SqlFailure> {
-        let conn = self.lock_conn();
-        self.collect(&conn, "test", sql, &[])
-    }
-
-    /// Runs `sql` through the gate with `values` bound to its `$names`, and
-    /// collects the rows. Columns of a type the `duckdb` crate cannot read
-    /// (see [`crate::value::readable`]) are read as text: the statement runs
-    /// again inside one that casts them to VARCHAR, through the gate too.
-    fn collect(
-        &self,
-        conn: &Connection,
-        name: &str,
-        sql: &str,
-        values: &[(String, ParamValue)],
-    ) -> Result<QueryResult, SqlFailure> {
-        let mut stmt = self.prepare_gated(conn, sql)?;
-        let bound = bound_values(&stmt, values)?;
-        let (columns, readable) = match fetch(name, &mut stmt, duckdb::params_from_iter(bound))? {
-            Fetched::Rows(result) => return Ok(result),
-            Fetched::Unreadable(columns, readable) => (columns, readable),
-        };
-        let items: Vec<String> = columns
-            .iter()
-            .zip(&readable)
-            .enumerate()
-            .map(|(i, (column, ok))| {
-                let at = i + 1;
-                if *ok {
-                    format!("#{at} AS {}", quote_ident(&column.name))
-                } else {
-                    format!("CAST(#{at} AS VARCHAR) AS {}", quote_ident(&column.name))
-                }
-            })
-            .collect();
-        let inner = sql.trim_end().trim_end_matches(';');
-        let wrapped = format!("SELECT {} FROM (\n{inner}\n) AS laporan_result", items.join(", "));
-        let mut stmt = self.prepare_gated(conn, &wrapped)?;
-        let bound = bound_values(&stmt, values)?;
-        match fetch(name, &mut stmt, duckdb::params_from_iter(bound))? {
-            Fetched::Rows(result) => Ok(QueryResult::new(result.name.clone(), columns, result.rows)),
-            Fetched::Unreadable(..) => Err(SqlFailure::Db(duckdb::Error::ToSqlConversionFailure(
-                "a column of this result cannot be read, even as text".into(),
-            ))),
-        }
+        self.lock_db().select(&self.shared.gate, "test", sql, &[])
     }
 
     /// Runs a `SELECT count(*) …` around a data test, through the gate.
     pub fn select_count(&self, sql: &str) -> Result<u64, SqlFailure> {
-        let conn = self.lock_conn();
-        let mut stmt = self.prepare_gated(&conn, sql)?;
-        let count: i64 = stmt.query_row([], |row| row.get(0))?;
-        Ok(count as u64)
+        let result = self.select(sql)?;
+        match result.rows.first().and_then(|row| row.first()) {
+            Some(Cell::Int(count)) => Ok((*count).max(0) as u64),
+            _ => Err(SqlFailure::Db(crate::engine::DbError(format!("no count from: {sql}")))),
+        }
     }
 
     /// Passes a saved query's or data test's file through the [`gate`]
@@ -277,45 +201,19 @@ impl Runner {
     /// the statement, it is the same SELECT and passes with the file (one
     /// parse instead of two).
     pub fn gate_file(&self, query: &SavedQuery) -> Result<(), gate::Refusal> {
-        self.gate_source(&self.lock_conn(), query)
+        self.gate_source(&self.lock_db(), query)
     }
 
-    fn gate_source(&self, conn: &Connection, query: &SavedQuery) -> Result<(), gate::Refusal> {
-        self.gate_text(conn, &query.source)?;
+    fn gate_source(&self, db: &Database, query: &SavedQuery) -> Result<(), gate::Refusal> {
+        let gate = &self.shared.gate;
+        gate.check(db, &query.source)?;
         let rest = &query.source[query.statement.end..];
         if rest.chars().all(|c| c == ';' || c.is_whitespace()) {
-            self.approve(query.sql());
+            gate.approve(query.sql());
             Ok(())
         } else {
-            self.gate_text(conn, query.sql())
+            gate.check(db, query.sql())
         }
-    }
-
-    fn gate_text(&self, conn: &Connection, sql: &str) -> Result<(), gate::Refusal> {
-        if !self.approved(sql) {
-            gate::check(conn, sql)?;
-            self.approve(sql);
-        }
-        Ok(())
-    }
-
-    fn approved(&self, sql: &str) -> bool {
-        self.shared.approved.lock().unwrap_or_else(|p| p.into_inner()).contains(sql)
-    }
-
-    fn approve(&self, sql: &str) {
-        let mut approved = self.shared.approved.lock().unwrap_or_else(|p| p.into_inner());
-        if !approved.contains(sql) {
-            approved.insert(sql.to_owned());
-        }
-    }
-
-    /// Prepares `sql` once DuckDB's parser has found it to be one SELECT
-    /// (see [`gate`]). Every SQL text that runs on a runner's connection
-    /// comes through here.
-    fn prepare_gated<'c>(&self, conn: &'c Connection, sql: &str) -> Result<duckdb::Statement<'c>, SqlFailure> {
-        self.gate_text(conn, sql).map_err(SqlFailure::Refused)?;
-        Ok(conn.prepare(sql)?)
     }
 
     /// Makes the saved queries that others build on available to them, as
@@ -336,7 +234,8 @@ impl Runner {
     }
 
     fn prepare(&self, all: bool) -> Vec<Error> {
-        let conn = self.lock_conn();
+        let db = self.lock_db();
+        let gate = &self.shared.gate;
         let mut problems = Vec::new();
         let mut failed: Vec<&str> = Vec::new();
         let order = &self.shared.order;
@@ -351,22 +250,11 @@ impl Runner {
             }
             let query = &self.shared.queries[name];
             let result = self
-                .gate_source(&conn, query)
+                .gate_source(&db, query)
                 .map_err(SqlFailure::Refused)
-                .and_then(|()| self.prepare_gated(&conn, query.sql()).map(drop))
+                .and_then(|()| db.prepare_select(gate, query.sql()))
+                .and_then(|()| if base { db.create_view(gate, name, query.sql()) } else { Ok(()) })
                 .map_err(|e| sql_error(query, e));
-            let result = result.and_then(|()| {
-                if !base {
-                    return Ok(());
-                }
-                // The text passed the gate as one SELECT, so the view
-                // around it is one statement.
-                let view = format!("CREATE OR REPLACE TEMP VIEW {} AS {}\n", quote_ident(name), query.sql());
-                conn.prepare(&view)
-                    .and_then(|mut stmt| stmt.execute([]))
-                    .map(drop)
-                    .map_err(|e| sql_error(query, SqlFailure::Db(e)))
-            });
             if let Err(error) = result {
                 problems.push(error);
                 failed.push(name);
@@ -381,7 +269,7 @@ impl Runner {
     /// defaults, else NULL. A query that fails is left out: preparing it
     /// reports why.
     pub fn columns(&self) -> HashMap<String, Vec<String>> {
-        let conn = self.lock_conn();
+        let db = self.lock_db();
         let mut columns = HashMap::new();
         for (name, query) in &self.shared.queries {
             let values = self.resolve(query, &[]).unwrap_or_else(|_| {
@@ -392,7 +280,7 @@ impl Runner {
                     .collect()
             });
             let sql = format!("SELECT * FROM (\n{}\n) AS laporan_columns LIMIT 0", query.sql());
-            if let Ok(result) = self.collect(&conn, name, &sql, &values) {
+            if let Ok(result) = db.select(&self.shared.gate, name, &sql, &values) {
                 columns.insert(name.clone(), result.columns.into_iter().map(|c| c.name).collect());
             }
         }
@@ -447,10 +335,10 @@ impl Runner {
     }
 
     fn execute(&self, query: &SavedQuery, values: &[(String, ParamValue)]) -> Result<QueryResult, Error> {
-        let conn = self.lock_conn();
-        self.gate_source(&conn, query)
+        let db = self.lock_db();
+        self.gate_source(&db, query)
             .map_err(SqlFailure::Refused)
-            .and_then(|()| self.collect(&conn, &query.name, query.sql(), values))
+            .and_then(|()| db.select(&self.shared.gate, &query.name, query.sql(), values))
             .map_err(|e| sql_error(query, e))
     }
 
@@ -464,8 +352,8 @@ impl Runner {
         }
     }
 
-    fn lock_conn(&self) -> std::sync::MutexGuard<'_, Connection> {
-        self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    fn lock_db(&self) -> std::sync::MutexGuard<'_, Database> {
+        self.db.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn lock_cache(&self) -> std::sync::MutexGuard<'_, HashMap<String, CacheSlot>> {
@@ -533,54 +421,4 @@ fn declared_list(query: &SavedQuery) -> String {
         let names: Vec<String> = query.params.iter().map(|p| format!("{} {}", p.name, p.ty)).collect();
         format!("{} declares: {}", query.path.display(), names.join(", "))
     }
-}
-
-/// What running a statement gave: its rows, or (before any row was read)
-/// the columns, with which of them the `duckdb` crate cannot read.
-enum Fetched {
-    Rows(QueryResult),
-    Unreadable(Vec<Column>, Vec<bool>),
-}
-
-/// Runs a prepared statement with `params` and collects its rows, unless a
-/// column's type is not [`crate::value::readable`].
-fn fetch(name: &str, stmt: &mut duckdb::Statement<'_>, params: impl duckdb::Params) -> duckdb::Result<Fetched> {
-    stmt.execute(params)?;
-    // Names and types are known once the statement has run, rows or not.
-    let columns: Vec<Column> = (0..stmt.column_count())
-        .map(|i| Column {
-            name: stmt.column_name(i).cloned().unwrap_or_else(|_| format!("column{i}")),
-            type_name: type_name(&stmt.column_logical_type(i)),
-        })
-        .collect();
-    let readable: Vec<bool> =
-        (0..columns.len()).map(|i| crate::value::readable(&stmt.column_logical_type(i))).collect();
-    if readable.contains(&false) {
-        return Ok(Fetched::Unreadable(columns, readable));
-    }
-    let types: Vec<_> = (0..columns.len()).map(|i| stmt.column_logical_type(i).try_id().ok()).collect();
-    let mut cells: Vec<Vec<Cell>> = Vec::new();
-    let mut rows = stmt.raw_query();
-    while let Some(row) = rows.next()? {
-        let mut values = Vec::with_capacity(types.len());
-        for (i, ty) in types.iter().enumerate() {
-            values.push(Cell::from_db(row.get(i)?, *ty));
-        }
-        cells.push(values);
-    }
-    Ok(Fetched::Rows(QueryResult::new(name.to_owned(), columns, cells)))
-}
-
-/// The values for a prepared statement's parameters, by position, in the
-/// order DuckDB numbered the `$names`.
-fn bound_values(stmt: &duckdb::Statement<'_>, values: &[(String, ParamValue)]) -> Result<Vec<DbValue>, SqlFailure> {
-    let mut bound = Vec::with_capacity(stmt.parameter_count());
-    for index in 1..=stmt.parameter_count() {
-        let name = stmt.parameter_name(index)?;
-        match values.iter().find(|(n, _)| *n == name) {
-            Some((_, value)) => bound.push(value.to_db()),
-            None => return Err(SqlFailure::Undeclared(name)),
-        }
-    }
-    Ok(bound)
 }

@@ -24,14 +24,13 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use duckdb::Connection;
 use serde_json::value::RawValue;
 
 mod types;
 
 use super::problems::{MAX_LISTED, Problem, report, shorten};
 use super::{Input, ReadableFile};
-use crate::engine::{quote_ident, quote_literal};
+use crate::engine::{Arg, Database, quote_ident, quote_literal};
 use crate::error::{Error, Location};
 use crate::sql_type::SqlType;
 use types::{NumberText, check_values, column_types, problem, quoted};
@@ -87,13 +86,13 @@ const MAX_COLUMNS: usize = 2000;
 
 /// Loads a JSON dataset (see [`Input`]).
 pub fn load(input: &Input<'_>) -> Result<u64, Error> {
-    let Input { conn, table, dataset, files, shown } = *input;
+    let Input { db, table, dataset, files, shown } = *input;
     let shown_files: Vec<PathBuf> = files.iter().map(|f| shown(&f.file)).collect();
     let records = read_records(files, &shown_files)?;
     let types = column_types(&records, dataset, &shown(&dataset.source), &shown_files)?;
     check_values(&records, &types, &shown_files)?;
-    stage(conn, &records)?;
-    let problems = check_in_sql(conn, &records, &types, &shown_files);
+    stage(db, &records)?;
+    let problems = check_in_sql(db, &records, &types, &shown_files);
     let result = problems.and_then(|()| {
         let select: Vec<String> = records
             .columns
@@ -102,15 +101,15 @@ pub fn load(input: &Input<'_>) -> Result<u64, Error> {
             .enumerate()
             .map(|(i, (name, ty))| format!("CAST(c{i} AS {ty}) AS {}", quote_ident(name)))
             .collect();
-        conn.execute_batch(&format!(
+        db.batch(&format!(
             "CREATE OR REPLACE TABLE {table} AS SELECT {} FROM {STAGE} ORDER BY record",
             if select.is_empty() { "NULL AS empty".to_owned() } else { select.join(", ") }
         ))
-        .map_err(|e| super::db_error("store the JSON records", e))
+        .map_err(|e| e.while_trying("store the JSON records"))
     });
-    let dropped = conn.execute_batch(&format!("DROP TABLE IF EXISTS {STAGE}"));
+    let dropped = db.batch(&format!("DROP TABLE IF EXISTS {STAGE}"));
     result?;
-    dropped.map_err(|e| super::db_error("clean up", e))?;
+    dropped.map_err(|e| e.while_trying("clean up"))?;
     Ok(records.rows.len() as u64)
 }
 
@@ -300,30 +299,25 @@ impl Field {
 
 /// Copies the records' texts into a temporary table of text columns
 /// (`c0`, `c1`, …, and `record`, the record's position).
-fn stage(conn: &Connection, records: &Records) -> Result<(), Error> {
+fn stage(db: &Database, records: &Records) -> Result<(), Error> {
     let mut columns: Vec<String> = (0..records.columns.len()).map(|i| format!("c{i} VARCHAR")).collect();
     columns.push("record BIGINT".to_owned());
-    conn.execute_batch(&format!("CREATE OR REPLACE TEMP TABLE laporan_json_stage ({})", columns.join(", ")))
-        .map_err(|e| super::db_error("stage the JSON records", e))?;
-    let mut appender = conn
-        .appender_to_catalog_and_db("laporan_json_stage", "temp", "main")
-        .map_err(|e| super::db_error("stage the JSON records", e))?;
-    for (number, row) in records.rows.iter().enumerate() {
-        let mut values = vec![duckdb::types::Value::Null; records.columns.len()];
+    db.batch(&format!("CREATE OR REPLACE TEMP TABLE laporan_json_stage ({})", columns.join(", ")))
+        .map_err(|e| e.while_trying("stage the JSON records"))?;
+    let rows = records.rows.iter().enumerate().map(|(number, row)| {
+        let mut values = vec![Arg::Null; records.columns.len()];
         for (column, field) in row {
-            values[*column] = duckdb::types::Value::Text(field.text.clone());
+            values[*column] = Arg::Text(&field.text);
         }
-        values.push(duckdb::types::Value::BigInt(number as i64));
-        appender
-            .append_row(duckdb::appender_params_from_iter(values))
-            .map_err(|e| super::db_error("stage the JSON records", e))?;
-    }
-    appender.flush().map_err(|e| super::db_error("stage the JSON records", e))
+        values.push(Arg::Int(number as i64));
+        values
+    });
+    db.append_temp("laporan_json_stage", rows).map_err(|e| e.while_trying("stage the JSON records"))
 }
 
 /// Dates, times and UUIDs are converted by DuckDB; the strings it would
 /// not convert (or would only by guessing, such as `2024-1-5`) are listed.
-fn check_in_sql(conn: &Connection, records: &Records, types: &[SqlType], shown: &[PathBuf]) -> Result<(), Error> {
+fn check_in_sql(db: &Database, records: &Records, types: &[SqlType], shown: &[PathBuf]) -> Result<(), Error> {
     let mut problems = Vec::new();
     let mut total = 0;
     for (i, ty) in types.iter().enumerate() {
@@ -339,13 +333,9 @@ fn check_in_sql(conn: &Connection, records: &Records, types: &[SqlType], shown: 
             "SELECT record, c{i}, count(*) OVER () FROM {STAGE} \
              WHERE c{i} IS NOT NULL AND ({shape_fails}TRY_CAST(c{i} AS {ty}) IS NULL) ORDER BY record LIMIT {MAX_LISTED}"
         );
-        let bad = conn
-            .prepare(&sql)
-            .and_then(|mut stmt| {
-                stmt.query_map([], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?, row.get::<_, i64>(2)?)))?
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .map_err(|e| super::db_error("check the JSON values", e))?;
+        let bad = db
+            .rows(&sql, &[], |row| Ok((row.int(0)?, row.text(1)?, row.int(2)?)))
+            .map_err(|e| e.while_trying("check the JSON values"))?;
         total += bad.first().map_or(0, |b| b.2 as usize);
         for (record, value, _) in bad {
             let place = &records.places[record as usize];
