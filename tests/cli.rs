@@ -203,6 +203,16 @@ fn parquet_corpus() {
     insta::glob!("parquet_corpus/*.parquet", |path| insta::assert_snapshot!(load_corpus_file(path, "file")));
 }
 
+/// The same for workbooks (`tests/workbook_corpus/`: .xlsx, .xlsm, .xlsb,
+/// .xls, .ods): a bad one is rejected naming it (and a bad cell its sheet and
+/// cell).
+#[test]
+fn workbook_corpus() {
+    insta::glob!("workbook_corpus/*.{xlsx,xlsm,xlsb,xls,ods}", |path| {
+        insta::assert_snapshot!(load_corpus_file(path, "file"))
+    });
+}
+
 /// Loads one corpus file as `data/NAME.EXT`, with `NAME.toml` as its
 /// declaration, and snapshots the outcome: the rows and schema of a good
 /// file, the error for a bad one, which must say where (`place`: its line,

@@ -32,7 +32,7 @@ pub struct Layout {
 
 impl CsvOptions {
     pub fn dialect(&self) -> Dialect {
-        Dialect { delimiter: self.delimiter, quote: self.quote, escape: self.escape }
+        Dialect { delimiter: self.delimiter, quote: self.quote, escape: self.escape, skip: self.skip }
     }
 }
 
@@ -82,17 +82,18 @@ pub fn read_header(shown: &Path, path: &Path, options: &CsvOptions) -> Result<Ve
     // A header longer than 1 MiB is not a header.
     file.take(1 << 20).read_to_end(&mut head).map_err(|e| Error::io("read", shown, e))?;
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
-    let fields = first_record(head, options.dialect());
+    let fields = first_record(scan::skip_lines(head, options.skip), options.dialect());
+    let line = options.skip as usize + 1;
     let mut names = Vec::with_capacity(fields.len());
     for (index, field) in fields.into_iter().enumerate() {
         let name = String::from_utf8(field).map_err(|_| {
             Error::project(format!("{}: the header is not valid UTF-8", shown.display()))
-                .at(Location { line: Some(1), ..Location::file(shown) })
+                .at(Location { line: Some(line), ..Location::file(shown) })
                 .help(
                     "declare the file's encoding for the dataset in laporan.toml, such as encoding = \"windows-1252\"",
                 )
         })?;
-        let at_header = || Location::in_source(shown, &String::from_utf8_lossy(head), 1, None);
+        let at_header = || Location::in_source(shown, &String::from_utf8_lossy(head), line, None);
         if name.is_empty() {
             return Err(Error::project(format!("{}: column {} of the header has no name", shown.display(), index + 1))
                 .at(at_header())
@@ -210,6 +211,9 @@ fn read_csv_sql(files: &[ReadableFile], layout: &Layout, options: &CsvOptions, s
     );
     if let Some(thousands) = options.thousands_separator {
         let _ = write!(sql, ", thousands = {}", byte(thousands));
+    }
+    if options.skip > 0 {
+        let _ = write!(sql, ", skip = {}", options.skip);
     }
     if let Some(size) = options.max_line_size {
         let _ = write!(sql, ", max_line_size = {size}");
@@ -399,13 +403,18 @@ fn reject_report(
     let mut starts: std::collections::HashMap<u64, Vec<(u64, u64)>> = std::collections::HashMap::new();
     for file_id in rows.iter().map(|r| r.0).collect::<std::collections::BTreeSet<_>>() {
         let Some(file) = files.get(file_id as usize) else { continue };
-        let records: Vec<u64> = rows.iter().filter(|r| r.0 == file_id).map(|r| r.1.saturating_sub(1)).collect();
+        // DuckDB counts the lines skipped above the header too.
+        let records: Vec<u64> =
+            rows.iter().filter(|r| r.0 == file_id).map(|r| r.1.saturating_sub(1 + options.skip)).collect();
         let lines = scan::record_lines(&file.path, options.dialect(), &records)
             .map_err(|e| Error::io("read", &shown(&file.file), e))?;
         starts.insert(file_id, lines);
     }
     let line_of = |file_id: u64, line: u64| {
-        starts.get(&file_id).and_then(|l| l.iter().find(|(r, _)| *r + 1 == line)).map_or(line, |(_, l)| *l)
+        starts
+            .get(&file_id)
+            .and_then(|l| l.iter().find(|(r, _)| *r + 1 + options.skip == line))
+            .map_or(line, |(_, l)| *l)
     };
     let columns = layout.columns.len();
     let mut miscounted: Option<(usize, String)> = None;
@@ -463,7 +472,7 @@ fn reject_report(
         .collect();
     let error = report(problems, total, total >= REJECTS_LIMIT, "line");
     let hint = miscounted.and_then(|(file, line)| {
-        let header = first_line(&files.get(file)?.file)?;
+        let header = header_line(&files.get(file)?.file, options.skip)?;
         delimiter_hint(&header, line.as_bytes(), options)
     });
     Err(match hint {
@@ -472,11 +481,13 @@ fn reject_report(
     })
 }
 
-/// The first line of `path` (up to 64 KiB), without its line end.
-fn first_line(path: &Path) -> Option<Vec<u8>> {
+/// The line of `path` after the `skip` lines above the header (read up to
+/// 64 KiB), without its line end.
+fn header_line(path: &Path, skip: u64) -> Option<Vec<u8>> {
     use std::io::Read as _;
     let mut head = Vec::new();
     std::fs::File::open(path).ok()?.take(64 * 1024).read_to_end(&mut head).ok()?;
+    let head = scan::skip_lines(&head, skip);
     let end = head.iter().position(|&b| b == b'\n').unwrap_or(head.len());
     let mut line = head[..end].to_vec();
     if line.last() == Some(&b'\r') {
@@ -513,7 +524,10 @@ fn reader_error(files: &[ReadableFile], text: &str, shown: &dyn Fn(&Path) -> Pat
 
 /// After a checked cast stopped the load: finds the offending values and
 /// their lines. The load's transaction is aborted by then, so this reads the
-/// file again on a connection of its own.
+/// file again on a connection of its own. Lines DuckDB rejects (the wrong
+/// number of fields, say) are reported instead, if there are any: a
+/// rejected line would shift the rows after it, and the file's structure
+/// comes before its values.
 fn find_bad_values(
     load_db: &Database,
     files: &[ReadableFile],
@@ -535,10 +549,14 @@ fn find_bad_values(
         let mut total = 0;
         for (file_index, file) in files.iter().enumerate() {
             db.batch(&format!(
-                "CREATE OR REPLACE TEMP TABLE laporan_diagnose AS SELECT * FROM {}",
-                read_csv_sql(std::slice::from_ref(file), layout, options, false)
+                "DROP TABLE IF EXISTS temp.laporan_rejects; DROP TABLE IF EXISTS temp.laporan_reject_scans; \
+                 CREATE OR REPLACE TEMP TABLE laporan_diagnose AS SELECT * FROM {}",
+                read_csv_sql(std::slice::from_ref(file), layout, options, true)
             ))
             .map_err(|e| e.while_trying("re-read the file"))?;
+            if let Err(rejected) = reject_report(db, std::slice::from_ref(file), layout, options, shown) {
+                return Ok(rejected);
+            }
             for (_, name, ty, bad) in &checked {
                 let column = quote_ident(name);
                 let found = db

@@ -25,7 +25,9 @@ mod key;
 pub mod parquet;
 pub mod problems;
 pub mod progress;
+mod records;
 pub mod scan;
+pub mod workbook;
 
 use key::check_primary_key;
 
@@ -259,6 +261,7 @@ fn load_dataset(
         }
         FileFormat::Json => json::load(&Input { db, table: &table, dataset, files, shown: &shown })?,
         FileFormat::Parquet => parquet::load(&Input { db, table: &table, dataset, files, shown: &shown })?,
+        FileFormat::Workbook => workbook::load(&Input { db, table: &table, dataset, files, shown: &shown })?,
     };
     timings.push((dataset.name.clone(), "read and convert", started.elapsed()));
     let started = Instant::now();
@@ -270,7 +273,8 @@ fn load_dataset(
 }
 
 /// Hashes and scans a dataset's files; transcodes declared non-UTF-8 files
-/// into temporary UTF-8 copies.
+/// into temporary UTF-8 copies, and blanks the lines a CSV skips (see
+/// [`blank_skipped_lines`]).
 fn prepare_files(project: &Project, dataset: &Dataset) -> Result<Vec<ReadableFile>, Error> {
     let dialect = (dataset.format == FileFormat::Csv).then(|| dataset.csv.dialect());
     let mut files = Vec::with_capacity(dataset.files.len());
@@ -287,6 +291,13 @@ fn prepare_files(project: &Project, dataset: &Dataset) -> Result<Vec<ReadableFil
                 let facts = scan::scan_file(&path, dialect).map_err(|e| Error::io("read", &shown, e))?;
                 ReadableFile { file: file.clone(), path, facts, identity, _copy: None }
             }
+        };
+        let readable = match dialect {
+            Some(dialect) if dialect.skip > 0 => {
+                let copy = blank_skipped_lines(project, &readable.path, &shown, dialect.skip)?;
+                ReadableFile { path: copy.to_path_buf(), _copy: Some(copy), ..readable }
+            }
+            _ => readable,
         };
         files.push(readable);
     }
@@ -349,6 +360,38 @@ fn transcode(
     output.flush().map_err(|e| Error::io("write", shown, e))?;
     let facts = scan::FileFacts { sha256: scan::hex_digest(hasher), bytes, ..scanner.finish() };
     Ok((output.into_temp_path(), facts))
+}
+
+/// A copy of `path` whose first `lines` lines are empty, for DuckDB to
+/// read with `skip`: the lines above a header are free text (a title, a
+/// note with a stray quote), which DuckDB's reader would still parse, and
+/// in strict mode a stray quote there makes it read no row at all. Blank,
+/// they are skipped and still counted, so line numbers stay the file's.
+fn blank_skipped_lines(project: &Project, path: &Path, shown: &Path, lines: u64) -> Result<tempfile::TempPath, Error> {
+    let state = project.shown(Path::new(STATE_DIR));
+    let tmp_dir = project.path(STATE_DIR).join("tmp");
+    fs::create_dir_all(&tmp_dir).map_err(|e| Error::io("create", &state, e))?;
+    let mut input = std::io::BufReader::new(fs::File::open(path).map_err(|e| Error::io("read", shown, e))?);
+    let mut output = tempfile::Builder::new()
+        .prefix("skipped-")
+        .suffix(".csv")
+        .tempfile_in(&tmp_dir)
+        .map_err(|e| Error::io("write a temporary file in", &state, e))?;
+    let mut line = Vec::new();
+    for _ in 0..lines {
+        line.clear();
+        let read =
+            std::io::BufRead::read_until(&mut input, b'\n', &mut line).map_err(|e| Error::io("read", shown, e))?;
+        if read == 0 {
+            break;
+        }
+        if line.ends_with(b"\n") {
+            output.write_all(b"\n").map_err(|e| Error::io("write", &state, e))?;
+        }
+    }
+    std::io::copy(&mut input, &mut output).map_err(|e| Error::io("write", &state, e))?;
+    output.flush().map_err(|e| Error::io("write", &state, e))?;
+    Ok(output.into_temp_path())
 }
 
 /// A file as DuckDB will read it: the original, or a UTF-8 copy of it.

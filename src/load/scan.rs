@@ -67,11 +67,14 @@ pub struct Dialect {
     pub quote: u8,
     /// The quote itself for RFC 4180's doubled quotes (`""`).
     pub escape: u8,
+    /// Lines above the header (a title, a line of units): not CSV, not
+    /// read, but counted, so that line numbers stay those of the file.
+    pub skip: u64,
 }
 
 impl Default for Dialect {
     fn default() -> Dialect {
-        Dialect { delimiter: b',', quote: b'"', escape: b'"' }
+        Dialect { delimiter: b',', quote: b'"', escape: b'"', skip: 0 }
     }
 }
 
@@ -120,6 +123,8 @@ pub struct Scanner {
     /// Blank lines seen since the last non-blank record.
     blank_run: Option<u64>,
     started: bool,
+    /// Lines still to skip above the header (see [`Dialect::skip`]).
+    to_skip: u64,
 }
 
 impl Scanner {
@@ -137,6 +142,7 @@ impl Scanner {
             record_has_data: false,
             blank_run: None,
             started: false,
+            to_skip: dialect.map_or(0, |d| d.skip),
         }
     }
 
@@ -162,6 +168,12 @@ impl Scanner {
 
     fn scan_bytes(&mut self, chunk: &[u8], dialect: Dialect, find_nul: bool) {
         let mut i = 0;
+        while self.to_skip > 0 && i < chunk.len() {
+            let Some(end) = memchr::memchr(b'\n', &chunk[i..]) else { return };
+            i += end + 1;
+            self.to_skip -= 1;
+            self.line += 1;
+        }
         while i < chunk.len() {
             if self.skip_next {
                 self.skip_next = false;
@@ -280,6 +292,19 @@ pub fn hex_digest(hasher: Sha256) -> String {
     hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// `bytes` after its first `lines` lines (each ended by a LF), for
+/// reading past the lines a dialect skips.
+pub fn skip_lines(bytes: &[u8], lines: u64) -> &[u8] {
+    let mut rest = bytes;
+    for _ in 0..lines {
+        match memchr::memchr(b'\n', rest) {
+            Some(end) => rest = &rest[end + 1..],
+            None => return &[],
+        }
+    }
+    rest
+}
+
 /// The fields of the first record in `bytes` (to its end when it has no
 /// line break), as the dialect splits them.
 pub fn first_record(bytes: &[u8], dialect: Dialect) -> Vec<Vec<u8>> {
@@ -313,12 +338,13 @@ pub fn first_record(bytes: &[u8], dialect: Dialect) -> Vec<Vec<u8>> {
 }
 
 /// The line on which each of the `wanted` records starts (0 is the
-/// header): a record index in DuckDB's messages becomes a line number in
-/// laporan's. The csv crate finds where each record starts; the line is
+/// header, after the lines the dialect skips): a record index in DuckDB's
+/// messages becomes a line number in laporan's. The csv crate finds where each record starts; the line is
 /// counted here, because the crate's own line count is off after a CRLF
 /// line ending (csv 1.3: in `a\r\nb\r\n`, `b` is said to be on line 1).
 pub fn record_lines(path: &Path, dialect: Dialect, wanted: &[u64]) -> io::Result<Vec<(u64, u64)>> {
-    let bytes = std::fs::read(path)?;
+    let file = std::fs::read(path)?;
+    let bytes = skip_lines(&file, dialect.skip);
     let mut wanted: Vec<u64> = wanted.to_vec();
     wanted.sort_unstable();
     wanted.dedup();
@@ -329,10 +355,10 @@ pub fn record_lines(path: &Path, dialect: Dialect, wanted: &[u64]) -> io::Result
         .quote(dialect.quote)
         .double_quote(dialect.escape == dialect.quote)
         .escape((dialect.escape != dialect.quote).then_some(dialect.escape))
-        .from_reader(&bytes[..]);
+        .from_reader(bytes);
     let mut found = Vec::new();
     let mut record = csv::ByteRecord::new();
-    let (mut index, mut counted, mut line) = (0u64, 0usize, 1u64);
+    let (mut index, mut counted, mut line) = (0u64, 0usize, 1 + dialect.skip);
     for &target in &wanted {
         loop {
             if !reader.read_byte_record(&mut record).map_err(io::Error::other)? {
@@ -442,7 +468,7 @@ mod tests {
     fn record_lines_after_a_bom_and_with_an_escape() {
         let path = std::env::temp_dir().join(format!("laporan-scan-bom-{}.csv", std::process::id()));
         std::fs::write(&path, b"\xEF\xBB\xBFa;b\n1;'x\\'\ny'\n2;z\n").unwrap();
-        let dialect = Dialect { delimiter: b';', quote: b'\'', escape: b'\\' };
+        let dialect = Dialect { delimiter: b';', quote: b'\'', escape: b'\\', skip: 0 };
         let lines = record_lines(&path, dialect, &[0, 1, 2, 9]).unwrap();
         std::fs::remove_file(&path).unwrap();
         assert_eq!(lines, vec![(0, 1), (1, 2), (2, 4)]);
@@ -457,7 +483,7 @@ mod tests {
         assert_eq!(fields(b"a,b", Dialect::default()), ["a", "b"]);
         assert_eq!(fields(b"a,", Dialect::default()), ["a", ""]);
         assert_eq!(fields(b"", Dialect::default()), [""; 0]);
-        let tabbed = Dialect { delimiter: b'\t', quote: b'\'', escape: b'\\' };
+        let tabbed = Dialect { delimiter: b'\t', quote: b'\'', escape: b'\\', skip: 0 };
         assert_eq!(fields(b"x y\t'it\\'s'\n", tabbed), ["x y", "it's"]);
     }
 }

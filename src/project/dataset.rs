@@ -59,6 +59,11 @@ pub struct DatasetConfig {
     /// Data tests, run after every load (they do not affect loading).
     #[serde(default)]
     pub tests: TestsConfig,
+    /// The sheet of a workbook to read (needed when it has several).
+    pub sheet: Option<Spanned<String>>,
+    /// Lines (CSV) or rows (workbooks) above the header, such as a title
+    /// and a line of units, that are not read.
+    pub skip: Option<Spanned<u64>>,
 }
 
 /// `[datasets.NAME.tests]`: assertions about the loaded data, as in dbt.
@@ -111,6 +116,8 @@ pub enum FileFormat {
     Csv,
     Parquet,
     Json,
+    /// Excel and OpenDocument workbooks, read through calamine.
+    Workbook,
 }
 
 impl FileFormat {
@@ -119,8 +126,12 @@ impl FileFormat {
             FileFormat::Csv => "csv",
             FileFormat::Parquet => "parquet",
             FileFormat::Json => "json",
+            FileFormat::Workbook => "workbook",
         }
     }
+
+    /// The formats laporan reads, for messages.
+    pub const KNOWN: &str = ".csv, .parquet, .json/.jsonl/.ndjson and .xlsx/.xlsm/.xlsb/.xls/.ods files";
 
     pub fn from_path(path: &Path) -> Option<FileFormat> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
@@ -128,9 +139,18 @@ impl FileFormat {
             "csv" => Some(FileFormat::Csv),
             "parquet" => Some(FileFormat::Parquet),
             "json" | "jsonl" | "ndjson" => Some(FileFormat::Json),
+            "xlsx" | "xlsm" | "xlsb" | "xls" | "ods" => Some(FileFormat::Workbook),
             _ => None,
         }
     }
+}
+
+/// Whether a file in `data/` documents the data (a README.md): expected
+/// there, not loaded, and not warned about.
+pub fn is_documentation(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"))
 }
 
 /// How a CSV dataset is read. The defaults are RFC 4180 in UTF-8.
@@ -148,6 +168,10 @@ pub struct CsvOptions {
     pub decimal_separator: u8,
     pub thousands_separator: Option<u8>,
     pub max_line_size: Option<u64>,
+    /// Lines above the header (a title, a line of units) that are not
+    /// read; for workbooks, sheet rows (with `nulls`, the one option of
+    /// these that workbooks take too).
+    pub skip: u64,
 }
 
 impl Default for CsvOptions {
@@ -164,6 +188,7 @@ impl Default for CsvOptions {
             decimal_separator: b'.',
             thousands_separator: None,
             max_line_size: None,
+            skip: 0,
         }
     }
 }
@@ -192,6 +217,8 @@ pub struct Dataset {
     pub columns: Option<Vec<ColumnDecl>>,
     pub primary_key: Vec<String>,
     pub tests: Vec<DeclaredTest>,
+    /// The sheet of a workbook to read; `None`: its only sheet.
+    pub sheet: Option<String>,
 }
 
 impl Dataset {
@@ -216,6 +243,7 @@ impl Dataset {
         }
         key.add_option(csv.date_format.as_ref()).add_option(csv.timestamp_format.as_ref());
         key.add_option(csv.thousands_separator.map(|b| [b])).add_option(csv.max_line_size.map(u64::to_le_bytes));
+        key.add_option(self.sheet.as_ref()).add(csv.skip.to_le_bytes());
         key.finish()
     }
 
@@ -270,9 +298,12 @@ pub fn resolve(
             let Some(first) = files.first() else {
                 refused.push(name.clone());
                 problems.push(
-                    Error::project(format!("dataset folder {} holds no CSV, Parquet or JSON file", entry.display()))
-                        .at(crate::error::Location::file(place.shown(&entry)))
-                        .help("put the dataset's files in the folder, or remove it"),
+                    Error::project(format!(
+                        "dataset folder {} holds no data file (CSV, Parquet, JSON or workbook)",
+                        entry.display()
+                    ))
+                    .at(crate::error::Location::file(place.shown(&entry)))
+                    .help("put the dataset's files in the folder, or remove it"),
                 );
                 continue;
             };
@@ -322,6 +353,7 @@ pub fn resolve(
             columns: None,
             primary_key: Vec::new(),
             tests: Vec::new(),
+            sheet: None,
         };
         let faults = declared.get(&dataset.name).map(|config| apply(place, &mut dataset, config)).unwrap_or_default();
         if !faults.is_empty() {
@@ -477,13 +509,43 @@ fn apply(place: &impl ConfigPlace, dataset: &mut Dataset, declared: &Spanned<Dat
         dataset.primary_key.push(key.get_ref().clone());
     }
     dataset.tests = tests(place, dataset, &config.tests, &is_declared, &mut problems);
-    if dataset.format != FileFormat::Csv && config_has_csv_options(config) {
-        problems.push(
-            place.config_error(
-                whole,
-                format!("dataset {} is not CSV: only columns and primary_key apply", dataset.name),
+    dataset.csv.skip = config.skip.as_ref().map_or(0, |s| *s.get_ref());
+    dataset.sheet = config.sheet.as_ref().map(|s| s.get_ref().clone());
+    if let Some(sheet) = &config.sheet
+        && dataset.format != FileFormat::Workbook
+    {
+        problems.push(place.config_error(
+            sheet.span(),
+            format!(
+                "dataset {} is not a workbook: sheet applies to .xlsx, .xlsm, .xlsb, .xls and .ods files",
+                dataset.name
             ),
-        );
+        ));
+    }
+    if let Some(skip) = &config.skip
+        && !matches!(dataset.format, FileFormat::Csv | FileFormat::Workbook)
+    {
+        problems.push(place.config_error(
+            skip.span(),
+            format!("dataset {} is {}: skip applies to CSV files and workbooks", dataset.name, dataset.format.name()),
+        ));
+    }
+    let only_nulls = CsvOptions { nulls: dataset.csv.nulls.clone(), skip: dataset.csv.skip, ..CsvOptions::default() };
+    match dataset.format {
+        FileFormat::Csv => {}
+        FileFormat::Workbook if dataset.csv == only_nulls => {}
+        FileFormat::Workbook => problems.push(place.config_error(
+            whole,
+            format!(
+                "dataset {} is a workbook: of the CSV options only null applies (with columns, primary_key, tests, sheet and skip)",
+                dataset.name
+            ),
+        )),
+        FileFormat::Parquet | FileFormat::Json if config_has_csv_options(config) => problems.push(place.config_error(
+            whole,
+            format!("dataset {} is not CSV: only columns and primary_key apply", dataset.name),
+        )),
+        FileFormat::Parquet | FileFormat::Json => {}
     }
     problems
 }

@@ -37,6 +37,12 @@ fn declaration(dataset: &Dataset, columns: &[(String, String)]) -> Table {
     } else {
         table.insert("primary_key", value(strings(&dataset.primary_key)));
     }
+    if let Some(sheet) = &dataset.sheet {
+        table.insert("sheet", value(sheet.as_str()));
+    }
+    if dataset.csv.skip > 0 {
+        table.insert("skip", value(i64::try_from(dataset.csv.skip).unwrap_or(i64::MAX)));
+    }
     dialect(&mut table, &dataset.csv);
 
     let mut declared = Table::new();
@@ -182,12 +188,17 @@ mod tests {
         }
     }
 
-    /// The datasets `text` declares for data/events.csv and data/places.csv.
+    /// The datasets `text` declares for data/events.csv, data/places.csv and
+    /// data/budget.xlsx.
     fn read(text: &str) -> Vec<Dataset> {
         let (config, problems) = config::parse(text);
         assert!(problems.is_empty(), "{problems:?}\n{text}");
         let declared: BTreeMap<_, _> = config.datasets.into_iter().collect();
-        let entries = vec![(PathBuf::from("data/events.csv"), false), (PathBuf::from("data/places.csv"), false)];
+        let entries = vec![
+            (PathBuf::from("data/budget.xlsx"), false),
+            (PathBuf::from("data/events.csv"), false),
+            (PathBuf::from("data/places.csv"), false),
+        ];
         let mut errors = Vec::new();
         let datasets = resolve(&Place, entries, |_| Ok(Vec::new()), &declared, &mut errors).unwrap();
         assert!(errors.is_empty(), "{errors:?}\n{text}");
@@ -206,6 +217,7 @@ mod tests {
         let original = r#"
 [datasets.events]
 primary_key = ["id", "day"]
+skip = 2
 header = false
 delimiter = ";"
 quote = "'"
@@ -235,12 +247,23 @@ event = "BIGINT"
 tags = "VARCHAR"
 [datasets.places.tests]
 rows = { max = 5 }
+
+[datasets.budget]
+sheet = "2024 (final)"
+skip = 3
+null = ["n/a"]
+[datasets.budget.columns]
+code = "VARCHAR"
+amount = "DECIMAL(18,2)"
+[datasets.budget.tests]
+not_null = ["code"]
 "#;
         let datasets = read(original);
         let text = written(&datasets);
         let again = read(&text);
         for (before, after) in datasets.iter().zip(&again) {
             assert_eq!(before.csv, after.csv, "{text}");
+            assert_eq!(before.sheet, after.sheet, "{text}");
             assert_eq!(before.primary_key, after.primary_key, "{text}");
             let types = |d: &Dataset| d.columns.iter().flatten().map(|c| (c.name.clone(), c.ty)).collect::<Vec<_>>();
             assert_eq!(types(before), types(after), "{text}");
@@ -257,14 +280,14 @@ rows = { max = 5 }
         let datasets = read("");
         let text = to_toml([
             (
-                &datasets[0],
+                &datasets[1],
                 vec![
                     ("id".to_owned(), "INTEGER".to_owned()),
                     ("tags".to_owned(), "VARCHAR[]".to_owned()),
                     ("two\nlines".to_owned(), "STRUCT(a INTEGER)".to_owned()),
                 ],
             ),
-            (&datasets[1], Vec::new()),
+            (&datasets[2], Vec::new()),
         ]);
         assert_eq!(
             text,

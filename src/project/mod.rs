@@ -150,6 +150,8 @@ impl Project {
         }
         project.check_duckdb_settings(&mut problems);
         project.datasets = project.find_datasets(&mut problems)?;
+        let ignored = project.files_not_loaded()?;
+        project.warnings.extend(ignored);
         // In the order of the files and their lines, as a reader goes.
         problems.sort_by_key(|p| p.location().map(|l| (l.path.clone(), l.line, l.column)));
         // Problems of one saved query or data test: the rest of the
@@ -379,6 +381,47 @@ impl Project {
         let entries = self.list_dir(DATA_DIR, true)?;
         let list_folder = |folder: &Path| self.list_dir_files(&folder.to_string_lossy());
         dataset::resolve(self, entries, list_folder, &self.config.datasets, problems)
+    }
+
+    /// A warning for each file in `data/` (or in a dataset folder) that is
+    /// not loaded: not data, not documentation (Markdown), not hidden. A
+    /// folder inside a dataset folder is not read either.
+    fn files_not_loaded(&self) -> Result<Vec<Error>, Error> {
+        let mut warnings = Vec::new();
+        let mut warn = |path: &Path, what: &str| {
+            let shown = self.shown(path);
+            let help = if what.contains("folder") {
+                format!(
+                    "a dataset folder's files are one table; make it a dataset of its own in {DATA_DIR}/, or move it out"
+                )
+            } else {
+                format!(
+                    "laporan loads {}; move other files out of {DATA_DIR}/ (notes about the data can stay, as Markdown: .md)",
+                    FileFormat::KNOWN
+                )
+            };
+            warnings.push(
+                Error::project(format!("{} is not loaded: {what}", shown.display()))
+                    .at(Location::file(&shown))
+                    .help(help),
+            );
+        };
+        for (entry, is_folder) in self.list_dir(DATA_DIR, true)? {
+            if !is_folder {
+                if FileFormat::from_path(&entry).is_none() && !dataset::is_documentation(&entry) {
+                    warn(&entry, "laporan does not read this kind of file");
+                }
+                continue;
+            }
+            for (file, nested) in self.list_dir(&entry.to_string_lossy(), true)? {
+                if nested {
+                    warn(&file, "a dataset folder's own folders are not read");
+                } else if FileFormat::from_path(&file).is_none() && !dataset::is_documentation(&file) {
+                    warn(&file, "laporan does not read this kind of file");
+                }
+            }
+        }
+        Ok(warnings)
     }
 
     /// Every template file (reports, layouts, partials) by its name in the

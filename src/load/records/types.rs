@@ -1,16 +1,16 @@
-//! The type of each JSON column: declared types checked value by value,
-//! or the narrowest exact type inferred, by the same rules as CSV.
+//! The type of each column of [`Records`]: declared types checked value by
+//! value, or the narrowest exact type inferred, by the same rules as CSV.
 
 use std::path::{Path, PathBuf};
 
-use super::{Field, Kind, Place, Records};
+use super::{Field, Kind, Origin, Records};
 use crate::error::{Error, Location};
-use crate::load::problems::{MAX_LISTED, NamesFrom, Problem, check_declared, report, shorten};
+use crate::load::problems::{MAX_LISTED, NamesFrom, check_declared, report, shorten};
 use crate::project::Dataset;
 use crate::sql_type::{IntType, SqlType};
 
 /// The declared types, in the records' column order, or inferred ones.
-pub(super) fn column_types(
+pub(crate) fn column_types(
     records: &Records,
     dataset: &Dataset,
     shown_source: &Path,
@@ -25,7 +25,7 @@ pub(super) fn column_types(
 }
 
 /// What the values of one column were, for inferring its type.
-pub(super) struct Seen<'r> {
+pub(crate) struct Seen<'r> {
     kinds: Vec<Kind>,
     exponent: bool,
     fraction: bool,
@@ -33,8 +33,11 @@ pub(super) struct Seen<'r> {
     scale: usize,
     dates: bool,
     timestamps: bool,
-    /// The number with the most digits, and where it is.
-    widest: Option<(usize, &'r Field, &'r Place)>,
+    /// The number with the most digits, and its record.
+    widest: Option<(usize, &'r Field, usize)>,
+    /// Date cells, and date and time cells.
+    date_cells: bool,
+    timestamp_cells: bool,
 }
 
 impl<'r> Seen<'r> {
@@ -48,10 +51,12 @@ impl<'r> Seen<'r> {
             dates: true,
             timestamps: true,
             widest: None,
+            date_cells: false,
+            timestamp_cells: false,
         }
     }
 
-    fn add(&mut self, field: &'r Field, place: &'r Place) {
+    fn add(&mut self, field: &'r Field, record: usize) {
         if !self.kinds.contains(&field.kind) {
             self.kinds.push(field.kind);
         }
@@ -65,35 +70,40 @@ impl<'r> Seen<'r> {
                 let width =
                     if number.exponent.is_some() { usize::MAX } else { number.whole_digits() + number.fraction.len() };
                 if self.widest.is_none_or(|(w, _, _)| width > w) {
-                    self.widest = Some((width, field, place));
+                    self.widest = Some((width, field, record));
                 }
             }
             Kind::Text => {
                 self.dates &= is_date(&field.text);
                 self.timestamps &= is_timestamp(&field.text);
             }
-            Kind::Bool | Kind::Nested => {}
+            Kind::Date => self.date_cells = true,
+            Kind::Timestamp => self.timestamp_cells = true,
+            Kind::Bool | Kind::Nested | Kind::Time => {}
         }
     }
 }
 
 /// The narrowest exact type of every column (see the module's notes), in
 /// one pass over the records.
-pub(super) fn infer(records: &Records, shown: &[PathBuf]) -> Result<Vec<SqlType>, Error> {
+pub(crate) fn infer(records: &Records, shown: &[PathBuf]) -> Result<Vec<SqlType>, Error> {
     let mut seen: Vec<Seen<'_>> = records.columns.iter().map(|_| Seen::new()).collect();
-    for (row, place) in records.rows.iter().zip(&records.places) {
+    for (record, row) in records.rows.iter().enumerate() {
         for (column, field) in row {
-            seen[*column].add(field, place);
+            seen[*column].add(field, record);
         }
     }
     seen.into_iter().enumerate().map(|(index, seen)| narrowest(records, index, seen, shown)).collect()
 }
 
-pub(super) fn narrowest(records: &Records, index: usize, seen: Seen<'_>, shown: &[PathBuf]) -> Result<SqlType, Error> {
-    let Seen { kinds, exponent, fraction, whole_digits, scale, dates, timestamps, widest } = seen;
+pub(crate) fn narrowest(records: &Records, index: usize, seen: Seen<'_>, shown: &[PathBuf]) -> Result<SqlType, Error> {
+    let Seen { kinds, exponent, fraction, whole_digits, scale, dates, timestamps, widest, .. } = seen;
     Ok(match kinds[..] {
         [] => SqlType::Varchar,
         [Kind::Bool] => SqlType::Boolean,
+        [Kind::Date] => SqlType::Date,
+        [Kind::Time] => SqlType::Time,
+        [Kind::Timestamp] | [Kind::Date, Kind::Timestamp] | [Kind::Timestamp, Kind::Date] => SqlType::Timestamp,
         [Kind::Text] if dates => SqlType::Date,
         [Kind::Text] if timestamps => SqlType::Timestamp,
         [Kind::Number] => {
@@ -101,19 +111,19 @@ pub(super) fn narrowest(records: &Records, index: usize, seen: Seen<'_>, shown: 
             // digits than any exact type too.
             let digits = if exponent { usize::MAX } else { whole_digits + scale };
             if digits > 38 {
-                let (_, field, place) = widest.expect("a number was seen");
-                let file = &shown[place.file];
+                let (_, field, record) = widest.expect("a number was seen");
+                let (location, start) = records.at(record, Some(index), shown);
                 let what = if exponent {
                     "more digits than an exact number type holds (38)".to_owned()
                 } else {
                     format!("{digits} digits, more than an exact number type holds (38)")
                 };
                 return Err(Error::project(format!(
-                    "{}: column {} holds a number with {what}",
-                    file.display(),
+                    "{}: {start}column {} holds a number with {what}",
+                    location.path.display(),
                     records.columns[index]
                 ))
-                .at(Location { line: Some(place.line as usize), ..Location::file(file) })
+                .at(location)
                 .note(format!("the number: {}", shorten(field.written.as_ref().unwrap_or(&field.text), 60)))
                 .help(format!(
                     "declare the column in laporan.toml: DOUBLE keeps it approximately, VARCHAR keeps its digits as text \
@@ -134,7 +144,7 @@ pub(super) fn narrowest(records: &Records, index: usize, seen: Seen<'_>, shown: 
 
 /// A JSON number literal taken apart: `-12.50e3` → sign, "12", "50", 3.
 #[derive(Debug, PartialEq)]
-pub(super) struct NumberText<'a> {
+pub(crate) struct NumberText<'a> {
     negative: bool,
     whole: &'a str,
     fraction: &'a str,
@@ -142,7 +152,7 @@ pub(super) struct NumberText<'a> {
 }
 
 impl<'a> NumberText<'a> {
-    pub(super) fn parse(text: &'a str) -> Option<NumberText<'a>> {
+    pub(crate) fn parse(text: &'a str) -> Option<NumberText<'a>> {
         let (negative, rest) = match text.strip_prefix('-') {
             Some(rest) => (true, rest),
             None => (false, text),
@@ -169,7 +179,7 @@ impl<'a> NumberText<'a> {
     /// The number written without an exponent, every digit kept
     /// (`-1.25e2` → `-125`, `5e-3` → `0.005`); `None` without an exponent,
     /// or with one so large that the digits would not be worth writing.
-    pub(super) fn plain(&self) -> Option<String> {
+    pub(crate) fn plain(&self) -> Option<String> {
         let exponent = self.exponent?;
         if !self.nonzero() {
             return Some("0".to_owned());
@@ -203,15 +213,33 @@ impl<'a> NumberText<'a> {
 
 /// Why `field` cannot be a value of `ty` (checked here; dates, times and
 /// UUIDs are checked by DuckDB's casts afterwards).
-pub(super) fn check_field(field: &Field, ty: SqlType) -> Option<String> {
-    let wrong_kind = |wanted: &str| Some(format!("is {}, not {wanted}", field.kind.name()));
-    match ty {
-        SqlType::Varchar => None,
-        SqlType::Boolean if field.kind != Kind::Bool => wrong_kind("true or false"),
-        SqlType::Boolean => None,
-        SqlType::Date | SqlType::Time | SqlType::Timestamp | SqlType::TimestampTz | SqlType::Uuid => {
-            (field.kind != Kind::Text).then(|| format!("is {}, not a string", field.kind.name()))
+pub(crate) fn check_field(field: &Field, ty: SqlType, origin: Origin) -> Option<String> {
+    let wrong_kind = |wanted: &str| Some(format!("is {}, not {wanted}", field.kind.name(origin)));
+    let text = match origin {
+        Origin::Json => "a string",
+        Origin::Sheet => "text",
+    };
+    match (ty, field.kind) {
+        (SqlType::Varchar, _) => None,
+        (SqlType::Boolean, Kind::Bool) => None,
+        (SqlType::Boolean, _) => wrong_kind("true or false"),
+        // Written as text: DuckDB's cast checks it.
+        (SqlType::Date | SqlType::Time | SqlType::Timestamp | SqlType::TimestampTz | SqlType::Uuid, Kind::Text) => None,
+        (SqlType::Date, Kind::Date)
+        | (SqlType::Time, Kind::Time)
+        | (SqlType::Timestamp | SqlType::TimestampTz, Kind::Date | Kind::Timestamp) => None,
+        (SqlType::Date, Kind::Timestamp) => Some(format!("is {}: a DATE would lose its time", field.kind.name(origin))),
+        (SqlType::Date | SqlType::Time | SqlType::Timestamp | SqlType::TimestampTz | SqlType::Uuid, _) => {
+            Some(format!("is {}, not {text}", field.kind.name(origin)))
         }
+        _ => check_number(field, ty, origin),
+    }
+}
+
+/// Why a number `field` cannot be a value of the number type `ty`.
+fn check_number(field: &Field, ty: SqlType, origin: Origin) -> Option<String> {
+    let wrong_kind = |wanted: &str| Some(format!("is {}, not {wanted}", field.kind.name(origin)));
+    match ty {
         _ if field.kind != Kind::Number => wrong_kind("a number"),
         SqlType::Float | SqlType::Double => {
             let value: f64 = field.text.parse().unwrap_or(f64::INFINITY);
@@ -243,11 +271,13 @@ pub(super) fn check_field(field: &Field, ty: SqlType) -> Option<String> {
                 && number.whole_digits() <= usize::from(precision - scale);
             (!fits).then(|| format!("is not {}", ty.expected(None, None)))
         }
+        // The other types were checked by the caller.
+        _ => None,
     }
 }
 
 /// Whether a whole number fits an integer type.
-pub(super) fn fits(number: &NumberText<'_>, int: IntType) -> bool {
+pub(crate) fn fits(number: &NumberText<'_>, int: IntType) -> bool {
     let magnitude: u128 = match number.whole.parse() {
         Ok(m) => m,
         Err(_) => return false,
@@ -267,12 +297,12 @@ pub(super) fn fits(number: &NumberText<'_>, int: IntType) -> bool {
     if number.negative { magnitude <= low } else { magnitude <= high }
 }
 
-pub(super) fn is_date(text: &str) -> bool {
+pub(crate) fn is_date(text: &str) -> bool {
     let b = text.as_bytes();
     b.len() == 10 && b[4] == b'-' && b[7] == b'-' && text.parse::<jiff::civil::Date>().is_ok()
 }
 
-pub(super) fn is_timestamp(text: &str) -> bool {
+pub(crate) fn is_timestamp(text: &str) -> bool {
     let b = text.as_bytes();
     b.len() >= 16 && b.len() <= 26 && matches!(b[10], b' ' | b'T') && is_date(&text[..10]) && {
         text.replacen(' ', "T", 1).parse::<jiff::civil::DateTime>().is_ok()
@@ -280,40 +310,35 @@ pub(super) fn is_timestamp(text: &str) -> bool {
 }
 
 /// Checks every value against its column's type; lists the bad ones.
-pub(super) fn check_values(records: &Records, types: &[SqlType], shown: &[PathBuf]) -> Result<(), Error> {
+pub(crate) fn check_values(records: &Records, types: &[SqlType], shown: &[PathBuf]) -> Result<(), Error> {
     let mut problems = Vec::new();
     let mut total = 0;
-    for (row, place) in records.rows.iter().zip(&records.places) {
+    for (record, row) in records.rows.iter().enumerate() {
         let mut bad = None;
         for (column, field) in row {
-            if let Some(why) = check_field(field, types[*column]) {
+            if let Some(why) = check_field(field, types[*column], records.origin) {
                 let name = &records.columns[*column];
-                bad = Some(format!(
-                    "column {name}: {} {why}",
-                    quoted(field.written.as_ref().unwrap_or(&field.text), field.kind)
+                bad = Some((
+                    *column,
+                    format!(
+                        "column {name}: {} {why}",
+                        quoted(field.written.as_ref().unwrap_or(&field.text), field.kind)
+                    ),
                 ));
                 break;
             }
         }
-        if let Some(text) = bad {
+        if let Some((column, text)) = bad {
             total += 1;
             if problems.len() < MAX_LISTED {
-                problems.push(problem(place, text, shown));
+                problems.push(records.problem(record, Some(column), text, shown));
             }
         }
     }
-    if problems.is_empty() { Ok(()) } else { Err(report(problems, total, false, "record")) }
+    if problems.is_empty() { Ok(()) } else { Err(report(problems, total, false, records.unit())) }
 }
 
-pub(super) fn problem(place: &Place, text: String, shown: &[PathBuf]) -> Problem {
-    let text = match place.index {
-        Some(index) => format!("(record {}) {text}", index + 1),
-        None => text,
-    };
-    Problem { file: shown[place.file].clone(), line: place.line, text, source_line: None }
-}
-
-pub(super) fn quoted(text: &str, kind: Kind) -> String {
+pub(crate) fn quoted(text: &str, kind: Kind) -> String {
     let short = shorten(text, 40);
     if kind == Kind::Text { format!("\"{short}\"") } else { short }
 }

@@ -1,6 +1,7 @@
 //! Reading JSON strictly: records of an array, or one object per line,
 //! every value kept as written or the load refused, every problem placed
-//! on its line.
+//! on its line. The records load as all records laporan reads itself do
+//! ([`super::records`]).
 //!
 //! DuckDB's JSON reader is made for exploring: it reads numbers as doubles
 //! (a 23-digit integer loses digits, `123.4500` becomes `123.45`), turns a
@@ -26,99 +27,27 @@ use std::path::PathBuf;
 
 use serde_json::value::RawValue;
 
-mod types;
-
-use super::problems::{MAX_LISTED, Problem, report, shorten};
+use super::problems::shorten;
+use super::records::types::NumberText;
+use super::records::{Field, Kind, Origin, Place, Records};
 use super::{Input, ReadableFile};
-use crate::engine::{Arg, Database, quote_ident, quote_literal};
 use crate::error::{Error, Location};
-use crate::sql_type::SqlType;
-use types::{NumberText, check_values, column_types, problem, quoted};
 
-/// What a JSON value is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Text,
-    Number,
-    Bool,
-    Nested,
-}
-
-impl Kind {
-    fn name(self) -> &'static str {
-        match self {
-            Kind::Text => "a JSON string",
-            Kind::Number => "a JSON number",
-            Kind::Bool => "a JSON boolean",
-            Kind::Nested => "a JSON object or array",
-        }
-    }
-}
-
-/// A value as laporan keeps it: its kind and its exact text (and, for a
-/// number written with an exponent, how it was written, for messages).
-#[derive(Debug, Clone)]
-struct Field {
-    kind: Kind,
-    text: String,
-    written: Option<String>,
-}
-
-/// Where a record is: its file and line, and (in an array) its index.
-#[derive(Debug, Clone, Copy)]
-struct Place {
-    file: usize,
-    line: u64,
-    index: Option<u64>,
-}
-
-/// Every record of a dataset's files: its fields by column index (a
-/// missing key is no field), and where it is.
-struct Records {
-    columns: Vec<String>,
-    rows: Vec<Vec<(usize, Field)>>,
-    places: Vec<Place>,
+/// Loads a JSON dataset (see [`Input`]).
+pub fn load(input: &Input<'_>) -> Result<u64, Error> {
+    let shown_files: Vec<PathBuf> = input.files.iter().map(|f| (input.shown)(&f.file)).collect();
+    let records = read_records(input.files, &shown_files)?;
+    super::records::load(input, &records, &shown_files)
 }
 
 /// More keys than this across a dataset's records is not a table (records
 /// whose keys are ids, say): an error, not thousands of columns.
 const MAX_COLUMNS: usize = 2000;
 
-/// Loads a JSON dataset (see [`Input`]).
-pub fn load(input: &Input<'_>) -> Result<u64, Error> {
-    let Input { db, table, dataset, files, shown } = *input;
-    let shown_files: Vec<PathBuf> = files.iter().map(|f| shown(&f.file)).collect();
-    let records = read_records(files, &shown_files)?;
-    let types = column_types(&records, dataset, &shown(&dataset.source), &shown_files)?;
-    check_values(&records, &types, &shown_files)?;
-    stage(db, &records)?;
-    let problems = check_in_sql(db, &records, &types, &shown_files);
-    let result = problems.and_then(|()| {
-        let select: Vec<String> = records
-            .columns
-            .iter()
-            .zip(&types)
-            .enumerate()
-            .map(|(i, (name, ty))| format!("CAST(c{i} AS {ty}) AS {}", quote_ident(name)))
-            .collect();
-        db.batch(&format!(
-            "CREATE OR REPLACE TABLE {table} AS SELECT {} FROM {STAGE} ORDER BY record",
-            if select.is_empty() { "NULL AS empty".to_owned() } else { select.join(", ") }
-        ))
-        .map_err(|e| e.while_trying("store the JSON records"))
-    });
-    let dropped = db.batch(&format!("DROP TABLE IF EXISTS {STAGE}"));
-    result?;
-    dropped.map_err(|e| e.while_trying("clean up"))?;
-    Ok(records.rows.len() as u64)
-}
-
-const STAGE: &str = "temp.laporan_json_stage";
-
 /// Parses every file: an array of objects, or objects one after the other
 /// (one per line, as in `.jsonl`).
 fn read_records(files: &[ReadableFile], shown: &[PathBuf]) -> Result<Records, Error> {
-    let mut records = Records { columns: Vec::new(), rows: Vec::new(), places: Vec::new() };
+    let mut records = Records::new(Origin::Json);
     // Each column's position, and the last record that had it.
     let mut column_of: HashMap<String, usize> = HashMap::new();
     let mut last_seen: Vec<Option<usize>> = Vec::new();
@@ -168,8 +97,8 @@ fn read_records(files: &[ReadableFile], shown: &[PathBuf]) -> Result<Records, Er
             let offset = raw.get().as_ptr() as usize - text.as_ptr() as usize;
             line += text.as_bytes()[counted..offset].iter().filter(|&&b| b == b'\n').count() as u64;
             counted = offset;
-            let place = Place { file: file_index, line, index };
-            let at_record = || Location::in_source(shown, text, place.line as usize, None);
+            let place = Place::Record { file: file_index, line, index };
+            let at_record = || Location::in_source(shown, text, line as usize, None);
             let Entries(entries) = serde_json::from_str(raw.get()).map_err(|_| {
                 let what = match raw.get().trim_start().as_bytes().first() {
                     Some(b'[') => "a JSON array",
@@ -179,7 +108,7 @@ fn read_records(files: &[ReadableFile], shown: &[PathBuf]) -> Result<Records, Er
                     _ => "a JSON number",
                 };
                 Error::project(format!("{}: a record is {what}, not an object", shown.display()))
-                    .at(Location::in_source(shown, text, place.line as usize, None))
+                    .at(Location::in_source(shown, text, line as usize, None))
                     .help(
                         "a JSON dataset is an array of objects, or one object per line, each with the columns as keys",
                     )
@@ -222,7 +151,7 @@ fn read_records(files: &[ReadableFile], shown: &[PathBuf]) -> Result<Records, Er
                         .at(at_record())
                         .help("each key names one column: remove or rename the second"));
                 }
-                match Field::of(value) {
+                match field_of(value) {
                     Ok(Some(field)) => row.push((column, field)),
                     Ok(None) => {}
                     Err(why) => {
@@ -267,125 +196,72 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for Entries<'a> {
     }
 }
 
-impl Field {
-    /// The field for a raw JSON value; `None` for `null`. A number is kept
-    /// as its digits, written out without an exponent (`1.5e3` is `1500`)
-    /// so that it converts exactly; a string that is not text (a lone
-    /// surrogate such as `\ud800`) is an error.
-    fn of(raw: &RawValue) -> Result<Option<Field>, String> {
-        let text = raw.get().trim();
-        let Some(first) = text.as_bytes().first() else { return Ok(None) };
-        let kind = match first {
-            b'n' => return Ok(None),
-            b'"' => Kind::Text,
-            b't' | b'f' => Kind::Bool,
-            b'{' | b'[' => Kind::Nested,
-            _ => Kind::Number,
-        };
-        let plain = match kind {
-            Kind::Number => NumberText::parse(text).and_then(|n| n.plain()),
-            _ => None,
-        };
-        let value = match (kind, &plain) {
-            (Kind::Text, _) => serde_json::from_str::<String>(text)
-                .map_err(|_| format!("is not text: {} holds an escape that is no character", shorten(text, 40)))?,
-            (_, Some(plain)) => plain.clone(),
-            _ => text.to_owned(),
-        };
-        let written = plain.map(|_| text.to_owned());
-        Ok(Some(Field { kind, text: value, written }))
-    }
-}
-
-/// Copies the records' texts into a temporary table of text columns
-/// (`c0`, `c1`, …, and `record`, the record's position).
-fn stage(db: &Database, records: &Records) -> Result<(), Error> {
-    let mut columns: Vec<String> = (0..records.columns.len()).map(|i| format!("c{i} VARCHAR")).collect();
-    columns.push("record BIGINT".to_owned());
-    db.batch(&format!("CREATE OR REPLACE TEMP TABLE laporan_json_stage ({})", columns.join(", ")))
-        .map_err(|e| e.while_trying("stage the JSON records"))?;
-    let rows = records.rows.iter().enumerate().map(|(number, row)| {
-        let mut values = vec![Arg::Null; records.columns.len()];
-        for (column, field) in row {
-            values[*column] = Arg::Text(&field.text);
-        }
-        values.push(Arg::Int(number as i64));
-        values
-    });
-    db.append_temp("laporan_json_stage", rows).map_err(|e| e.while_trying("stage the JSON records"))
-}
-
-/// Dates, times and UUIDs are converted by DuckDB; the strings it would
-/// not convert (or would only by guessing, such as `2024-1-5`) are listed.
-fn check_in_sql(db: &Database, records: &Records, types: &[SqlType], shown: &[PathBuf]) -> Result<(), Error> {
-    let mut problems = Vec::new();
-    let mut total = 0;
-    for (i, ty) in types.iter().enumerate() {
-        // ISO text only: DuckDB's casts drop an offset or a time they do
-        // not keep (see `SqlType::iso_shape`).
-        if !matches!(ty, SqlType::Date | SqlType::Time | SqlType::Timestamp | SqlType::TimestampTz | SqlType::Uuid) {
-            continue;
-        }
-        let shape = ty.iso_shape();
-        let shape_fails =
-            shape.map_or(String::new(), |s| format!("NOT regexp_full_match(c{i}, {}) OR ", quote_literal(s)));
-        let sql = format!(
-            "SELECT record, c{i}, count(*) OVER () FROM {STAGE} \
-             WHERE c{i} IS NOT NULL AND ({shape_fails}TRY_CAST(c{i} AS {ty}) IS NULL) ORDER BY record LIMIT {MAX_LISTED}"
-        );
-        let bad = db
-            .rows(&sql, &[], |row| Ok((row.int(0)?, row.text(1)?, row.int(2)?)))
-            .map_err(|e| e.while_trying("check the JSON values"))?;
-        total += bad.first().map_or(0, |b| b.2 as usize);
-        for (record, value, _) in bad {
-            let place = &records.places[record as usize];
-            let text = format!(
-                "column {}: {} is not {}",
-                records.columns[i],
-                quoted(&value, Kind::Text),
-                ty.expected(None, None)
-            );
-            problems.push((record, problem(place, text, shown)));
-        }
-    }
-    problems.sort_by_key(|(record, _)| *record);
-    let problems: Vec<Problem> = problems.into_iter().map(|(_, p)| p).take(MAX_LISTED).collect();
-    if problems.is_empty() { Ok(()) } else { Err(report(problems, total, false, "record")) }
+/// The field for a raw JSON value; `None` for `null`. A number is kept as
+/// its digits, written out without an exponent (`1.5e3` is `1500`) so that
+/// it converts exactly; a string that is not text (a lone surrogate such as
+/// `\ud800`) is an error.
+fn field_of(raw: &RawValue) -> Result<Option<Field>, String> {
+    let text = raw.get().trim();
+    let Some(first) = text.as_bytes().first() else { return Ok(None) };
+    let kind = match first {
+        b'n' => return Ok(None),
+        b'"' => Kind::Text,
+        b't' | b'f' => Kind::Bool,
+        b'{' | b'[' => Kind::Nested,
+        _ => Kind::Number,
+    };
+    let plain = match kind {
+        Kind::Number => NumberText::parse(text).and_then(|n| n.plain()),
+        _ => None,
+    };
+    let value = match (kind, &plain) {
+        (Kind::Text, _) => serde_json::from_str::<String>(text)
+            .map_err(|_| format!("is not text: {} holds an escape that is no character", shorten(text, 40)))?,
+        (_, Some(plain)) => plain.clone(),
+        _ => text.to_owned(),
+    };
+    let written = plain.map(|_| text.to_owned());
+    Ok(Some(Field { kind, text: value, written }))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::types::{check_field, is_date, is_timestamp};
     use super::*;
+    use crate::load::records::types::{check_field, is_date, is_timestamp};
     use crate::sql_type::IntType;
+    use crate::sql_type::SqlType;
+
+    fn check(field: &Field, ty: SqlType) -> Option<String> {
+        check_field(field, ty, Origin::Json)
+    }
 
     fn field(text: &str) -> Field {
-        Field::of(&RawValue::from_string(text.to_owned()).unwrap()).unwrap().unwrap()
+        field_of(&RawValue::from_string(text.to_owned()).unwrap()).unwrap().unwrap()
     }
 
     #[test]
     fn numbers_fit_their_declared_type_exactly_or_not_at_all() {
         let int = SqlType::Int(IntType::Integer);
-        assert_eq!(check_field(&field("7"), int), None);
-        assert_eq!(check_field(&field("-2147483648"), int), None);
-        assert!(check_field(&field("2147483648"), int).is_some());
-        assert!(check_field(&field("1.5"), int).is_some());
-        assert!(check_field(&field("1.0"), int).is_some(), "a point is a fraction");
-        assert_eq!(check_field(&field("1e3"), int), None, "1e3 is 1000 exactly");
-        assert!(check_field(&field("1.5e0"), int).is_some());
-        assert!(check_field(&field("1e-400"), SqlType::Double).is_some(), "underflow is not 0");
-        assert!(check_field(&field("1e-50"), SqlType::Float).is_some());
-        assert_eq!(check_field(&field("0e-400"), SqlType::Double), None, "zero is zero");
-        assert!(check_field(&field("\"7\""), int).is_some(), "a string is not a number");
+        assert_eq!(check(&field("7"), int), None);
+        assert_eq!(check(&field("-2147483648"), int), None);
+        assert!(check(&field("2147483648"), int).is_some());
+        assert!(check(&field("1.5"), int).is_some());
+        assert!(check(&field("1.0"), int).is_some(), "a point is a fraction");
+        assert_eq!(check(&field("1e3"), int), None, "1e3 is 1000 exactly");
+        assert!(check(&field("1.5e0"), int).is_some());
+        assert!(check(&field("1e-400"), SqlType::Double).is_some(), "underflow is not 0");
+        assert!(check(&field("1e-50"), SqlType::Float).is_some());
+        assert_eq!(check(&field("0e-400"), SqlType::Double), None, "zero is zero");
+        assert!(check(&field("\"7\""), int).is_some(), "a string is not a number");
         let money = SqlType::Decimal { precision: 18, scale: 2 };
-        assert_eq!(check_field(&field("123.45"), money), None);
-        assert!(check_field(&field("123.456"), money).is_some());
-        assert!(check_field(&field("12345678901234567.8"), money).is_some(), "17 whole digits in DECIMAL(18,2)");
-        assert_eq!(check_field(&field("7"), SqlType::Varchar), None, "text takes a number's digits");
-        assert!(check_field(&field("\"true\""), SqlType::Boolean).is_some());
-        assert!(check_field(&field("1e999"), SqlType::Double).is_some());
-        assert!(check_field(&field("-1"), SqlType::Int(IntType::UTinyInt)).is_some());
-        assert_eq!(check_field(&field("-0"), SqlType::Int(IntType::UTinyInt)), None);
+        assert_eq!(check(&field("123.45"), money), None);
+        assert!(check(&field("123.456"), money).is_some());
+        assert!(check(&field("12345678901234567.8"), money).is_some(), "17 whole digits in DECIMAL(18,2)");
+        assert_eq!(check(&field("7"), SqlType::Varchar), None, "text takes a number's digits");
+        assert!(check(&field("\"true\""), SqlType::Boolean).is_some());
+        assert!(check(&field("1e999"), SqlType::Double).is_some());
+        assert!(check(&field("-1"), SqlType::Int(IntType::UTinyInt)).is_some());
+        assert_eq!(check(&field("-0"), SqlType::Int(IntType::UTinyInt)), None);
     }
 
     #[test]
@@ -394,12 +270,12 @@ mod tests {
         assert_eq!(field("123.4500").text, "123.4500");
         assert_eq!(field("12345678901234567890123").text, "12345678901234567890123");
         assert_eq!(field("{\"a\": [1, 2]}").text, "{\"a\": [1, 2]}");
-        assert!(Field::of(&RawValue::from_string("null".into()).unwrap()).unwrap().is_none());
+        assert!(field_of(&RawValue::from_string("null".into()).unwrap()).unwrap().is_none());
         assert_eq!(field("-1.25e2").text, "-125");
         assert_eq!(field("5E-3").text, "0.005");
         assert_eq!(field("6.02e23").text, "602000000000000000000000");
         assert_eq!(field("1.23456789012345678901234e5").text, "123456.789012345678901234");
-        assert!(Field::of(&RawValue::from_string("\"\\ud800x\"".into()).unwrap()).is_err(), "a lone surrogate");
+        assert!(field_of(&RawValue::from_string("\"\\ud800x\"".into()).unwrap()).is_err(), "a lone surrogate");
     }
 
     #[test]
