@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use super::ReadableFile;
 use super::problems::{MAX_LISTED, NamesFrom, Problem, check_declared, report, shorten};
-use super::scan::{self, Dialect, first_record};
+use super::scan::{self, Dialect, LineEnding, first_record};
 use crate::engine::{Database, quote_ident, quote_literal};
 use crate::error::{Error, Location};
 use crate::project::{CsvOptions, Dataset};
@@ -60,7 +60,20 @@ pub fn check_facts(shown: &Path, file: &ReadableFile, options: &CsvOptions) -> R
             .at(at(line))
             .help("the quote opened on this line runs to the end of the file: close it, or double a quote inside a value (\"\")"));
     }
-    if let (Some(first), Some((line, other))) = (facts.line_ending, facts.mixed_ending_line) {
+    if let (Some(first), Some((line, other))) = (facts.line_ending, facts.mixed_ending_line)
+        && !facts.crlf_and_lf()
+    {
+        if let Some(cr) = facts.cr_line
+            && first != LineEnding::Cr
+        {
+            return Err(Error::project(format!(
+                "{}: line {cr} ends with a carriage return (CR) alone",
+                shown.display()
+            ))
+            .at(at(cr))
+            .note(format!("the file's lines end with {}; a CR alone, outside quotes, is neither", first.name()))
+            .help("remove the stray CR from the line, or quote the value it belongs to"));
+        }
         return Err(Error::project(format!("{} mixes line endings", shown.display()))
             .at(at(line))
             .note(format!("this line ends with {}, the first line with {}", other.name(), first.name()))

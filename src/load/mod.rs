@@ -273,8 +273,8 @@ fn load_dataset(
 }
 
 /// Hashes and scans a dataset's files; transcodes declared non-UTF-8 files
-/// into temporary UTF-8 copies, and blanks the lines a CSV skips (see
-/// [`blank_skipped_lines`]).
+/// into temporary UTF-8 copies, and copies a CSV that skips lines or mixes
+/// CRLF and LF (see [`readable_copy`]).
 fn prepare_files(project: &Project, dataset: &Dataset) -> Result<Vec<ReadableFile>, Error> {
     let dialect = (dataset.format == FileFormat::Csv).then(|| dataset.csv.dialect());
     let mut files = Vec::with_capacity(dataset.files.len());
@@ -293,8 +293,8 @@ fn prepare_files(project: &Project, dataset: &Dataset) -> Result<Vec<ReadableFil
             }
         };
         let readable = match dialect {
-            Some(dialect) if dialect.skip > 0 => {
-                let copy = blank_skipped_lines(project, &readable.path, &shown, dialect.skip)?;
+            Some(dialect) if dialect.skip > 0 || readable.facts.crlf_and_lf() => {
+                let copy = readable_copy(project, &readable.path, &shown, dialect, readable.facts.crlf_and_lf())?;
                 ReadableFile { path: copy.to_path_buf(), _copy: Some(copy), ..readable }
             }
             _ => readable,
@@ -362,34 +362,48 @@ fn transcode(
     Ok((output.into_temp_path(), facts))
 }
 
-/// A copy of `path` whose first `lines` lines are empty, for DuckDB to
-/// read with `skip`: the lines above a header are free text (a title, a
-/// note with a stray quote), which DuckDB's reader would still parse, and
-/// in strict mode a stray quote there makes it read no row at all. Blank,
-/// they are skipped and still counted, so line numbers stay the file's.
-fn blank_skipped_lines(project: &Project, path: &Path, shown: &Path, lines: u64) -> Result<tempfile::TempPath, Error> {
+/// A copy of `path` for DuckDB to read, when the file itself would not do:
+///
+/// - The `skip` lines above the header are blanked. They are free text (a
+///   title, a note with a stray quote), which DuckDB's reader still parses
+///   when it skips them, and in strict mode a stray quote there makes it
+///   read no row at all. Blank, they are skipped and still counted, so line
+///   numbers stay the file's.
+/// - With `normalise`, every CRLF that ends a record becomes LF (a file
+///   whose lines end with both, rows appended by another tool, which
+///   DuckDB's strict reader refuses). Line breaks inside quoted values are
+///   data, and kept as they are.
+fn readable_copy(
+    project: &Project,
+    path: &Path,
+    shown: &Path,
+    dialect: scan::Dialect,
+    normalise: bool,
+) -> Result<tempfile::TempPath, Error> {
     let state = project.shown(Path::new(STATE_DIR));
     let tmp_dir = project.path(STATE_DIR).join("tmp");
     fs::create_dir_all(&tmp_dir).map_err(|e| Error::io("create", &state, e))?;
-    let mut input = std::io::BufReader::new(fs::File::open(path).map_err(|e| Error::io("read", shown, e))?);
+    let bytes = fs::read(path).map_err(|e| Error::io("read", shown, e))?;
     let mut output = tempfile::Builder::new()
-        .prefix("skipped-")
+        .prefix("readable-")
         .suffix(".csv")
         .tempfile_in(&tmp_dir)
         .map_err(|e| Error::io("write a temporary file in", &state, e))?;
-    let mut line = Vec::new();
-    for _ in 0..lines {
-        line.clear();
-        let read =
-            std::io::BufRead::read_until(&mut input, b'\n', &mut line).map_err(|e| Error::io("read", shown, e))?;
-        if read == 0 {
-            break;
-        }
-        if line.ends_with(b"\n") {
-            output.write_all(b"\n").map_err(|e| Error::io("write", &state, e))?;
-        }
+    let (bom, text) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => (&bytes[..3], rest),
+        None => (&bytes[..0], &bytes[..]),
+    };
+    let rest = scan::skip_lines(text, dialect.skip);
+    let skipped = text.len() - rest.len();
+    let mut copy = Vec::with_capacity(bytes.len());
+    copy.extend_from_slice(bom);
+    copy.extend(text[..skipped].iter().filter(|&&b| b == b'\n'));
+    if normalise {
+        scan::end_records_with_lf(rest, dialect, &mut copy);
+    } else {
+        copy.extend_from_slice(rest);
     }
-    std::io::copy(&mut input, &mut output).map_err(|e| Error::io("write", &state, e))?;
+    output.write_all(&copy).map_err(|e| Error::io("write", &state, e))?;
     output.flush().map_err(|e| Error::io("write", &state, e))?;
     Ok(output.into_temp_path())
 }

@@ -53,11 +53,24 @@ pub struct FileFacts {
     /// The first record terminator, and the line of the first one that differs.
     pub line_ending: Option<LineEnding>,
     pub mixed_ending_line: Option<(u64, LineEnding)>,
+    /// The first line ended by a CR alone, outside quotes.
+    pub cr_line: Option<u64>,
     /// A blank line followed by more data.
     pub blank_line: Option<u64>,
     /// The file ends inside a quoted field that starts on this line.
     pub open_quote_line: Option<u64>,
     pub has_bom: bool,
+}
+
+impl FileFacts {
+    /// Whether the lines end with CRLF and LF both, and nothing else (rows
+    /// appended by another tool): records all the same, which DuckDB's
+    /// strict reader refuses, so it reads a copy ending them all with LF.
+    pub fn crlf_and_lf(&self) -> bool {
+        matches!(self.line_ending, Some(LineEnding::Lf | LineEnding::CrLf))
+            && self.mixed_ending_line.is_some()
+            && self.cr_line.is_none()
+    }
 }
 
 /// Structure of the CSV being scanned.
@@ -248,6 +261,9 @@ impl Scanner {
     }
 
     fn terminator(&mut self, ending: LineEnding) {
+        if ending == LineEnding::Cr {
+            self.facts.cr_line.get_or_insert(self.line);
+        }
         match self.facts.line_ending {
             None => self.facts.line_ending = Some(ending),
             Some(first) if first != ending && self.facts.mixed_ending_line.is_none() => {
@@ -290,6 +306,26 @@ impl Scanner {
 /// A finished SHA-256 in lower-case hex, as `sha256sum` prints it.
 pub fn hex_digest(hasher: Sha256) -> String {
     hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Appends `bytes` to `out` with every CRLF that ends a record (outside
+/// quotes) written as LF; quoted values are copied as they are. Quotes are
+/// tracked as in [`Scanner`]: a quote toggles, an escape other than the
+/// quote protects the byte after it.
+pub fn end_records_with_lf(bytes: &[u8], dialect: Dialect, out: &mut Vec<u8>) {
+    let (mut in_quotes, mut escaped) = (false, false);
+    for (i, &b) in bytes.iter().enumerate() {
+        if escaped {
+            escaped = false;
+        } else if in_quotes && dialect.escape != dialect.quote && b == dialect.escape {
+            escaped = true;
+        } else if b == dialect.quote {
+            in_quotes = !in_quotes;
+        } else if b == b'\r' && !in_quotes && bytes.get(i + 1) == Some(&b'\n') {
+            continue;
+        }
+        out.push(b);
+    }
 }
 
 /// `bytes` after its first `lines` lines (each ended by a LF), for
@@ -421,10 +457,23 @@ mod tests {
     }
 
     #[test]
+    fn record_ends_become_lf_and_quoted_values_stay() {
+        let mut out = Vec::new();
+        end_records_with_lf(b"a,b\r\n1,\"x\r\ny\"\n2,z\r\n", Dialect::default(), &mut out);
+        assert_eq!(out, b"a,b\n1,\"x\r\ny\"\n2,z\n");
+        let backslash = Dialect { escape: b'\\', ..Dialect::default() };
+        out.clear();
+        end_records_with_lf(b"a\r\n\"\\\"\r\n\"\r\n", backslash, &mut out);
+        assert_eq!(out, b"a\n\"\\\"\r\n\"\n", "an escaped quote does not end the quotes");
+    }
+
+    #[test]
     fn line_endings() {
         assert_eq!(scan(b"a\r\n1\r\n2").records, 3);
         assert_eq!(scan(b"a\r1\r2\r").line_ending, Some(LineEnding::Cr));
         assert_eq!(scan(b"a\r\n1\n2\r\n").mixed_ending_line, Some((2, LineEnding::Lf)));
+        assert_eq!(scan(b"a\r\n1\n2\r\n").cr_line, None);
+        assert_eq!(scan(b"a\n1\r2\n").cr_line, Some(2), "a CR alone ends a line");
         assert_eq!(scan(b"a\r\n\"x\ny\"\r\n").mixed_ending_line, None, "a newline inside quotes is data");
         let facts = scan(b"a\n\"x\r\ny\rz\"\n\"q\"\n");
         assert_eq!(facts.records, 3);
