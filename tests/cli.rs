@@ -240,10 +240,15 @@ fn load_corpus_file(path: &Path, place: &str) -> String {
         report.push_str(&format!("--- rows\n{}--- schema\n{}", stdout(&rows), stdout(&schema)));
     } else {
         assert_eq!(load.status.code(), Some(1), "{name} must be rejected:\n{}", stderr(&load));
-        let placed = match place {
-            "line" => stderr(&load).contains(&format!("data/{file_name}:")),
-            _ => stderr(&load).contains(&format!("data/{file_name}")),
-        };
+        // Or, for a declaration that does not fit the file, placed in
+        // laporan.toml and naming the file.
+        let in_declaration =
+            stderr(&load).contains("--> laporan.toml:") && stderr(&load).contains(&format!("data/{file_name}"));
+        let placed = in_declaration
+            || match place {
+                "line" => stderr(&load).contains(&format!("data/{file_name}:")),
+                _ => stderr(&load).contains(&format!("data/{file_name}")),
+            };
         assert!(placed, "{name}: the error must name the file and the {place}:\n{}", stderr(&load));
     }
     report

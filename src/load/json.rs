@@ -36,7 +36,8 @@ use crate::error::{Error, Location};
 /// Loads a JSON dataset (see [`Input`]).
 pub fn load(input: &Input<'_>) -> Result<u64, Error> {
     let shown_files: Vec<PathBuf> = input.files.iter().map(|f| (input.shown)(&f.file)).collect();
-    let records = read_records(input.files, &shown_files)?;
+    let mut records = read_records(input.files, &shown_files)?;
+    records.columns = (input.renamed)(&(input.shown)(&input.dataset.source), std::mem::take(&mut records.columns))?;
     super::records::load(input, &records, &shown_files)
 }
 

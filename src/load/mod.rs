@@ -19,6 +19,7 @@
 //! This module reads files and writes tables; it does not run saved queries.
 
 pub mod csv;
+mod files;
 pub mod infer;
 pub mod json;
 mod key;
@@ -29,19 +30,16 @@ mod records;
 pub mod scan;
 pub mod workbook;
 
+use files::{ReadableFile, combined_hash, prepare_files, stat_text};
 use key::check_primary_key;
 
 use std::collections::BTreeMap;
-use std::fs;
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use sha2::{Digest, Sha256};
-
 use crate::engine::{Arg, Database, STATE_SCHEMA, quote_ident, quote_literal};
-use crate::error::{Error, Location};
-use crate::project::{Dataset, FileFormat, Project, STATE_DIR};
+use crate::error::Error;
+use crate::project::{Dataset, FileFormat, Project};
 use progress::Progress;
 
 /// Bumped whenever the way files are read changes, so that every dataset is
@@ -76,7 +74,7 @@ pub struct LoadedDataset {
     /// Of the file, or for a folder of the list of its files' names and hashes.
     pub sha256: String,
     pub rows: u64,
-    /// `declared` or `inferred`.
+    /// `declared`, `declared in part` (the other columns inferred) or `inferred`.
     pub schema: String,
     fingerprint: String,
     stat: String,
@@ -199,6 +197,49 @@ pub struct Input<'a> {
     pub dataset: &'a Dataset,
     pub files: &'a [ReadableFile],
     pub shown: &'a dyn Fn(&Path) -> PathBuf,
+    /// A file's column names as the table has them ([`renamed`]).
+    pub renamed: &'a Renamer<'a>,
+}
+
+/// Names a file's columns as the table has them (see [`Input::renamed`]).
+pub type Renamer<'a> = dyn Fn(&Path, Vec<String>) -> Result<Vec<String>, Error> + 'a;
+
+/// The column names of `file` as the table has them: renamed as
+/// laporan.toml says ([`Dataset::renamed`]). A rename of a column the file
+/// does not have, or to a name another column has, is an error at the
+/// rename in laporan.toml.
+fn renamed(project: &Project, dataset: &Dataset, file: &Path, mut names: Vec<String>) -> Result<Vec<String>, Error> {
+    let original = names.clone();
+    if let Err(rename) = dataset.renamed(&mut names) {
+        return Err(project
+            .config_error_at(
+                rename.span.clone(),
+                format!("dataset {}: {} has no column {}", dataset.name, file.display(), rename.from),
+            )
+            .note(format!("its columns: {}", original.join(", ")))
+            .help("write the column's name as the file has it, exactly"));
+    }
+    for (index, name) in names.iter().enumerate() {
+        if let Some(other) = names[..index].iter().position(|n| n.eq_ignore_ascii_case(name))
+            && let Some(rename) = dataset.rename.iter().find(|r| r.to.eq_ignore_ascii_case(name))
+        {
+            return Err(project
+                .config_error_at(
+                    rename.span.clone(),
+                    format!(
+                        "dataset {}: in {}, {} and {} would both be column {name}",
+                        dataset.name,
+                        file.display(),
+                        original[other],
+                        original[index]
+                    ),
+                )
+                .help(
+                    "give the column a name no other column of the file has (names do not tell upper from lower case)",
+                ));
+        }
+    }
+    Ok(names)
 }
 
 /// Loads one dataset into `main.<name>`; returns its rows and whether its
@@ -213,284 +254,29 @@ fn load_dataset(
     let started = Instant::now();
     let table = format!("main.{}", quote_ident(&dataset.name));
     let shown = |file: &Path| project.shown(file);
-    let schema = if dataset.columns.is_some() { "declared" } else { "inferred" };
+    let renamed = |file: &Path, names: Vec<String>| renamed(project, dataset, file, names);
+    let input = Input { db, table: &table, dataset, files, shown: &shown, renamed: &renamed };
     let rows = match dataset.format {
-        FileFormat::Csv => {
-            for file in files {
-                csv::check_facts(&shown(&file.file), file, &dataset.csv)?;
-            }
-            let header = if dataset.csv.header {
-                let first = csv::read_header(&shown(&files[0].file), &files[0].path, &dataset.csv)?;
-                for file in &files[1..] {
-                    let names = csv::read_header(&shown(&file.file), &file.path, &dataset.csv)?;
-                    if names != first {
-                        return Err(Error::project(format!(
-                            "{} has a different header from {}",
-                            shown(&file.file).display(),
-                            shown(&files[0].file).display()
-                        ))
-                        .at(Location { line: Some(1), ..Location::file(shown(&file.file)) })
-                        .note(format!("expected: {}\n   found: {}", first.join(", "), names.join(", ")))
-                        .help("every file of a dataset folder has the same columns, in the same order"));
-                    }
-                }
-                Some(first)
-            } else {
-                None
-            };
-            let layout = csv::layout(&shown(&dataset.source), header, dataset)?;
-            if dataset.columns.is_some() {
-                csv::load_into(db, &table, false, files, &layout, &dataset.csv, &shown)?
-            } else {
-                let stage = "laporan_stage";
-                let rows = csv::load_into(db, stage, true, files, &layout, &dataset.csv, &shown)?;
-                let names: Vec<String> = layout.columns.iter().map(|(n, _)| n.clone()).collect();
-                let types = infer::infer_types(db, stage, &names)?;
-                let select: Vec<String> = names
-                    .iter()
-                    .zip(&types)
-                    .map(|(name, ty)| format!("CAST({0} AS {ty}) AS {0}", quote_ident(name)))
-                    .collect();
-                db.batch(&format!(
-                    "CREATE OR REPLACE TABLE {table} AS SELECT {} FROM {stage} ; DROP TABLE {stage};",
-                    select.join(", ")
-                ))
-                .map_err(|e| e.while_trying("store the inferred table"))?;
-                rows
-            }
-        }
-        FileFormat::Json => json::load(&Input { db, table: &table, dataset, files, shown: &shown })?,
-        FileFormat::Parquet => parquet::load(&Input { db, table: &table, dataset, files, shown: &shown })?,
-        FileFormat::Workbook => workbook::load(&Input { db, table: &table, dataset, files, shown: &shown })?,
+        FileFormat::Csv => csv::load(&input)?,
+        FileFormat::Json => json::load(&input)?,
+        FileFormat::Parquet => parquet::load(&input)?,
+        FileFormat::Workbook => workbook::load(&input)?,
     };
     timings.push((dataset.name.clone(), "read and convert", started.elapsed()));
+    let schema = match &dataset.columns {
+        None => "inferred",
+        Some(declared) => {
+            let columns = db.column_names(&format!("SELECT * FROM {table} LIMIT 0"));
+            let columns = columns.map_err(|e| e.while_trying("read the table's columns"))?;
+            if columns.len() > declared.len() { "declared in part" } else { "declared" }
+        }
+    };
     let started = Instant::now();
     check_primary_key(project, db, &table, dataset, files)?;
     if !dataset.primary_key.is_empty() {
         timings.push((dataset.name.clone(), "check the primary key", started.elapsed()));
     }
     Ok((rows, schema))
-}
-
-/// Hashes and scans a dataset's files; transcodes declared non-UTF-8 files
-/// into temporary UTF-8 copies, and copies a CSV that skips lines or mixes
-/// CRLF and LF (see [`readable_copy`]).
-fn prepare_files(project: &Project, dataset: &Dataset) -> Result<Vec<ReadableFile>, Error> {
-    let dialect = (dataset.format == FileFormat::Csv).then(|| dataset.csv.dialect());
-    let mut files = Vec::with_capacity(dataset.files.len());
-    for file in &dataset.files {
-        let path = project.path(file);
-        let shown = project.shown(file);
-        let identity = FileIdentity::of(&path).map_err(|e| Error::io("read", &shown, e))?;
-        let readable = match (dataset.csv.encoding, dataset.format) {
-            (Some(encoding), FileFormat::Csv) => {
-                let (copy, facts) = transcode(project, &path, &shown, encoding, dialect)?;
-                ReadableFile { file: file.clone(), path: copy.to_path_buf(), facts, identity, _copy: Some(copy) }
-            }
-            _ => {
-                let facts = scan::scan_file(&path, dialect).map_err(|e| Error::io("read", &shown, e))?;
-                ReadableFile { file: file.clone(), path, facts, identity, _copy: None }
-            }
-        };
-        let readable = match dialect {
-            Some(dialect) if dialect.skip > 0 || readable.facts.crlf_and_lf() => {
-                let copy = readable_copy(project, &readable.path, &shown, dialect, readable.facts.crlf_and_lf())?;
-                ReadableFile { path: copy.to_path_buf(), _copy: Some(copy), ..readable }
-            }
-            _ => readable,
-        };
-        files.push(readable);
-    }
-    Ok(files)
-}
-
-/// Decodes `path` from `encoding` into a UTF-8 temporary file, scanning the
-/// decoded text on the way; returns the file and its facts, with the
-/// SHA-256 and size of the original.
-fn transcode(
-    project: &Project,
-    path: &Path,
-    shown: &Path,
-    encoding: &'static encoding_rs::Encoding,
-    dialect: Option<scan::Dialect>,
-) -> Result<(tempfile::TempPath, scan::FileFacts), Error> {
-    let tmp_dir = project.path(STATE_DIR).join("tmp");
-    fs::create_dir_all(&tmp_dir).map_err(|e| Error::io("create", &project.shown(Path::new(STATE_DIR)), e))?;
-    let mut input = fs::File::open(path).map_err(|e| Error::io("read", shown, e))?;
-    let mut output = tempfile::Builder::new()
-        .prefix("transcoded-")
-        .suffix(".csv")
-        .tempfile_in(&tmp_dir)
-        .map_err(|e| Error::io("write a temporary file in", &project.shown(Path::new(STATE_DIR)), e))?;
-    let mut decoder = encoding.new_decoder();
-    let mut scanner = scan::Scanner::new(dialect);
-    let mut hasher = Sha256::new();
-    let mut bytes = 0u64;
-    let mut buffer = vec![0u8; 1 << 16];
-    let mut text = String::with_capacity(1 << 17);
-    let mut line = 1u64;
-    loop {
-        let n = input.read(&mut buffer).map_err(|e| Error::io("read", shown, e))?;
-        hasher.update(&buffer[..n]);
-        bytes += n as u64;
-        let last = n == 0;
-        let mut consumed = 0;
-        loop {
-            text.clear();
-            text.reserve(decoder.max_utf8_buffer_length_without_replacement(n - consumed).unwrap_or(1 << 18));
-            let (result, read) = decoder.decode_to_string_without_replacement(&buffer[consumed..n], &mut text, last);
-            consumed += read;
-            output.write_all(text.as_bytes()).map_err(|e| Error::io("write", shown, e))?;
-            scanner.feed(text.as_bytes());
-            line += text.matches('\n').count() as u64;
-            match result {
-                encoding_rs::DecoderResult::InputEmpty => break,
-                encoding_rs::DecoderResult::OutputFull => continue,
-                encoding_rs::DecoderResult::Malformed(_, _) => {
-                    return Err(Error::project(format!("{} is not valid {}", shown.display(), encoding.name()))
-                        .at(Location { line: Some(line as usize), ..Location::file(shown) })
-                        .help("check the encoding declared for the dataset in laporan.toml"));
-                }
-            }
-        }
-        if last {
-            break;
-        }
-    }
-    output.flush().map_err(|e| Error::io("write", shown, e))?;
-    let facts = scan::FileFacts { sha256: scan::hex_digest(hasher), bytes, ..scanner.finish() };
-    Ok((output.into_temp_path(), facts))
-}
-
-/// A copy of `path` for DuckDB to read, when the file itself would not do:
-///
-/// - The `skip` lines above the header are blanked. They are free text (a
-///   title, a note with a stray quote), which DuckDB's reader still parses
-///   when it skips them, and in strict mode a stray quote there makes it
-///   read no row at all. Blank, they are skipped and still counted, so line
-///   numbers stay the file's.
-/// - With `normalise`, every CRLF that ends a record becomes LF (a file
-///   whose lines end with both, rows appended by another tool, which
-///   DuckDB's strict reader refuses). Line breaks inside quoted values are
-///   data, and kept as they are.
-fn readable_copy(
-    project: &Project,
-    path: &Path,
-    shown: &Path,
-    dialect: scan::Dialect,
-    normalise: bool,
-) -> Result<tempfile::TempPath, Error> {
-    let state = project.shown(Path::new(STATE_DIR));
-    let tmp_dir = project.path(STATE_DIR).join("tmp");
-    fs::create_dir_all(&tmp_dir).map_err(|e| Error::io("create", &state, e))?;
-    let bytes = fs::read(path).map_err(|e| Error::io("read", shown, e))?;
-    let mut output = tempfile::Builder::new()
-        .prefix("readable-")
-        .suffix(".csv")
-        .tempfile_in(&tmp_dir)
-        .map_err(|e| Error::io("write a temporary file in", &state, e))?;
-    let (bom, text) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        Some(rest) => (&bytes[..3], rest),
-        None => (&bytes[..0], &bytes[..]),
-    };
-    let rest = scan::skip_lines(text, dialect.skip);
-    let skipped = text.len() - rest.len();
-    let mut copy = Vec::with_capacity(bytes.len());
-    copy.extend_from_slice(bom);
-    copy.extend(text[..skipped].iter().filter(|&&b| b == b'\n'));
-    if normalise {
-        scan::end_records_with_lf(rest, dialect, &mut copy);
-    } else {
-        copy.extend_from_slice(rest);
-    }
-    output.write_all(&copy).map_err(|e| Error::io("write", &state, e))?;
-    output.flush().map_err(|e| Error::io("write", &state, e))?;
-    Ok(output.into_temp_path())
-}
-
-/// A file as DuckDB will read it: the original, or a UTF-8 copy of it.
-pub struct ReadableFile {
-    /// Relative to the project root, for messages.
-    pub file: PathBuf,
-    /// What DuckDB reads.
-    pub path: PathBuf,
-    pub facts: scan::FileFacts,
-    /// The original file before it was hashed: it must be the same after
-    /// it was loaded.
-    pub identity: FileIdentity,
-    /// Keeps a transcoded copy alive until the load is over.
-    pub _copy: Option<tempfile::TempPath>,
-}
-
-/// What tells that a file may have changed, without reading it: size,
-/// modification and change times, and (on Unix) the file's inode. Taken
-/// before the file is hashed and compared after DuckDB read it, so that a
-/// file replaced or rewritten during the load fails the load instead of
-/// being recorded with the old bytes' SHA-256.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileIdentity {
-    len: u64,
-    modified: Option<std::time::SystemTime>,
-    #[cfg(unix)]
-    inode: (u64, u64, i64, i64),
-}
-
-impl FileIdentity {
-    pub fn of(path: &Path) -> std::io::Result<FileIdentity> {
-        let meta = fs::metadata(path)?;
-        Ok(FileIdentity {
-            len: meta.len(),
-            modified: meta.modified().ok(),
-            #[cfg(unix)]
-            inode: {
-                use std::os::unix::fs::MetadataExt;
-                (meta.dev(), meta.ino(), meta.ctime(), meta.ctime_nsec())
-            },
-        })
-    }
-}
-
-impl ReadableFile {
-    /// Fails if the file changed since it was hashed (see [`FileIdentity`]).
-    fn unchanged_since_hashed(&self, project: &Project) -> Result<(), Error> {
-        let shown = project.shown(&self.file);
-        let now = FileIdentity::of(&project.path(&self.file)).map_err(|e| Error::io("read", &shown, e))?;
-        if now == self.identity {
-            return Ok(());
-        }
-        Err(Error::project(format!("{} changed while it was being loaded", shown.display()))
-            .at(Location::file(&shown))
-            .help("another program wrote the file during the load; nothing was changed: run laporan again once it is done"))
-    }
-}
-
-/// One hash for a dataset: the file's, or for a folder a hash of its files'
-/// names and hashes.
-fn combined_hash(files: &[ReadableFile]) -> String {
-    if let [single] = files {
-        return single.facts.sha256.clone();
-    }
-    let mut hasher = Sha256::new();
-    for file in files {
-        hasher.update(path_text(&file.file).as_bytes());
-        hasher.update(b"\0");
-        hasher.update(file.facts.sha256.as_bytes());
-        hasher.update(b"\n");
-    }
-    scan::hex_digest(hasher)
-}
-
-/// Sizes and modification times of a dataset's files: when they match the
-/// last load, the files are not read again.
-fn stat_text(project: &Project, dataset: &Dataset) -> Result<String, Error> {
-    let mut text = String::new();
-    for file in &dataset.files {
-        let meta = fs::metadata(project.path(file)).map_err(|e| Error::io("read", &project.shown(file), e))?;
-        let modified =
-            meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
-        text.push_str(&format!("{}:{}:{modified};", path_text(file), meta.len()));
-    }
-    Ok(text)
 }
 
 /// The datasets currently in the database, by name.
@@ -563,29 +349,4 @@ fn main_tables(db: &Database) -> Result<Vec<String>, Error> {
 
 fn path_text(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_file_rewritten_or_replaced_after_it_was_hashed_is_noticed() {
-        let dir = tempfile::TempDir::new().unwrap();
-        let path = dir.path().join("a.csv");
-        fs::write(&path, "a\n1\n").unwrap();
-        let before = FileIdentity::of(&path).unwrap();
-        assert_eq!(FileIdentity::of(&path).unwrap(), before, "reading is not a change");
-        // The same size, written again.
-        fs::write(&path, "a\n2\n").unwrap();
-        assert_ne!(FileIdentity::of(&path).unwrap(), before);
-        // Replaced by another file of the same size and time.
-        let before = FileIdentity::of(&path).unwrap();
-        let other = dir.path().join("b.csv");
-        fs::write(&other, "a\n3\n").unwrap();
-        let times = fs::metadata(&path).unwrap().modified().unwrap();
-        fs::File::options().write(true).open(&other).unwrap().set_modified(times).unwrap();
-        fs::rename(&other, &path).unwrap();
-        assert_ne!(FileIdentity::of(&path).unwrap(), before);
-    }
 }

@@ -19,7 +19,7 @@ use crate::sql_type::SqlType;
 
 /// Loads a Parquet dataset (see [`Input`]).
 pub fn load(input: &Input<'_>) -> Result<u64, Error> {
-    let Input { db, table, dataset, files, shown } = *input;
+    let Input { db, table, dataset, files, shown, renamed } = *input;
     let source = shown(&dataset.source);
     for file in files {
         check_schema(db, file, &shown(&file.file))?;
@@ -35,33 +35,30 @@ pub fn load(input: &Input<'_>) -> Result<u64, Error> {
             Ok((row.text(0)?, row.text(1)?))
         })
         .map_err(cannot_read)?;
-    let select = match &dataset.columns {
-        None => "*".to_owned(),
-        Some(_) => {
-            let from = NamesFrom { place: "not in the file", have: "the file has", at: Location::file(&source) };
-            check_declared(dataset, present.iter().map(|(name, _)| name.as_str()), from)?;
-            let mut checks = Vec::new();
-            for (name, file_type) in &present {
-                let target = dataset.column(name).expect("checked above").ty;
-                if let Some(bad) =
-                    inexact(&quote_ident(name), file_type, target).map_err(|e| e.at(Location::file(&source)))?
-                {
-                    checks.push((name.as_str(), target, bad));
-                }
-            }
-            if !checks.is_empty() {
-                find_inexact(db, files, &checks, shown)?;
-            }
-            present
-                .iter()
-                .map(|(name, _)| {
-                    let ty = dataset.column(name).expect("checked above").ty;
-                    format!("CAST({0} AS {ty}) AS {0}", quote_ident(name))
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
+    // Each column's name in the file, and in the table.
+    let names = renamed(&source, present.iter().map(|(name, _)| name.clone()).collect())?;
+    let from = NamesFrom { place: "not in the file", have: "the file has", at: Location::file(&source) };
+    check_declared(dataset, names.iter().map(String::as_str), from)?;
+    let mut checks = Vec::new();
+    for ((name, file_type), new_name) in present.iter().zip(&names) {
+        let Some(target) = dataset.column(new_name).map(|c| c.ty) else { continue };
+        if let Some(bad) = inexact(&quote_ident(name), file_type, target).map_err(|e| e.at(Location::file(&source)))? {
+            checks.push((name.as_str(), target, bad));
         }
-    };
+    }
+    if !checks.is_empty() {
+        find_inexact(db, files, &checks, shown)?;
+    }
+    // Undeclared columns keep the file's own types.
+    let select = present
+        .iter()
+        .zip(&names)
+        .map(|((name, _), new_name)| match dataset.column(new_name) {
+            Some(column) => format!("CAST({} AS {}) AS {}", quote_ident(name), column.ty, quote_ident(new_name)),
+            None => format!("{} AS {}", quote_ident(name), quote_ident(new_name)),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
     db.batch(&format!("CREATE OR REPLACE TABLE {table} AS SELECT {select} FROM {reader}")).map_err(|e| {
         Error::project(format!("cannot load dataset {}", dataset.name))
             .at(Location::file(&source))

@@ -20,8 +20,8 @@ pub struct NamesFrom<'a> {
 }
 
 /// Matches the columns a dataset's file has against its declaration: each
-/// of them declared, each declared one among them. Every format checks
-/// its names here, so the errors read alike.
+/// declared one among them (the file's other columns are inferred). Every
+/// format checks its names here, so the errors read alike.
 pub fn check_declared<'n>(
     dataset: &Dataset,
     names: impl Iterator<Item = &'n str> + Clone,
@@ -29,15 +29,6 @@ pub fn check_declared<'n>(
 ) -> Result<(), Error> {
     let Some(declared) = &dataset.columns else { return Ok(()) };
     let shown = from.at.path.clone();
-    if let Some(extra) = names.clone().find(|name| dataset.column(name).is_none()) {
-        return Err(Error::project(format!(
-            "{}: column {extra} is in the file but not declared for dataset {}",
-            shown.display(),
-            dataset.name
-        ))
-        .at(from.at)
-        .help(format!("add it under [datasets.{}.columns] in laporan.toml, with its type", dataset.name)));
-    }
     if let Some(missing) = declared.iter().find(|c| !names.clone().any(|name| name == c.name)) {
         return Err(Error::project(format!("{}: declared column {} is {}", shown.display(), missing.name, from.place))
             .at(from.at)

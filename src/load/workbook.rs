@@ -50,13 +50,14 @@ use crate::error::{Error, Location};
 
 /// Loads a workbook dataset (see [`Input`]): one sheet of each file.
 pub fn load(input: &Input<'_>) -> Result<u64, Error> {
-    let Input { dataset, files, shown, .. } = *input;
+    let Input { dataset, files, shown, renamed, .. } = *input;
     let shown_files: Vec<PathBuf> = files.iter().map(|f| shown(&f.file)).collect();
     let mut records = Records::new(Origin::Sheet);
     for (index, file) in files.iter().enumerate() {
         let shown = &shown_files[index];
         let sheet = Workbook::open(&file.path, shown)?.read(dataset.sheet.as_deref(), dataset.csv.skip)?;
         let names: Vec<String> = sheet.header.iter().map(|(name, _)| name.clone()).collect();
+        let names = renamed(shown, names)?;
         if index == 0 {
             records.columns = names;
         } else if names != records.columns {

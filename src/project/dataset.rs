@@ -32,9 +32,14 @@ use crate::sql_type::SqlType;
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct DatasetConfig {
-    /// Column names and types, in any order.
+    /// Column names and types, in any order: some or all of the columns
+    /// (the others are inferred).
     #[serde(default)]
     pub columns: IndexMap<String, Spanned<String>>,
+    /// New names for columns of the file, by their name in the file: the
+    /// rest of the declaration uses the new ones.
+    #[serde(default)]
+    pub rename: IndexMap<String, Spanned<String>>,
     #[serde(default)]
     pub primary_key: Vec<Spanned<String>>,
     /// Whether the first line names the columns (default true).
@@ -203,6 +208,15 @@ pub struct ColumnDecl {
     pub span: std::ops::Range<usize>,
 }
 
+/// A column renamed on reading: its name in the file, and in the table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rename {
+    pub from: String,
+    pub to: String,
+    /// Byte range of the new name in `laporan.toml`, for errors.
+    pub span: std::ops::Range<usize>,
+}
+
 /// A table to load.
 #[derive(Debug, Clone)]
 pub struct Dataset {
@@ -213,8 +227,11 @@ pub struct Dataset {
     pub files: Vec<PathBuf>,
     pub format: FileFormat,
     pub csv: CsvOptions,
-    /// Declared columns, in declaration order; `None` means inferred.
+    /// Declared columns, in declaration order: some or all of the file's
+    /// (the others are inferred); `None`: every column inferred.
     pub columns: Option<Vec<ColumnDecl>>,
+    /// Columns renamed on reading, in laporan.toml's order.
+    pub rename: Vec<Rename>,
     pub primary_key: Vec<String>,
     pub tests: Vec<DeclaredTest>,
     /// The sheet of a workbook to read; `None`: its only sheet.
@@ -229,6 +246,9 @@ impl Dataset {
         key.add(self.format.name());
         for column in self.columns.iter().flatten() {
             key.add("column").add(&column.name).add(column.ty.to_string());
+        }
+        for rename in &self.rename {
+            key.add("rename").add(&rename.from).add(&rename.to);
         }
         key.add("primary key");
         for column in &self.primary_key {
@@ -245,6 +265,24 @@ impl Dataset {
         key.add_option(csv.thousands_separator.map(|b| [b])).add_option(csv.max_line_size.map(u64::to_le_bytes));
         key.add_option(self.sheet.as_ref()).add(csv.skip.to_le_bytes());
         key.finish()
+    }
+
+    /// Whether the declaration names every column: a file without a
+    /// header, whose columns are the declared ones.
+    pub fn all_columns_declared(&self) -> bool {
+        self.columns.is_some() && !self.csv.header
+    }
+
+    /// The names a file's columns have in the table: `rename`d, or as
+    /// they are. An error names a renamed column the file does not have.
+    pub fn renamed(&self, names: &mut [String]) -> Result<(), &Rename> {
+        for rename in &self.rename {
+            match names.iter_mut().find(|n| **n == rename.from) {
+                Some(name) => *name = rename.to.clone(),
+                None => return Err(rename),
+            }
+        }
+        Ok(())
     }
 
     pub fn column(&self, name: &str) -> Option<&ColumnDecl> {
@@ -351,6 +389,7 @@ pub fn resolve(
             format,
             csv: CsvOptions::default(),
             columns: None,
+            rename: Vec::new(),
             primary_key: Vec::new(),
             tests: Vec::new(),
             sheet: None,
@@ -361,6 +400,7 @@ pub fn resolve(
             problems.extend(faults);
             refused.push(dataset.name.clone());
             dataset.columns = None;
+            dataset.rename.clear();
             dataset.primary_key.clear();
             dataset.tests.clear();
         }
@@ -382,7 +422,7 @@ pub fn resolve(
                         format!("relationship of {}.{column}: there is no dataset {other}", dataset.name),
                     ));
                 }
-                Some(d) if d.columns.is_some() && d.column(other_column).is_none() => {
+                Some(d) if d.all_columns_declared() && d.column(other_column).is_none() => {
                     dangling.push((dataset.name.clone(), target.span()));
                     problems.push(place.config_error(
                         target.span(),
@@ -498,7 +538,41 @@ fn apply(place: &impl ConfigPlace, dataset: &mut Dataset, declared: &Spanned<Dat
             format!("dataset {} has header = false, so its columns must be declared", dataset.name),
         ));
     }
-    let is_declared = |column: &str| declared_names.as_ref().is_none_or(|names| names.iter().any(|n| n == column));
+    for (from, to) in &config.rename {
+        let name = to.get_ref().trim();
+        if !dataset.csv.header {
+            problems.push(place.config_error(
+                to.span(),
+                format!(
+                    "dataset {} has header = false: its columns are named by the declaration, not renamed",
+                    dataset.name
+                ),
+            ));
+        } else if from.is_empty() || name.is_empty() || name != to.get_ref() {
+            problems.push(
+                place.config_error(
+                    to.span(),
+                    "rename needs a column name and a new name, without spaces around it".into(),
+                ),
+            );
+        } else if let Some(other) = dataset.rename.iter().find(|r| r.to.eq_ignore_ascii_case(name)) {
+            problems.push(place.config_error(
+                to.span(),
+                format!(
+                    "columns {} and {from} would both be named {name} (names do not tell upper from lower case)",
+                    other.from
+                ),
+            ));
+        } else {
+            dataset.rename.push(Rename { from: from.clone(), to: name.to_owned(), span: to.span() });
+        }
+    }
+    // Every column is declared when the file has no header (the
+    // declaration names them); otherwise the file may have more, whose
+    // names are known when it is read: the load checks those.
+    let is_declared = |column: &str| {
+        dataset.csv.header || declared_names.as_ref().is_none_or(|names| names.iter().any(|n| n == column))
+    };
     for key in &config.primary_key {
         if !is_declared(key.get_ref()) {
             problems.push(place.config_error(

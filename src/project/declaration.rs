@@ -37,6 +37,13 @@ fn declaration(dataset: &Dataset, columns: &[(String, String)]) -> Table {
     } else {
         table.insert("primary_key", value(strings(&dataset.primary_key)));
     }
+    if !dataset.rename.is_empty() {
+        let mut renames = InlineTable::new();
+        for rename in &dataset.rename {
+            renames.insert(&rename.from, rename.to.as_str().into());
+        }
+        table.insert("rename", value(renames));
+    }
     if let Some(sheet) = &dataset.sheet {
         table.insert("sheet", value(sheet.as_str()));
     }
@@ -249,6 +256,7 @@ tags = "VARCHAR"
 rows = { max = 5 }
 
 [datasets.budget]
+rename = { "Budget line (code)" = "code", "Amount, EUR" = "amount" }
 sheet = "2024 (final)"
 skip = 3
 null = ["n/a"]
@@ -264,6 +272,8 @@ not_null = ["code"]
         for (before, after) in datasets.iter().zip(&again) {
             assert_eq!(before.csv, after.csv, "{text}");
             assert_eq!(before.sheet, after.sheet, "{text}");
+            let renames = |d: &Dataset| d.rename.iter().map(|r| (r.from.clone(), r.to.clone())).collect::<Vec<_>>();
+            assert_eq!(renames(before), renames(after), "{text}");
             assert_eq!(before.primary_key, after.primary_key, "{text}");
             let types = |d: &Dataset| d.columns.iter().flatten().map(|c| (c.name.clone(), c.ty)).collect::<Vec<_>>();
             assert_eq!(types(before), types(after), "{text}");

@@ -9,19 +9,21 @@ use crate::load::problems::{MAX_LISTED, NamesFrom, check_declared, report, short
 use crate::project::Dataset;
 use crate::sql_type::{IntType, SqlType};
 
-/// The declared types, in the records' column order, or inferred ones.
+/// Each column's type, in the records' column order: as declared, or the
+/// narrowest exact one (for the columns not declared).
 pub(crate) fn column_types(
     records: &Records,
     dataset: &Dataset,
     shown_source: &Path,
     shown: &[PathBuf],
 ) -> Result<Vec<SqlType>, Error> {
-    if dataset.columns.is_none() {
-        return infer(records, shown);
-    }
-    let from = NamesFrom { place: "in no record", have: "the records have", at: Location::file(shown_source) };
+    let place = match records.origin {
+        Origin::Json => "in no record",
+        Origin::Sheet => "not in the sheet's header",
+    };
+    let from = NamesFrom { place, have: "the records have", at: Location::file(shown_source) };
     check_declared(dataset, records.columns.iter().map(String::as_str), from)?;
-    Ok(records.columns.iter().map(|name| dataset.column(name).expect("checked above").ty).collect())
+    infer(records, shown, &|name| dataset.column(name).map(|c| c.ty))
 }
 
 /// What the values of one column were, for inferring its type.
@@ -84,16 +86,29 @@ impl<'r> Seen<'r> {
     }
 }
 
-/// The narrowest exact type of every column (see the module's notes), in
-/// one pass over the records.
-pub(crate) fn infer(records: &Records, shown: &[PathBuf]) -> Result<Vec<SqlType>, Error> {
-    let mut seen: Vec<Seen<'_>> = records.columns.iter().map(|_| Seen::new()).collect();
+/// The narrowest exact type of every column not `declared` (see the
+/// module's notes), in one pass over the records.
+pub(crate) fn infer(
+    records: &Records,
+    shown: &[PathBuf],
+    declared: &dyn Fn(&str) -> Option<SqlType>,
+) -> Result<Vec<SqlType>, Error> {
+    let mut seen: Vec<Option<Seen<'_>>> =
+        records.columns.iter().map(|name| declared(name).is_none().then(Seen::new)).collect();
     for (record, row) in records.rows.iter().enumerate() {
         for (column, field) in row {
-            seen[*column].add(field, record);
+            if let Some(seen) = &mut seen[*column] {
+                seen.add(field, record);
+            }
         }
     }
-    seen.into_iter().enumerate().map(|(index, seen)| narrowest(records, index, seen, shown)).collect()
+    let columns = records.columns.iter().zip(seen).enumerate();
+    columns
+        .map(|(index, (name, seen))| match seen {
+            Some(seen) => narrowest(records, index, seen, shown),
+            None => Ok(declared(name).expect("declared")),
+        })
+        .collect()
 }
 
 pub(crate) fn narrowest(records: &Records, index: usize, seen: Seen<'_>, shown: &[PathBuf]) -> Result<SqlType, Error> {
