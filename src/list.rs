@@ -151,9 +151,11 @@ pub fn declarations(project: &Project, db: &Database, names: &[String]) -> Resul
             );
         }
     }
+    let loaded = loaded(db)?;
     let mut chosen = Vec::new();
     for dataset in project.datasets.iter().filter(|d| names.is_empty() || names.contains(&d.name)) {
-        chosen.push((dataset, column_types(db, &dataset.name)?));
+        let notes = loaded.iter().find(|l| l.name == dataset.name).map(|l| l.notes.clone()).unwrap_or_default();
+        chosen.push((dataset, (column_types(db, &dataset.name)?, notes)));
     }
     Ok(crate::project::declaration::to_toml(chosen))
 }

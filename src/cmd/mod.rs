@@ -211,6 +211,19 @@ impl Ui {
         for (name, rows) in &summary.loaded {
             self.status(&format!("loaded {name} ({})", counted(*rows as usize, "row", "rows")));
         }
+        // Why a column is text: always when a few values in a hundred or
+        // fewer keep it from a stricter type, else with --verbose.
+        for (dataset, note) in &summary.notes {
+            if note.rare || self.verbose {
+                let warning = Error::project(format!(
+                    "dataset {dataset}: column {} is text (VARCHAR): {}",
+                    note.column, note.why
+                ))
+                .at(note.at.clone())
+                .help(note.fix.clone());
+                self.report(&warning, true);
+            }
+        }
         for name in &summary.removed {
             self.status(&format!("removed {name} (its file is gone)"));
         }

@@ -24,78 +24,163 @@ const DECIMAL: &str = "[+-]?(0|[1-9][0-9]*)\\.[0-9]+";
 const DATE: &str = "[0-9]{4}-[0-9]{2}-[0-9]{2}";
 const TIMESTAMP: &str = "[0-9]{4}-[0-9]{2}-[0-9]{2}[T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{1,6})?)?";
 
+/// An inferred column's type, and why it is text when nearly all of its
+/// values are of a stricter type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inferred {
+    pub ty: SqlType,
+    pub nearly: Option<Nearly>,
+}
+
+/// A text column whose values are all but a few (at most a tenth) of a
+/// stricter type: what it would be, and the values that keep it text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Nearly {
+    pub would_be: SqlType,
+    /// What the other values are: "a number", "a date (YYYY-MM-DD)", …
+    pub what: &'static str,
+    /// Values that are not, of all values (NULLs aside).
+    pub failing: u64,
+    pub values: u64,
+    /// The first few of them, by row (counted from 0 in the file's order).
+    pub examples: Vec<(u64, String)>,
+    /// How many different texts they are.
+    pub distinct: u64,
+}
+
+/// What a column's values could be, strictest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Candidate {
+    Boolean,
+    Integer,
+    Decimal,
+    Date,
+    Timestamp,
+}
+
+const CANDIDATES: [Candidate; 5] =
+    [Candidate::Boolean, Candidate::Integer, Candidate::Decimal, Candidate::Date, Candidate::Timestamp];
+
+impl Candidate {
+    /// The SQL condition that the text `c` (not NULL) is not one.
+    fn fails(self, c: &str) -> String {
+        match self {
+            Candidate::Boolean => format!("lower({c}) NOT IN ('true', 'false')"),
+            Candidate::Integer => format!("NOT regexp_full_match({c}, '{INTEGER}')"),
+            Candidate::Decimal => {
+                format!("(NOT regexp_full_match({c}, '{INTEGER}') AND NOT regexp_full_match({c}, '{DECIMAL}'))")
+            }
+            Candidate::Date => format!("(NOT regexp_full_match({c}, '{DATE}') OR TRY_CAST({c} AS DATE) IS NULL)"),
+            Candidate::Timestamp => {
+                format!("(NOT regexp_full_match({c}, '{TIMESTAMP}') OR TRY_CAST({c} AS TIMESTAMP) IS NULL)")
+            }
+        }
+    }
+
+    fn what(self) -> &'static str {
+        match self {
+            Candidate::Boolean => "true or false",
+            Candidate::Integer => "a whole number",
+            Candidate::Decimal => "a number",
+            Candidate::Date => "a date (YYYY-MM-DD)",
+            Candidate::Timestamp => "a date and time (YYYY-MM-DD HH:MM:SS)",
+        }
+    }
+}
+
 /// Infers a type for each column of `staged` (all VARCHAR), in order.
 ///
-/// A first pass over a sample rules candidates out cheaply (one value that
-/// is not a date rules DATE out for the column); the full pass then checks
-/// only the candidates left, so a text column costs almost nothing.
-pub fn infer_types(db: &Database, staged: &str, columns: &[String]) -> Result<Vec<SqlType>, Error> {
+/// A first pass over a sample rules candidates out cheaply (more than a
+/// tenth of the values not dates rules DATE out for the column); the full
+/// pass then counts, for the candidates left, the values that do not fit,
+/// so a text column costs almost nothing, and a column kept text by a few
+/// values says which ([`Nearly`]).
+pub fn infer_types(db: &Database, staged: &str, columns: &[String]) -> Result<Vec<Inferred>, Error> {
     if columns.is_empty() {
         return Ok(Vec::new());
     }
-    let all = vec![[true; CANDIDATES]; columns.len()];
+    let all = vec![[true; 5]; columns.len()];
     let sample = statistics(db, &format!("(SELECT * FROM {staged} LIMIT 2048)"), columns, &all)?;
-    let alive: Vec<[bool; CANDIDATES]> = sample.iter().map(Stats::candidates).collect();
+    let alive: Vec<[bool; 5]> = sample.iter().map(Stats::candidates).collect();
     let full = statistics(db, staged, columns, &alive)?;
-    Ok(full.into_iter().map(choose).collect())
+    let mut inferred = Vec::with_capacity(columns.len());
+    for (column, stats) in columns.iter().zip(full) {
+        let ty = stats.choose();
+        let nearly = match stats.nearly(ty) {
+            Some((candidate, would_be)) => Some(examples(db, staged, column, candidate, would_be, &stats)?),
+            None => None,
+        };
+        inferred.push(Inferred { ty, nearly });
+    }
+    Ok(inferred)
 }
 
-/// Boolean, integer, decimal, date, timestamp.
-const CANDIDATES: usize = 5;
+/// The first values of `column` that are not `candidate`s, and how many
+/// different texts those are.
+fn examples(
+    db: &Database,
+    staged: &str,
+    column: &str,
+    candidate: Candidate,
+    would_be: SqlType,
+    stats: &Stats,
+) -> Result<Nearly, Error> {
+    let c = quote_ident(column);
+    let failing = format!("{c} IS NOT NULL AND {}", candidate.fails(&c));
+    let examples = db
+        .rows(
+            &format!(
+                "SELECT rowid - (SELECT min(rowid) FROM {staged}), {c} FROM {staged} WHERE {failing} ORDER BY rowid LIMIT 3"
+            ),
+            &[],
+            |row| Ok((row.int(0)? as u64, row.text(1)?)),
+        )
+        .map_err(|e| e.while_trying("explain an inferred type"))?;
+    let distinct = db
+        .count(&format!("SELECT count(DISTINCT {c}) FROM {staged} WHERE {failing}"))
+        .map_err(|e| e.while_trying("explain an inferred type"))?;
+    let failing = stats.failing[CANDIDATES.iter().position(|c| *c == candidate).expect("a candidate")];
+    Ok(Nearly {
+        would_be,
+        what: candidate.what(),
+        failing: failing as u64,
+        values: stats.values as u64,
+        examples,
+        distinct,
+    })
+}
 
 /// One aggregate query computing, per column, how many values fail each
-/// candidate still `alive` (a dead one counts as failing).
-fn statistics(
-    db: &Database,
-    from: &str,
-    columns: &[String],
-    alive: &[[bool; CANDIDATES]],
-) -> Result<Vec<Stats>, Error> {
+/// candidate still `alive` (a dead one counts every value as failing).
+fn statistics(db: &Database, from: &str, columns: &[String], alive: &[[bool; 5]]) -> Result<Vec<Stats>, Error> {
     let mut select = Vec::new();
     for (column, alive) in columns.iter().zip(alive) {
         let c = quote_ident(column);
-        let [boolean, integer, number, date, timestamp] = *alive;
-        let or_dead = |live: bool, expr: String| if live { expr } else { "1".to_owned() };
-        let or_zero = |live: bool, expr: String| if live { expr } else { "0".to_owned() };
         select.push(format!("count({c})"));
-        select.push(or_dead(
-            boolean,
-            format!("count(*) FILTER (WHERE {c} IS NOT NULL AND lower({c}) NOT IN ('true', 'false'))"),
-        ));
-        select.push(or_dead(
-            integer,
-            format!("count(*) FILTER (WHERE {c} IS NOT NULL AND NOT regexp_full_match({c}, '{INTEGER}'))"),
-        ));
+        for (candidate, live) in CANDIDATES.iter().zip(alive) {
+            select.push(if *live {
+                format!("count(*) FILTER (WHERE {c} IS NOT NULL AND {})", candidate.fails(&c))
+            } else {
+                format!("count({c})")
+            });
+        }
+        let [_, integer, decimal, _, _] = *alive;
+        let or_zero = |live: bool, expr: String| if live { expr } else { "0".to_owned() };
         select.push(or_zero(
             integer,
             format!("coalesce(max(length(ltrim({c}, '+-'))) FILTER (WHERE regexp_full_match({c}, '{INTEGER}')), 0)"),
         ));
-        select.push(or_dead(
-            number,
+        select.push(or_zero(
+            decimal,
             format!(
-                "count(*) FILTER (WHERE {c} IS NOT NULL AND NOT regexp_full_match({c}, '{INTEGER}') \
-                 AND NOT regexp_full_match({c}, '{DECIMAL}'))"
+                "coalesce(max(length(split_part(ltrim({c}, '+-'), '.', 1))) \
+                 FILTER (WHERE regexp_full_match({c}, '{INTEGER}') OR regexp_full_match({c}, '{DECIMAL}')), 0)"
             ),
         ));
-        select.push(or_zero(number, format!("coalesce(max(length(split_part(ltrim({c}, '+-'), '.', 1))), 0)")));
         select.push(or_zero(
-            number,
+            decimal,
             format!(
                 "coalesce(max(length(split_part({c}, '.', 2))) FILTER (WHERE regexp_full_match({c}, '{DECIMAL}')), 0)"
-            ),
-        ));
-        select.push(or_dead(
-            date,
-            format!(
-                "count(*) FILTER (WHERE {c} IS NOT NULL AND (NOT regexp_full_match({c}, '{DATE}') \
-                 OR TRY_CAST({c} AS DATE) IS NULL))"
-            ),
-        ));
-        select.push(or_dead(
-            timestamp,
-            format!(
-                "count(*) FILTER (WHERE {c} IS NOT NULL AND (NOT regexp_full_match({c}, '{TIMESTAMP}') \
-                 OR TRY_CAST({c} AS TIMESTAMP) IS NULL))"
             ),
         ));
     }
@@ -107,62 +192,79 @@ fn statistics(
     Ok(stats
         .chunks(PER_COLUMN)
         .map(|s| {
-            let [values, not_bool, not_int, int_digits, not_number, whole_digits, scale, not_date, not_timestamp] =
-                s.try_into().expect("PER_COLUMN values");
-            Stats { values, not_bool, not_int, int_digits, not_number, whole_digits, scale, not_date, not_timestamp }
+            let [values, b, i, d, da, t, int_digits, whole_digits, scale] = s.try_into().expect("PER_COLUMN values");
+            Stats { values, failing: [b, i, d, da, t], int_digits, whole_digits, scale }
         })
         .collect())
 }
 
+/// What one pass found about a column: its values (NULLs aside), how many
+/// fail each candidate, and the widest numbers among those that fit.
 struct Stats {
     values: i64,
-    not_bool: i64,
-    not_int: i64,
+    failing: [i64; 5],
     int_digits: i64,
-    not_number: i64,
     whole_digits: i64,
     scale: i64,
-    not_date: i64,
-    not_timestamp: i64,
 }
 
 impl Stats {
-    /// Which candidates every value seen so far fits.
-    fn candidates(&self) -> [bool; CANDIDATES] {
-        [self.not_bool == 0, self.not_int == 0, self.not_number == 0, self.not_date == 0, self.not_timestamp == 0]
+    /// The candidates worth counting in full: those that at most a tenth
+    /// of the values fail.
+    fn candidates(&self) -> [bool; 5] {
+        self.failing.map(|failing| failing * 10 <= self.values)
     }
-}
 
-fn choose(s: Stats) -> SqlType {
-    if s.values == 0 {
-        return SqlType::Varchar;
+    /// The type `candidate` gives the values that fit it.
+    fn type_of(&self, candidate: Candidate) -> SqlType {
+        match candidate {
+            Candidate::Boolean => SqlType::Boolean,
+            Candidate::Integer => match self.int_digits {
+                0..=18 => SqlType::Int(IntType::BigInt),
+                19..=38 => SqlType::Int(IntType::HugeInt),
+                _ => SqlType::Varchar,
+            },
+            Candidate::Decimal => {
+                let scale = self.scale as u8;
+                match self.whole_digits + self.scale {
+                    0..=18 => SqlType::Decimal { precision: 18, scale },
+                    19..=38 => SqlType::Decimal { precision: 38, scale },
+                    _ => SqlType::Varchar,
+                }
+            }
+            Candidate::Date => SqlType::Date,
+            Candidate::Timestamp => SqlType::Timestamp,
+        }
     }
-    if s.not_bool == 0 {
-        return SqlType::Boolean;
+
+    /// The strictest candidate every value fits, or VARCHAR.
+    fn choose(&self) -> SqlType {
+        if self.values == 0 {
+            return SqlType::Varchar;
+        }
+        CANDIDATES
+            .iter()
+            .zip(self.failing)
+            .filter(|(_, failing)| *failing == 0)
+            .map(|(candidate, _)| self.type_of(*candidate))
+            .find(|ty| *ty != SqlType::Varchar)
+            .unwrap_or(SqlType::Varchar)
     }
-    if s.not_int == 0 {
-        return match s.int_digits {
-            0..=18 => SqlType::Int(IntType::BigInt),
-            19..=38 => SqlType::Int(IntType::HugeInt),
-            _ => SqlType::Varchar,
-        };
+
+    /// For a column that is text: the candidate that the fewest values
+    /// fail (at most a tenth of them, and not all), and its type.
+    fn nearly(&self, chosen: SqlType) -> Option<(Candidate, SqlType)> {
+        if chosen != SqlType::Varchar || self.values == 0 {
+            return None;
+        }
+        CANDIDATES
+            .iter()
+            .zip(self.failing)
+            .filter(|(_, failing)| *failing > 0 && *failing < self.values && failing * 10 <= self.values)
+            .min_by_key(|(_, failing)| *failing)
+            .map(|(candidate, _)| (*candidate, self.type_of(*candidate)))
+            .filter(|(_, ty)| *ty != SqlType::Varchar)
     }
-    if s.not_number == 0 {
-        let precision = s.whole_digits + s.scale;
-        let scale = s.scale as u8;
-        return match precision {
-            0..=18 => SqlType::Decimal { precision: 18, scale },
-            19..=38 => SqlType::Decimal { precision: 38, scale },
-            _ => SqlType::Varchar,
-        };
-    }
-    if s.not_date == 0 {
-        return SqlType::Date;
-    }
-    if s.not_timestamp == 0 {
-        return SqlType::Timestamp;
-    }
-    SqlType::Varchar
 }
 
 #[cfg(test)]
@@ -176,7 +278,7 @@ mod tests {
         for v in values {
             db.execute("INSERT INTO t VALUES (?)", &[v.map_or(Arg::Null, Arg::Text)]).unwrap();
         }
-        infer_types(&db, "t", &["v".to_owned()]).unwrap().remove(0).to_string()
+        infer_types(&db, "t", &["v".to_owned()]).unwrap().remove(0).ty.to_string()
     }
 
     #[test]
@@ -197,6 +299,23 @@ mod tests {
     }
 
     #[test]
+    fn a_text_column_says_what_nearly_all_of_it_is() {
+        let db = Database::in_memory().unwrap();
+        db.batch(
+            "CREATE TABLE t AS SELECT CASE WHEN i = 3000 THEN 'NA' ELSE CAST(i AS VARCHAR) || '.5' END AS price, \
+             CASE WHEN i % 2 = 0 THEN 'x' ELSE CAST(i AS VARCHAR) END AS half FROM range(1, 5000) r(i)",
+        )
+        .unwrap();
+        let inferred = infer_types(&db, "t", &["price".to_owned(), "half".to_owned()]).unwrap();
+        assert_eq!(inferred[0].ty, SqlType::Varchar);
+        let nearly = inferred[0].nearly.as_ref().expect("nearly decimal");
+        assert_eq!(nearly.would_be, SqlType::Decimal { precision: 18, scale: 1 });
+        assert_eq!((nearly.failing, nearly.values, nearly.distinct), (1, 4999, 1));
+        assert_eq!(nearly.examples, [(2999, "NA".to_owned())]);
+        assert_eq!(inferred[1].nearly, None, "half of the values are not numbers: text, nothing to say");
+    }
+
+    #[test]
     fn a_value_after_the_sample_still_counts() {
         let db = Database::in_memory().unwrap();
         db.batch(
@@ -205,6 +324,7 @@ mod tests {
         )
         .unwrap();
         let types = infer_types(&db, "t", &["late_text".to_owned(), "ints".to_owned()]).unwrap();
+        let types: Vec<SqlType> = types.into_iter().map(|i| i.ty).collect();
         assert_eq!(types, [SqlType::Varchar, SqlType::Int(IntType::BigInt)]);
     }
 }

@@ -30,15 +30,15 @@ use serde_json::value::RawValue;
 use super::problems::shorten;
 use super::records::types::NumberText;
 use super::records::{Field, Kind, Origin, Place, Records};
-use super::{Input, ReadableFile};
+use super::{Input, Loaded, ReadableFile};
 use crate::error::{Error, Location};
 
 /// Loads a JSON dataset (see [`Input`]).
-pub fn load(input: &Input<'_>) -> Result<u64, Error> {
+pub fn load(input: &Input<'_>) -> Result<Loaded, Error> {
     let shown_files: Vec<PathBuf> = input.files.iter().map(|f| (input.shown)(&f.file)).collect();
     let mut records = read_records(input.files, &shown_files)?;
     records.columns = (input.renamed)(&(input.shown)(&input.dataset.source), std::mem::take(&mut records.columns))?;
-    super::records::load(input, &records, &shown_files)
+    super::records::load(input, &records, &shown_files).map(Loaded::rows)
 }
 
 /// More keys than this across a dataset's records is not a table (records

@@ -38,13 +38,13 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::engine::{Arg, Database, STATE_SCHEMA, quote_ident, quote_literal};
-use crate::error::Error;
+use crate::error::{Error, Location};
 use crate::project::{Dataset, FileFormat, Project};
 use progress::Progress;
 
 /// Bumped whenever the way files are read changes, so that every dataset is
 /// reloaded by the new rules (and the bookkeeping table is rebuilt).
-const LOADER_VERSION: &str = "laporan-load-2";
+const LOADER_VERSION: &str = "laporan-load-3";
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LoadOptions {
@@ -62,6 +62,9 @@ pub struct LoadSummary {
     pub removed: Vec<String>,
     /// Where the time went: (dataset or "", step, duration), for `--verbose`.
     pub timings: Vec<(String, &'static str, std::time::Duration)>,
+    /// Why inferred columns are text though nearly all their values are of
+    /// a stricter type, by dataset.
+    pub notes: Vec<(String, TypeNote)>,
 }
 
 /// A dataset as loaded: what the provenance footer and `laporan list` show.
@@ -76,6 +79,9 @@ pub struct LoadedDataset {
     pub rows: u64,
     /// `declared`, `declared in part` (the other columns inferred) or `inferred`.
     pub schema: String,
+    /// Why a column is text (see [`TypeNote`]): (column, why and how to
+    /// read it otherwise), for `laporan schema`.
+    pub notes: Vec<(String, String)>,
     fingerprint: String,
     stat: String,
 }
@@ -139,15 +145,20 @@ pub fn load(project: &Project, db: &Database, options: LoadOptions) -> Result<Lo
         }
         for (dataset, files, sha256, fingerprint, stat) in &work {
             let _progress = options.progress.then(|| Progress::start(db.progress(), dataset.name.clone()));
-            let (rows, schema) = load_dataset(project, db, dataset, files, &mut summary.timings)?;
+            let (rows, schema, notes) = load_dataset(project, db, dataset, files, &mut summary.timings)?;
+            let one_line = |text: &str| text.replace(['\t', '\n', '\r'], " ");
+            let noted: String = notes
+                .iter()
+                .map(|n| format!("{}\t{}; {}\n", one_line(&n.column), one_line(&n.why), one_line(&n.fix)))
+                .collect();
             // The hash recorded must be of the bytes loaded.
             for file in files {
                 file.unchanged_since_hashed(project)?;
             }
             db.execute(
                 &format!(
-                    "INSERT OR REPLACE INTO {STATE_SCHEMA}.datasets (name, file, files, sha256, rows, schema, fingerprint, stat) \
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                    "INSERT OR REPLACE INTO {STATE_SCHEMA}.datasets (name, file, files, sha256, rows, schema, notes, fingerprint, stat) \
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 ),
                 &[
                     (&dataset.name).into(),
@@ -156,12 +167,14 @@ pub fn load(project: &Project, db: &Database, options: LoadOptions) -> Result<Lo
                     sha256.into(),
                     Arg::Int(rows as i64),
                     Arg::Text(schema),
+                    Arg::Text(&noted),
                     fingerprint.into(),
                     stat.into(),
                 ],
             )
             .map_err(|e| e.while_trying("record the load"))?;
             summary.loaded.push((dataset.name.clone(), rows));
+            summary.notes.extend(notes.into_iter().map(|note| (dataset.name.clone(), note)));
         }
         for (name, stat) in &touched {
             db.execute(
@@ -199,6 +212,37 @@ pub struct Input<'a> {
     pub shown: &'a dyn Fn(&Path) -> PathBuf,
     /// A file's column names as the table has them ([`renamed`]).
     pub renamed: &'a Renamer<'a>,
+}
+
+/// What a format's `load` did: the rows it loaded, and why a column whose
+/// type it inferred is text although nearly all of its values are of a
+/// stricter type.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub rows: u64,
+    pub notes: Vec<TypeNote>,
+}
+
+impl Loaded {
+    pub fn rows(rows: u64) -> Loaded {
+        Loaded { rows, notes: Vec::new() }
+    }
+}
+
+/// Why an inferred column is text (see [`infer::Nearly`]), and how to read
+/// it as the stricter type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeNote {
+    pub column: String,
+    /// `'NA' on line 1234 is not a number (1 of 248 values)`.
+    pub why: String,
+    /// `add null = ["NA"] to [datasets.prices] to read it as DECIMAL(18,2)`.
+    pub fix: String,
+    /// Fewer than 1 in 100 of the values: worth a warning on every load
+    /// (the others are shown with `--verbose` and by `laporan schema`).
+    pub rare: bool,
+    /// Where the first of those values is.
+    pub at: Location,
 }
 
 /// Names a file's columns as the table has them (see [`Input::renamed`]).
@@ -250,13 +294,13 @@ fn load_dataset(
     dataset: &Dataset,
     files: &[ReadableFile],
     timings: &mut Vec<(String, &'static str, std::time::Duration)>,
-) -> Result<(u64, &'static str), Error> {
+) -> Result<(u64, &'static str, Vec<TypeNote>), Error> {
     let started = Instant::now();
     let table = format!("main.{}", quote_ident(&dataset.name));
     let shown = |file: &Path| project.shown(file);
     let renamed = |file: &Path, names: Vec<String>| renamed(project, dataset, file, names);
     let input = Input { db, table: &table, dataset, files, shown: &shown, renamed: &renamed };
-    let rows = match dataset.format {
+    let Loaded { rows, notes } = match dataset.format {
         FileFormat::Csv => csv::load(&input)?,
         FileFormat::Json => json::load(&input)?,
         FileFormat::Parquet => parquet::load(&input)?,
@@ -276,7 +320,7 @@ fn load_dataset(
     if !dataset.primary_key.is_empty() {
         timings.push((dataset.name.clone(), "check the primary key", started.elapsed()));
     }
-    Ok((rows, schema))
+    Ok((rows, schema, notes))
 }
 
 /// The datasets currently in the database, by name.
@@ -286,7 +330,7 @@ pub fn loaded(db: &Database) -> Result<Vec<LoadedDataset>, Error> {
     }
     db.rows(
         &format!(
-            "SELECT name, file, files, sha256, rows, schema, fingerprint, stat FROM {STATE_SCHEMA}.datasets ORDER BY name"
+            "SELECT name, file, files, sha256, rows, schema, notes, fingerprint, stat FROM {STATE_SCHEMA}.datasets ORDER BY name"
         ),
         &[],
         |row| {
@@ -297,8 +341,14 @@ pub fn loaded(db: &Database) -> Result<Vec<LoadedDataset>, Error> {
                 sha256: row.text(3)?,
                 rows: row.int(4)? as u64,
                 schema: row.text(5)?,
-                fingerprint: row.text(6)?,
-                stat: row.text(7)?,
+                notes: row
+                    .text(6)?
+                    .lines()
+                    .filter_map(|line| line.split_once('\t'))
+                    .map(|(column, note)| (column.to_owned(), note.to_owned()))
+                    .collect(),
+                fingerprint: row.text(7)?,
+                stat: row.text(8)?,
             })
         },
     )
@@ -323,7 +373,8 @@ fn ensure_state_table(db: &Database) -> Result<(), Error> {
          CREATE SCHEMA {STATE_SCHEMA};
          CREATE TABLE {STATE_SCHEMA}.datasets (
              name VARCHAR PRIMARY KEY, file VARCHAR NOT NULL, files BIGINT NOT NULL, sha256 VARCHAR NOT NULL,
-             rows BIGINT NOT NULL, schema VARCHAR NOT NULL, fingerprint VARCHAR NOT NULL, stat VARCHAR NOT NULL);
+             rows BIGINT NOT NULL, schema VARCHAR NOT NULL, notes VARCHAR NOT NULL, fingerprint VARCHAR NOT NULL,
+             stat VARCHAR NOT NULL);
          COMMENT ON TABLE {STATE_SCHEMA}.datasets IS {};",
         quote_literal(LOADER_VERSION)
     ))

@@ -11,14 +11,14 @@
 use std::path::{Path, PathBuf};
 
 use super::problems::{MAX_LISTED, NamesFrom, Problem, check_declared, report, shorten};
-use super::{Input, ReadableFile};
+use super::{Input, Loaded, ReadableFile};
 use crate::engine::{Database, DbError, quote_ident, quote_literal};
 use crate::error::{Error, Location};
 use crate::project::CsvOptions;
 use crate::sql_type::SqlType;
 
 /// Loads a Parquet dataset (see [`Input`]).
-pub fn load(input: &Input<'_>) -> Result<u64, Error> {
+pub fn load(input: &Input<'_>) -> Result<Loaded, Error> {
     let Input { db, table, dataset, files, shown, renamed } = *input;
     let source = shown(&dataset.source);
     for file in files {
@@ -65,7 +65,7 @@ pub fn load(input: &Input<'_>) -> Result<u64, Error> {
             .note(e.first_line().to_owned())
             .help("check the file, and the columns declared for it in laporan.toml")
     })?;
-    db.count(&format!("SELECT count(*) FROM {table}")).map_err(|e| e.while_trying("count rows"))
+    db.count(&format!("SELECT count(*) FROM {table}")).map(Loaded::rows).map_err(|e| e.while_trying("count rows"))
 }
 
 /// One entry of `parquet_schema()`: name, number of children, converted

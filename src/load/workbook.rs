@@ -44,12 +44,12 @@ use calamine::{
 use jiff::SignedDuration;
 use jiff::civil::{Date, DateTime, Time};
 
-use super::Input;
 use super::records::{Field, Kind, Origin, Place, Records, cell_name};
+use super::{Input, Loaded};
 use crate::error::{Error, Location};
 
 /// Loads a workbook dataset (see [`Input`]): one sheet of each file.
-pub fn load(input: &Input<'_>) -> Result<u64, Error> {
+pub fn load(input: &Input<'_>) -> Result<Loaded, Error> {
     let Input { dataset, files, shown, renamed, .. } = *input;
     let shown_files: Vec<PathBuf> = files.iter().map(|f| shown(&f.file)).collect();
     let mut records = Records::new(Origin::Sheet);
@@ -83,7 +83,7 @@ pub fn load(input: &Input<'_>) -> Result<u64, Error> {
         }
         records.sheets.push(sheet.name);
     }
-    super::records::load(input, &records, &shown_files)
+    super::records::load(input, &records, &shown_files).map(Loaded::rows)
 }
 
 /// A cell's value as a field of the records; `None` for NULL.

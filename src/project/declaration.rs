@@ -10,14 +10,18 @@ use toml_edit::{Array, DocumentMut, InlineTable, Item, Table, value};
 use super::dataset::{CsvOptions, DataTest, Dataset};
 use crate::sql_type::SqlType;
 
-/// The declaration in force of each of `datasets`, with the column types
-/// each has in the database (`(name, type)`; empty when not loaded yet).
-pub fn to_toml<'a>(datasets: impl IntoIterator<Item = (&'a Dataset, Vec<(String, String)>)>) -> String {
+/// A dataset as loaded: the column types it has in the database (`(name,
+/// type)`; empty when not loaded yet), and why some inferred ones are text
+/// (`(name, note)`), written as comments beside them.
+pub type Loaded = (Vec<(String, String)>, Vec<(String, String)>);
+
+/// The declaration in force of each of `datasets` (see [`Loaded`]).
+pub fn to_toml<'a>(datasets: impl IntoIterator<Item = (&'a Dataset, Loaded)>) -> String {
     let mut document = DocumentMut::new();
     let mut all = Table::new();
     all.set_implicit(true);
-    for (position, (dataset, columns)) in datasets.into_iter().enumerate() {
-        let mut table = declaration(dataset, &columns);
+    for (position, (dataset, (columns, notes))) in datasets.into_iter().enumerate() {
+        let mut table = declaration(dataset, &columns, &notes);
         // One blank line between datasets.
         if position > 0 {
             let prefix = table.decor().prefix().and_then(|p| p.as_str()).unwrap_or_default().to_owned();
@@ -30,7 +34,7 @@ pub fn to_toml<'a>(datasets: impl IntoIterator<Item = (&'a Dataset, Vec<(String,
 }
 
 /// `[datasets.NAME]` with its `columns` and `tests` tables.
-fn declaration(dataset: &Dataset, columns: &[(String, String)]) -> Table {
+fn declaration(dataset: &Dataset, columns: &[(String, String)], notes: &[(String, String)]) -> Table {
     let mut table = Table::new();
     if dataset.primary_key.is_empty() {
         table.decor_mut().set_suffix(" # primary_key = [\"…\"]: the columns that identify a row");
@@ -59,7 +63,13 @@ fn declaration(dataset: &Dataset, columns: &[(String, String)]) -> Table {
         // named in a comment: such a dataset keeps the types of its files.
         match ty.parse::<SqlType>() {
             Ok(parsed) => {
-                declared.insert(name, value(parsed.to_string()));
+                let mut ty = value(parsed.to_string());
+                if let Some((_, note)) = notes.iter().find(|(column, _)| column == name)
+                    && let Some(ty) = ty.as_value_mut()
+                {
+                    ty.decor_mut().set_suffix(format!(" # {note}"));
+                }
+                declared.insert(name, ty);
             }
             // Quoted on one line: a name with a line break stays in its
             // comment.
@@ -215,7 +225,7 @@ mod tests {
     fn written(datasets: &[Dataset]) -> String {
         to_toml(datasets.iter().map(|d| {
             let columns = d.columns.iter().flatten().map(|c| (c.name.clone(), c.ty.to_string())).collect();
-            (d, columns)
+            (d, (columns, Vec::new()))
         }))
     }
 
@@ -291,13 +301,17 @@ not_null = ["code"]
         let text = to_toml([
             (
                 &datasets[1],
-                vec![
-                    ("id".to_owned(), "INTEGER".to_owned()),
-                    ("tags".to_owned(), "VARCHAR[]".to_owned()),
-                    ("two\nlines".to_owned(), "STRUCT(a INTEGER)".to_owned()),
-                ],
+                (
+                    vec![
+                        ("id".to_owned(), "INTEGER".to_owned()),
+                        ("code".to_owned(), "VARCHAR".to_owned()),
+                        ("tags".to_owned(), "VARCHAR[]".to_owned()),
+                        ("two\nlines".to_owned(), "STRUCT(a INTEGER)".to_owned()),
+                    ],
+                    vec![("code".to_owned(), "'NA' on line 7 is not a whole number (1 of 300 values)".to_owned())],
+                ),
             ),
-            (&datasets[2], Vec::new()),
+            (&datasets[2], (Vec::new(), Vec::new())),
         ]);
         assert_eq!(
             text,
@@ -306,6 +320,7 @@ not_null = ["code"]
              # \"two\\nlines\": \"STRUCT(a INTEGER)\" is not a type laporan.toml declares: leave the dataset undeclared\n\
              [datasets.events.columns]\n\
              id = \"INTEGER\"\n\
+             code = \"VARCHAR\" # 'NA' on line 7 is not a whole number (1 of 300 values)\n\
              \n\
              [datasets.places] # primary_key = [\"…\"]: the columns that identify a row\n\
              [datasets.places.columns] # not loaded yet: run laporan load\n"

@@ -18,7 +18,7 @@ use rejects::{find_bad_values, reader_error, reject_report};
 
 use super::problems::{NamesFrom, check_declared};
 use super::scan::{self, Dialect, LineEnding, first_record};
-use super::{Input, ReadableFile, infer};
+use super::{Input, Loaded, ReadableFile, TypeNote, infer};
 use crate::engine::{Database, quote_ident, quote_literal};
 use crate::error::{Error, Location};
 use crate::project::{CsvOptions, Dataset};
@@ -162,7 +162,7 @@ pub fn layout(shown: &Path, header: Option<Vec<String>>, dataset: &Dataset) -> R
 /// Loads a CSV dataset (see [`Input`]): declared columns as declared, the
 /// others read as text and their types inferred ([`infer`]) from the
 /// whole file.
-pub fn load(input: &Input<'_>) -> Result<u64, Error> {
+pub fn load(input: &Input<'_>) -> Result<Loaded, Error> {
     let Input { db, table, dataset, files, shown, renamed } = *input;
     for file in files {
         check_facts(&shown(&file.file), file, &dataset.csv)?;
@@ -188,7 +188,7 @@ pub fn load(input: &Input<'_>) -> Result<u64, Error> {
     };
     let layout = layout(&shown(&dataset.source), header, dataset)?;
     if layout.inferred.is_empty() {
-        return load_into(db, table, false, files, &layout, &dataset.csv, shown);
+        return load_into(db, table, false, files, &layout, &dataset.csv, shown).map(Loaded::rows);
     }
     let stage = "laporan_stage";
     let rows = load_into(db, stage, true, files, &layout, &dataset.csv, shown)?;
@@ -197,7 +197,7 @@ pub fn load(input: &Input<'_>) -> Result<u64, Error> {
         .columns
         .iter()
         .map(|(name, _)| match layout.inferred.iter().position(|n| n == name) {
-            Some(i) => format!("CAST({0} AS {1}) AS {0}", quote_ident(name), types[i]),
+            Some(i) => format!("CAST({0} AS {1}) AS {0}", quote_ident(name), types[i].ty),
             None => quote_ident(name),
         })
         .collect();
@@ -206,7 +206,88 @@ pub fn load(input: &Input<'_>) -> Result<u64, Error> {
         select.join(", ")
     ))
     .map_err(|e| e.while_trying("store the inferred table"))?;
-    Ok(rows)
+    let mut notes = Vec::new();
+    for (column, inferred) in layout.inferred.iter().zip(&types) {
+        if let Some(nearly) = &inferred.nearly {
+            notes.push(type_note(input, column, nearly)?);
+        }
+    }
+    Ok(Loaded { rows, notes })
+}
+
+/// Why `column` is text, with the line of its first value that is not of
+/// the stricter type, and how to read it as that type.
+fn type_note(input: &Input<'_>, column: &str, nearly: &infer::Nearly) -> Result<TypeNote, Error> {
+    let Input { dataset, files, shown, .. } = *input;
+    let header = u64::from(dataset.csv.header);
+    // Rows are counted across the dataset's files: the file, and its line.
+    let place = |row: u64| -> Result<(usize, u64), Error> {
+        let mut first = 0;
+        for (index, file) in files.iter().enumerate() {
+            let rows = file.facts.records.saturating_sub(header);
+            if row < first + rows || index + 1 == files.len() {
+                let lines = scan::record_lines(&file.path, dataset.csv.dialect(), &[row - first + header])
+                    .map_err(|e| Error::io("read", &shown(&file.file), e))?;
+                return Ok((index, lines.first().map_or(0, |(_, line)| *line)));
+            }
+            first += rows;
+        }
+        Ok((0, 0))
+    };
+    let mut examples = Vec::new();
+    let mut at = Location::file(shown(&dataset.source));
+    for (position, (row, value)) in nearly.examples.iter().enumerate() {
+        let (file, line) = place(*row)?;
+        let shown_file = shown(&files[file].file);
+        if position == 0 {
+            at = Location { line: Some(line as usize), ..Location::file(&shown_file) };
+        }
+        let place = if files.len() > 1 { format!("{}:{line}", shown_file.display()) } else { format!("line {line}") };
+        examples.push((value.as_str(), place));
+    }
+    // Each text once, with its places: 'n/a' on lines 51, 52.
+    let mut texts: Vec<(&str, Vec<String>)> = Vec::new();
+    for (value, place) in examples {
+        match texts.iter_mut().find(|(text, _)| *text == value) {
+            Some((_, places)) => places.push(place.trim_start_matches("line ").to_owned()),
+            None => texts.push((value, vec![place])),
+        }
+    }
+    let listed: Vec<String> = texts
+        .iter()
+        .map(|(text, places)| {
+            let places = places.join(", ");
+            let places = if places.contains(", ") { places.replacen("line ", "lines ", 1) } else { places };
+            format!("'{}' on {places}", super::problems::shorten(text, 40))
+        })
+        .collect();
+    let why = if nearly.failing == 1 {
+        format!("{} is not {} (1 of {} values)", listed.join(""), nearly.what, nearly.values)
+    } else {
+        format!("{} of {} values are not {}, such as {}", nearly.failing, nearly.values, nearly.what, listed.join("; "))
+    };
+    // When the few texts are all known, NULL is what they most likely mean.
+    let texts: Vec<&str> = texts.iter().map(|(text, _)| *text).collect();
+    let fix = if nearly.distinct as usize == texts.len() && texts.iter().all(|t| t.chars().count() <= 20) {
+        let nulls: Vec<String> = dataset.csv.nulls.iter().map(String::as_str).chain(texts).map(toml_string).collect();
+        format!(
+            "to read it as {}, set null = [{}] for [datasets.{}] in laporan.toml",
+            nearly.would_be,
+            nulls.join(", "),
+            dataset.name
+        )
+    } else {
+        format!(
+            "to read it as {0}, correct those values, or declare {1} = \"{0}\" under [datasets.{2}.columns] and the load lists each of them",
+            nearly.would_be, column, dataset.name
+        )
+    };
+    Ok(TypeNote { column: column.to_owned(), why, fix, rare: nearly.failing * 100 < nearly.values, at })
+}
+
+/// A TOML basic string.
+fn toml_string(text: &str) -> String {
+    toml_edit::Value::from(text).to_string().trim().to_owned()
 }
 
 /// How a declared type is read from the file.
