@@ -8,14 +8,16 @@
 //!   digits (a 20-digit number stays exact);
 //! - plain decimals → DECIMAL(18, s) or DECIMAL(38, s), s the most decimals
 //!   seen (never DOUBLE, which loses digits);
-//! - `YYYY-MM-DD` dates that exist → DATE; ISO timestamps → TIMESTAMP;
+//! - `YYYY-MM-DD` dates that exist → DATE; ISO timestamps → TIMESTAMP (or
+//!   dates and timestamps in the column's declared `date_format` and
+//!   `timestamp_format`);
 //! - anything else, including codes with leading zeros (`007`) and "NA",
 //!   stays VARCHAR, verbatim.
 //!
 //! `laporan schema` prints the result as a declaration to paste into
 //! `laporan.toml`, where it can be corrected.
 
-use crate::engine::{Database, quote_ident};
+use crate::engine::{Database, quote_ident, quote_literal};
 use crate::error::Error;
 use crate::sql_type::{IntType, SqlType};
 
@@ -38,7 +40,7 @@ pub struct Inferred {
 pub struct Nearly {
     pub would_be: SqlType,
     /// What the other values are: "a number", "a date (YYYY-MM-DD)", …
-    pub what: &'static str,
+    pub what: String,
     /// Values that are not, of all values (NULLs aside).
     pub failing: u64,
     pub values: u64,
@@ -46,6 +48,25 @@ pub struct Nearly {
     pub examples: Vec<(u64, String)>,
     /// How many different texts they are.
     pub distinct: u64,
+}
+
+/// The formats a column's dates and timestamps are written in (strftime),
+/// when they are not ISO 8601.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Formats {
+    pub date: Option<String>,
+    pub timestamp: Option<String>,
+}
+
+impl Formats {
+    /// The expression converting the text `c`, inferred as `ty`.
+    pub fn cast(&self, c: &str, ty: SqlType) -> String {
+        match (ty, &self.date, &self.timestamp) {
+            (SqlType::Date, Some(format), _) => format!("CAST(strptime({c}, {}) AS DATE)", quote_literal(format)),
+            (SqlType::Timestamp, _, Some(format)) => format!("strptime({c}, {})", quote_literal(format)),
+            _ => format!("CAST({c} AS {ty})"),
+        }
+    }
 }
 
 /// What a column's values could be, strictest first.
@@ -63,7 +84,13 @@ const CANDIDATES: [Candidate; 5] =
 
 impl Candidate {
     /// The SQL condition that the text `c` (not NULL) is not one.
-    fn fails(self, c: &str) -> String {
+    fn fails(self, c: &str, formats: &Formats) -> String {
+        match (self, &formats.date, &formats.timestamp) {
+            (Candidate::Date, Some(format), _) | (Candidate::Timestamp, _, Some(format)) => {
+                return format!("try_strptime({c}, {}) IS NULL", quote_literal(format));
+            }
+            _ => {}
+        }
         match self {
             Candidate::Boolean => format!("lower({c}) NOT IN ('true', 'false')"),
             Candidate::Integer => format!("NOT regexp_full_match({c}, '{INTEGER}')"),
@@ -77,13 +104,15 @@ impl Candidate {
         }
     }
 
-    fn what(self) -> &'static str {
-        match self {
-            Candidate::Boolean => "true or false",
-            Candidate::Integer => "a whole number",
-            Candidate::Decimal => "a number",
-            Candidate::Date => "a date (YYYY-MM-DD)",
-            Candidate::Timestamp => "a date and time (YYYY-MM-DD HH:MM:SS)",
+    fn what(self, formats: &Formats) -> String {
+        match (self, &formats.date, &formats.timestamp) {
+            (Candidate::Boolean, _, _) => "true or false".to_owned(),
+            (Candidate::Integer, _, _) => "a whole number".to_owned(),
+            (Candidate::Decimal, _, _) => "a number".to_owned(),
+            (Candidate::Date, Some(format), _) => format!("a date ({format})"),
+            (Candidate::Date, None, _) => "a date (YYYY-MM-DD)".to_owned(),
+            (Candidate::Timestamp, _, Some(format)) => format!("a date and time ({format})"),
+            (Candidate::Timestamp, _, None) => "a date and time (YYYY-MM-DD HH:MM:SS)".to_owned(),
         }
     }
 }
@@ -95,19 +124,24 @@ impl Candidate {
 /// pass then counts, for the candidates left, the values that do not fit,
 /// so a text column costs almost nothing, and a column kept text by a few
 /// values says which ([`Nearly`]).
-pub fn infer_types(db: &Database, staged: &str, columns: &[String]) -> Result<Vec<Inferred>, Error> {
+pub fn infer_types(
+    db: &Database,
+    staged: &str,
+    columns: &[String],
+    formats: &[Formats],
+) -> Result<Vec<Inferred>, Error> {
     if columns.is_empty() {
         return Ok(Vec::new());
     }
     let all = vec![[true; 5]; columns.len()];
-    let sample = statistics(db, &format!("(SELECT * FROM {staged} LIMIT 2048)"), columns, &all)?;
+    let sample = statistics(db, &format!("(SELECT * FROM {staged} LIMIT 2048)"), columns, formats, &all)?;
     let alive: Vec<[bool; 5]> = sample.iter().map(Stats::candidates).collect();
-    let full = statistics(db, staged, columns, &alive)?;
+    let full = statistics(db, staged, columns, formats, &alive)?;
     let mut inferred = Vec::with_capacity(columns.len());
-    for (column, stats) in columns.iter().zip(full) {
+    for ((column, stats), formats) in columns.iter().zip(full).zip(formats) {
         let ty = stats.choose();
         let nearly = match stats.nearly(ty) {
-            Some((candidate, would_be)) => Some(examples(db, staged, column, candidate, would_be, &stats)?),
+            Some((candidate, would_be)) => Some(examples(db, staged, column, formats, candidate, would_be, &stats)?),
             None => None,
         };
         inferred.push(Inferred { ty, nearly });
@@ -121,12 +155,13 @@ fn examples(
     db: &Database,
     staged: &str,
     column: &str,
+    formats: &Formats,
     candidate: Candidate,
     would_be: SqlType,
     stats: &Stats,
 ) -> Result<Nearly, Error> {
     let c = quote_ident(column);
-    let failing = format!("{c} IS NOT NULL AND {}", candidate.fails(&c));
+    let failing = format!("{c} IS NOT NULL AND {}", candidate.fails(&c, formats));
     let examples = db
         .rows(
             &format!(
@@ -142,7 +177,7 @@ fn examples(
     let failing = stats.failing[CANDIDATES.iter().position(|c| *c == candidate).expect("a candidate")];
     Ok(Nearly {
         would_be,
-        what: candidate.what(),
+        what: candidate.what(formats),
         failing: failing as u64,
         values: stats.values as u64,
         examples,
@@ -152,14 +187,20 @@ fn examples(
 
 /// One aggregate query computing, per column, how many values fail each
 /// candidate still `alive` (a dead one counts every value as failing).
-fn statistics(db: &Database, from: &str, columns: &[String], alive: &[[bool; 5]]) -> Result<Vec<Stats>, Error> {
+fn statistics(
+    db: &Database,
+    from: &str,
+    columns: &[String],
+    formats: &[Formats],
+    alive: &[[bool; 5]],
+) -> Result<Vec<Stats>, Error> {
     let mut select = Vec::new();
-    for (column, alive) in columns.iter().zip(alive) {
+    for ((column, alive), formats) in columns.iter().zip(alive).zip(formats) {
         let c = quote_ident(column);
         select.push(format!("count({c})"));
         for (candidate, live) in CANDIDATES.iter().zip(alive) {
             select.push(if *live {
-                format!("count(*) FILTER (WHERE {c} IS NOT NULL AND {})", candidate.fails(&c))
+                format!("count(*) FILTER (WHERE {c} IS NOT NULL AND {})", candidate.fails(&c, formats))
             } else {
                 format!("count({c})")
             });
@@ -278,7 +319,7 @@ mod tests {
         for v in values {
             db.execute("INSERT INTO t VALUES (?)", &[v.map_or(Arg::Null, Arg::Text)]).unwrap();
         }
-        infer_types(&db, "t", &["v".to_owned()]).unwrap().remove(0).ty.to_string()
+        infer_types(&db, "t", &["v".to_owned()], &[Formats::default()]).unwrap().remove(0).ty.to_string()
     }
 
     #[test]
@@ -306,7 +347,9 @@ mod tests {
              CASE WHEN i % 2 = 0 THEN 'x' ELSE CAST(i AS VARCHAR) END AS half FROM range(1, 5000) r(i)",
         )
         .unwrap();
-        let inferred = infer_types(&db, "t", &["price".to_owned(), "half".to_owned()]).unwrap();
+        let inferred =
+            infer_types(&db, "t", &["price".to_owned(), "half".to_owned()], &[Formats::default(), Formats::default()])
+                .unwrap();
         assert_eq!(inferred[0].ty, SqlType::Varchar);
         let nearly = inferred[0].nearly.as_ref().expect("nearly decimal");
         assert_eq!(nearly.would_be, SqlType::Decimal { precision: 18, scale: 1 });
@@ -323,7 +366,13 @@ mod tests {
              INSERT INTO t VALUES ('not a number', '5000');",
         )
         .unwrap();
-        let types = infer_types(&db, "t", &["late_text".to_owned(), "ints".to_owned()]).unwrap();
+        let types = infer_types(
+            &db,
+            "t",
+            &["late_text".to_owned(), "ints".to_owned()],
+            &[Formats::default(), Formats::default()],
+        )
+        .unwrap();
         let types: Vec<SqlType> = types.into_iter().map(|i| i.ty).collect();
         assert_eq!(types, [SqlType::Varchar, SqlType::Int(IntType::BigInt)]);
     }

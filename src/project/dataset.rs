@@ -52,9 +52,10 @@ pub struct DatasetConfig {
     /// Values read as NULL besides the empty field, such as `["NA", "-"]`.
     #[serde(default)]
     pub null: Vec<String>,
-    /// strftime formats, such as `%d/%m/%Y`.
-    pub date_format: Option<String>,
-    pub timestamp_format: Option<String>,
+    /// strftime formats, such as `%d/%m/%Y`: for every column, or a table
+    /// of them by column (`{ ratified = "%d %b %Y" }`).
+    pub date_format: Option<FormatConfig>,
+    pub timestamp_format: Option<FormatConfig>,
     /// `,` for Indonesian exports (`1.234,56`).
     pub decimal_separator: Option<Spanned<String>>,
     pub thousands_separator: Option<Spanned<String>>,
@@ -69,6 +70,15 @@ pub struct DatasetConfig {
     /// Lines (CSV) or rows (workbooks) above the header, such as a title
     /// and a line of units, that are not read.
     pub skip: Option<Spanned<u64>>,
+}
+
+/// A `date_format` or `timestamp_format`: one for every column, or one
+/// per column.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum FormatConfig {
+    All(String),
+    PerColumn(IndexMap<String, String>),
 }
 
 /// `[datasets.NAME.tests]`: assertions about the loaded data, as in dbt.
@@ -170,6 +180,9 @@ pub struct CsvOptions {
     pub nulls: Vec<String>,
     pub date_format: Option<String>,
     pub timestamp_format: Option<String>,
+    /// Formats of single columns, by column: (column, format).
+    pub date_formats: Vec<(String, String)>,
+    pub timestamp_formats: Vec<(String, String)>,
     pub decimal_separator: u8,
     pub thousands_separator: Option<u8>,
     pub max_line_size: Option<u64>,
@@ -177,6 +190,29 @@ pub struct CsvOptions {
     /// read; for workbooks, sheet rows (with `nulls`, the one option of
     /// these that workbooks take too).
     pub skip: u64,
+}
+
+impl CsvOptions {
+    /// The strftime format a column of type `ty` is read with: its own
+    /// (`date_format = { column = "…" }`), else the dataset's; `None` for
+    /// ISO 8601, and for types that are not dates or timestamps.
+    pub fn format_of(&self, column: &str, ty: SqlType) -> Option<&str> {
+        self.own_format(column, ty).or(match ty {
+            SqlType::Date => self.date_format.as_deref(),
+            SqlType::Timestamp | SqlType::TimestampTz => self.timestamp_format.as_deref(),
+            _ => None,
+        })
+    }
+
+    /// The column's own format, if laporan.toml gives it one.
+    pub fn own_format(&self, column: &str, ty: SqlType) -> Option<&str> {
+        let formats = match ty {
+            SqlType::Date => &self.date_formats,
+            SqlType::Timestamp | SqlType::TimestampTz => &self.timestamp_formats,
+            _ => return None,
+        };
+        formats.iter().find(|(c, _)| c == column).map(|(_, format)| format.as_str())
+    }
 }
 
 impl Default for CsvOptions {
@@ -190,6 +226,8 @@ impl Default for CsvOptions {
             nulls: Vec::new(),
             date_format: None,
             timestamp_format: None,
+            date_formats: Vec::new(),
+            timestamp_formats: Vec::new(),
             decimal_separator: b'.',
             thousands_separator: None,
             max_line_size: None,
@@ -262,6 +300,11 @@ impl Dataset {
             key.add(null);
         }
         key.add_option(csv.date_format.as_ref()).add_option(csv.timestamp_format.as_ref());
+        for (kind, formats) in [("date format", &csv.date_formats), ("timestamp format", &csv.timestamp_formats)] {
+            for (column, format) in formats {
+                key.add(kind).add(column).add(format);
+            }
+        }
         key.add_option(csv.thousands_separator.map(|b| [b])).add_option(csv.max_line_size.map(u64::to_le_bytes));
         key.add_option(self.sheet.as_ref()).add(csv.skip.to_le_bytes());
         key.finish()
@@ -516,8 +559,16 @@ fn apply(place: &impl ConfigPlace, dataset: &mut Dataset, declared: &Spanned<Dat
     }
     csv.nulls = config.null.clone();
     csv.max_line_size = config.max_line_size;
-    csv.date_format = config.date_format.clone();
-    csv.timestamp_format = config.timestamp_format.clone();
+    match &config.date_format {
+        Some(FormatConfig::All(format)) => csv.date_format = Some(format.clone()),
+        Some(FormatConfig::PerColumn(formats)) => csv.date_formats = formats.clone().into_iter().collect(),
+        None => {}
+    }
+    match &config.timestamp_format {
+        Some(FormatConfig::All(format)) => csv.timestamp_format = Some(format.clone()),
+        Some(FormatConfig::PerColumn(formats)) => csv.timestamp_formats = formats.clone().into_iter().collect(),
+        None => {}
+    }
 
     // Every declared name, a column of unknown type included.
     let declared_names: Option<Vec<String>> =

@@ -115,11 +115,19 @@ fn dialect(table: &mut Table, csv: &CsvOptions) {
     if !csv.nulls.is_empty() {
         table.insert("null", value(strings(&csv.nulls)));
     }
-    if let Some(format) = &csv.date_format {
-        table.insert("date_format", value(format.as_str()));
-    }
-    if let Some(format) = &csv.timestamp_format {
-        table.insert("timestamp_format", value(format.as_str()));
+    for (key, one, per_column) in [
+        ("date_format", &csv.date_format, &csv.date_formats),
+        ("timestamp_format", &csv.timestamp_format, &csv.timestamp_formats),
+    ] {
+        if let Some(format) = one {
+            table.insert(key, value(format.as_str()));
+        } else if !per_column.is_empty() {
+            let mut formats = InlineTable::new();
+            for (column, format) in per_column {
+                formats.insert(column, format.as_str().into());
+            }
+            table.insert(key, value(formats));
+        }
     }
     if csv.decimal_separator != defaults.decimal_separator {
         table.insert("decimal_separator", character(csv.decimal_separator));
@@ -259,6 +267,8 @@ relationships = { id = "places.event" }
 rows = { min = 1, max = 1000 }
 
 [datasets.places]
+date_format = { opened = "%d %b %Y", "Closed on" = "%d/%m/%Y" }
+timestamp_format = { seen = "%d/%m/%Y %H.%M" }
 [datasets.places.columns]
 event = "BIGINT"
 tags = "VARCHAR"

@@ -187,17 +187,44 @@ pub fn load(input: &Input<'_>) -> Result<Loaded, Error> {
         None
     };
     let layout = layout(&shown(&dataset.source), header, dataset)?;
+    let formats = dataset.csv.date_formats.iter().map(|f| ("date_format", f));
+    let formats = formats.chain(dataset.csv.timestamp_formats.iter().map(|f| ("timestamp_format", f)));
+    for (key, (column, _)) in formats {
+        if !layout.columns.iter().any(|(name, _)| name == column) {
+            let names: Vec<&str> = layout.columns.iter().map(|(name, _)| name.as_str()).collect();
+            return Err(Error::project(format!(
+                "dataset {}: {key} names column {column}, which {} does not have",
+                dataset.name,
+                shown(&dataset.source).display()
+            ))
+            .at(Location { line: Some(dataset.csv.skip as usize + 1), ..Location::file(shown(&files[0].file)) })
+            .note(format!("its columns: {}", names.join(", ")))
+            .help(format!(
+                "write the column's name as the table has it, in [datasets.{}] in laporan.toml",
+                dataset.name
+            )));
+        }
+    }
     if layout.inferred.is_empty() {
         return load_into(db, table, false, files, &layout, &dataset.csv, shown).map(Loaded::rows);
     }
     let stage = "laporan_stage";
     let rows = load_into(db, stage, true, files, &layout, &dataset.csv, shown)?;
-    let types = infer::infer_types(db, stage, &layout.inferred)?;
+    // Dates and timestamps in the column's own format, or the dataset's.
+    let formats: Vec<infer::Formats> = layout
+        .inferred
+        .iter()
+        .map(|name| infer::Formats {
+            date: dataset.csv.format_of(name, SqlType::Date).map(str::to_owned),
+            timestamp: dataset.csv.format_of(name, SqlType::Timestamp).map(str::to_owned),
+        })
+        .collect();
+    let types = infer::infer_types(db, stage, &layout.inferred, &formats)?;
     let select: Vec<String> = layout
         .columns
         .iter()
         .map(|(name, _)| match layout.inferred.iter().position(|n| n == name) {
-            Some(i) => format!("CAST({0} AS {1}) AS {0}", quote_ident(name), types[i].ty),
+            Some(i) => format!("{} AS {}", formats[i].cast(&quote_ident(name), types[i].ty), quote_ident(name)),
             None => quote_ident(name),
         })
         .collect();
@@ -337,7 +364,9 @@ pub(super) fn read_csv_sql(
         .columns
         .iter()
         .map(|(name, ty)| {
+            // A column with a format of its own is converted in the query.
             let read_as = match reading(*ty, options) {
+                _ if options.own_format(name, *ty).is_some() => SqlType::Varchar,
                 Reading::Direct => *ty,
                 Reading::Checked => SqlType::Varchar,
             };
@@ -433,8 +462,12 @@ fn underflow(column: &str, ty: SqlType, options: &CsvOptions) -> String {
 }
 
 /// The SQL condition that a checked column's text is NOT acceptable (for
-/// finding the bad values after a load stopped).
-pub(super) fn bad_value(column: &str, ty: SqlType, options: &CsvOptions) -> Option<String> {
+/// finding the bad values after a load stopped); `own` is the column's own
+/// date or timestamp format ([`CsvOptions::own_format`]).
+pub(super) fn bad_value(column: &str, ty: SqlType, options: &CsvOptions, own: Option<&str>) -> Option<String> {
+    if let Some(format) = own {
+        return Some(format!("try_strptime({column}, {}) IS NULL", quote_literal(format)));
+    }
     if reading(ty, options) == Reading::Direct {
         return None;
     }
@@ -454,10 +487,16 @@ fn select_list(layout: &Layout, options: &CsvOptions) -> String {
         .iter()
         .map(|(name, ty)| {
             let column = quote_ident(name);
+            let stop = format!("error({})", quote_literal(&format!("laporan: bad value in column {name}")));
+            if let Some(format) = options.own_format(name, *ty) {
+                return format!(
+                    "CASE WHEN {column} IS NULL THEN NULL ELSE coalesce(CAST(try_strptime({column}, {}) AS {ty}), {stop}) END AS {column}",
+                    quote_literal(format)
+                );
+            }
             if reading(*ty, options) == Reading::Direct {
                 return column;
             }
-            let stop = format!("error({})", quote_literal(&format!("laporan: bad value in column {name}")));
             let cast = format!("coalesce(TRY_CAST({} AS {ty}), {stop})", cast_input(&column, *ty, options));
             match shape(*ty, options) {
                 Some(shape) => format!(

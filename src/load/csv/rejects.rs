@@ -19,8 +19,9 @@ fn quoted(value: &str) -> String {
     if value.is_empty() { "\"\" (empty text)".to_owned() } else { format!("'{}'", shorten(value, 40)) }
 }
 
-fn expected_text(ty: SqlType, options: &CsvOptions) -> String {
-    ty.expected(options.date_format.as_deref(), options.timestamp_format.as_deref())
+fn expected_text(name: &str, ty: SqlType, options: &CsvOptions) -> String {
+    let format = options.format_of(name, ty);
+    ty.expected(format, format)
 }
 
 /// Lists what DuckDB's reader rejected, if anything.
@@ -91,7 +92,7 @@ pub(super) fn reject_report(
             let found = |line: &str| first_record(line.as_bytes(), options.dialect()).len();
             let text = match (kind.as_str(), &column_name, &value) {
                 ("CAST", Some((name, ty)), Some(value)) => {
-                    format!("column {name}: {} is not {}", quoted(value), expected_text(*ty, options))
+                    format!("column {name}: {} is not {}", quoted(value), expected_text(name, *ty, options))
                 }
                 ("TOO MANY COLUMNS" | "MISSING COLUMNS", _, _) => {
                     if let Some(line) = &csv_line
@@ -197,7 +198,8 @@ pub(super) fn find_bad_values(
             .iter()
             .enumerate()
             .filter_map(|(i, (name, ty))| {
-                bad_value(&quote_ident(name), *ty, options).map(|bad| (i, name.as_str(), *ty, bad))
+                bad_value(&quote_ident(name), *ty, options, options.own_format(name, *ty))
+                    .map(|bad| (i, name.as_str(), *ty, bad))
             })
             .collect();
         let mut problems = Vec::new();
@@ -238,7 +240,11 @@ pub(super) fn find_bad_values(
                         Problem {
                             file: shown(&file.file),
                             line,
-                            text: format!("column {name}: {} is not {}", quoted(value), expected_text(*ty, options)),
+                            text: format!(
+                                "column {name}: {} is not {}",
+                                quoted(value),
+                                expected_text(name, *ty, options)
+                            ),
                             source_line: None,
                         },
                     ));
