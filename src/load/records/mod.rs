@@ -28,8 +28,8 @@ use std::path::PathBuf;
 
 pub mod types;
 
-use super::Input;
 use super::problems::{MAX_LISTED, Problem, report};
+use super::{Input, Loaded, TypeNote};
 use crate::engine::{Arg, Database, quote_ident, quote_literal};
 use crate::error::{Error, Location};
 use crate::sql_type::SqlType;
@@ -142,6 +142,61 @@ impl Records {
         }
     }
 
+    /// Why a column is text (see [`types::Nearly`]), and how to read it
+    /// as the stricter type.
+    fn type_note(&self, near: &types::Nearly<'_>, dataset: &str, nulls: &[String], shown: &[PathBuf]) -> TypeNote {
+        let mut at = None;
+        let mut listed = Vec::new();
+        for (record, text) in &near.examples {
+            let (location, start) = self.at(*record, Some(near.column), shown);
+            at.get_or_insert(location);
+            listed.push(format!("{start}{}", quoted(text, Kind::Text)));
+        }
+        let kind = Kind::Text.name(self.origin);
+        let why = if near.texts == 1 {
+            format!("{} is {kind}, not {} (1 of {} values)", listed.join(""), near.what, near.values)
+        } else {
+            format!(
+                "{} of {} values are {kind}, not {}, such as {}",
+                near.texts,
+                near.values,
+                near.what,
+                listed.join("; ")
+            )
+        };
+        let mut texts: Vec<&str> = Vec::new();
+        for (_, text) in &near.examples {
+            if !texts.contains(text) {
+                texts.push(text);
+            }
+        }
+        let fix = if self.origin == Origin::Sheet && near.distinct == texts.len() {
+            let nulls: Vec<String> = nulls
+                .iter()
+                .map(String::as_str)
+                .chain(texts)
+                .map(|t| toml_edit::Value::from(t).to_string().trim().to_owned())
+                .collect();
+            format!(
+                "to read it as {}, set null = [{}] for [datasets.{dataset}] in laporan.toml",
+                near.would_be,
+                nulls.join(", ")
+            )
+        } else {
+            format!(
+                "to read it as {}, correct those values (an empty cell, or JSON's null, is a missing value)",
+                near.would_be
+            )
+        };
+        TypeNote {
+            column: self.columns[near.column].clone(),
+            why,
+            fix,
+            rare: near.texts * 100 < near.values,
+            at: at.unwrap_or_else(|| Location::file(&shown[0])),
+        }
+    }
+
     /// How a failed load counts what it could not load.
     fn unit(&self) -> &'static str {
         match self.origin {
@@ -167,9 +222,11 @@ const STAGE: &str = "temp.laporan_records_stage";
 
 /// Loads `records` into the input's table, by the declared types or the
 /// inferred ones (see the module's notes); returns the rows.
-pub fn load(input: &Input<'_>, records: &Records, shown_files: &[PathBuf]) -> Result<u64, Error> {
+pub fn load(input: &Input<'_>, records: &Records, shown_files: &[PathBuf]) -> Result<Loaded, Error> {
     let Input { db, table, dataset, shown, .. } = *input;
-    let types = column_types(records, dataset, &shown(&dataset.source), shown_files)?;
+    let (types, nearly) = column_types(records, dataset, &shown(&dataset.source), shown_files)?;
+    let notes =
+        nearly.iter().map(|near| records.type_note(near, &dataset.name, &dataset.csv.nulls, shown_files)).collect();
     check_values(records, &types, shown_files)?;
     stage(db, records)?;
     let problems = check_in_sql(db, records, &types, shown_files);
@@ -190,7 +247,7 @@ pub fn load(input: &Input<'_>, records: &Records, shown_files: &[PathBuf]) -> Re
     let dropped = db.batch(&format!("DROP TABLE IF EXISTS {STAGE}"));
     result?;
     dropped.map_err(|e| e.while_trying("clean up"))?;
-    Ok(records.rows.len() as u64)
+    Ok(Loaded { rows: records.rows.len() as u64, notes })
 }
 
 /// Copies the records' texts into a temporary table of text columns

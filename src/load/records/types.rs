@@ -11,12 +11,12 @@ use crate::sql_type::{IntType, SqlType};
 
 /// Each column's type, in the records' column order: as declared, or the
 /// narrowest exact one (for the columns not declared).
-pub(crate) fn column_types(
-    records: &Records,
+pub(crate) fn column_types<'r>(
+    records: &'r Records,
     dataset: &Dataset,
     shown_source: &Path,
     shown: &[PathBuf],
-) -> Result<Vec<SqlType>, Error> {
+) -> Result<(Vec<SqlType>, Vec<Nearly<'r>>), Error> {
     let place = match records.origin {
         Origin::Json => "in no record",
         Origin::Sheet => "not in the sheet's header",
@@ -26,9 +26,28 @@ pub(crate) fn column_types(
     infer(records, shown, &|name| dataset.column(name).map(|c| c.ty))
 }
 
+/// A text column whose values are all but a few (at most a tenth) of one
+/// stricter kind: the type it would be, and the texts that keep it text.
+pub(crate) struct Nearly<'r> {
+    pub column: usize,
+    pub would_be: SqlType,
+    pub what: &'static str,
+    pub texts: u64,
+    pub values: u64,
+    /// The first few texts, by record.
+    pub examples: Vec<(usize, &'r str)>,
+    /// Different texts, counted up to 4.
+    pub distinct: usize,
+}
+
 /// What the values of one column were, for inferring its type.
+#[derive(Clone)]
 pub(crate) struct Seen<'r> {
     kinds: Vec<Kind>,
+    values: u64,
+    texts: u64,
+    text_examples: Vec<(usize, &'r str)>,
+    distinct_texts: Vec<&'r str>,
     exponent: bool,
     fraction: bool,
     whole_digits: usize,
@@ -46,6 +65,10 @@ impl<'r> Seen<'r> {
     fn new() -> Seen<'r> {
         Seen {
             kinds: Vec::new(),
+            values: 0,
+            texts: 0,
+            text_examples: Vec::new(),
+            distinct_texts: Vec::new(),
             exponent: false,
             fraction: false,
             whole_digits: 0,
@@ -61,6 +84,16 @@ impl<'r> Seen<'r> {
     fn add(&mut self, field: &'r Field, record: usize) {
         if !self.kinds.contains(&field.kind) {
             self.kinds.push(field.kind);
+        }
+        self.values += 1;
+        if field.kind == Kind::Text {
+            self.texts += 1;
+            if self.text_examples.len() < 3 {
+                self.text_examples.push((record, &field.text));
+            }
+            if self.distinct_texts.len() < 4 && !self.distinct_texts.contains(&field.text.as_str()) {
+                self.distinct_texts.push(&field.text);
+            }
         }
         match field.kind {
             Kind::Number => {
@@ -87,12 +120,13 @@ impl<'r> Seen<'r> {
 }
 
 /// The narrowest exact type of every column not `declared` (see the
-/// module's notes), in one pass over the records.
-pub(crate) fn infer(
-    records: &Records,
+/// module's notes), in one pass over the records; and the columns that
+/// are text because of a few texts among values of a stricter kind.
+pub(crate) fn infer<'r>(
+    records: &'r Records,
     shown: &[PathBuf],
     declared: &dyn Fn(&str) -> Option<SqlType>,
-) -> Result<Vec<SqlType>, Error> {
+) -> Result<(Vec<SqlType>, Vec<Nearly<'r>>), Error> {
     let mut seen: Vec<Option<Seen<'_>>> =
         records.columns.iter().map(|name| declared(name).is_none().then(Seen::new)).collect();
     for (record, row) in records.rows.iter().enumerate() {
@@ -102,13 +136,42 @@ pub(crate) fn infer(
             }
         }
     }
-    let columns = records.columns.iter().zip(seen).enumerate();
-    columns
-        .map(|(index, (name, seen))| match seen {
-            Some(seen) => narrowest(records, index, seen, shown),
-            None => Ok(declared(name).expect("declared")),
-        })
-        .collect()
+    let (mut types, mut nearly) = (Vec::new(), Vec::new());
+    for (index, (name, seen)) in records.columns.iter().zip(seen).enumerate() {
+        let Some(seen) = seen else {
+            types.push(declared(name).expect("declared"));
+            continue;
+        };
+        let ty = narrowest(records, index, seen.clone(), shown)?;
+        if ty == SqlType::Varchar
+            && let Some(near) = nearly_of(records, index, seen, shown)
+        {
+            nearly.push(near);
+        }
+        types.push(ty);
+    }
+    Ok((types, nearly))
+}
+
+/// For a text column: the type its values but its texts would have, when
+/// the texts are a tenth of the values or fewer, the rest of one kind.
+fn nearly_of<'r>(records: &Records, column: usize, seen: Seen<'r>, shown: &[PathBuf]) -> Option<Nearly<'r>> {
+    if seen.texts == 0 || seen.texts * 10 > seen.values {
+        return None;
+    }
+    let others: Vec<Kind> = seen.kinds.iter().copied().filter(|k| *k != Kind::Text).collect();
+    let what = match others[..] {
+        [Kind::Number] => "a number",
+        [Kind::Date] => "a date",
+        [Kind::Timestamp] | [Kind::Date, Kind::Timestamp] | [Kind::Timestamp, Kind::Date] => "a date and time",
+        [Kind::Bool] => "true or false",
+        _ => return None,
+    };
+    let (examples, distinct, texts, values) =
+        (seen.text_examples.clone(), seen.distinct_texts.len(), seen.texts, seen.values);
+    let without_texts = Seen { kinds: others, ..seen };
+    let would_be = narrowest(records, column, without_texts, shown).ok()?;
+    (would_be != SqlType::Varchar).then_some(Nearly { column, would_be, what, texts, values, examples, distinct })
 }
 
 pub(crate) fn narrowest(records: &Records, index: usize, seen: Seen<'_>, shown: &[PathBuf]) -> Result<SqlType, Error> {
