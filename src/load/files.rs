@@ -35,7 +35,7 @@ pub(super) fn prepare_files(project: &Project, dataset: &Dataset) -> Result<Vec<
         };
         let readable = match dialect {
             Some(dialect) if dialect.skip > 0 || readable.facts.crlf_and_lf() => {
-                let copy = readable_copy(project, &readable.path, &shown, dialect, readable.facts.crlf_and_lf())?;
+                let copy = readable_copy(project, &readable.path, &shown, dialect, &readable.facts)?;
                 ReadableFile { path: copy.to_path_buf(), _copy: Some(copy), ..readable }
             }
             _ => readable,
@@ -110,7 +110,7 @@ fn transcode(
 ///   when it skips them, and in strict mode a stray quote there makes it
 ///   read no row at all. Blank, they are skipped and still counted, so line
 ///   numbers stay the file's.
-/// - With `normalise`, every CRLF that ends a record becomes LF (a file
+/// - When the file mixes CRLF and LF, every CRLF that ends a record becomes LF (a file
 ///   whose lines end with both, rows appended by another tool, which
 ///   DuckDB's strict reader refuses). Line breaks inside quoted values are
 ///   data, and kept as they are.
@@ -119,8 +119,9 @@ fn readable_copy(
     path: &Path,
     shown: &Path,
     dialect: scan::Dialect,
-    normalise: bool,
+    facts: &scan::FileFacts,
 ) -> Result<tempfile::TempPath, Error> {
+    let normalise = facts.crlf_and_lf();
     let state = project.shown(Path::new(STATE_DIR));
     let tmp_dir = project.path(STATE_DIR).join("tmp");
     fs::create_dir_all(&tmp_dir).map_err(|e| Error::io("create", &state, e))?;
@@ -138,7 +139,16 @@ fn readable_copy(
     let skipped = text.len() - rest.len();
     let mut copy = Vec::with_capacity(bytes.len());
     copy.extend_from_slice(bom);
-    copy.extend(text[..skipped].iter().filter(|&&b| b == b'\n'));
+    // Each skipped line blank, ended as the records are: DuckDB decides
+    // the file's line ending from its first line.
+    let ending: &[u8] = match facts.line_ending {
+        Some(scan::LineEnding::CrLf) if !normalise => b"\r\n",
+        Some(scan::LineEnding::Cr) => b"\r",
+        _ => b"\n",
+    };
+    for _ in 0..scan::line_breaks(&text[..skipped], rest.first().copied()) {
+        copy.extend_from_slice(ending);
+    }
     if normalise {
         scan::end_records_with_lf(rest, dialect, &mut copy);
     } else {

@@ -141,11 +141,12 @@ pub fn infer_types(
     let rows = db.count(&format!("SELECT count(*) FROM {staged}")).map_err(|e| e.while_trying("infer column types"))?;
     // A table no larger than the sample is counted once, in full.
     let full = if rows <= SAMPLE {
-        statistics(db, staged, columns, formats, &all)?
+        statistics(db, staged, columns, formats, &all, false)?
     } else {
-        let sample = statistics(db, &format!("(SELECT * FROM {staged} LIMIT {SAMPLE})"), columns, formats, &all)?;
+        let from = format!("(SELECT * FROM {staged} LIMIT {SAMPLE})");
+        let sample = statistics(db, &from, columns, formats, &all, true)?;
         let alive: Vec<[bool; 5]> = sample.iter().map(Stats::candidates).collect();
-        statistics(db, staged, columns, formats, &alive)?
+        statistics(db, staged, columns, formats, &alive, false)?
     };
     let mut inferred = Vec::with_capacity(columns.len());
     for ((column, stats), formats) in columns.iter().zip(full).zip(formats) {
@@ -211,11 +212,13 @@ fn statistics(
     columns: &[String],
     formats: &[Formats],
     alive: &[[bool; 5]],
+    sample: bool,
 ) -> Result<Vec<Stats>, Error> {
     let mut stats = Vec::with_capacity(columns.len());
     for start in (0..columns.len()).step_by(COLUMNS_PER_QUERY) {
         let end = (start + COLUMNS_PER_QUERY).min(columns.len());
-        stats.extend(statistics_of(db, from, &columns[start..end], &formats[start..end], &alive[start..end])?);
+        let chunk = statistics_of(db, from, &columns[start..end], &formats[start..end], &alive[start..end], sample);
+        stats.extend(chunk?);
     }
     Ok(stats)
 }
@@ -227,11 +230,15 @@ fn statistics_of(
     columns: &[String],
     formats: &[Formats],
     alive: &[[bool; 5]],
+    sample: bool,
 ) -> Result<Vec<Stats>, Error> {
     let mut select = Vec::new();
     for ((column, alive), formats) in columns.iter().zip(alive).zip(formats) {
         let c = quote_ident(column);
         select.push(format!("count({c})"));
+        // A few texts only (the sample of a sorted file may hold nothing
+        // but its 'NA's): the full pass counts every candidate.
+        select.push(if sample { format!("least(count(DISTINCT {c}), 4)") } else { "4".to_owned() });
         for (candidate, live) in CANDIDATES.iter().zip(alive) {
             select.push(if *live {
                 format!("count(*) FILTER (WHERE {c} IS NOT NULL AND {})", candidate.fails(&c, formats))
@@ -259,7 +266,7 @@ fn statistics_of(
             ),
         ));
     }
-    const PER_COLUMN: usize = 9;
+    const PER_COLUMN: usize = 10;
     let sql = format!("SELECT {} FROM {from}", select.join(", "));
     let stats: Vec<i64> = db
         .row(&sql, &[], |row| (0..columns.len() * PER_COLUMN).map(|i| row.int(i)).collect())
@@ -267,8 +274,9 @@ fn statistics_of(
     Ok(stats
         .chunks(PER_COLUMN)
         .map(|s| {
-            let [values, b, i, d, da, t, int_digits, whole_digits, scale] = s.try_into().expect("PER_COLUMN values");
-            Stats { values, failing: [b, i, d, da, t], int_digits, whole_digits, scale }
+            let [values, distinct, b, i, d, da, t, int_digits, whole_digits, scale] =
+                s.try_into().expect("PER_COLUMN values");
+            Stats { values, distinct, failing: [b, i, d, da, t], int_digits, whole_digits, scale }
         })
         .collect())
 }
@@ -277,6 +285,8 @@ fn statistics_of(
 /// fail each candidate, and the widest numbers among those that fit.
 struct Stats {
     values: i64,
+    /// Different values, counted up to 4.
+    distinct: i64,
     failing: [i64; 5],
     int_digits: i64,
     whole_digits: i64,
@@ -284,10 +294,12 @@ struct Stats {
 }
 
 impl Stats {
-    /// The candidates worth counting in full: those that at most a tenth
-    /// of the values fail.
+    /// The candidates worth counting in full: those that some value of
+    /// the sample fits, or all of them when the sample holds three
+    /// different texts or fewer (a sorted file may start with its 'NA's).
     fn candidates(&self) -> [bool; 5] {
-        self.failing.map(|failing| failing * 10 <= self.values)
+        let few = self.distinct <= 3;
+        self.failing.map(|failing| few || failing < self.values)
     }
 
     /// The type `candidate` gives the values that fit it.

@@ -138,6 +138,9 @@ pub struct Scanner {
     started: bool,
     /// Lines still to skip above the header (see [`Dialect::skip`]).
     to_skip: u64,
+    /// The last skipped line ended with a CR at the end of a chunk: a LF
+    /// starting the next one belongs to it.
+    skipped_cr: bool,
 }
 
 impl Scanner {
@@ -156,6 +159,7 @@ impl Scanner {
             blank_run: None,
             started: false,
             to_skip: dialect.map_or(0, |d| d.skip),
+            skipped_cr: false,
         }
     }
 
@@ -181,9 +185,19 @@ impl Scanner {
 
     fn scan_bytes(&mut self, chunk: &[u8], dialect: Dialect, find_nul: bool) {
         let mut i = 0;
+        if std::mem::take(&mut self.skipped_cr) && chunk.first() == Some(&b'\n') {
+            i = 1;
+        }
         while self.to_skip > 0 && i < chunk.len() {
-            let Some(end) = memchr::memchr(b'\n', &chunk[i..]) else { return };
+            let Some(end) = memchr::memchr2(b'\n', b'\r', &chunk[i..]) else { return };
             i += end + 1;
+            if chunk[i - 1] == b'\r' {
+                match chunk.get(i) {
+                    Some(b'\n') => i += 1,
+                    Some(_) => {}
+                    None => self.skipped_cr = true,
+                }
+            }
             self.to_skip -= 1;
             self.line += 1;
         }
@@ -328,12 +342,13 @@ pub fn end_records_with_lf(bytes: &[u8], dialect: Dialect, out: &mut Vec<u8>) {
     }
 }
 
-/// `bytes` after its first `lines` lines (each ended by a LF), for
-/// reading past the lines a dialect skips.
+/// `bytes` after its first `lines` lines (each ended by LF, CRLF or CR),
+/// for reading past the lines a dialect skips, and how many it skipped.
 pub fn skip_lines(bytes: &[u8], lines: u64) -> &[u8] {
     let mut rest = bytes;
     for _ in 0..lines {
-        match memchr::memchr(b'\n', rest) {
+        match memchr::memchr2(b'\n', b'\r', rest) {
+            Some(end) if rest[end] == b'\r' && rest.get(end + 1) == Some(&b'\n') => rest = &rest[end + 2..],
             Some(end) => rest = &rest[end + 1..],
             None => return &[],
         }
@@ -419,7 +434,7 @@ pub fn record_lines(path: &Path, dialect: Dialect, wanted: &[u64]) -> io::Result
 }
 
 /// The line breaks in `bytes` (LF, CRLF, CR); `next` is the byte after it.
-fn line_breaks(bytes: &[u8], next: Option<u8>) -> u64 {
+pub fn line_breaks(bytes: &[u8], next: Option<u8>) -> u64 {
     let mut breaks = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let following = bytes.get(i + 1).copied().or(next);
@@ -454,6 +469,23 @@ mod tests {
         assert_eq!(facts.line_ending, Some(LineEnding::Lf));
         assert_eq!(facts.mixed_ending_line, None);
         assert_eq!(facts.bytes, 28);
+    }
+
+    #[test]
+    fn skipped_lines_end_with_lf_crlf_or_cr() {
+        let skipped = |text: &[u8]| {
+            let mut scanner = Scanner::new(Some(Dialect { skip: 2, ..Dialect::default() }));
+            // Fed a byte at a time: a CRLF split between two chunks too.
+            for byte in text {
+                scanner.feed(std::slice::from_ref(byte));
+            }
+            scanner.finish().records
+        };
+        assert_eq!(skipped(b"title\r\nunits\r\na,b\r\n1,2\r\n"), 2);
+        assert_eq!(skipped(b"title\runits\ra,b\r1,2\r"), 2);
+        assert_eq!(skipped(b"title\nunits \"x\ny\na,b\n1,2\n"), 3, "a quote in a title is no quote");
+        assert_eq!(skip_lines(b"t\r\nu\ra,b\n", 2), b"a,b\n");
+        assert_eq!(skip_lines(b"t\n", 3), b"");
     }
 
     #[test]

@@ -206,6 +206,7 @@ impl<'a> Workbook<'a> {
             }
         };
         let failed = |this: &Self, e: calamine::Error| this.error(Some(&name), None, format!("cannot be read: {e}"));
+        self.check_size(&name)?;
         let values = self.book.worksheet_range(&name).map_err(|e| failed(self, e))?;
         let formulas = self.book.worksheet_formula(&name).map_err(|e| failed(self, e))?;
         // calamine reads no merged cells from .xlsb or .ods: a header cell
@@ -220,6 +221,50 @@ impl<'a> Workbook<'a> {
         let reader =
             SheetReader { book: self, sheet: &name, values: &values, formulas: &formulas, merged: &merged, is_ods };
         reader.table(skip)
+    }
+
+    /// Refuses a sheet whose used cells span more than [`MAX_CELLS`]: the
+    /// reader holds a sheet as a grid from its first used cell to its last,
+    /// and one stray cell at XFD1048576 (8 KB of file) would be a grid of
+    /// 17 billion cells. The cells of an .xlsx or .xlsb are counted first,
+    /// as they stream by; an .xls holds at most 16 million, and the
+    /// OpenDocument reader limits itself.
+    fn check_size(&mut self, name: &str) -> Result<(), Error> {
+        let mut bounds: Option<(u32, u32, u32, u32)> = None;
+        let mut add = |(row, column): (u32, u32)| {
+            bounds = Some(match bounds {
+                None => (row, row, column, column),
+                Some((r0, r1, c0, c1)) => (r0.min(row), r1.max(row), c0.min(column), c1.max(column)),
+            });
+        };
+        let read: Result<(), String> = (|| {
+            match &mut self.book {
+                Sheets::Xlsx(book) => {
+                    let mut cells = book.worksheet_cells_reader(name).map_err(|e| e.to_string())?;
+                    while let Some(cell) = cells.next_cell().map_err(|e| e.to_string())? {
+                        add(cell.get_position());
+                    }
+                }
+                Sheets::Xlsb(book) => {
+                    let mut cells = book.worksheet_cells_reader(name).map_err(|e| e.to_string())?;
+                    while let Some(cell) = cells.next_cell().map_err(|e| e.to_string())? {
+                        add(cell.get_position());
+                    }
+                }
+                Sheets::Xls(_) | Sheets::Ods(_) => {}
+            }
+            Ok(())
+        })();
+        read.map_err(|e| self.error(Some(name), None, format!("cannot be read: {e}")))?;
+        let Some((r0, r1, c0, c1)) = bounds else { return Ok(()) };
+        let cells = u64::from(r1 - r0 + 1) * u64::from(c1 - c0 + 1);
+        if cells <= MAX_CELLS {
+            return Ok(());
+        }
+        let (first, last) = (Cell { row: r0, column: c0 }, Cell { row: r1, column: c1 });
+        Err(self
+            .error(Some(name), None, format!("spans {first}:{last}, {cells} cells, more than laporan reads ({MAX_CELLS})"))
+            .help("delete what lies beyond the table (a stray value or format far below or to the right of it), or save the table on a sheet of its own"))
     }
 
     /// `data/budget.xlsx, sheet "2024", cell C14: {text}`.
@@ -327,8 +372,9 @@ impl SheetReader<'_> {
                 value => header_text(value),
             };
             // DuckDB does not tell upper from lower case in column names.
-            if !seen.insert(name.to_lowercase()) {
-                let (other, at) = header.iter().find(|(n, _)| n.eq_ignore_ascii_case(&name)).expect("seen");
+            let folded = name.to_lowercase();
+            if !seen.insert(folded.clone()) {
+                let (other, at) = header.iter().find(|(n, _)| n.to_lowercase() == folded).expect("seen");
                 return Err(self
                     .error(cell, format!("the header {name} is already the name of column {at} ({other})"))
                     .help("give each column its own name (names do not tell upper from lower case)"));
@@ -410,6 +456,11 @@ pub fn excel_digits(x: f64) -> String {
     if !x.is_finite() {
         return x.to_string();
     }
+    // A whole number a double holds exactly (below 2^53) keeps every digit:
+    // a 16-digit identifier is not rounded to Excel's 15.
+    if x.fract() == 0.0 && x.abs() < 9_007_199_254_740_992.0 {
+        return format!("{}", x as i64);
+    }
     // Rounds the exact binary value to 15 significant digits, carrying into
     // the exponent (9.999…e5 → 1.00000000000000e6).
     let scientific = format!("{:.14e}", x.abs());
@@ -434,6 +485,9 @@ pub fn excel_digits(x: f64) -> String {
     };
     format!("{sign}{body}")
 }
+
+/// The most cells a sheet's used range may span (see [`Workbook::check_size`]).
+const MAX_CELLS: u64 = 30_000_000;
 
 /// The first serial after 9999-12-31 in each date system.
 const END_1900: f64 = 2_958_466.0;
@@ -540,7 +594,8 @@ mod tests {
     fn numbers_keep_the_digits_excel_shows() {
         assert_eq!(excel_digits(0.1 + 0.2), "0.3");
         assert_eq!(excel_digits(1e15), "1000000000000000");
-        assert_eq!(excel_digits(123456789012345678.0), "123456789012346000");
+        assert_eq!(excel_digits(123456789012345678.0), "123456789012346000", "beyond 2^53, Excel's 15 digits");
+        assert_eq!(excel_digits(3201234567890123.0), "3201234567890123", "an exact whole number keeps its digits");
         assert_eq!(excel_digits(-0.0), "0");
         assert_eq!(excel_digits(1.0 / 3.0), "0.333333333333333");
         assert_eq!(excel_digits(-2.0 / 3.0), "-0.666666666666667");

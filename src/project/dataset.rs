@@ -318,10 +318,13 @@ impl Dataset {
 
     /// The names a file's columns have in the table: `rename`d, or as
     /// they are. An error names a renamed column the file does not have.
+    /// Every rename applies to the file's own names, all at once: `{ a =
+    /// "b", b = "a" }` swaps two columns.
     pub fn renamed(&self, names: &mut [String]) -> Result<(), &Rename> {
+        let original = names.to_vec();
         for rename in &self.rename {
-            match names.iter_mut().find(|n| **n == rename.from) {
-                Some(name) => *name = rename.to.clone(),
+            match original.iter().position(|n| *n == rename.from) {
+                Some(index) => names[index] = rename.to.clone(),
                 None => return Err(rename),
             }
         }
@@ -558,6 +561,14 @@ fn apply(place: &impl ConfigPlace, dataset: &mut Dataset, declared: &Spanned<Dat
         }
     }
     csv.nulls = config.null.clone();
+    if let Some(null) = csv.nulls.iter().find(|n| dataset.format == FileFormat::Csv && n.contains(csv.quote as char)) {
+        problems.push(
+            place
+                .config_error(whole.clone(), format!("null value '{null}' holds the quote character {}", csv.quote as char))
+                .help("a text that means \"no value\" cannot hold the quote character: correct those values in the file instead"),
+        );
+        csv.nulls.retain(|n| !n.contains(csv.quote as char));
+    }
     csv.max_line_size = config.max_line_size;
     match &config.date_format {
         Some(FormatConfig::All(format)) => csv.date_format = Some(format.clone()),

@@ -205,7 +205,13 @@ impl Project {
             let Some(name) = name.to_str() else { continue };
             let path = entry.path();
             let is_folder = path.is_dir();
-            if name.starts_with('.') || (is_folder && !folders) || !(is_folder || path.is_file()) {
+            // `~$budget.xlsx` is the lock file Office writes while a
+            // workbook is open: not data, and gone when it is closed.
+            if name.starts_with('.')
+                || name.starts_with("~$")
+                || (is_folder && !folders)
+                || !(is_folder || path.is_file())
+            {
                 continue;
             }
             files.push((Path::new(dir).join(name), is_folder));
