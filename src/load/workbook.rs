@@ -71,7 +71,6 @@ pub fn load(input: &Input<'_>) -> Result<Loaded, Error> {
             .note(format!("expected: {}\n   found: {}", records.columns.join(", "), names.join(", ")))
             .help("every workbook of a dataset folder has the same columns, in the same order"));
         }
-        let first_column = sheet.header.first().map_or(0, |(_, at)| at.column);
         for (row, values) in sheet.rows {
             let fields = values
                 .into_iter()
@@ -79,9 +78,9 @@ pub fn load(input: &Input<'_>) -> Result<Loaded, Error> {
                 .filter_map(|(column, value)| field(value, &dataset.csv.nulls).map(|f| (column, f)))
                 .collect();
             records.rows.push(fields);
-            records.places.push(Place::Row { file: index, row, first_column });
+            records.places.push(Place::Row { file: index, row });
         }
-        records.sheets.push(sheet.name);
+        records.sheets.push((sheet.name, sheet.header.iter().map(|(_, at)| at.column).collect()));
     }
     super::records::load(input, &records, &shown_files)
 }
@@ -335,26 +334,26 @@ impl SheetReader<'_> {
         let has_data = |row: u32| (c0..=c1).any(|column| self.occupied(Cell { row, column }));
         let first = r0.max(u32::try_from(skip).unwrap_or(u32::MAX));
         let header_row = (first..=r1).find(|&row| has_data(row)).ok_or_else(empty)?;
-        // Every column with something in the header row or below it.
+        // Every column with something in the header row or below it: an
+        // empty column between two (a spacer) is no column.
         let columns: Vec<u32> =
             (c0..=c1).filter(|&column| (header_row..=r1).any(|row| self.occupied(Cell { row, column }))).collect();
-        let (first_column, last_column) = (columns[0], *columns.last().expect("the header row has data"));
-        let header = self.header(header_row, first_column, last_column)?;
+        let header = self.header(header_row, &columns)?;
         let mut rows = Vec::new();
         for row in header_row + 1..=r1 {
             if !has_data(row) {
                 continue;
             }
-            let values = (first_column..=last_column).map(|column| self.value(Cell { row, column }));
+            let values = columns.iter().map(|&column| self.value(Cell { row, column }));
             rows.push((row, values.collect::<Result<Vec<_>, _>>()?));
         }
         Ok(Sheet { name: self.sheet.to_owned(), header, rows })
     }
 
-    fn header(&self, row: u32, first: u32, last: u32) -> Result<Vec<(String, Cell)>, Error> {
+    fn header(&self, row: u32, columns: &[u32]) -> Result<Vec<(String, Cell)>, Error> {
         let mut header: Vec<(String, Cell)> = Vec::new();
         let mut seen = HashSet::new();
-        for column in first..=last {
+        for &column in columns {
             let cell = Cell { row, column };
             if let Some(merge) = self.merged.iter().find(|m| m.contains(row, column) && m.start != m.end) {
                 let start = Cell { row: merge.start.0, column: merge.start.1 };

@@ -679,7 +679,7 @@ fn apply(place: &impl ConfigPlace, dataset: &mut Dataset, declared: &Spanned<Dat
         )),
         FileFormat::Parquet | FileFormat::Json if config_has_csv_options(config) => problems.push(place.config_error(
             whole,
-            format!("dataset {} is not CSV: only columns and primary_key apply", dataset.name),
+            format!("dataset {} is not CSV: only columns, rename, primary_key and tests apply", dataset.name),
         )),
         FileFormat::Parquet | FileFormat::Json => {}
     }

@@ -46,6 +46,15 @@ impl CsvOptions {
 pub fn check_facts(shown: &Path, file: &ReadableFile, options: &CsvOptions) -> Result<(), Error> {
     let facts = &file.facts;
     let at = |line: u64| Location { line: Some(line as usize), ..Location::file(shown) };
+    if facts.records == 0 && facts.bytes > 0 && options.skip > 0 {
+        return Err(Error::project(format!(
+            "{} has nothing below the {} lines skipped",
+            shown.display(),
+            options.skip
+        ))
+        .at(at(1))
+        .help("skip counts the lines above the header: check it in laporan.toml"));
+    }
     if facts.bytes == 0 || facts.records == 0 {
         let what = if options.header { "a header line" } else { "at least one line" };
         return Err(Error::project(format!("{} is empty", shown.display()))

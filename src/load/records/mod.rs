@@ -90,9 +90,8 @@ pub struct Field {
 pub enum Place {
     /// A JSON record: its file, its line, and (in an array) its index.
     Record { file: usize, line: u64, index: Option<u64> },
-    /// A sheet's row (counted from 0), whose first column is `first_column`
-    /// (counted from 0): column `i` of the records is that column plus `i`.
-    Row { file: usize, row: u32, first_column: u32 },
+    /// A sheet's row (counted from 0).
+    Row { file: usize, row: u32 },
 }
 
 /// Every record of a dataset's files: its fields by column index (a
@@ -102,8 +101,9 @@ pub struct Records {
     pub columns: Vec<String>,
     pub rows: Vec<Vec<(usize, Field)>>,
     pub places: Vec<Place>,
-    /// For sheets: each file's sheet name.
-    pub sheets: Vec<String>,
+    /// For sheets: each file's sheet name, and the sheet column of each
+    /// column of the records (counted from 0).
+    pub sheets: Vec<(String, Vec<u32>)>,
 }
 
 impl Records {
@@ -120,10 +120,10 @@ impl Records {
                 let location = Location { line: Some(line as usize), ..Location::file(&shown[file]) };
                 (location, index.map_or(String::new(), |i| format!("(record {}) ", i + 1)))
             }
-            Place::Row { file, row, first_column } => {
-                let sheet = self.sheets.get(file).map_or("", String::as_str);
-                let place = match column {
-                    Some(column) => format!("cell {}", cell_name(row, first_column + column as u32)),
+            Place::Row { file, row } => {
+                let (sheet, columns) = &self.sheets[file];
+                let place = match column.and_then(|c| columns.get(c)) {
+                    Some(column) => format!("cell {}", cell_name(row, *column)),
                     None => format!("row {}", row + 1),
                 };
                 (Location::file(&shown[file]), format!("sheet \"{sheet}\", {place}: "))
