@@ -1,10 +1,33 @@
 //! A declared primary key, checked after loading: every key column one
 //! the data has, no key repeated, none missing; a failure names the rows.
 
-use super::{ReadableFile, scan};
+use std::path::{Path, PathBuf};
+
+use super::records::Places;
+use super::{ReadableFile, csv};
 use crate::engine::{Database, quote_ident};
 use crate::error::{Error, Location};
 use crate::project::{Dataset, FileFormat, Project};
+
+/// Places grouped by where they are: `lines 7, 8`, `sheet "2013", rows
+/// 5, 341`, `data/a.csv, line 4; data/b.csv, line 5`.
+fn grouped(places: &[(String, &str, u64)]) -> String {
+    let mut groups: Vec<(&str, &str, Vec<String>)> = Vec::new();
+    for (prefix, unit, number) in places {
+        match groups.iter_mut().find(|(p, u, _)| p == prefix && u == unit) {
+            Some((_, _, numbers)) => numbers.push(number.to_string()),
+            None => groups.push((prefix, unit, vec![number.to_string()])),
+        }
+    }
+    let groups: Vec<String> = groups
+        .into_iter()
+        .map(|(prefix, unit, numbers)| {
+            let plural = if numbers.len() > 1 { "s" } else { "" };
+            format!("{prefix}{unit}{plural} {}", numbers.join(", "))
+        })
+        .collect();
+    groups.join("; ")
+}
 
 /// A declared primary key must be unique and never NULL.
 pub(super) fn check_primary_key(
@@ -13,6 +36,7 @@ pub(super) fn check_primary_key(
     table: &str,
     dataset: &Dataset,
     files: &[ReadableFile],
+    places: Option<&Places>,
 ) -> Result<(), Error> {
     if dataset.primary_key.is_empty() {
         return Ok(());
@@ -67,24 +91,34 @@ pub(super) fn check_primary_key(
         .rows(&sql, &[], |row| Ok((row.opt_text(0)?, row.int(1)?, row.text(2)?, row.bool(3)?)))
         .map_err(|e| e.while_trying("check the primary key"))?;
     let key_name = dataset.primary_key.join(", ");
-    // Line numbers are exact for a single file; a folder's rows are numbered across files.
-    let single = (files.len() == 1 && dataset.format == FileFormat::Csv).then(|| &files[0]);
-    let header = u64::from(dataset.csv.header);
+    let shown = |file: &Path| project.shown(file);
+    let shown_files: Vec<PathBuf> = files.iter().map(|f| shown(&f.file)).collect();
     let mut notes = Vec::new();
-    let mut first_line = None;
-    for (value, count, rowids, has_null) in &bad {
+    let mut at = Location::file(shown(&dataset.source));
+    for (index, (value, count, rowids, has_null)) in bad.iter().enumerate() {
         let rowids: Vec<u64> = rowids.split(',').filter_map(|r| r.parse().ok()).collect();
-        let place = match single {
-            Some(file) => {
-                let records: Vec<u64> = rowids.iter().map(|r| r + header).collect();
-                let lines = scan::record_lines(&file.path, dataset.csv.dialect(), &records)
-                    .map_err(|e| Error::io("read", &project.shown(&file.file), e))?;
-                first_line = first_line.or(lines.first().map(|(_, l)| *l as usize));
-                let lines: Vec<String> = lines.iter().map(|(_, l)| l.to_string()).collect();
-                format!("lines {}", lines.join(", "))
+        // Each row's place: a CSV's file and line, a workbook's sheet and
+        // row, a JSON file's line; a Parquet row is counted.
+        let rows: Vec<(String, &str, u64)> = match (dataset.format, places) {
+            (FileFormat::Csv, _) => {
+                let lines = csv::lines_of_rows(files, &dataset.csv, &rowids, &shown)?;
+                if index == 0
+                    && let Some((file, line)) = lines.first()
+                {
+                    at = Location { line: Some(*line as usize), ..Location::file(&shown_files[*file]) };
+                }
+                lines
+                    .iter()
+                    .map(|(file, line)| match files.len() {
+                        1 => (String::new(), "line", *line),
+                        _ => (format!("{}, ", shown_files[*file].display()), "line", *line),
+                    })
+                    .collect()
             }
-            None => format!("rows {}", rowids.iter().map(|r| (r + 1).to_string()).collect::<Vec<_>>().join(", ")),
+            (_, Some(places)) => rowids.iter().map(|r| places.describe(*r as usize, &shown_files)).collect(),
+            (_, None) => rowids.iter().map(|r| (String::new(), "row", r + 1)).collect(),
         };
+        let place = grouped(&rows);
         if *has_null {
             notes.push(format!("{place}: the key ({key_name}) is empty"));
         } else {
@@ -92,7 +126,7 @@ pub(super) fn check_primary_key(
         }
     }
     Err(Error::project(format!("dataset {}: the primary key ({key_name}) is not unique and complete", dataset.name))
-        .at(Location { line: first_line, ..Location::file(project.shown(&dataset.source)) })
+        .at(at)
         .note(notes.join("\n"))
         .help("each row needs its own non-empty key; fix the file or the primary_key in laporan.toml"))
 }

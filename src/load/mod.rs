@@ -221,11 +221,14 @@ pub struct Input<'a> {
 pub struct Loaded {
     pub rows: u64,
     pub notes: Vec<TypeNote>,
+    /// Where each row is, for formats laporan read itself (JSON,
+    /// workbooks), in the table's order: for messages after the load.
+    pub places: Option<records::Places>,
 }
 
 impl Loaded {
     pub fn rows(rows: u64) -> Loaded {
-        Loaded { rows, notes: Vec::new() }
+        Loaded { rows, notes: Vec::new(), places: None }
     }
 }
 
@@ -300,7 +303,7 @@ fn load_dataset(
     let shown = |file: &Path| project.shown(file);
     let renamed = |file: &Path, names: Vec<String>| renamed(project, dataset, file, names);
     let input = Input { db, table: &table, dataset, files, shown: &shown, renamed: &renamed };
-    let Loaded { rows, notes } = match dataset.format {
+    let Loaded { rows, notes, places } = match dataset.format {
         FileFormat::Csv => csv::load(&input)?,
         FileFormat::Json => json::load(&input)?,
         FileFormat::Parquet => parquet::load(&input)?,
@@ -316,7 +319,7 @@ fn load_dataset(
         }
     };
     let started = Instant::now();
-    check_primary_key(project, db, &table, dataset, files)?;
+    check_primary_key(project, db, &table, dataset, files, places.as_ref())?;
     if !dataset.primary_key.is_empty() {
         timings.push((dataset.name.clone(), "check the primary key", started.elapsed()));
     }

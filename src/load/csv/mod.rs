@@ -248,32 +248,18 @@ pub fn load(input: &Input<'_>) -> Result<Loaded, Error> {
             notes.push(type_note(input, column, nearly)?);
         }
     }
-    Ok(Loaded { rows, notes })
+    Ok(Loaded { rows, notes, places: None })
 }
 
 /// Why `column` is text, with the line of its first value that is not of
 /// the stricter type, and how to read it as that type.
 fn type_note(input: &Input<'_>, column: &str, nearly: &infer::Nearly) -> Result<TypeNote, Error> {
     let Input { dataset, files, shown, .. } = *input;
-    let header = u64::from(dataset.csv.header);
-    // Rows are counted across the dataset's files: the file, and its line.
-    let place = |row: u64| -> Result<(usize, u64), Error> {
-        let mut first = 0;
-        for (index, file) in files.iter().enumerate() {
-            let rows = file.facts.records.saturating_sub(header);
-            if row < first + rows || index + 1 == files.len() {
-                let lines = scan::record_lines(&file.path, dataset.csv.dialect(), &[row - first + header])
-                    .map_err(|e| Error::io("read", &shown(&file.file), e))?;
-                return Ok((index, lines.first().map_or(0, |(_, line)| *line)));
-            }
-            first += rows;
-        }
-        Ok((0, 0))
-    };
+    let rows: Vec<u64> = nearly.examples.iter().map(|(row, _)| *row).collect();
+    let places = lines_of_rows(files, &dataset.csv, &rows, shown)?;
     let mut examples = Vec::new();
     let mut at = Location::file(shown(&dataset.source));
-    for (position, (row, value)) in nearly.examples.iter().enumerate() {
-        let (file, line) = place(*row)?;
+    for (position, ((_, value), (file, line))) in nearly.examples.iter().zip(places).enumerate() {
         let shown_file = shown(&files[file].file);
         if position == 0 {
             at = Location { line: Some(line as usize), ..Location::file(&shown_file) };
@@ -319,6 +305,33 @@ fn type_note(input: &Input<'_>, column: &str, nearly: &infer::Nearly) -> Result<
         )
     };
     Ok(TypeNote { column: column.to_owned(), why, fix, rare: nearly.failing * 100 < nearly.values, at })
+}
+
+/// The file and line of each of `rows` of a dataset's table (counted from
+/// 0 across its files, in order): the files' records give each its file,
+/// and the file its line.
+pub fn lines_of_rows(
+    files: &[ReadableFile],
+    options: &CsvOptions,
+    rows: &[u64],
+    shown: &dyn Fn(&Path) -> PathBuf,
+) -> Result<Vec<(usize, u64)>, Error> {
+    let header = u64::from(options.header);
+    let mut places = Vec::with_capacity(rows.len());
+    for &row in rows {
+        let mut first = 0;
+        for (index, file) in files.iter().enumerate() {
+            let count = file.facts.records.saturating_sub(header);
+            if row < first + count || index + 1 == files.len() {
+                let lines = scan::record_lines(&file.path, options.dialect(), &[row - first + header])
+                    .map_err(|e| Error::io("read", &shown(&file.file), e))?;
+                places.push((index, lines.first().map_or(0, |(_, line)| *line)));
+                break;
+            }
+            first += count;
+        }
+    }
+    Ok(places)
 }
 
 /// A TOML basic string.

@@ -206,6 +206,34 @@ impl Records {
     }
 }
 
+/// Where each record of a loaded table is (see [`super::Loaded::places`]).
+#[derive(Debug, Clone)]
+pub struct Places {
+    pub places: Vec<Place>,
+    /// Each file's sheet name (for sheets).
+    pub sheets: Vec<String>,
+}
+
+impl Places {
+    /// Record `record`'s place as (where, unit, number): `("", "line",
+    /// 7)`, `("sheet \"2024\", ", "row", 14)`, after its file's name when
+    /// a dataset has several.
+    pub fn describe(&self, record: usize, files: &[PathBuf]) -> (String, &'static str, u64) {
+        let (file, sheet, unit, number) = match self.places.get(record) {
+            Some(Place::Record { file, line, .. }) => (*file, String::new(), "line", *line),
+            Some(Place::Row { file, row }) => {
+                let sheet = self.sheets.get(*file).map_or("", String::as_str);
+                (*file, format!("sheet \"{sheet}\", "), "row", u64::from(*row) + 1)
+            }
+            None => return (String::new(), "row", record as u64 + 1),
+        };
+        match files {
+            [_] | [] => (sheet, unit, number),
+            _ => (format!("{}, {sheet}", files[file].display()), unit, number),
+        }
+    }
+}
+
 /// A cell's name: `C14` for row 13 and column 2, counted from 0.
 pub fn cell_name(row: u32, column: u32) -> String {
     let mut letters = Vec::new();
@@ -247,7 +275,9 @@ pub fn load(input: &Input<'_>, records: &Records, shown_files: &[PathBuf]) -> Re
     let dropped = db.batch(&format!("DROP TABLE IF EXISTS {STAGE}"));
     result?;
     dropped.map_err(|e| e.while_trying("clean up"))?;
-    Ok(Loaded { rows: records.rows.len() as u64, notes })
+    let places =
+        Places { places: records.places.clone(), sheets: records.sheets.iter().map(|(s, _)| s.clone()).collect() };
+    Ok(Loaded { rows: records.rows.len() as u64, notes, places: Some(places) })
 }
 
 /// Copies the records' texts into a temporary table of text columns
