@@ -509,6 +509,13 @@ fn excel_date_time(at: &ExcelDateTime, is_1904: bool) -> Result<Value, String> {
     let (y, mo, d, h, mi, s, ms) = at.to_ymd_hms_milli();
     let time = Time::new(h as i8, mi as i8, s as i8, i32::from(ms) * 1_000_000).map_err(|e| e.to_string())?;
     if serial < 1.0 {
+        // A time of day to the millisecond, never rounded into the next
+        // day's 00:00:00 (23:59:59.9999 is 23:59:59.999).
+        let ms = ((serial * 86_400_000.0).round() as i64).min(86_399_999);
+        let (seconds, ms) = (ms / 1000, ms % 1000);
+        let time =
+            Time::new((seconds / 3600) as i8, (seconds / 60 % 60) as i8, (seconds % 60) as i8, ms as i32 * 1_000_000)
+                .map_err(|e| e.to_string())?;
         return Ok(Value::Time(time));
     }
     // Only Excel's phantom 1900-02-29 (serial 60) is not a date.
@@ -620,6 +627,7 @@ mod tests {
         assert_eq!(serial(61.0, false), Ok(Value::Date(date(1900, 3, 1))));
         assert_eq!(serial(59.0, false), Ok(Value::Date(date(1900, 2, 28))));
         assert_eq!(serial(0.5, false), Ok(Value::Time(time(12, 0, 0, 0))));
+        assert_eq!(serial(0.999999999, false), Ok(Value::Time(time(23, 59, 59, 999_000_000))), "not the next midnight");
         assert!(serial(60.0, false).unwrap_err().contains("29 February 1900"));
         assert!(serial(-1.0, false).unwrap_err().contains("outside"));
         assert!(serial(3e6, false).unwrap_err().contains("outside"));
