@@ -293,9 +293,16 @@ impl<'a> NumberText<'a> {
 /// UUIDs are checked by DuckDB's casts afterwards).
 pub(crate) fn check_field(field: &Field, ty: SqlType, origin: Origin) -> Option<String> {
     let wrong_kind = |wanted: &str| Some(format!("is {}, not {wanted}", field.kind.name(origin)));
-    let text = match origin {
-        Origin::Json => "a string",
-        Origin::Sheet => "text",
+    // What the column takes: for JSON, text to convert; for a sheet, the
+    // cells of its type (or text written as one).
+    let text = match (origin, ty) {
+        (Origin::Json, _) => "a string",
+        (Origin::Sheet, SqlType::Date) => "a date cell (or a date written as text)",
+        (Origin::Sheet, SqlType::Time) => "a time cell (or a time written as text)",
+        (Origin::Sheet, SqlType::Timestamp | SqlType::TimestampTz) => {
+            "a date or date and time cell (or one written as text)"
+        }
+        (Origin::Sheet, _) => "text",
     };
     match (ty, field.kind) {
         (SqlType::Varchar, _) => None,
