@@ -47,6 +47,7 @@ use jiff::civil::{Date, DateTime, Time};
 use super::records::{Field, Kind, Origin, Place, Records, cell_name};
 use super::{Input, Loaded};
 use crate::error::{Error, Location};
+use crate::project::Sheet as Chosen;
 
 /// Loads a workbook dataset (see [`Input`]): one sheet of each file.
 pub fn load(input: &Input<'_>) -> Result<Loaded, Error> {
@@ -55,7 +56,7 @@ pub fn load(input: &Input<'_>) -> Result<Loaded, Error> {
     let mut records = Records::new(Origin::Sheet);
     for (index, file) in files.iter().enumerate() {
         let shown = &shown_files[index];
-        let sheet = Workbook::open(&file.path, shown)?.read(dataset.sheet.as_deref(), dataset.csv.skip)?;
+        let sheet = Workbook::open(&file.path, shown)?.read(dataset.sheet.as_ref(), dataset.csv.skip)?;
         let names: Vec<String> = sheet.header.iter().map(|(name, _)| name.clone()).collect();
         let names = renamed(shown, names)?;
         if index == 0 {
@@ -184,13 +185,22 @@ impl<'a> Workbook<'a> {
 
     /// Reads sheet `chosen` (without one, the only sheet), its header the
     /// first row with anything in it after the first `skip` rows.
-    fn read(&mut self, chosen: Option<&str>, skip: u64) -> Result<Sheet, Error> {
+    fn read(&mut self, chosen: Option<&Chosen>, skip: u64) -> Result<Sheet, Error> {
         let names = self.sheet_names();
         let listed =
             || format!("its sheets: {}", names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", "));
         let name = match (chosen, names.as_slice()) {
-            (Some(chosen), _) if names.iter().any(|n| n == chosen) => chosen.to_owned(),
-            (Some(chosen), _) => {
+            (Some(Chosen::Position(position)), _) => match names.get(position - 1) {
+                Some(name) => name.clone(),
+                None => {
+                    return Err(self
+                        .error(None, None, format!("has no sheet {position}: it has {}", names.len()))
+                        .note(listed())
+                        .help("sheet = N counts the worksheets from 1, in the order of their tabs"));
+                }
+            },
+            (Some(Chosen::Name(chosen)), _) if names.iter().any(|n| n == chosen) => chosen.to_owned(),
+            (Some(Chosen::Name(chosen)), _) => {
                 return Err(self.error(None, None, format!("has no sheet \"{chosen}\""))
                     .note(listed())
                     .help("name one of its sheets in laporan.toml: sheet = \"…\" (the name as Excel shows it on the sheet's tab)"));
@@ -201,7 +211,7 @@ impl<'a> Workbook<'a> {
                 return Err(self
                     .error(None, None, format!("has {} sheets", names.len()))
                     .note(listed())
-                    .help("say which one is the dataset's in laporan.toml: [datasets.NAME] sheet = \"…\""));
+                    .help("say which one is the dataset's in laporan.toml: [datasets.NAME] sheet = \"…\" (its name) or sheet = 1 (the first)"));
             }
         };
         let failed = |this: &Self, e: calamine::Error| this.error(Some(&name), None, format!("cannot be read: {e}"));

@@ -66,10 +66,27 @@ pub struct DatasetConfig {
     #[serde(default)]
     pub tests: TestsConfig,
     /// The sheet of a workbook to read (needed when it has several).
-    pub sheet: Option<Spanned<String>>,
+    pub sheet: Option<Spanned<SheetConfig>>,
     /// Lines (CSV) or rows (workbooks) above the header, such as a title
     /// and a line of units, that are not read.
     pub skip: Option<Spanned<u64>>,
+}
+
+/// `sheet = "2024"` (by name) or `sheet = 1` (the first worksheet: for a
+/// folder of workbooks whose sheets are named differently).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum SheetConfig {
+    Name(String),
+    Position(i64),
+}
+
+/// The sheet of a workbook a dataset reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sheet {
+    Name(String),
+    /// Counted from 1, among the worksheets.
+    Position(usize),
 }
 
 /// A `date_format` or `timestamp_format`: one for every column, or one
@@ -273,7 +290,7 @@ pub struct Dataset {
     pub primary_key: Vec<String>,
     pub tests: Vec<DeclaredTest>,
     /// The sheet of a workbook to read; `None`: its only sheet.
-    pub sheet: Option<String>,
+    pub sheet: Option<Sheet>,
 }
 
 impl Dataset {
@@ -306,7 +323,12 @@ impl Dataset {
             }
         }
         key.add_option(csv.thousands_separator.map(|b| [b])).add_option(csv.max_line_size.map(u64::to_le_bytes));
-        key.add_option(self.sheet.as_ref()).add(csv.skip.to_le_bytes());
+        match &self.sheet {
+            Some(Sheet::Name(name)) => key.add("sheet named").add(name),
+            Some(Sheet::Position(position)) => key.add("sheet at").add(position.to_le_bytes()),
+            None => key.add("no sheet"),
+        };
+        key.add(csv.skip.to_le_bytes());
         key.finish()
     }
 
@@ -646,7 +668,15 @@ fn apply(place: &impl ConfigPlace, dataset: &mut Dataset, declared: &Spanned<Dat
     }
     dataset.tests = tests(place, dataset, &config.tests, &is_declared, &mut problems);
     dataset.csv.skip = config.skip.as_ref().map_or(0, |s| *s.get_ref());
-    dataset.sheet = config.sheet.as_ref().map(|s| s.get_ref().clone());
+    dataset.sheet = match config.sheet.as_ref().map(|s| (s.get_ref(), s.span())) {
+        Some((SheetConfig::Name(name), _)) => Some(Sheet::Name(name.clone())),
+        Some((SheetConfig::Position(position), _)) if *position >= 1 => Some(Sheet::Position(*position as usize)),
+        Some((SheetConfig::Position(_), span)) => {
+            problems.push(place.config_error(span, "sheet counts the worksheets from 1".into()));
+            None
+        }
+        None => None,
+    };
     if let Some(sheet) = &config.sheet
         && dataset.format != FileFormat::Workbook
     {

@@ -7,7 +7,7 @@
 
 use toml_edit::{Array, DocumentMut, InlineTable, Item, Table, value};
 
-use super::dataset::{CsvOptions, DataTest, Dataset};
+use super::dataset::{CsvOptions, DataTest, Dataset, Sheet};
 use crate::sql_type::SqlType;
 
 /// A dataset as loaded: the column types it has in the database (`(name,
@@ -48,8 +48,14 @@ fn declaration(dataset: &Dataset, columns: &[(String, String)], notes: &[(String
         }
         table.insert("rename", value(renames));
     }
-    if let Some(sheet) = &dataset.sheet {
-        table.insert("sheet", value(sheet.as_str()));
+    match &dataset.sheet {
+        Some(Sheet::Name(name)) => {
+            table.insert("sheet", value(name.as_str()));
+        }
+        Some(Sheet::Position(position)) => {
+            table.insert("sheet", value(*position as i64));
+        }
+        None => {}
     }
     if dataset.csv.skip > 0 {
         table.insert("skip", value(i64::try_from(dataset.csv.skip).unwrap_or(i64::MAX)));

@@ -42,7 +42,7 @@ mod queries;
 pub mod saved_query;
 
 pub use config::{Config, DuckdbConfig, MAX_THREADS, ReportConfig};
-pub use dataset::{ColumnDecl, CsvOptions, DataTest, Dataset, DatasetConfig, DeclaredTest, FileFormat};
+pub use dataset::{ColumnDecl, CsvOptions, DataTest, Dataset, DatasetConfig, DeclaredTest, FileFormat, Sheet};
 pub use folders::{read_text, real_root, resolves_inside};
 
 pub const CONFIG_FILE: &str = "laporan.toml";
