@@ -214,11 +214,10 @@ fn statistics(
     alive: &[[bool; 5]],
     sample: bool,
 ) -> Result<Vec<Stats>, Error> {
+    let n = COLUMNS_PER_QUERY;
     let mut stats = Vec::with_capacity(columns.len());
-    for start in (0..columns.len()).step_by(COLUMNS_PER_QUERY) {
-        let end = (start + COLUMNS_PER_QUERY).min(columns.len());
-        let chunk = statistics_of(db, from, &columns[start..end], &formats[start..end], &alive[start..end], sample);
-        stats.extend(chunk?);
+    for ((columns, formats), alive) in columns.chunks(n).zip(formats.chunks(n)).zip(alive.chunks(n)) {
+        stats.extend(statistics_of(db, from, columns, formats, alive, sample)?);
     }
     Ok(stats)
 }

@@ -38,7 +38,7 @@ pub fn load(input: &Input<'_>) -> Result<Loaded, Error> {
     let shown_files: Vec<PathBuf> = input.files.iter().map(|f| (input.shown)(&f.file)).collect();
     let mut records = read_records(input.files, &shown_files)?;
     records.columns = (input.renamed)(&(input.shown)(&input.dataset.source), std::mem::take(&mut records.columns))?;
-    super::records::load(input, &records, &shown_files)
+    super::records::load(input, records, &shown_files)
 }
 
 /// More keys than this across a dataset's records is not a table (records

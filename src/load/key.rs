@@ -93,31 +93,34 @@ pub(super) fn check_primary_key(
     let key_name = dataset.primary_key.join(", ");
     let shown = |file: &Path| project.shown(file);
     let shown_files: Vec<PathBuf> = files.iter().map(|f| shown(&f.file)).collect();
-    let mut notes = Vec::new();
+    let groups: Vec<Vec<u64>> =
+        bad.iter().map(|(_, _, rowids, _)| rowids.split(',').filter_map(|r| r.parse().ok()).collect()).collect();
+    let all: Vec<u64> = groups.concat();
+    // Each row's place (a CSV's file and line, a workbook's sheet and row,
+    // a JSON file's line; a Parquet row is counted), found for all the rows
+    // at once: each file is read once.
     let mut at = Location::file(shown(&dataset.source));
-    for (index, (value, count, rowids, has_null)) in bad.iter().enumerate() {
-        let rowids: Vec<u64> = rowids.split(',').filter_map(|r| r.parse().ok()).collect();
-        // Each row's place: a CSV's file and line, a workbook's sheet and
-        // row, a JSON file's line; a Parquet row is counted.
-        let rows: Vec<(String, &str, u64)> = match (dataset.format, places) {
-            (FileFormat::Csv, _) => {
-                let lines = csv::lines_of_rows(files, &dataset.csv, &rowids, &shown)?;
-                if index == 0
-                    && let Some((file, line)) = lines.first()
-                {
-                    at = Location { line: Some(*line as usize), ..Location::file(&shown_files[*file]) };
-                }
-                lines
-                    .iter()
-                    .map(|(file, line)| match files.len() {
-                        1 => (String::new(), "line", *line),
-                        _ => (format!("{}, ", shown_files[*file].display()), "line", *line),
-                    })
-                    .collect()
+    let described: Vec<(String, &str, u64)> = match (dataset.format, places) {
+        (FileFormat::Csv, _) => {
+            let lines = csv::lines_of_rows(files, &dataset.csv, &all, &shown)?;
+            if let Some((file, line)) = lines.first() {
+                at = Location { line: Some(*line as usize), ..Location::file(&shown_files[*file]) };
             }
-            (_, Some(places)) => rowids.iter().map(|r| places.describe(*r as usize, &shown_files)).collect(),
-            (_, None) => rowids.iter().map(|r| (String::new(), "row", r + 1)).collect(),
-        };
+            lines
+                .iter()
+                .map(|(file, line)| match files.len() {
+                    1 => (String::new(), "line", *line),
+                    _ => (format!("{}, ", shown_files[*file].display()), "line", *line),
+                })
+                .collect()
+        }
+        (_, Some(places)) => all.iter().map(|r| places.describe(*r as usize, &shown_files)).collect(),
+        (_, None) => all.iter().map(|r| (String::new(), "row", r + 1)).collect(),
+    };
+    let mut described = described.into_iter();
+    let mut notes = Vec::new();
+    for ((value, count, _, has_null), rowids) in bad.iter().zip(&groups) {
+        let rows: Vec<(String, &str, u64)> = described.by_ref().take(rowids.len()).collect();
         let place = grouped(&rows);
         if *has_null {
             notes.push(format!("{place}: the key ({key_name}) is empty"));

@@ -83,7 +83,7 @@ pub fn load(input: &Input<'_>) -> Result<Loaded, Error> {
         }
         records.sheets.push((sheet.name, sheet.header.iter().map(|(_, at)| at.column).collect()));
     }
-    super::records::load(input, &records, &shown_files)
+    super::records::load(input, records, &shown_files)
 }
 
 /// A cell's value as a field of the records; `None` for NULL.

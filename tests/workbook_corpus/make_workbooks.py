@@ -451,18 +451,18 @@ def main():
               error_cell, merged_header, empty_header, numbers, ods_formula_nocache, ods_native,
               iso_dates):
         f()
-    lo_convert("plain.xlsx", "xls:MS Excel 97", "plain.xls")
-    lo_convert("plain.xlsx", "ods", "plain.ods")
-    lo_convert("plain.xlsx", 'xlsm:Calc MS Excel 2007 VBA XML', "plain.xlsm")
-    lo_convert("offset.xlsx", "xls:MS Excel 97", "offset.xls")
-    lo_convert("offset.xlsx", "ods", "offset.ods")
-    lo_convert("date1904.xlsx", "xls:MS Excel 97", "date1904.xls")
-    lo_convert("formula_cached.xlsx", "ods", "formula_cached.ods")
-    lo_convert("formula_cached.xlsx", "xls:MS Excel 97", "formula_cached.xls")
-    lo_convert("error_cell.xlsx", "ods", "error_cell.ods")
-    lo_convert("error_cell.xlsx", "xls:MS Excel 97", "error_cell.xls")
-    lo_convert("merged_header.xlsx", "ods", "merged_header.ods")
-    lo_convert("merged_header.xlsx", "xls:MS Excel 97", "merged_header.xls")
+    # Each .xlsx made above, saved by LibreOffice in the other formats.
+    filters = {"xls": "xls:MS Excel 97", "ods": "ods", "xlsm": "xlsm:Calc MS Excel 2007 VBA XML"}
+    for name, formats in [
+        ("plain", ["xls", "ods", "xlsm"]),
+        ("offset", ["xls", "ods"]),
+        ("date1904", ["xls"]),
+        ("formula_cached", ["ods", "xls"]),
+        ("error_cell", ["ods", "xls"]),
+        ("merged_header", ["ods", "xls"]),
+    ]:
+        for extension in formats:
+            lo_convert(f"{name}.xlsx", filters[extension], f"{name}.{extension}")
     sheetjs_xlsb("plain.xlsx", "sheetjs_short.xlsb")  # as SheetJS writes it: short records
     sheetjs_xlsb("plain.xlsx", "tmp.xlsb")
     if os.path.exists(path("tmp.xlsb")):

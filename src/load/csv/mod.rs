@@ -308,8 +308,8 @@ fn type_note(input: &Input<'_>, column: &str, nearly: &infer::Nearly) -> Result<
 }
 
 /// The file and line of each of `rows` of a dataset's table (counted from
-/// 0 across its files, in order): the files' records give each its file,
-/// and the file its line.
+/// 0 across its files, in order): the files' records give each its file
+/// and record, and one reading of each file the records' lines.
 pub fn lines_of_rows(
     files: &[ReadableFile],
     options: &CsvOptions,
@@ -317,21 +317,36 @@ pub fn lines_of_rows(
     shown: &dyn Fn(&Path) -> PathBuf,
 ) -> Result<Vec<(usize, u64)>, Error> {
     let header = u64::from(options.header);
-    let mut places = Vec::with_capacity(rows.len());
-    for &row in rows {
-        let mut first = 0;
-        for (index, file) in files.iter().enumerate() {
-            let count = file.facts.records.saturating_sub(header);
-            if row < first + count || index + 1 == files.len() {
-                let lines = scan::record_lines(&file.path, options.dialect(), &[row - first + header])
-                    .map_err(|e| Error::io("read", &shown(&file.file), e))?;
-                places.push((index, lines.first().map_or(0, |(_, line)| *line)));
-                break;
+    let records: Vec<(usize, u64)> = rows
+        .iter()
+        .map(|&row| {
+            let mut first = 0;
+            for (index, file) in files.iter().enumerate() {
+                let count = file.facts.records.saturating_sub(header);
+                if row < first + count || index + 1 == files.len() {
+                    return (index, row - first + header);
+                }
+                first += count;
             }
-            first += count;
+            (0, row + header)
+        })
+        .collect();
+    let mut lines = vec![(0, 0); rows.len()];
+    for (index, file) in files.iter().enumerate() {
+        let wanted: Vec<u64> = records.iter().filter(|(f, _)| *f == index).map(|(_, record)| *record).collect();
+        if wanted.is_empty() {
+            continue;
+        }
+        let found = scan::record_lines(&file.path, options.dialect(), &wanted)
+            .map_err(|e| Error::io("read", &shown(&file.file), e))?;
+        for (place, (f, record)) in lines.iter_mut().zip(&records) {
+            if *f == index {
+                let line = found.iter().find(|(r, _)| r == record).map_or(0, |(_, line)| *line);
+                *place = (index, line);
+            }
         }
     }
-    Ok(places)
+    Ok(lines)
 }
 
 /// A TOML basic string.

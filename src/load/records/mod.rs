@@ -250,14 +250,14 @@ const STAGE: &str = "temp.laporan_records_stage";
 
 /// Loads `records` into the input's table, by the declared types or the
 /// inferred ones (see the module's notes); returns the rows.
-pub fn load(input: &Input<'_>, records: &Records, shown_files: &[PathBuf]) -> Result<Loaded, Error> {
+pub fn load(input: &Input<'_>, records: Records, shown_files: &[PathBuf]) -> Result<Loaded, Error> {
     let Input { db, table, dataset, shown, .. } = *input;
-    let (types, nearly) = column_types(records, dataset, &shown(&dataset.source), shown_files)?;
+    let (types, nearly) = column_types(&records, dataset, &shown(&dataset.source), shown_files)?;
     let notes =
         nearly.iter().map(|near| records.type_note(near, &dataset.name, &dataset.csv.nulls, shown_files)).collect();
-    check_values(records, &types, shown_files)?;
-    stage(db, records)?;
-    let problems = check_in_sql(db, records, &types, shown_files);
+    check_values(&records, &types, shown_files)?;
+    stage(db, &records)?;
+    let problems = check_in_sql(db, &records, &types, shown_files);
     let result = problems.and_then(|()| {
         let select: Vec<String> = records
             .columns
@@ -275,9 +275,10 @@ pub fn load(input: &Input<'_>, records: &Records, shown_files: &[PathBuf]) -> Re
     let dropped = db.batch(&format!("DROP TABLE IF EXISTS {STAGE}"));
     result?;
     dropped.map_err(|e| e.while_trying("clean up"))?;
-    let places =
-        Places { places: records.places.clone(), sheets: records.sheets.iter().map(|(s, _)| s.clone()).collect() };
-    Ok(Loaded { rows: records.rows.len() as u64, notes, places: Some(places) })
+    let rows = records.rows.len() as u64;
+    let Records { places, sheets, .. } = records;
+    let places = Places { places, sheets: sheets.into_iter().map(|(sheet, _)| sheet).collect() };
+    Ok(Loaded { rows, notes, places: Some(places) })
 }
 
 /// Copies the records' texts into a temporary table of text columns

@@ -41,7 +41,6 @@ pub(crate) struct Nearly<'r> {
 }
 
 /// What the values of one column were, for inferring its type.
-#[derive(Clone)]
 pub(crate) struct Seen<'r> {
     kinds: Vec<Kind>,
     values: u64,
@@ -142,9 +141,9 @@ pub(crate) fn infer<'r>(
             types.push(declared(name).expect("declared"));
             continue;
         };
-        let ty = narrowest(records, index, seen.clone(), shown)?;
+        let ty = narrowest(records, index, &seen, &seen.kinds, shown)?;
         if ty == SqlType::Varchar
-            && let Some(near) = nearly_of(records, index, seen, shown)
+            && let Some(near) = nearly_of(records, index, &seen, shown)
         {
             nearly.push(near);
         }
@@ -155,7 +154,7 @@ pub(crate) fn infer<'r>(
 
 /// For a text column: the type its values but its texts would have, when
 /// the texts are a tenth of the values or fewer, the rest of one kind.
-fn nearly_of<'r>(records: &Records, column: usize, seen: Seen<'r>, shown: &[PathBuf]) -> Option<Nearly<'r>> {
+fn nearly_of<'r>(records: &Records, column: usize, seen: &Seen<'r>, shown: &[PathBuf]) -> Option<Nearly<'r>> {
     if seen.texts == 0 || seen.texts * 10 > seen.values {
         return None;
     }
@@ -169,14 +168,21 @@ fn nearly_of<'r>(records: &Records, column: usize, seen: Seen<'r>, shown: &[Path
     };
     let (examples, distinct, texts, values) =
         (seen.text_examples.clone(), seen.distinct_texts.len(), seen.texts, seen.values);
-    let without_texts = Seen { kinds: others, ..seen };
-    let would_be = narrowest(records, column, without_texts, shown).ok()?;
+    let would_be = narrowest(records, column, seen, &others, shown).ok()?;
     (would_be != SqlType::Varchar).then_some(Nearly { column, would_be, what, texts, values, examples, distinct })
 }
 
-pub(crate) fn narrowest(records: &Records, index: usize, seen: Seen<'_>, shown: &[PathBuf]) -> Result<SqlType, Error> {
-    let Seen { kinds, exponent, fraction, whole_digits, scale, dates, timestamps, widest, .. } = seen;
-    Ok(match kinds[..] {
+/// The narrowest exact type of column `index`, whose values were `seen`
+/// and are of `kinds` (all of them, or all but its texts).
+pub(crate) fn narrowest(
+    records: &Records,
+    index: usize,
+    seen: &Seen<'_>,
+    kinds: &[Kind],
+    shown: &[PathBuf],
+) -> Result<SqlType, Error> {
+    let &Seen { exponent, fraction, whole_digits, scale, dates, timestamps, widest, .. } = seen;
+    Ok(match kinds {
         [] => SqlType::Varchar,
         [Kind::Bool] => SqlType::Boolean,
         [Kind::Date] => SqlType::Date,
