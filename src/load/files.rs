@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use super::shapes::ShapeTracker;
 use super::{path_text, scan};
 use crate::error::{Error, Location};
 use crate::project::{Dataset, FileFormat, Project, STATE_DIR};
@@ -18,6 +19,9 @@ use crate::project::{Dataset, FileFormat, Project, STATE_DIR};
 /// CRLF and LF (see [`readable_copy`]).
 pub(super) fn prepare_files(project: &Project, dataset: &Dataset) -> Result<Vec<ReadableFile>, Error> {
     let dialect = (dataset.format == FileFormat::Csv).then(|| dataset.csv.dialect());
+    // The values' shapes, for the types of the columns not declared and
+    // for reading declared numbers and dates directly (see [`super::shapes`]).
+    let shapes = || dialect.map(|_| ShapeTracker::new(&dataset.csv));
     let mut files = Vec::with_capacity(dataset.files.len());
     for file in &dataset.files {
         let path = project.path(file);
@@ -25,11 +29,11 @@ pub(super) fn prepare_files(project: &Project, dataset: &Dataset) -> Result<Vec<
         let identity = FileIdentity::of(&path).map_err(|e| Error::io("read", &shown, e))?;
         let readable = match (dataset.csv.encoding, dataset.format) {
             (Some(encoding), FileFormat::Csv) => {
-                let (copy, facts) = transcode(project, &path, &shown, encoding, dialect)?;
+                let (copy, facts) = transcode(project, &path, &shown, encoding, dialect, shapes())?;
                 ReadableFile { file: file.clone(), path: copy.to_path_buf(), facts, identity, _copy: Some(copy) }
             }
             _ => {
-                let facts = scan::scan_file(&path, dialect).map_err(|e| Error::io("read", &shown, e))?;
+                let facts = scan::scan_file(&path, dialect, shapes()).map_err(|e| Error::io("read", &shown, e))?;
                 ReadableFile { file: file.clone(), path, facts, identity, _copy: None }
             }
         };
@@ -54,6 +58,7 @@ fn transcode(
     shown: &Path,
     encoding: &'static encoding_rs::Encoding,
     dialect: Option<scan::Dialect>,
+    shapes: Option<ShapeTracker>,
 ) -> Result<(tempfile::TempPath, scan::FileFacts), Error> {
     let tmp_dir = project.path(STATE_DIR).join("tmp");
     fs::create_dir_all(&tmp_dir).map_err(|e| Error::io("create", &project.shown(Path::new(STATE_DIR)), e))?;
@@ -65,6 +70,7 @@ fn transcode(
         .map_err(|e| Error::io("write a temporary file in", &project.shown(Path::new(STATE_DIR)), e))?;
     let mut decoder = encoding.new_decoder();
     let mut scanner = scan::Scanner::new(dialect);
+    scanner.shapes = shapes;
     let mut hasher = Sha256::new();
     let mut bytes = 0u64;
     let mut buffer = vec![0u8; 1 << 16];

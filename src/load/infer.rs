@@ -1,30 +1,31 @@
-//! Types for a dataset that `laporan.toml` does not declare.
-//!
-//! The file is first loaded as text; then each column gets the narrowest
-//! type that holds every one of its values exactly, or stays text:
+//! Types for the columns of a CSV dataset that `laporan.toml` does not
+//! declare, from what the pre-load pass saw of every value
+//! ([`super::shapes`]), before DuckDB reads the file. Each column gets the
+//! narrowest type that holds every one of its values exactly, or stays
+//! text:
 //!
 //! - `true`/`false` → BOOLEAN;
 //! - whole numbers without leading zeros → BIGINT, or HUGEINT beyond 18
 //!   digits (a 20-digit number stays exact);
 //! - plain decimals → DECIMAL(18, s) or DECIMAL(38, s), s the most decimals
 //!   seen (never DOUBLE, which loses digits);
-//! - `YYYY-MM-DD` dates that exist → DATE; ISO timestamps → TIMESTAMP (or
-//!   dates and timestamps in the column's declared `date_format` and
-//!   `timestamp_format`);
+//! - `YYYY-MM-DD` dates that exist → DATE; ISO timestamps (and dates) →
+//!   TIMESTAMP;
 //! - anything else, including codes with leading zeros (`007`) and "NA",
 //!   stays VARCHAR, verbatim.
+//!
+//! Dates and timestamps in a declared `date_format` or `timestamp_format`
+//! are DuckDB's to recognise (its `strptime`): such a column, when it is
+//! not a number, is read as text and its type decided afterwards in SQL
+//! ([`by_format`]).
 //!
 //! `laporan schema` prints the result as a declaration to paste into
 //! `laporan.toml`, where it can be corrected.
 
+use super::shapes::{CANDIDATES, Candidate, ColumnShape};
 use crate::engine::{Database, quote_ident, quote_literal};
 use crate::error::Error;
 use crate::sql_type::{IntType, SqlType};
-
-const INTEGER: &str = "[+-]?(0|[1-9][0-9]*)";
-const DECIMAL: &str = "[+-]?(0|[1-9][0-9]*)\\.[0-9]+";
-const DATE: &str = "[0-9]{4}-[0-9]{2}-[0-9]{2}";
-const TIMESTAMP: &str = "[0-9]{4}-[0-9]{2}-[0-9]{2}[T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{1,6})?)?";
 
 /// An inferred column's type, and why it is text when nearly all of its
 /// values are of a stricter type.
@@ -46,7 +47,7 @@ pub struct Nearly {
     pub values: u64,
     /// The first few of them, by row (counted from 0 in the file's order).
     pub examples: Vec<(u64, String)>,
-    /// How many different texts they are.
+    /// How many different texts they are (counted up to 4).
     pub distinct: u64,
 }
 
@@ -67,304 +68,207 @@ impl Formats {
             _ => format!("CAST({c} AS {ty})"),
         }
     }
-}
 
-/// What a column's values could be, strictest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Candidate {
-    Boolean,
-    Integer,
-    Decimal,
-    Date,
-    Timestamp,
-}
-
-const CANDIDATES: [Candidate; 5] =
-    [Candidate::Boolean, Candidate::Integer, Candidate::Decimal, Candidate::Date, Candidate::Timestamp];
-
-impl Candidate {
-    /// The SQL condition that the text `c` (not NULL) is not one.
-    fn fails(self, c: &str, formats: &Formats) -> String {
-        match (self, &formats.date, &formats.timestamp) {
-            (Candidate::Date, Some(format), _) | (Candidate::Timestamp, _, Some(format)) => {
-                return format!("try_strptime({c}, {}) IS NULL", quote_literal(format));
-            }
-            _ => {}
-        }
-        match self {
-            Candidate::Boolean => format!("lower({c}) NOT IN ('true', 'false')"),
-            Candidate::Integer => format!("NOT regexp_full_match({c}, '{INTEGER}')"),
-            Candidate::Decimal => {
-                format!("(NOT regexp_full_match({c}, '{INTEGER}') AND NOT regexp_full_match({c}, '{DECIMAL}'))")
-            }
-            // CASE casts only the texts of the right shape: a failed cast
-            // is costly (DuckDB formats its error), and most texts fail.
-            Candidate::Date => {
-                format!("CASE WHEN regexp_full_match({c}, '{DATE}') THEN TRY_CAST({c} AS DATE) IS NULL ELSE true END")
-            }
-            Candidate::Timestamp => format!(
-                "CASE WHEN regexp_full_match({c}, '{TIMESTAMP}') THEN TRY_CAST({c} AS TIMESTAMP) IS NULL ELSE true END"
-            ),
-        }
-    }
-
-    fn what(self, formats: &Formats) -> String {
-        match (self, &formats.date, &formats.timestamp) {
-            (Candidate::Boolean, _, _) => "true or false".to_owned(),
-            (Candidate::Integer, _, _) => "a whole number".to_owned(),
-            (Candidate::Decimal, _, _) => "a number".to_owned(),
-            (Candidate::Date, Some(format), _) => format!("a date ({format})"),
-            (Candidate::Date, None, _) => "a date (YYYY-MM-DD)".to_owned(),
-            (Candidate::Timestamp, _, Some(format)) => format!("a date and time ({format})"),
-            (Candidate::Timestamp, _, None) => "a date and time (YYYY-MM-DD HH:MM:SS)".to_owned(),
-        }
-    }
-}
-
-/// Infers a type for each column of `staged` (all VARCHAR), in order.
-///
-/// A first pass over a sample rules candidates out cheaply (more than a
-/// tenth of the values not dates rules DATE out for the column); the full
-/// pass then counts, for the candidates left, the values that do not fit,
-/// so a text column costs almost nothing, and a column kept text by a few
-/// values says which ([`Nearly`]).
-pub fn infer_types(
-    db: &Database,
-    staged: &str,
-    columns: &[String],
-    formats: &[Formats],
-) -> Result<Vec<Inferred>, Error> {
-    if columns.is_empty() {
-        return Ok(Vec::new());
-    }
-    let all = vec![[true; 5]; columns.len()];
-    let rows = db.count(&format!("SELECT count(*) FROM {staged}")).map_err(|e| e.while_trying("infer column types"))?;
-    // A table no larger than the sample is counted once, in full.
-    let full = if rows <= SAMPLE {
-        statistics(db, staged, columns, formats, &all, false)?
-    } else {
-        let from = format!("(SELECT * FROM {staged} LIMIT {SAMPLE})");
-        let sample = statistics(db, &from, columns, formats, &all, true)?;
-        let alive: Vec<[bool; 5]> = sample.iter().map(Stats::candidates).collect();
-        statistics(db, staged, columns, formats, &alive, false)?
-    };
-    let mut inferred = Vec::with_capacity(columns.len());
-    for ((column, stats), formats) in columns.iter().zip(full).zip(formats) {
-        let ty = stats.choose();
-        let nearly = match stats.nearly(ty) {
-            Some((candidate, would_be)) => Some(examples(db, staged, column, formats, candidate, would_be, &stats)?),
-            None => None,
-        };
-        inferred.push(Inferred { ty, nearly });
-    }
-    Ok(inferred)
-}
-
-/// The first values of `column` that are not `candidate`s, and how many
-/// different texts those are.
-fn examples(
-    db: &Database,
-    staged: &str,
-    column: &str,
-    formats: &Formats,
-    candidate: Candidate,
-    would_be: SqlType,
-    stats: &Stats,
-) -> Result<Nearly, Error> {
-    let c = quote_ident(column);
-    let failing = format!("{c} IS NOT NULL AND {}", candidate.fails(&c, formats));
-    let examples = db
-        .rows(
-            &format!(
-                "SELECT rowid - (SELECT min(rowid) FROM {staged}), {c} FROM {staged} WHERE {failing} ORDER BY rowid LIMIT 3"
-            ),
-            &[],
-            |row| Ok((row.int(0)? as u64, row.text(1)?)),
-        )
-        .map_err(|e| e.while_trying("explain an inferred type"))?;
-    let distinct = db
-        .count(&format!("SELECT count(DISTINCT {c}) FROM {staged} WHERE {failing}"))
-        .map_err(|e| e.while_trying("explain an inferred type"))?;
-    let failing = stats.failing[CANDIDATES.iter().position(|c| *c == candidate).expect("a candidate")];
-    Ok(Nearly {
-        would_be,
-        what: candidate.what(formats),
-        failing: failing as u64,
-        values: stats.values as u64,
-        examples,
-        distinct,
-    })
-}
-
-/// The rows of the first pass.
-const SAMPLE: u64 = 2048;
-
-/// Columns counted by one query: DuckDB's planning of a query grows faster
-/// than its expressions (a 56-column file took 0.6 s in one query, 0.18 s
-/// in chunks of eight), and each chunk is one scan of the table.
-const COLUMNS_PER_QUERY: usize = 8;
-
-/// Aggregate queries computing, per column, how many values fail each
-/// candidate still `alive` (a dead one counts every value as failing).
-fn statistics(
-    db: &Database,
-    from: &str,
-    columns: &[String],
-    formats: &[Formats],
-    alive: &[[bool; 5]],
-    sample: bool,
-) -> Result<Vec<Stats>, Error> {
-    let n = COLUMNS_PER_QUERY;
-    let mut stats = Vec::with_capacity(columns.len());
-    for ((columns, formats), alive) in columns.chunks(n).zip(formats.chunks(n)).zip(alive.chunks(n)) {
-        stats.extend(statistics_of(db, from, columns, formats, alive, sample)?);
-    }
-    Ok(stats)
-}
-
-/// One aggregate query for `columns` (see [`statistics`]).
-fn statistics_of(
-    db: &Database,
-    from: &str,
-    columns: &[String],
-    formats: &[Formats],
-    alive: &[[bool; 5]],
-    sample: bool,
-) -> Result<Vec<Stats>, Error> {
-    let mut select = Vec::new();
-    for ((column, alive), formats) in columns.iter().zip(alive).zip(formats) {
-        let c = quote_ident(column);
-        select.push(format!("count({c})"));
-        // A few texts only (the sample of a sorted file may hold nothing
-        // but its 'NA's): the full pass counts every candidate.
-        select.push(if sample { format!("least(count(DISTINCT {c}), 4)") } else { "4".to_owned() });
-        for (candidate, live) in CANDIDATES.iter().zip(alive) {
-            select.push(if *live {
-                format!("count(*) FILTER (WHERE {c} IS NOT NULL AND {})", candidate.fails(&c, formats))
-            } else {
-                format!("count({c})")
-            });
-        }
-        let [_, integer, decimal, _, _] = *alive;
-        let or_zero = |live: bool, expr: String| if live { expr } else { "0".to_owned() };
-        select.push(or_zero(
-            integer,
-            format!("coalesce(max(length(ltrim({c}, '+-'))) FILTER (WHERE regexp_full_match({c}, '{INTEGER}')), 0)"),
-        ));
-        select.push(or_zero(
-            decimal,
-            format!(
-                "coalesce(max(length(split_part(ltrim({c}, '+-'), '.', 1))) \
-                 FILTER (WHERE regexp_full_match({c}, '{INTEGER}') OR regexp_full_match({c}, '{DECIMAL}')), 0)"
-            ),
-        ));
-        select.push(or_zero(
-            decimal,
-            format!(
-                "coalesce(max(length(split_part({c}, '.', 2))) FILTER (WHERE regexp_full_match({c}, '{DECIMAL}')), 0)"
-            ),
-        ));
-    }
-    const PER_COLUMN: usize = 10;
-    let sql = format!("SELECT {} FROM {from}", select.join(", "));
-    let stats: Vec<i64> = db
-        .row(&sql, &[], |row| (0..columns.len() * PER_COLUMN).map(|i| row.int(i)).collect())
-        .map_err(|e| e.while_trying("infer column types"))?;
-    Ok(stats
-        .chunks(PER_COLUMN)
-        .map(|s| {
-            let [values, distinct, b, i, d, da, t, int_digits, whole_digits, scale] =
-                s.try_into().expect("PER_COLUMN values");
-            Stats { values, distinct, failing: [b, i, d, da, t], int_digits, whole_digits, scale }
-        })
-        .collect())
-}
-
-/// What one pass found about a column: its values (NULLs aside), how many
-/// fail each candidate, and the widest numbers among those that fit.
-struct Stats {
-    values: i64,
-    /// Different values, counted up to 4.
-    distinct: i64,
-    failing: [i64; 5],
-    int_digits: i64,
-    whole_digits: i64,
-    scale: i64,
-}
-
-impl Stats {
-    /// The candidates worth counting in full: those that some value of
-    /// the sample fits, or all of them when the sample holds three
-    /// different texts or fewer (a sorted file may start with its 'NA's).
-    fn candidates(&self) -> [bool; 5] {
-        let few = self.distinct <= 3;
-        self.failing.map(|failing| few || failing < self.values)
-    }
-
-    /// The type `candidate` gives the values that fit it.
-    fn type_of(&self, candidate: Candidate) -> SqlType {
+    /// The format `candidate` is recognised in, if not ISO 8601.
+    fn of(&self, candidate: Candidate) -> Option<&str> {
         match candidate {
-            Candidate::Boolean => SqlType::Boolean,
-            Candidate::Integer => match self.int_digits {
-                0..=18 => SqlType::Int(IntType::BigInt),
-                19..=38 => SqlType::Int(IntType::HugeInt),
+            Candidate::Date => self.date.as_deref(),
+            Candidate::Timestamp => self.timestamp.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+fn what(candidate: Candidate, formats: &Formats) -> String {
+    match (candidate, &formats.date, &formats.timestamp) {
+        (Candidate::Boolean, _, _) => "true or false".to_owned(),
+        (Candidate::Integer, _, _) => "a whole number".to_owned(),
+        (Candidate::Decimal, _, _) => "a number".to_owned(),
+        (Candidate::Date, Some(format), _) => format!("a date ({format})"),
+        (Candidate::Date, None, _) => "a date (YYYY-MM-DD)".to_owned(),
+        (Candidate::Timestamp, _, Some(format)) => format!("a date and time ({format})"),
+        (Candidate::Timestamp, _, None) => "a date and time (YYYY-MM-DD HH:MM:SS)".to_owned(),
+    }
+}
+
+/// The type of a column whose values had `shape`; `None` when that takes
+/// DuckDB: its values are not numbers and its dates or timestamps have a
+/// format (see [`by_format`]).
+pub fn from_shape(shape: &ColumnShape, formats: &Formats) -> Option<Inferred> {
+    let judged_here = |candidate: &Candidate| formats.of(*candidate).is_none();
+    if !CANDIDATES.iter().all(judged_here)
+        && choose(shape, &[Candidate::Boolean, Candidate::Integer, Candidate::Decimal]).is_none()
+    {
+        return None;
+    }
+    Some(inferred(shape, formats))
+}
+
+fn inferred(shape: &ColumnShape, formats: &Formats) -> Inferred {
+    let ty = choose(shape, &CANDIDATES).unwrap_or(SqlType::Varchar);
+    let nearly = nearly(shape, ty).map(|(candidate, would_be)| {
+        let index = index(candidate);
+        Nearly {
+            would_be,
+            what: what(candidate, formats),
+            failing: shape.failing[index],
+            values: shape.values,
+            examples: shape.examples[index].clone(),
+            distinct: shape.distinct[index].len() as u64,
+        }
+    });
+    Inferred { ty, nearly }
+}
+
+fn index(candidate: Candidate) -> usize {
+    CANDIDATES.iter().position(|c| *c == candidate).expect("a candidate")
+}
+
+/// The types of the `columns` of `table`, read as text because
+/// [`from_shape`] could not tell (dates or timestamps in a format): their
+/// values in that format counted by DuckDB, and the columns that are
+/// dates or timestamps converted in the table.
+pub fn by_format(
+    db: &Database,
+    table: &str,
+    columns: &[(&str, &Formats, &ColumnShape)],
+) -> Result<Vec<Inferred>, Error> {
+    let mut types = Vec::with_capacity(columns.len());
+    for (column, formats, shape) in columns {
+        let c = quote_ident(column);
+        let mut shape = (*shape).clone();
+        for candidate in [Candidate::Date, Candidate::Timestamp] {
+            let Some(format) = formats.of(candidate) else { continue };
+            let failing = format!("{c} IS NOT NULL AND try_strptime({c}, {}) IS NULL", quote_literal(format));
+            let index = index(candidate);
+            shape.failing[index] = db
+                .count(&format!("SELECT count(*) FROM {table} WHERE {failing}"))
+                .map_err(|e| e.while_trying("infer column types"))?;
+            shape.examples[index] = db
+                .rows(
+                    &format!(
+                        "SELECT rowid - (SELECT min(rowid) FROM {table}), {c} FROM {table} WHERE {failing} ORDER BY rowid LIMIT 3"
+                    ),
+                    &[],
+                    |row| Ok((row.int(0)? as u64, row.text(1)?)),
+                )
+                .map_err(|e| e.while_trying("explain an inferred type"))?;
+            shape.distinct[index] = db
+                .rows(&format!("SELECT DISTINCT {c} FROM {table} WHERE {failing} LIMIT 4"), &[], |row| row.text(0))
+                .map_err(|e| e.while_trying("explain an inferred type"))?;
+        }
+        let inferred = inferred(&shape, formats);
+        if matches!(inferred.ty, SqlType::Date | SqlType::Timestamp) {
+            db.batch(&format!(
+                "ALTER TABLE {table} ALTER COLUMN {c} SET DATA TYPE {} USING {}",
+                inferred.ty,
+                formats.cast(&c, inferred.ty)
+            ))
+            .map_err(|e| e.while_trying("store an inferred type"))?;
+        }
+        types.push(inferred);
+    }
+    Ok(types)
+}
+
+/// The type `candidate` gives the values that fit it.
+fn type_of(shape: &ColumnShape, candidate: Candidate) -> SqlType {
+    match candidate {
+        Candidate::Boolean => SqlType::Boolean,
+        Candidate::Integer => match shape.int_digits {
+            0..=18 => SqlType::Int(IntType::BigInt),
+            19..=38 => SqlType::Int(IntType::HugeInt),
+            _ => SqlType::Varchar,
+        },
+        Candidate::Decimal => {
+            let scale = shape.scale as u8;
+            match shape.whole_digits + shape.scale {
+                0..=18 => SqlType::Decimal { precision: 18, scale },
+                19..=38 => SqlType::Decimal { precision: 38, scale },
                 _ => SqlType::Varchar,
-            },
-            Candidate::Decimal => {
-                let scale = self.scale as u8;
-                match self.whole_digits + self.scale {
-                    0..=18 => SqlType::Decimal { precision: 18, scale },
-                    19..=38 => SqlType::Decimal { precision: 38, scale },
-                    _ => SqlType::Varchar,
-                }
             }
-            Candidate::Date => SqlType::Date,
-            Candidate::Timestamp => SqlType::Timestamp,
         }
+        Candidate::Date => SqlType::Date,
+        Candidate::Timestamp => SqlType::Timestamp,
     }
+}
 
-    /// The strictest candidate every value fits, or VARCHAR.
-    fn choose(&self) -> SqlType {
-        if self.values == 0 {
-            return SqlType::Varchar;
-        }
-        CANDIDATES
-            .iter()
-            .zip(self.failing)
-            .filter(|(_, failing)| *failing == 0)
-            .map(|(candidate, _)| self.type_of(*candidate))
-            .find(|ty| *ty != SqlType::Varchar)
-            .unwrap_or(SqlType::Varchar)
+/// The strictest of `candidates` that every value fits.
+fn choose(shape: &ColumnShape, candidates: &[Candidate]) -> Option<SqlType> {
+    if shape.values == 0 {
+        return None;
     }
+    candidates
+        .iter()
+        .filter(|candidate| shape.failing[index(**candidate)] == 0)
+        .map(|candidate| type_of(shape, *candidate))
+        .find(|ty| *ty != SqlType::Varchar)
+}
 
-    /// For a column that is text: the candidate that the fewest values
-    /// fail (at most a tenth of them, and not all), and its type.
-    fn nearly(&self, chosen: SqlType) -> Option<(Candidate, SqlType)> {
-        if chosen != SqlType::Varchar || self.values == 0 {
-            return None;
+/// For a text column: the candidate that the fewest values fail (at most
+/// a tenth of them, and not all), and its type.
+fn nearly(shape: &ColumnShape, chosen: SqlType) -> Option<(Candidate, SqlType)> {
+    if chosen != SqlType::Varchar || shape.values == 0 {
+        return None;
+    }
+    CANDIDATES
+        .iter()
+        .zip(shape.failing)
+        .filter(|(_, failing)| *failing > 0 && *failing < shape.values && failing * 10 <= shape.values)
+        .min_by_key(|(_, failing)| *failing)
+        .map(|(candidate, _)| (*candidate, type_of(shape, *candidate)))
+        .filter(|(_, ty)| *ty != SqlType::Varchar)
+}
+
+/// Whether every value of a column seen as `shape` converts exactly to
+/// `ty` by DuckDB's reader itself, so that the load need not read it as
+/// text and check it (a column without a format of its own).
+pub fn reads_directly(shape: &ColumnShape, ty: SqlType) -> bool {
+    let fits = |candidate| shape.failing[index(candidate)] == 0;
+    match ty {
+        SqlType::Int(int) => {
+            let digits = match int {
+                IntType::TinyInt => 2,
+                IntType::SmallInt => 4,
+                IntType::Integer => 9,
+                IntType::BigInt => 18,
+                IntType::HugeInt => 38,
+                // A negative number would be refused, not read.
+                _ => 0,
+            };
+            fits(Candidate::Integer) && shape.int_digits <= digits
         }
-        CANDIDATES
-            .iter()
-            .zip(self.failing)
-            .filter(|(_, failing)| *failing > 0 && *failing < self.values && failing * 10 <= self.values)
-            .min_by_key(|(_, failing)| *failing)
-            .map(|(candidate, _)| (*candidate, self.type_of(*candidate)))
-            .filter(|(_, ty)| *ty != SqlType::Varchar)
+        SqlType::Decimal { precision, scale } => {
+            fits(Candidate::Decimal)
+                && shape.scale <= u32::from(scale)
+                && shape.whole_digits <= u32::from(precision - scale)
+        }
+        // Plain decimals, far from the limits of floating point.
+        SqlType::Double | SqlType::Float => fits(Candidate::Decimal) && shape.whole_digits + shape.scale <= 30,
+        SqlType::Date => fits(Candidate::Date),
+        SqlType::Timestamp => fits(Candidate::Timestamp),
+        _ => false,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::Arg;
+    use crate::load::shapes::{ShapeTracker, Shapes};
+    use crate::project::CsvOptions;
 
+    fn shapes(csv: &str) -> Shapes {
+        let mut tracker = ShapeTracker::new(&CsvOptions::default());
+        tracker.feed(csv.as_bytes());
+        tracker.finish()
+    }
+
+    /// The type inferred for one column of `values` (`None` is empty).
     fn infer(values: &[Option<&str>]) -> String {
-        let db = Database::in_memory().unwrap();
-        db.batch("CREATE TABLE t (v VARCHAR)").unwrap();
-        for v in values {
-            db.execute("INSERT INTO t VALUES (?)", &[v.map_or(Arg::Null, Arg::Text)]).unwrap();
-        }
-        infer_types(&db, "t", &["v".to_owned()], &[Formats::default()]).unwrap().remove(0).ty.to_string()
+        let lines: Vec<&str> = values.iter().map(|v| v.unwrap_or("")).collect();
+        let shapes = shapes(&format!("v\n{}\n", lines.join("\n")));
+        let shape = shapes.columns.first().cloned().unwrap_or_default();
+        from_shape(&shape, &Formats::default()).expect("no format").ty.to_string()
     }
 
     #[test]
@@ -379,6 +283,7 @@ mod tests {
         assert_eq!(infer(&[Some("2024-02-30")]), "VARCHAR", "not a date that exists");
         assert_eq!(infer(&[Some("0000-00-00")]), "VARCHAR");
         assert_eq!(infer(&[Some("2024-04-23 10:00:00"), Some("2024-04-23T11:30")]), "TIMESTAMP");
+        assert_eq!(infer(&[Some("2024-04-23"), Some("2024-04-23 11:30")]), "TIMESTAMP", "a date is midnight");
         assert_eq!(infer(&[Some("NA"), Some("1")]), "VARCHAR", "Namibia stays text");
         assert_eq!(infer(&[None, None]), "VARCHAR");
         assert_eq!(infer(&[Some("1e5")]), "VARCHAR");
@@ -386,39 +291,55 @@ mod tests {
 
     #[test]
     fn a_text_column_says_what_nearly_all_of_it_is() {
-        let db = Database::in_memory().unwrap();
-        db.batch(
-            "CREATE TABLE t AS SELECT CASE WHEN i = 3000 THEN 'NA' ELSE CAST(i AS VARCHAR) || '.5' END AS price, \
-             CASE WHEN i % 2 = 0 THEN 'x' ELSE CAST(i AS VARCHAR) END AS half FROM range(1, 5000) r(i)",
-        )
-        .unwrap();
-        let inferred =
-            infer_types(&db, "t", &["price".to_owned(), "half".to_owned()], &[Formats::default(), Formats::default()])
-                .unwrap();
-        assert_eq!(inferred[0].ty, SqlType::Varchar);
-        let nearly = inferred[0].nearly.as_ref().expect("nearly decimal");
+        let mut csv = String::from("price,half\n");
+        for i in 1..5000 {
+            let price = if i == 3000 { "NA".to_owned() } else { format!("{i}.5") };
+            let half = if i % 2 == 0 { "x".to_owned() } else { i.to_string() };
+            csv.push_str(&format!("{price},{half}\n"));
+        }
+        let shapes = shapes(&csv);
+        let price = from_shape(&shapes.columns[0], &Formats::default()).unwrap();
+        assert_eq!(price.ty, SqlType::Varchar);
+        let nearly = price.nearly.as_ref().expect("nearly decimal");
         assert_eq!(nearly.would_be, SqlType::Decimal { precision: 18, scale: 1 });
         assert_eq!((nearly.failing, nearly.values, nearly.distinct), (1, 4999, 1));
         assert_eq!(nearly.examples, [(2999, "NA".to_owned())]);
-        assert_eq!(inferred[1].nearly, None, "half of the values are not numbers: text, nothing to say");
+        let half = from_shape(&shapes.columns[1], &Formats::default()).unwrap();
+        assert_eq!(half.nearly, None, "half of the values are not numbers: text, nothing to say");
     }
 
     #[test]
-    fn a_value_after_the_sample_still_counts() {
+    fn dates_in_a_format_are_for_duckdb_to_recognise() {
+        let csv = "n,when,code\n1,23/04/2024,x\n2,01/05/2024,y\n3,NA,z\n";
+        let shapes = shapes(csv);
+        let formats = Formats { date: Some("%d/%m/%Y".to_owned()), timestamp: None };
+        assert_eq!(from_shape(&shapes.columns[0], &formats).unwrap().ty, SqlType::Int(IntType::BigInt));
+        assert_eq!(from_shape(&shapes.columns[1], &formats), None);
         let db = Database::in_memory().unwrap();
         db.batch(
-            "CREATE TABLE t AS SELECT CAST(i AS VARCHAR) AS late_text, CAST(i AS VARCHAR) AS ints FROM range(1, 5000) r(i); \
-             INSERT INTO t VALUES ('not a number', '5000');",
+            "CREATE TABLE t AS SELECT * FROM (VALUES ('23/04/2024', 'x'), ('01/05/2024', 'y'), (NULL, 'z')) v(\"when\", code)",
         )
         .unwrap();
-        let types = infer_types(
-            &db,
-            "t",
-            &["late_text".to_owned(), "ints".to_owned()],
-            &[Formats::default(), Formats::default()],
-        )
-        .unwrap();
-        let types: Vec<SqlType> = types.into_iter().map(|i| i.ty).collect();
-        assert_eq!(types, [SqlType::Varchar, SqlType::Int(IntType::BigInt)]);
+        let columns = [("when", &formats, &shapes.columns[1]), ("code", &formats, &shapes.columns[2])];
+        let types: Vec<SqlType> = by_format(&db, "t", &columns).unwrap().into_iter().map(|i| i.ty).collect();
+        assert_eq!(types, [SqlType::Date, SqlType::Varchar]);
+        let stored = db.rows("SELECT typeof(\"when\"), CAST(\"when\" AS VARCHAR) FROM t LIMIT 1", &[], |r| {
+            Ok((r.text(0)?, r.text(1)?))
+        });
+        assert_eq!(stored.unwrap(), [("DATE".to_owned(), "2024-04-23".to_owned())]);
+    }
+
+    #[test]
+    fn declared_numbers_are_read_directly_only_when_every_value_fits() {
+        let shapes = shapes("a,b,c\n1.25,99,2024-01-01\n-3,100,2024-01-02 10:00\n");
+        let [a, b, c] = &shapes.columns[..] else { panic!() };
+        assert!(reads_directly(a, SqlType::Decimal { precision: 18, scale: 2 }));
+        assert!(!reads_directly(a, SqlType::Decimal { precision: 18, scale: 1 }), "it would round");
+        assert!(!reads_directly(a, SqlType::Int(IntType::BigInt)));
+        assert!(reads_directly(b, SqlType::Int(IntType::SmallInt)));
+        assert!(!reads_directly(b, SqlType::Int(IntType::TinyInt)), "three digits may not fit");
+        assert!(!reads_directly(b, SqlType::Int(IntType::UInteger)));
+        assert!(reads_directly(c, SqlType::Timestamp));
+        assert!(!reads_directly(c, SqlType::Date), "a DATE would lose the time");
     }
 }

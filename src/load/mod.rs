@@ -28,6 +28,7 @@ pub mod problems;
 pub mod progress;
 mod records;
 pub mod scan;
+pub mod shapes;
 pub mod workbook;
 
 use files::{ReadableFile, combined_hash, prepare_files, stat_text};

@@ -23,6 +23,8 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
+use super::shapes::{ShapeJobs, ShapeTracker, Shapes};
+
 /// How a line ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LineEnding {
@@ -60,6 +62,8 @@ pub struct FileFacts {
     /// The file ends inside a quoted field that starts on this line.
     pub open_quote_line: Option<u64>,
     pub has_bom: bool,
+    /// What each column's values look like, when the scan tracked them.
+    pub shapes: Option<Shapes>,
 }
 
 impl FileFacts {
@@ -104,19 +108,31 @@ impl Dialect {
     }
 }
 
-/// Scans a CSV file. `hash_only` skips the structure (Parquet, JSON).
-pub fn scan_file(path: &Path, dialect: Option<Dialect>) -> io::Result<FileFacts> {
+/// Scans a file: a CSV file's structure with its `dialect` (without one,
+/// Parquet or JSON, only its hash), and its values' shapes with `shapes`.
+///
+/// The shapes cost the most: they are tracked on other threads
+/// ([`ShapeJobs`]), a stretch of whole records each, while this one reads,
+/// hashes and scans, and tells where records end.
+pub fn scan_file(path: &Path, dialect: Option<Dialect>, shapes: Option<ShapeTracker>) -> io::Result<FileFacts> {
     let mut file = File::open(path)?;
     let mut scanner = Scanner::new(dialect);
     let mut buffer = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buffer)?;
-        if n == 0 {
-            break;
+    std::thread::scope(|scope| {
+        let mut jobs = shapes.map(|tracker| ShapeJobs::start(scope, tracker));
+        loop {
+            let n = file.read(&mut buffer)?;
+            if n == 0 {
+                break;
+            }
+            scanner.feed(&buffer[..n]);
+            if let Some(jobs) = &mut jobs {
+                jobs.feed(&buffer[..n], scanner.record_end);
+            }
         }
-        scanner.feed(&buffer[..n]);
-    }
-    Ok(scanner.finish())
+        let shapes = jobs.map(ShapeJobs::finish);
+        Ok(FileFacts { shapes, ..scanner.finish() })
+    })
 }
 
 /// An incremental scanner; `feed` it chunks in order.
@@ -141,6 +157,13 @@ pub struct Scanner {
     /// The last skipped line ended with a CR at the end of a chunk: a LF
     /// starting the next one belongs to it.
     skipped_cr: bool,
+    /// Tracks the values' shapes, on the same chunks.
+    pub shapes: Option<ShapeTracker>,
+    /// Where the last record that ended in the last chunk fed ends (just
+    /// after its line feed), and where that chunk's bytes start in
+    /// what is scanned (after a BOM).
+    pub record_end: Option<usize>,
+    base: usize,
 }
 
 impl Scanner {
@@ -160,18 +183,27 @@ impl Scanner {
             started: false,
             to_skip: dialect.map_or(0, |d| d.skip),
             skipped_cr: false,
+            shapes: None,
+            record_end: None,
+            base: 0,
         }
     }
 
     pub fn feed(&mut self, chunk: &[u8]) {
+        self.record_end = None;
+        self.base = 0;
         self.hasher.update(chunk);
         self.facts.bytes += chunk.len() as u64;
+        if let Some(shapes) = &mut self.shapes {
+            shapes.feed(chunk);
+        }
         let Some(dialect) = self.dialect else { return };
         let mut chunk = chunk;
         if !self.started {
             self.started = true;
             if let Some(rest) = chunk.strip_prefix(b"\xEF\xBB\xBF") {
                 self.facts.has_bom = true;
+                self.base = 3;
                 chunk = rest;
             }
         }
@@ -212,9 +244,11 @@ impl Scanner {
                 if chunk[i] == b'\n' {
                     self.terminator(LineEnding::CrLf);
                     i += 1;
+                    self.record_end = Some(self.base + i);
                     continue;
                 }
                 self.terminator(LineEnding::Cr);
+                self.record_end = Some(self.base + i);
             }
             // Jump to the next byte that matters.
             let next = if find_nul {
@@ -262,7 +296,10 @@ impl Scanner {
                 continue;
             }
             match b {
-                b'\n' => self.terminator(LineEnding::Lf),
+                b'\n' => {
+                    self.terminator(LineEnding::Lf);
+                    self.record_end = Some(self.base + i);
+                }
                 b'\r' => self.pending_cr = true,
                 _ if b == dialect.quote => {
                     self.record_has_data = true;
@@ -313,6 +350,7 @@ impl Scanner {
             self.facts.records += 1;
         }
         self.facts.sha256 = hex_digest(self.hasher);
+        self.facts.shapes = self.shapes.map(ShapeTracker::finish);
         self.facts
     }
 }
@@ -460,6 +498,39 @@ mod tests {
         whole.feed(bytes);
         assert_eq!(whole.finish(), facts, "chunking must not change the result");
         facts
+    }
+
+    /// Shapes tracked on threads, a stretch of records each, from chunks
+    /// of every size from 1 to 9, are the shapes tracked in one piece.
+    #[test]
+    fn shapes_tracked_in_stretches_are_the_whole_files() {
+        use crate::project::CsvOptions;
+        let texts: [&[u8]; 6] = [
+            b"a,b\n1,x\n2,\"y\nz\"\n3.5,\"p\"\"q\"\n",
+            b"\xEF\xBB\xBFa,b\r\n1,2\r\n\r\n3,NA\r\n4,5",
+            b"a,b\r1,2\r3,x\r4,\"5\r6\"\r",
+            b"title \"x\nunits\na,b\n1,2\n2024-01-01,3\n",
+            b"a\n1\n2\r\n3\n",
+            b"a,b,c\n1,,\n,2,\n\"\",\"\",\"3\"\n",
+        ];
+        for text in texts {
+            let options = CsvOptions { skip: u64::from(text.starts_with(b"title")) * 2, ..CsvOptions::default() };
+            let mut whole = ShapeTracker::new(&options);
+            whole.feed(text);
+            let whole = whole.finish();
+            for size in 1..10 {
+                let shapes = std::thread::scope(|scope| {
+                    let mut scanner = Scanner::new(Some(options.dialect()));
+                    let mut jobs = ShapeJobs::start(scope, ShapeTracker::new(&options));
+                    for chunk in text.chunks(size) {
+                        scanner.feed(chunk);
+                        jobs.feed(chunk, scanner.record_end);
+                    }
+                    jobs.finish()
+                });
+                assert_eq!(shapes, whole, "{:?} in chunks of {size}", String::from_utf8_lossy(text));
+            }
+        }
     }
 
     #[test]

@@ -18,6 +18,7 @@ use rejects::{find_bad_values, reader_error, reject_report};
 
 use super::problems::{NamesFrom, check_declared};
 use super::scan::{self, Dialect, LineEnding, first_record};
+use super::shapes::{ColumnShape, Shapes};
 use super::{Input, Loaded, ReadableFile, TypeNote, infer};
 use crate::engine::{Database, quote_ident, quote_literal};
 use crate::error::{Error, Location};
@@ -32,8 +33,11 @@ pub(super) const REJECTS_LIMIT: usize = 1000;
 #[derive(Debug, Clone)]
 pub struct Layout {
     pub columns: Vec<(String, SqlType)>,
-    /// The columns not declared, whose types are inferred after reading.
+    /// The columns not declared, whose types are inferred.
     pub inferred: Vec<String>,
+    /// The columns DuckDB reads directly as their type: every value was
+    /// seen to have its exact shape (see [`super::shapes`]).
+    pub direct: Vec<String>,
 }
 
 impl CsvOptions {
@@ -149,7 +153,8 @@ pub fn read_header(shown: &Path, path: &Path, options: &CsvOptions) -> Result<Ve
 pub fn layout(shown: &Path, header: Option<Vec<String>>, dataset: &Dataset) -> Result<Layout, Error> {
     let Some(names) = header else {
         let declared = dataset.columns.iter().flatten();
-        return Ok(Layout { columns: declared.map(|c| (c.name.clone(), c.ty)).collect(), inferred: Vec::new() });
+        let columns = declared.map(|c| (c.name.clone(), c.ty)).collect();
+        return Ok(Layout { columns, inferred: Vec::new(), direct: Vec::new() });
     };
     let from = NamesFrom {
         place: "not in the file's header",
@@ -165,7 +170,7 @@ pub fn layout(shown: &Path, header: Option<Vec<String>>, dataset: &Dataset) -> R
             (name, ty)
         })
         .collect();
-    Ok(Layout { columns, inferred })
+    Ok(Layout { columns, inferred, direct: Vec::new() })
 }
 
 /// Loads a CSV dataset (see [`Input`]): declared columns as declared, the
@@ -214,41 +219,68 @@ pub fn load(input: &Input<'_>) -> Result<Loaded, Error> {
             )));
         }
     }
-    if layout.inferred.is_empty() {
-        return load_into(db, table, false, files, &layout, &dataset.csv, shown).map(Loaded::rows);
-    }
-    let stage = "laporan_stage";
-    let rows = load_into(db, stage, true, files, &layout, &dataset.csv, shown)?;
-    // Dates and timestamps in the column's own format, or the dataset's.
-    let formats: Vec<infer::Formats> = layout
-        .inferred
-        .iter()
-        .map(|name| infer::Formats {
-            date: dataset.csv.format_of(name, SqlType::Date).map(str::to_owned),
-            timestamp: dataset.csv.format_of(name, SqlType::Timestamp).map(str::to_owned),
-        })
-        .collect();
-    let types = infer::infer_types(db, stage, &layout.inferred, &formats)?;
-    let select: Vec<String> = layout
-        .columns
-        .iter()
-        .map(|(name, _)| match layout.inferred.iter().position(|n| n == name) {
-            Some(i) => format!("{} AS {}", formats[i].cast(&quote_ident(name), types[i].ty), quote_ident(name)),
-            None => quote_ident(name),
-        })
-        .collect();
-    db.batch(&format!(
-        "CREATE OR REPLACE TABLE {table} AS SELECT {} FROM {stage} ; DROP TABLE {stage};",
-        select.join(", ")
-    ))
-    .map_err(|e| e.while_trying("store the inferred table"))?;
+    let mut layout = layout;
+    let undeclared = choose_types(input, &mut layout)?;
+    let rows = load_into(db, table, false, files, &layout, &dataset.csv, shown)?;
+    // The columns whose shapes did not tell, typed now that they are read.
+    let later: Vec<_> = undeclared.iter().filter(|u| u.3.is_none()).map(|(c, f, s, _)| (c.as_str(), f, s)).collect();
+    let mut decided = infer::by_format(db, table, &later)?.into_iter();
     let mut notes = Vec::new();
-    for (column, inferred) in layout.inferred.iter().zip(&types) {
-        if let Some(nearly) = &inferred.nearly {
-            notes.push(type_note(input, column, nearly)?);
+    for (column, _, _, inferred) in &undeclared {
+        let nearly = match inferred {
+            Some(inferred) => inferred.nearly.clone(),
+            None => decided.next().and_then(|inferred| inferred.nearly),
+        };
+        if let Some(nearly) = nearly {
+            notes.push(type_note(input, column, &nearly)?);
         }
     }
     Ok(Loaded { rows, notes, places: None })
+}
+
+/// A column not declared: its name, formats, shape, and its type when its
+/// shape tells ([`infer::from_shape`]).
+type Undeclared = (String, infer::Formats, ColumnShape, Option<infer::Inferred>);
+
+/// Gives the columns not declared their types from the shapes the
+/// pre-load pass saw (those it cannot tell stay text, for
+/// [`infer::by_format`]), and marks every column whose values all have the
+/// exact shape of its type to be read directly as that type.
+fn choose_types(input: &Input<'_>, layout: &mut Layout) -> Result<Vec<Undeclared>, Error> {
+    let Input { dataset, files, shown, .. } = *input;
+    let shapes = Shapes::merged(files.iter().filter_map(|f| f.facts.shapes.as_ref()));
+    let records: u64 = files.iter().map(|f| f.facts.records.saturating_sub(u64::from(dataset.csv.header))).sum();
+    if files.iter().any(|f| f.facts.shapes.is_none()) || shapes.rows != records {
+        return Err(Error::project(format!(
+            "{}: laporan counted {records} records, and {} values per column",
+            shown(&dataset.source).display(),
+            shapes.rows
+        ))
+        .help("this is a bug in laporan's reading of the file: please report it with the file"));
+    }
+    let none = ColumnShape::default();
+    let mut undeclared = Vec::new();
+    for (index, (name, ty)) in layout.columns.iter_mut().enumerate() {
+        let shape = shapes.columns.get(index).unwrap_or(&none);
+        if layout.inferred.contains(name) {
+            let formats = infer::Formats {
+                date: dataset.csv.format_of(name, SqlType::Date).map(str::to_owned),
+                timestamp: dataset.csv.format_of(name, SqlType::Timestamp).map(str::to_owned),
+            };
+            let inferred = infer::from_shape(shape, &formats);
+            if let Some(inferred) = &inferred {
+                *ty = inferred.ty;
+                layout.direct.push(name.clone());
+            }
+            undeclared.push((name.clone(), formats, shape.clone(), inferred));
+        } else if reading(*ty, &dataset.csv) == Reading::Checked
+            && dataset.csv.own_format(name, *ty).is_none()
+            && infer::reads_directly(shape, *ty)
+        {
+            layout.direct.push(name.clone());
+        }
+    }
+    Ok(undeclared)
 }
 
 /// Why `column` is text, with the line of its first value that is not of
@@ -365,6 +397,13 @@ enum Reading {
     Checked,
 }
 
+impl Layout {
+    /// How column `name` of type `ty` is read.
+    fn reading(&self, name: &str, ty: SqlType, options: &CsvOptions) -> Reading {
+        if self.direct.iter().any(|d| d == name) { Reading::Direct } else { reading(ty, options) }
+    }
+}
+
 fn reading(ty: SqlType, options: &CsvOptions) -> Reading {
     let declared_format = match ty {
         SqlType::Date => options.date_format.is_some(),
@@ -402,7 +441,7 @@ pub(super) fn read_csv_sql(
         .iter()
         .map(|(name, ty)| {
             // A column with a format of its own is converted in the query.
-            let read_as = match reading(*ty, options) {
+            let read_as = match layout.reading(name, *ty, options) {
                 _ if options.own_format(name, *ty).is_some() => SqlType::Varchar,
                 Reading::Direct => *ty,
                 Reading::Checked => SqlType::Varchar,
@@ -531,7 +570,7 @@ fn select_list(layout: &Layout, options: &CsvOptions) -> String {
                     quote_literal(format)
                 );
             }
-            if reading(*ty, options) == Reading::Direct {
+            if layout.reading(name, *ty, options) == Reading::Direct {
                 return column;
             }
             let cast = format!("coalesce(TRY_CAST({} AS {ty}), {stop})", cast_input(&column, *ty, options));

@@ -197,6 +197,7 @@ pub(super) fn find_bad_values(
             .columns
             .iter()
             .enumerate()
+            .filter(|(_, (name, _))| !layout.direct.contains(name))
             .filter_map(|(i, (name, ty))| {
                 bad_value(&quote_ident(name), *ty, options, options.own_format(name, *ty))
                     .map(|bad| (i, name.as_str(), *ty, bad))
