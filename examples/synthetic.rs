@@ -114,10 +114,12 @@ fn main() {
     for folder in ["queries", "report_templates", "data_tests"] {
         copy_dir(&repo.join(folder), &target.join(folder));
     }
+    // The seed articles' figures are the sample's rows, not these.
+    fs::remove_file(target.join("data_tests/seed_figures_hold.sql")).unwrap();
     fs::copy(repo.join("laporan.toml"), target.join("laporan.toml")).unwrap();
-    for file in ["countries.csv", "organisations.csv"] {
-        fs::copy(repo.join("data").join(file), target.join("data").join(file)).unwrap();
-    }
+    // The sample's data as it is (reference tables, whatever datasets it
+    // gains); the large tables are written over below.
+    copy_dir(&repo.join("data"), &target.join("data"));
     let countries = csv_column(&fs::read_to_string(repo.join("data/countries.csv")).unwrap(), 0);
     let organisations = csv_column(&fs::read_to_string(repo.join("data/organisations.csv")).unwrap(), 0);
     let countries: Vec<&str> = countries.iter().map(String::as_str).collect();
