@@ -37,8 +37,11 @@ pub(super) fn prepare_files(project: &Project, dataset: &Dataset) -> Result<Vec<
                 ReadableFile { file: file.clone(), path, facts, identity, _copy: None }
             }
         };
+        // DuckDB reads a blank line of a one-column file as a NULL.
+        let one_column = readable.facts.shapes.as_ref().is_some_and(|s| s.columns.len() <= 1);
+        let blank_tail = one_column && readable.facts.blank_tail.is_some();
         let readable = match dialect {
-            Some(dialect) if dialect.skip > 0 || readable.facts.crlf_and_lf() => {
+            Some(dialect) if dialect.skip > 0 || readable.facts.crlf_and_lf() || blank_tail => {
                 let copy = readable_copy(project, &readable.path, &shown, dialect, &readable.facts)?;
                 ReadableFile { path: copy.to_path_buf(), _copy: Some(copy), ..readable }
             }
@@ -116,6 +119,8 @@ fn transcode(
 ///   when it skips them, and in strict mode a stray quote there makes it
 ///   read no row at all. Blank, they are skipped and still counted, so line
 ///   numbers stay the file's.
+/// - Blank lines at the end are left out: they are no records, but DuckDB
+///   reads one as a NULL when the file has one column.
 /// - When the file mixes CRLF and LF, every CRLF that ends a record becomes LF (a file
 ///   whose lines end with both, rows appended by another tool, which
 ///   DuckDB's strict reader refuses). Line breaks inside quoted values are
@@ -140,6 +145,10 @@ fn readable_copy(
     let (bom, text) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
         Some(rest) => (&bytes[..3], rest),
         None => (&bytes[..0], &bytes[..]),
+    };
+    let text = match facts.blank_tail {
+        Some(end) => &text[..(end as usize).min(text.len())],
+        None => text,
     };
     let rest = scan::skip_lines(text, dialect.skip);
     let skipped = text.len() - rest.len();

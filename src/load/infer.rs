@@ -22,6 +22,7 @@
 //! `laporan schema` prints the result as a declaration to paste into
 //! `laporan.toml`, where it can be corrected.
 
+use super::csv::format_shape;
 use super::shapes::{CANDIDATES, Candidate, ColumnShape};
 use crate::engine::{Database, quote_ident, quote_literal};
 use crate::error::Error;
@@ -139,7 +140,12 @@ pub fn by_format(
         let mut shape = (*shape).clone();
         for candidate in [Candidate::Date, Candidate::Timestamp] {
             let Some(format) = formats.of(candidate) else { continue };
-            let failing = format!("{c} IS NOT NULL AND try_strptime({c}, {}) IS NULL", quote_literal(format));
+            let ty = if candidate == Candidate::Date { SqlType::Date } else { SqlType::Timestamp };
+            let written = format_shape(format, ty)
+                .map(|regex| format!("NOT regexp_full_match({c}, {}) OR ", quote_literal(&regex)))
+                .unwrap_or_default();
+            let failing =
+                format!("{c} IS NOT NULL AND ({written}try_strptime({c}, {}) IS NULL)", quote_literal(format));
             let index = index(candidate);
             shape.failing[index] = db
                 .count(&format!("SELECT count(*) FROM {table} WHERE {failing}"))

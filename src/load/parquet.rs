@@ -152,7 +152,7 @@ fn inexact(column: &str, file_type: &str, target: SqlType) -> Result<Option<Stri
     let cast = format!("TRY_CAST({column} AS {target})");
     if source == SqlType::Varchar {
         // Text converts as it does from CSV, by the same conditions.
-        let bad = super::csv::bad_value(column, target, &CsvOptions::default(), None);
+        let bad = super::csv::bad_value(&super::csv::checked("", column, target, &CsvOptions::default()));
         return Ok(Some(bad.unwrap_or_else(|| format!("{cast} IS NULL"))));
     }
     Ok(Some(format!("({cast} IS NULL OR TRY_CAST({cast} AS {source}) IS DISTINCT FROM {column})")))

@@ -59,6 +59,9 @@ pub struct FileFacts {
     pub cr_line: Option<u64>,
     /// A blank line followed by more data.
     pub blank_line: Option<u64>,
+    /// Where blank lines at the end of the file start (a byte offset after
+    /// a BOM), if it ends with some.
+    pub blank_tail: Option<u64>,
     /// The file ends inside a quoted field that starts on this line.
     pub open_quote_line: Option<u64>,
     pub has_bom: bool,
@@ -159,6 +162,15 @@ pub struct Scanner {
     skipped_cr: bool,
     /// Tracks the values' shapes, on the same chunks.
     pub shapes: Option<ShapeTracker>,
+    /// Bytes scanned before the current chunk; where the last quoted value
+    /// closed (just after its quote); whether the last chunk ended where a
+    /// value starts, or one space into one (see [`Scanner::opens_quote`]).
+    consumed: usize,
+    closed_at: Option<usize>,
+    at_start: bool,
+    one_space: bool,
+    /// Where the last line with data ended (see [`FileFacts::blank_tail`]).
+    data_end: u64,
     /// Where the last record that ended in the last chunk fed ends (just
     /// after its line feed), and where that chunk's bytes start in
     /// what is scanned (after a BOM).
@@ -186,6 +198,11 @@ impl Scanner {
             shapes: None,
             record_end: None,
             base: 0,
+            consumed: 0,
+            closed_at: None,
+            at_start: true,
+            one_space: false,
+            data_end: 0,
         }
     }
 
@@ -213,6 +230,35 @@ impl Scanner {
         } else {
             self.scan_bytes(chunk, dialect, false);
         }
+        let separates = |b: u8| matches!(b, b'\n' | b'\r') || b == dialect.delimiter;
+        match chunk {
+            [] => {}
+            [.., last] if separates(*last) => (self.at_start, self.one_space) = (true, false),
+            [.., before, b' '] => (self.at_start, self.one_space) = (false, separates(*before)),
+            [b' '] => (self.at_start, self.one_space) = (false, self.at_start),
+            _ => (self.at_start, self.one_space) = (false, false),
+        }
+        self.consumed += chunk.len();
+    }
+
+    /// Whether the quote at `at` in `chunk`, outside quotes, opens a quoted
+    /// value, as DuckDB's reader has it: when it starts its value (after one
+    /// space at most, which the reader drops), or follows the quote that
+    /// closed the value (a doubled quote, when the escape is the quote).
+    /// Anywhere else it is a character of an unquoted value (`27"`).
+    fn opens_quote(&self, chunk: &[u8], at: usize, dialect: Dialect) -> bool {
+        if dialect.escape == dialect.quote && self.closed_at == Some(self.consumed + at) {
+            return true;
+        }
+        let separates = |b: u8| matches!(b, b'\n' | b'\r') || b == dialect.delimiter;
+        let before = |back: usize| at.checked_sub(back).map(|j| chunk[j]);
+        match (before(1), before(2)) {
+            (None, _) => self.at_start || self.one_space,
+            (Some(b), _) if separates(b) => true,
+            (Some(b' '), None) => self.at_start,
+            (Some(b' '), Some(b)) => separates(b),
+            _ => false,
+        }
     }
 
     fn scan_bytes(&mut self, chunk: &[u8], dialect: Dialect, find_nul: bool) {
@@ -232,6 +278,7 @@ impl Scanner {
             }
             self.to_skip -= 1;
             self.line += 1;
+            (self.at_start, self.one_space) = (true, false);
         }
         while i < chunk.len() {
             if self.skip_next {
@@ -242,12 +289,12 @@ impl Scanner {
             if self.pending_cr {
                 self.pending_cr = false;
                 if chunk[i] == b'\n' {
-                    self.terminator(LineEnding::CrLf);
+                    self.terminator(LineEnding::CrLf, self.consumed + i + 1);
                     i += 1;
                     self.record_end = Some(self.base + i);
                     continue;
                 }
-                self.terminator(LineEnding::Cr);
+                self.terminator(LineEnding::Cr, self.consumed + i);
                 self.record_end = Some(self.base + i);
             }
             // Jump to the next byte that matters.
@@ -292,26 +339,30 @@ impl Scanner {
                     self.skip_next = true;
                 } else if b == dialect.quote {
                     self.in_quotes = false;
+                    self.closed_at = Some(self.consumed + i);
                 }
                 continue;
             }
             match b {
                 b'\n' => {
-                    self.terminator(LineEnding::Lf);
+                    self.terminator(LineEnding::Lf, self.consumed + i);
                     self.record_end = Some(self.base + i);
                 }
                 b'\r' => self.pending_cr = true,
                 _ if b == dialect.quote => {
                     self.record_has_data = true;
-                    self.in_quotes = true;
-                    self.quote_line = self.line;
+                    if self.opens_quote(chunk, i - 1, dialect) {
+                        self.in_quotes = true;
+                        self.quote_line = self.line;
+                    }
                 }
                 _ => self.record_has_data = true,
             }
         }
     }
 
-    fn terminator(&mut self, ending: LineEnding) {
+    /// A line ends, its terminator ending at `end` (after a BOM).
+    fn terminator(&mut self, ending: LineEnding, end: usize) {
         if ending == LineEnding::Cr {
             self.facts.cr_line.get_or_insert(self.line);
         }
@@ -328,6 +379,7 @@ impl Scanner {
                 self.facts.blank_line.get_or_insert(blank);
             }
             self.facts.records += 1;
+            self.data_end = end as u64;
         } else {
             self.blank_run.get_or_insert(self.line);
         }
@@ -338,7 +390,10 @@ impl Scanner {
     pub fn finish(mut self) -> FileFacts {
         if self.pending_cr {
             self.pending_cr = false;
-            self.terminator(LineEnding::Cr);
+            self.terminator(LineEnding::Cr, self.consumed);
+        }
+        if self.blank_run.is_some() && !self.record_has_data {
+            self.facts.blank_tail = Some(self.data_end);
         }
         if self.in_quotes {
             self.facts.open_quote_line = Some(self.quote_line);
@@ -362,19 +417,31 @@ pub fn hex_digest(hasher: Sha256) -> String {
 
 /// Appends `bytes` to `out` with every CRLF that ends a record (outside
 /// quotes) written as LF; quoted values are copied as they are. Quotes are
-/// tracked as in [`Scanner`]: a quote toggles, an escape other than the
-/// quote protects the byte after it.
+/// tracked as in [`Scanner`]: a quote opens a value at its start (after
+/// one space at most) or right after the quote that closed it; an escape other
+/// than the quote protects the byte after it.
 pub fn end_records_with_lf(bytes: &[u8], dialect: Dialect, out: &mut Vec<u8>) {
-    let (mut in_quotes, mut escaped) = (false, false);
+    let (mut in_quotes, mut escaped, mut closed_at) = (false, false, None);
+    let (mut at_start, mut one_space) = (true, false);
     for (i, &b) in bytes.iter().enumerate() {
         if escaped {
             escaped = false;
-        } else if in_quotes && dialect.escape != dialect.quote && b == dialect.escape {
-            escaped = true;
-        } else if b == dialect.quote {
-            in_quotes = !in_quotes;
-        } else if b == b'\r' && !in_quotes && bytes.get(i + 1) == Some(&b'\n') {
+        } else if in_quotes {
+            if dialect.escape != dialect.quote && b == dialect.escape {
+                escaped = true;
+            } else if b == dialect.quote {
+                in_quotes = false;
+                closed_at = Some(i + 1);
+            }
+        } else if b == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
             continue;
+        } else if b == b'\n' || b == b'\r' || b == dialect.delimiter {
+            (at_start, one_space) = (true, false);
+        } else if b == dialect.quote {
+            in_quotes = at_start || one_space || (dialect.escape == dialect.quote && closed_at == Some(i));
+            (at_start, one_space) = (false, false);
+        } else {
+            (at_start, one_space) = (false, b == b' ' && at_start);
         }
         out.push(b);
     }
@@ -571,6 +638,20 @@ mod tests {
     }
 
     #[test]
+    fn a_quote_opens_a_value_only_at_its_start() {
+        assert_eq!(scan(b"a,b\n27\",30\"\n1,2\n").records, 3, "inches");
+        let stray = scan(b"a,b\nx\"y,1\nz,2\n");
+        assert_eq!((stray.records, stray.open_quote_line), (3, None));
+        assert_eq!(scan(b"a,b\n1, \"x\ny\"\n2,z\n").records, 3, "a space before the quote");
+        assert_eq!(scan(b"a,b\n1,  \"x\ny\"\n").records, 3, "two spaces: the quotes are characters");
+        assert_eq!(scan(b"a,b\n1,\"x\"\"\ny\"\n").records, 2, "a doubled quote");
+        assert_eq!(scan(b"a,b\n1,\"x\"\t\"\ny\n").open_quote_line, None, "a quote after a closed value");
+        let mut out = Vec::new();
+        end_records_with_lf(b"a,b\r\n27\",x\r\n1, \"p\r\nq\"\n", Dialect::default(), &mut out);
+        assert_eq!(out, b"a,b\n27\",x\n1, \"p\r\nq\"\n");
+    }
+
+    #[test]
     fn line_endings() {
         assert_eq!(scan(b"a\r\n1\r\n2").records, 3);
         assert_eq!(scan(b"a\r1\r2\r").line_ending, Some(LineEnding::Cr));
@@ -588,6 +669,10 @@ mod tests {
         assert_eq!(scan(b"a\n1\n\n2\n").blank_line, Some(3));
         assert_eq!(scan(b"a\n1\n2\n\n\n").blank_line, None);
         assert_eq!(scan(b"a\n1\n2\n\n\n").records, 3);
+        assert_eq!(scan(b"a\n1\n2\n\n\r\n").blank_tail, Some(6));
+        assert_eq!(scan(b"\xEF\xBB\xBFa\r\n1\r\n\r\n").blank_tail, Some(6), "after the BOM");
+        assert_eq!(scan(b"a\n1\n").blank_tail, None);
+        assert_eq!(scan(b"a\n1").blank_tail, None);
     }
 
     #[test]

@@ -8,9 +8,11 @@
 //! value of its column was seen here to have that exact shape, so
 //! DuckDB's conversion (which rounds `1.5` into an integer) never decides.
 //!
-//! The fields are split as the scan splits records: a quote toggles, a
-//! quote or escape inside a field that did not start with one makes the
-//! field text. Anything unusual is text, the type that cannot be wrong.
+//! The values are split as DuckDB's reader splits them (and the scan counts
+//! records): a quote opens a quoted value only at the value's start, after
+//! one space at most, which is dropped, as are spaces after the closing
+//! quote; anywhere else it is a character of the value (`27"`). Anything
+//! unusual is text, the type that cannot be wrong.
 
 use crate::project::CsvOptions;
 
@@ -316,6 +318,8 @@ fn is_date(text: &[u8]) -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     FieldStart,
+    /// One space at the start of a value.
+    OneSpace,
     Unquoted,
     Quoted,
     /// A quote inside quotes: the end of the value, or the first of two.
@@ -346,6 +350,9 @@ pub struct ShapeTracker {
     /// The value held a doubled quote or an escape, or stray quotes: text.
     escaped: bool,
     odd: bool,
+    /// Spaces around the quotes of a quoted value: DuckDB's reader drops
+    /// them from text but not always before a cast, so the value is text.
+    spaced: bool,
     column: usize,
     row: u64,
     header: bool,
@@ -377,6 +384,7 @@ impl ShapeTracker {
             quoted: false,
             escaped: false,
             odd: false,
+            spaced: false,
             column: 0,
             row: 0,
             header: options.header,
@@ -429,6 +437,23 @@ impl ShapeTracker {
                         self.quoted = true;
                         self.state = State::Quoted;
                         i += 1;
+                    } else if b == b' ' && self.delimiter != b' ' {
+                        self.state = State::OneSpace;
+                        i += 1;
+                    } else {
+                        self.state = State::Unquoted;
+                    }
+                }
+                State::OneSpace => {
+                    // One space before an opening quote is dropped (DuckDB's
+                    // reader does); otherwise it is the value's.
+                    if b == self.quote {
+                        self.carry.clear();
+                        start = i;
+                        self.quoted = true;
+                        self.spaced = true;
+                        self.state = State::Quoted;
+                        i += 1;
                     } else {
                         self.state = State::Unquoted;
                     }
@@ -438,14 +463,9 @@ impl ShapeTracker {
                         i += 1;
                     }
                     let Some(&b) = chunk.get(i) else { break };
-                    if b == self.delimiter || b == b'\n' || b == b'\r' {
+                    // A quote inside an unquoted value is a character of it.
+                    if b != self.quote {
                         self.end_value(chunk, start, i, b);
-                    } else {
-                        // A quote inside an unquoted value: the scan counts
-                        // it as opening quotes, so the value runs as if
-                        // quoted, and is text.
-                        self.odd = true;
-                        self.state = State::Quoted;
                     }
                     i += 1;
                     start = if self.state == State::FieldStart { i } else { start };
@@ -482,14 +502,15 @@ impl ShapeTracker {
                     i += 1;
                 }
                 State::AfterQuoted => {
+                    // Spaces may follow the closing quote; anything else
+                    // is refused by DuckDB's reader, and text here.
                     if b == self.delimiter || b == b'\n' || b == b'\r' {
                         self.end_value(chunk, start, i, b);
                         start = i + 1;
+                    } else if b == b' ' {
+                        self.spaced = true;
                     } else {
                         self.odd = true;
-                        if b == self.quote {
-                            self.state = State::Quoted;
-                        }
                     }
                     i += 1;
                 }
@@ -512,10 +533,17 @@ impl ShapeTracker {
         let (mut column, mut from) = (self.column, i);
         loop {
             let mut end = from;
-            while end < chunk.len() && !self.stops[usize::from(chunk[end])] {
-                end += 1;
-            }
-            let Some(&by) = chunk.get(end) else { break };
+            let by = loop {
+                while end < chunk.len() && !self.stops[usize::from(chunk[end])] {
+                    end += 1;
+                }
+                match chunk.get(end) {
+                    // A quote inside an unquoted value is a character of it.
+                    Some(&b) if b == self.quote && !matches!(&chunk[from..end], [] | [b' ']) => end += 1,
+                    by => break by.copied(),
+                }
+            };
+            let Some(by) = by else { break };
             if by == self.quote || (by == b'\r' && end + 1 == chunk.len()) {
                 break;
             }
@@ -564,6 +592,7 @@ impl ShapeTracker {
         self.quoted = false;
         self.escaped = false;
         self.odd = false;
+        self.spaced = false;
         self.state = State::FieldStart;
         if line_break {
             self.after_cr = by == b'\r';
@@ -584,9 +613,10 @@ impl ShapeTracker {
         let (value, shape) = if self.odd {
             (raw.to_vec(), Shape::Text)
         } else if self.quoted {
-            let inner = raw.strip_prefix(&[self.quote]).unwrap_or(raw);
+            let closed = raw.iter().rposition(|&b| b != b' ').map_or(raw, |last| &raw[..=last]);
+            let inner = closed.strip_prefix(&[self.quote]).unwrap_or(closed);
             let inner = inner.strip_suffix(&[self.quote]).unwrap_or(inner);
-            if self.escaped {
+            if self.escaped || self.spaced {
                 (unescape(inner, self.quote, self.escape), Shape::Text)
             } else {
                 (inner.to_vec(), shape_of(inner, self.separators))
@@ -717,6 +747,13 @@ impl<'scope> ShapeJobs<'scope> {
         done.sort_by_key(|(index, _)| *index);
         Shapes::merged(done.iter().map(|(_, shapes)| shapes))
     }
+}
+
+/// How many values DuckDB's reader finds in `line`, one record.
+pub fn count_values(line: &[u8], options: &CsvOptions) -> usize {
+    let mut tracker = ShapeTracker::new(&CsvOptions { header: false, skip: 0, ..options.clone() });
+    tracker.feed(line);
+    tracker.finish().columns.len()
 }
 
 /// A quoted value without its escapes (`""` or the escape before a byte).
@@ -856,6 +893,22 @@ mod tests {
         assert_eq!(a.failing[1], 4);
         let texts: Vec<&str> = a.examples[1].iter().map(|(_, t)| t.as_str()).collect();
         assert_eq!(texts, ["", "NULL", "1\"2\""]);
+    }
+
+    #[test]
+    fn a_quote_opens_a_value_only_at_its_start() {
+        // Inches: the quotes are characters, and the weight is the fourth value.
+        let shapes = track(b"sku,screen,box,kg\nA2,27\",30\",5.25\n");
+        assert_eq!((shapes.columns[3].scale, shapes.columns[3].failing[2]), (2, 0));
+        assert_eq!(shapes.columns[1].examples[0][0].1, "27\"");
+        // One space before an opening quote and any after a closing one are
+        // dropped; after two, the quotes are characters.
+        let shapes = track(b"a,b\n1, \"5,0\"  ,x\n2, \"6\"\n3,  \"7\"\n");
+        assert_eq!(shapes.columns[1].examples[1][0].1, "5,0");
+        assert_eq!(shapes.columns[1].examples[1][1].1, "6");
+        assert_eq!(shapes.columns[1].examples[1][2].1, "  \"7\"");
+        assert_eq!(shapes.columns[1].failing[1], 3, "a value with spaces around its quotes is text");
+        assert_eq!(shapes.rows, 3);
     }
 
     #[test]

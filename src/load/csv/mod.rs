@@ -12,7 +12,11 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+mod checks;
 mod rejects;
+
+use checks::Reading;
+pub(super) use checks::{bad_value, checked, format_shape};
 
 use rejects::{find_bad_values, reader_error, reject_report};
 
@@ -273,8 +277,8 @@ fn choose_types(input: &Input<'_>, layout: &mut Layout) -> Result<Vec<Undeclared
                 layout.direct.push(name.clone());
             }
             undeclared.push((name.clone(), formats, shape.clone(), inferred));
-        } else if reading(*ty, &dataset.csv) == Reading::Checked
-            && dataset.csv.own_format(name, *ty).is_none()
+        } else if matches!(checks::checked(name, "", *ty, &dataset.csv), Reading::Checked { .. })
+            && dataset.csv.format_of(name, *ty).is_none()
             && infer::reads_directly(shape, *ty)
         {
             layout.direct.push(name.clone());
@@ -386,48 +390,6 @@ fn toml_string(text: &str) -> String {
     toml_edit::Value::from(text).to_string().trim().to_owned()
 }
 
-/// How a declared type is read from the file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Reading {
-    /// DuckDB's reader converts it strictly (text, booleans, dates in a
-    /// declared format, …).
-    Direct,
-    /// Read as text, its shape checked, then cast: numbers (DuckDB's casts
-    /// round), and ISO dates and times (they drop an offset or a time).
-    Checked,
-}
-
-impl Layout {
-    /// How column `name` of type `ty` is read.
-    fn reading(&self, name: &str, ty: SqlType, options: &CsvOptions) -> Reading {
-        if self.direct.iter().any(|d| d == name) { Reading::Direct } else { reading(ty, options) }
-    }
-}
-
-fn reading(ty: SqlType, options: &CsvOptions) -> Reading {
-    let declared_format = match ty {
-        SqlType::Date => options.date_format.is_some(),
-        SqlType::Timestamp | SqlType::TimestampTz => options.timestamp_format.is_some(),
-        _ => false,
-    };
-    if ty.is_number() || (ty.iso_shape().is_some() && !declared_format) { Reading::Checked } else { Reading::Direct }
-}
-
-/// The regular expression a checked column's text must match in full
-/// (`None` for floating point, which only has to convert).
-fn shape(ty: SqlType, options: &CsvOptions) -> Option<String> {
-    match ty.iso_shape() {
-        Some(shape) => Some(shape.to_owned()),
-        None => number_shape(ty.scale(), options),
-    }
-}
-
-/// The expression cast to a checked column's type: numbers with their
-/// separators normalised, dates and times as they are.
-fn cast_input(column: &str, ty: SqlType, options: &CsvOptions) -> String {
-    if ty.is_number() { normalised(column, options) } else { column.to_owned() }
-}
-
 /// The `read_csv(…)` call for `files` with `layout`.
 pub(super) fn read_csv_sql(
     files: &[ReadableFile],
@@ -440,11 +402,9 @@ pub(super) fn read_csv_sql(
         .columns
         .iter()
         .map(|(name, ty)| {
-            // A column with a format of its own is converted in the query.
-            let read_as = match layout.reading(name, *ty, options) {
-                _ if options.own_format(name, *ty).is_some() => SqlType::Varchar,
+            let read_as = match layout.reading(name, "", *ty, options) {
                 Reading::Direct => *ty,
-                Reading::Checked => SqlType::Varchar,
+                Reading::Checked { .. } => SqlType::Varchar,
             };
             format!("{}: {}", quote_literal(name), quote_literal(&read_as.to_string()))
         })
@@ -476,12 +436,6 @@ pub(super) fn read_csv_sql(
     if let Some(size) = options.max_line_size {
         let _ = write!(sql, ", max_line_size = {size}");
     }
-    if let Some(format) = &options.date_format {
-        let _ = write!(sql, ", dateformat = {}", quote_literal(format));
-    }
-    if let Some(format) = &options.timestamp_format {
-        let _ = write!(sql, ", timestampformat = {}", quote_literal(format));
-    }
     if store_rejects {
         let _ = write!(
             sql,
@@ -492,98 +446,15 @@ pub(super) fn read_csv_sql(
     sql
 }
 
-/// A text value as a number: separators normalised to `1234.5`.
-fn normalised(column: &str, options: &CsvOptions) -> String {
-    let mut expr = column.to_owned();
-    if let Some(t) = options.thousands_separator {
-        expr = format!("replace({expr}, {}, '')", quote_literal(&(t as char).to_string()));
-    }
-    if options.decimal_separator == b',' {
-        expr = format!("replace({expr}, ',', '.')");
-    }
-    expr
-}
-
-/// The regular expression a checked column's text must match in full: plain
-/// digits with an optional sign, the declared separators, no more decimals
-/// than the scale; no exponent, hex, binary or `_`, which DuckDB's casts
-/// would accept and round or reinterpret. `None` for floating point.
-fn number_shape(scale: Option<u32>, options: &CsvOptions) -> Option<String> {
-    let scale = scale?;
-    let class = |c: u8| match c {
-        b']' | b'\\' | b'^' | b'-' => format!("[\\{}]", c as char),
-        _ => format!("[{}]", c as char),
-    };
-    let whole = match options.thousands_separator {
-        Some(t) => format!("([0-9]{{1,3}}({}[0-9]{{3}})+|[0-9]+)", class(t)),
-        None => "[0-9]+".to_owned(),
-    };
-    let number = if scale == 0 {
-        whole
-    } else {
-        let point = class(options.decimal_separator);
-        format!("({whole}({point}[0-9]{{0,{scale}}})?|{point}[0-9]{{1,{scale}}})")
-    };
-    Some(format!(" *[+-]?{number} *"))
-}
-
-/// The SQL condition that a floating-point column's text is a number too
-/// small for the type, which the cast would turn into 0 (`1e-400` in a
-/// DOUBLE): a digit that is not zero before any exponent, and a zero.
-fn underflow(column: &str, ty: SqlType, options: &CsvOptions) -> String {
-    format!(
-        "(TRY_CAST({} AS {ty}) = 0 AND regexp_matches(regexp_replace({column}, '[eE].*$', ''), '[1-9]'))",
-        normalised(column, options)
-    )
-}
-
-/// The SQL condition that a checked column's text is NOT acceptable (for
-/// finding the bad values after a load stopped); `own` is the column's own
-/// date or timestamp format ([`CsvOptions::own_format`]).
-pub(super) fn bad_value(column: &str, ty: SqlType, options: &CsvOptions, own: Option<&str>) -> Option<String> {
-    if let Some(format) = own {
-        return Some(format!("try_strptime({column}, {}) IS NULL", quote_literal(format)));
-    }
-    if reading(ty, options) == Reading::Direct {
-        return None;
-    }
-    let cast_fails = format!("TRY_CAST({} AS {ty}) IS NULL", cast_input(column, ty, options));
-    Some(match shape(ty, options) {
-        Some(shape) => format!("(NOT regexp_full_match({column}, {}) OR {cast_fails})", quote_literal(&shape)),
-        None => format!("({cast_fails} OR {})", underflow(column, ty, options)),
-    })
-}
-
-/// `SELECT` list converting checked columns, stopping on a bad value. Each
-/// value is cast once: the shape check is textual, and a failed cast (an
-/// overflow) stops the load too.
+/// `SELECT` list converting checked columns, stopping on a bad value (see
+/// [`checks`]). Each value is cast once.
 fn select_list(layout: &Layout, options: &CsvOptions) -> String {
     layout
         .columns
         .iter()
         .map(|(name, ty)| {
             let column = quote_ident(name);
-            let stop = format!("error({})", quote_literal(&format!("laporan: bad value in column {name}")));
-            if let Some(format) = options.own_format(name, *ty) {
-                return format!(
-                    "CASE WHEN {column} IS NULL THEN NULL ELSE coalesce(CAST(try_strptime({column}, {}) AS {ty}), {stop}) END AS {column}",
-                    quote_literal(format)
-                );
-            }
-            if layout.reading(name, *ty, options) == Reading::Direct {
-                return column;
-            }
-            let cast = format!("coalesce(TRY_CAST({} AS {ty}), {stop})", cast_input(&column, *ty, options));
-            match shape(*ty, options) {
-                Some(shape) => format!(
-                    "CASE WHEN {column} IS NULL THEN NULL WHEN NOT regexp_full_match({column}, {}) THEN {stop} ELSE {cast} END AS {column}",
-                    quote_literal(&shape)
-                ),
-                None => format!(
-                    "CASE WHEN {column} IS NULL THEN NULL WHEN {} THEN {stop} ELSE {cast} END AS {column}",
-                    underflow(&column, *ty, options)
-                ),
-            }
+            checks::select(&layout.reading(name, &column, *ty, options), &column, name)
         })
         .collect::<Vec<_>>()
         .join(", ")

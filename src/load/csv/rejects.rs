@@ -5,12 +5,14 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{Layout, REJECTS_LIMIT, bad_value, read_csv_sql};
+use super::checks::bad_value;
+use super::{Layout, REJECTS_LIMIT, read_csv_sql};
 use crate::engine::{Database, quote_ident};
 use crate::error::Error;
 use crate::load::ReadableFile;
 use crate::load::problems::{MAX_LISTED, Problem, report, shorten};
 use crate::load::scan::{self, first_record};
+use crate::load::shapes::count_values;
 use crate::project::CsvOptions;
 use crate::sql_type::SqlType;
 
@@ -89,7 +91,7 @@ pub(super) fn reject_report(
                 let fields = first_record(l.as_bytes(), options.dialect());
                 fields.get(c as usize).map(|f| String::from_utf8_lossy(f).into_owned())
             });
-            let found = |line: &str| first_record(line.as_bytes(), options.dialect()).len();
+            let found = |line: &str| count_values(line.as_bytes(), options);
             let text = match (kind.as_str(), &column_name, &value) {
                 ("CAST", Some((name, ty)), Some(value)) => {
                     format!("column {name}: {} is not {}", quoted(value), expected_text(name, *ty, options))
@@ -197,9 +199,8 @@ pub(super) fn find_bad_values(
             .columns
             .iter()
             .enumerate()
-            .filter(|(_, (name, _))| !layout.direct.contains(name))
             .filter_map(|(i, (name, ty))| {
-                bad_value(&quote_ident(name), *ty, options, options.own_format(name, *ty))
+                bad_value(&layout.reading(name, &quote_ident(name), *ty, options))
                     .map(|bad| (i, name.as_str(), *ty, bad))
             })
             .collect();
