@@ -362,6 +362,9 @@ pub struct ShapeTracker {
     skipped_cr: bool,
     /// A CR ended the last record: a LF right after it belongs to it.
     after_cr: bool,
+    /// Lines end with LF or CRLF (seen on a first one): values are found
+    /// with memchr, a CR alone being the scan's error.
+    lf_lines: bool,
     started: bool,
 }
 
@@ -391,6 +394,7 @@ impl ShapeTracker {
             to_skip: options.skip,
             skipped_cr: false,
             after_cr: false,
+            lf_lines: false,
             started: false,
         }
     }
@@ -534,8 +538,13 @@ impl ShapeTracker {
         loop {
             let mut end = from;
             let by = loop {
-                while end < chunk.len() && !self.stops[usize::from(chunk[end])] {
-                    end += 1;
+                if self.lf_lines {
+                    end = memchr::memchr3(self.delimiter, self.quote, b'\n', &chunk[end..])
+                        .map_or(chunk.len(), |at| end + at);
+                } else {
+                    while end < chunk.len() && !self.stops[usize::from(chunk[end])] {
+                        end += 1;
+                    }
                 }
                 match chunk.get(end) {
                     // A quote inside an unquoted value is a character of it.
@@ -547,7 +556,7 @@ impl ShapeTracker {
             if by == self.quote || (by == b'\r' && end + 1 == chunk.len()) {
                 break;
             }
-            let value = &chunk[from..end];
+            let mut value = &chunk[from..end];
             from = end + 1;
             if by == self.delimiter {
                 self.add_plain(column, value);
@@ -557,6 +566,10 @@ impl ShapeTracker {
             // A line break (a CRLF is one); a blank line is no record.
             if by == b'\r' && chunk[from] == b'\n' {
                 from += 1;
+                self.lf_lines = true;
+            } else if by == b'\n' {
+                value = value.strip_suffix(b"\r").unwrap_or(value);
+                self.lf_lines = true;
             }
             if column > 0 || !value.is_empty() {
                 self.add_plain(column, value);
@@ -914,10 +927,12 @@ mod tests {
     #[test]
     fn title_lines_bom_blank_lines_and_line_endings() {
         let skipping = CsvOptions { skip: 2, ..options() };
-        let shapes = track_with(b"\xEF\xBB\xBFtitle \"x\r\nunits\ra,b\r\n1,2\r\n\r\n3,4\r5,6", &skipping);
+        let shapes = track_with(b"\xEF\xBB\xBFtitle \"x\r\nunits\ra,b\r\n1,2\r\n\r\n3,4\r\n5,6", &skipping);
         assert_eq!(shapes.rows, 3);
         assert_eq!(shapes.columns[1].failing[1], 0);
         assert_eq!(shapes.columns[0].values, 3);
+        assert_eq!(track(b"a,b\r1,2\r3,4\r").rows, 2, "CR alone ends lines");
+        assert_eq!(track(b"a,b\r\n1,2\r\n3,4\n5,6").columns[1].failing[1], 0, "CRLF and LF");
         let no_header = CsvOptions { header: false, ..options() };
         assert_eq!(track_with(b"1\n2\n", &no_header).rows, 2);
     }
