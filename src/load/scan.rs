@@ -12,10 +12,12 @@
 //! That pass is hand-written because it must keep up with the disk: it
 //! jumps from quote to line break with memchr (about 2 GB/s here, where
 //! csv-core's full record reader runs at about 0.65 GB/s, slower than the
-//! SHA-256 it runs beside). Every other reading of records (the header,
-//! DuckDB's rejected lines, record numbers to line numbers) goes through
-//! csv-core or the csv crate ([`Dialect::reader`], [`first_record`],
-//! [`record_lines`]).
+//! SHA-256 it runs beside), and because it must split records exactly as
+//! DuckDB's reader does, which no CSV crate does (a quote opens a value
+//! only at its start, after one space at most). Record numbers become line
+//! numbers by the same pass ([`record_lines`]); the header and DuckDB's
+//! rejected lines, one record each, are split by csv-core
+//! ([`Dialect::reader`], [`first_record`]).
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -171,6 +173,11 @@ pub struct Scanner {
     one_space: bool,
     /// Where the last line with data ended (see [`FileFacts::blank_tail`]).
     data_end: u64,
+    /// The line the current record starts on; the records (0 is the
+    /// header) whose lines are wanted, in order, and those found.
+    start_line: u64,
+    wanted: Vec<u64>,
+    found: Vec<(u64, u64)>,
     /// Where the last record that ended in the last chunk fed ends (just
     /// after its line feed), and where that chunk's bytes start in
     /// what is scanned (after a BOM).
@@ -203,6 +210,9 @@ impl Scanner {
             at_start: true,
             one_space: false,
             data_end: 0,
+            start_line: 0,
+            wanted: Vec::new(),
+            found: Vec::new(),
         }
     }
 
@@ -309,19 +319,19 @@ impl Scanner {
             };
             let Some(offset) = next else {
                 if i < chunk.len() {
-                    self.record_has_data = true;
+                    self.data();
                 }
                 return;
             };
             if offset > 0 {
-                self.record_has_data = true;
+                self.data();
                 self.quoted_cr = false;
             }
             i += offset;
             let b = chunk[i];
             i += 1;
             if b == 0 {
-                self.record_has_data = true;
+                self.data();
                 self.facts.nul_line.get_or_insert(self.line);
                 continue;
             }
@@ -350,13 +360,13 @@ impl Scanner {
                 }
                 b'\r' => self.pending_cr = true,
                 _ if b == dialect.quote => {
-                    self.record_has_data = true;
+                    self.data();
                     if self.opens_quote(chunk, i - 1, dialect) {
                         self.in_quotes = true;
                         self.quote_line = self.line;
                     }
                 }
-                _ => self.record_has_data = true,
+                _ => self.data(),
             }
         }
     }
@@ -378,7 +388,7 @@ impl Scanner {
                 // A blank line with data after it.
                 self.facts.blank_line.get_or_insert(blank);
             }
-            self.facts.records += 1;
+            self.record_ended();
             self.data_end = end as u64;
         } else {
             self.blank_run.get_or_insert(self.line);
@@ -387,7 +397,27 @@ impl Scanner {
         self.line += 1;
     }
 
-    pub fn finish(mut self) -> FileFacts {
+    /// A byte of data in the current record.
+    fn data(&mut self) {
+        if !self.record_has_data {
+            self.record_has_data = true;
+            self.start_line = self.line;
+        }
+    }
+
+    fn record_ended(&mut self) {
+        if self.wanted.binary_search(&self.facts.records).is_ok() {
+            self.found.push((self.facts.records, self.start_line));
+        }
+        self.facts.records += 1;
+    }
+
+    pub fn finish(self) -> FileFacts {
+        self.finish_lines().0
+    }
+
+    /// The facts, and the lines of the records wanted.
+    fn finish_lines(mut self) -> (FileFacts, Vec<(u64, u64)>) {
         if self.pending_cr {
             self.pending_cr = false;
             self.terminator(LineEnding::Cr, self.consumed);
@@ -402,11 +432,11 @@ impl Scanner {
             if let Some(blank) = self.blank_run.take() {
                 self.facts.blank_line.get_or_insert(blank);
             }
-            self.facts.records += 1;
+            self.record_ended();
         }
         self.facts.sha256 = hex_digest(self.hasher);
         self.facts.shapes = self.shapes.map(ShapeTracker::finish);
-        self.facts
+        (self.facts, self.found)
     }
 }
 
@@ -495,47 +525,23 @@ pub fn first_record(bytes: &[u8], dialect: Dialect) -> Vec<Vec<u8>> {
 
 /// The line on which each of the `wanted` records starts (0 is the
 /// header, after the lines the dialect skips): a record index in DuckDB's
-/// messages becomes a line number in laporan's. The csv crate finds where each record starts; the line is
-/// counted here, because the crate's own line count is off after a CRLF
-/// line ending (csv 1.3: in `a\r\nb\r\n`, `b` is said to be on line 1).
+/// messages becomes a line number in laporan's. Records are counted by
+/// the [`Scanner`], which splits them as DuckDB's reader does.
 pub fn record_lines(path: &Path, dialect: Dialect, wanted: &[u64]) -> io::Result<Vec<(u64, u64)>> {
-    let file = std::fs::read(path)?;
-    let bytes = skip_lines(&file, dialect.skip);
-    let mut wanted: Vec<u64> = wanted.to_vec();
-    wanted.sort_unstable();
-    wanted.dedup();
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(dialect.delimiter)
-        .quote(dialect.quote)
-        .double_quote(dialect.escape == dialect.quote)
-        .escape((dialect.escape != dialect.quote).then_some(dialect.escape))
-        .from_reader(bytes);
-    let mut found = Vec::new();
-    let mut record = csv::ByteRecord::new();
-    let (mut index, mut counted, mut line) = (0u64, 0usize, 1 + dialect.skip);
-    for &target in &wanted {
-        loop {
-            if !reader.read_byte_record(&mut record).map_err(io::Error::other)? {
-                return Ok(found);
-            }
-            index += 1;
-            if index - 1 == target {
-                break;
-            }
+    let mut file = File::open(path)?;
+    let mut scanner = Scanner::new(Some(dialect));
+    scanner.wanted = wanted.to_vec();
+    scanner.wanted.sort_unstable();
+    scanner.wanted.dedup();
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buffer)?;
+        if n == 0 {
+            break;
         }
-        // The crate's position may be on the line break before the record
-        // (the LF of a CRLF, a blank line's): the record starts after it.
-        let mut start = record.position().map_or(0, |p| p.byte() as usize);
-        while matches!(bytes.get(start), Some(b'\r' | b'\n')) {
-            start += 1;
-        }
-        line += line_breaks(&bytes[counted..start], bytes.get(start).copied());
-        counted = start;
-        found.push((target, line));
+        scanner.feed(&buffer[..n]);
     }
-    Ok(found)
+    Ok(scanner.finish_lines().1)
 }
 
 /// The line breaks in `bytes` (LF, CRLF, CR); `next` is the byte after it.
@@ -699,6 +705,15 @@ mod tests {
             assert_eq!(lines, expected, "{:?}", String::from_utf8_lossy(bytes));
         }
         std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
+    fn record_lines_as_duckdb_splits_records() {
+        let path = std::env::temp_dir().join(format!("laporan-scan-quotes-{}.csv", std::process::id()));
+        std::fs::write(&path, b"a,b\n27\",x\n1, \"p\nq\"\n2,z\n").unwrap();
+        let lines = record_lines(&path, Dialect::default(), &[1, 2, 3]).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(lines, vec![(1, 2), (2, 3), (3, 5)]);
     }
 
     #[test]
