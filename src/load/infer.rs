@@ -58,6 +58,10 @@ pub struct Nearly {
 pub struct Formats {
     pub date: Option<String>,
     pub timestamp: Option<String>,
+    /// The format is the column's own (`date_format = { column = "…" }`):
+    /// laporan.toml says it holds dates, which come first (`%Y%m%d` is
+    /// also a whole number).
+    pub own: bool,
 }
 
 impl Formats {
@@ -97,6 +101,9 @@ fn what(candidate: Candidate, formats: &Formats) -> String {
 /// format (see [`by_format`]).
 pub fn from_shape(shape: &ColumnShape, formats: &Formats) -> Option<Inferred> {
     let judged_here = |candidate: &Candidate| formats.of(*candidate).is_none();
+    if formats.own {
+        return None;
+    }
     if !CANDIDATES.iter().all(judged_here)
         && choose(shape, &[Candidate::Boolean, Candidate::Integer, Candidate::Decimal]).is_none()
     {
@@ -106,7 +113,10 @@ pub fn from_shape(shape: &ColumnShape, formats: &Formats) -> Option<Inferred> {
 }
 
 fn inferred(shape: &ColumnShape, formats: &Formats) -> Inferred {
-    let ty = choose(shape, &CANDIDATES).unwrap_or(SqlType::Varchar);
+    const DATES_FIRST: [Candidate; 5] =
+        [Candidate::Date, Candidate::Timestamp, Candidate::Boolean, Candidate::Integer, Candidate::Decimal];
+    let order = if formats.own { &DATES_FIRST } else { &CANDIDATES };
+    let ty = choose(shape, order).unwrap_or(SqlType::Varchar);
     let nearly = nearly(shape, ty).map(|(candidate, would_be)| {
         let index = index(candidate);
         Nearly {
@@ -318,7 +328,7 @@ mod tests {
     fn dates_in_a_format_are_for_duckdb_to_recognise() {
         let csv = "n,when,code\n1,23/04/2024,x\n2,01/05/2024,y\n3,NA,z\n";
         let shapes = shapes(csv);
-        let formats = Formats { date: Some("%d/%m/%Y".to_owned()), timestamp: None };
+        let formats = Formats { date: Some("%d/%m/%Y".to_owned()), timestamp: None, own: false };
         assert_eq!(from_shape(&shapes.columns[0], &formats).unwrap().ty, SqlType::Int(IntType::BigInt));
         assert_eq!(from_shape(&shapes.columns[1], &formats), None);
         let db = Database::in_memory().unwrap();

@@ -240,6 +240,11 @@ impl Scanner {
         } else {
             self.scan_bytes(chunk, dialect, false);
         }
+        if let Some(closed) = self.closed_at
+            && chunk[closed.saturating_sub(self.consumed).min(chunk.len())..].iter().any(|&b| b != b' ')
+        {
+            self.closed_at = None;
+        }
         let separates = |b: u8| matches!(b, b'\n' | b'\r') || b == dialect.delimiter;
         match chunk {
             [] => {}
@@ -254,10 +259,16 @@ impl Scanner {
     /// Whether the quote at `at` in `chunk`, outside quotes, opens a quoted
     /// value, as DuckDB's reader has it: when it starts its value (after one
     /// space at most, which the reader drops), or follows the quote that
-    /// closed the value (a doubled quote, when the escape is the quote).
+    /// closed the value and spaces at most (a doubled quote, or `"x" "y"`
+    /// read as `x y`, when the escape is the quote).
     /// Anywhere else it is a character of an unquoted value (`27"`).
     fn opens_quote(&self, chunk: &[u8], at: usize, dialect: Dialect) -> bool {
-        if dialect.escape == dialect.quote && self.closed_at == Some(self.consumed + at) {
+        // After a quoted value and spaces at most, a quote opens it again
+        // (`"x" "y"` is `x y`; with no space, a doubled quote).
+        if let Some(closed) = self.closed_at
+            && dialect.escape == dialect.quote
+            && chunk[closed.saturating_sub(self.consumed)..at].iter().all(|&b| b == b' ')
+        {
             return true;
         }
         let separates = |b: u8| matches!(b, b'\n' | b'\r') || b == dialect.delimiter;
@@ -468,7 +479,9 @@ pub fn end_records_with_lf(bytes: &[u8], dialect: Dialect, out: &mut Vec<u8>) {
         } else if b == b'\n' || b == b'\r' || b == dialect.delimiter {
             (at_start, one_space) = (true, false);
         } else if b == dialect.quote {
-            in_quotes = at_start || one_space || (dialect.escape == dialect.quote && closed_at == Some(i));
+            let reopens =
+                dialect.escape == dialect.quote && closed_at.is_some_and(|c| bytes[c..i].iter().all(|&b| b == b' '));
+            in_quotes = at_start || one_space || reopens;
             (at_start, one_space) = (false, false);
         } else {
             (at_start, one_space) = (false, b == b' ' && at_start);
@@ -652,6 +665,7 @@ mod tests {
         assert_eq!(scan(b"a,b\n1,  \"x\ny\"\n").records, 3, "two spaces: the quotes are characters");
         assert_eq!(scan(b"a,b\n1,\"x\"\"\ny\"\n").records, 2, "a doubled quote");
         assert_eq!(scan(b"a,b\n1,\"x\"\t\"\ny\n").open_quote_line, None, "a quote after a closed value");
+        assert_eq!(scan(b"a,b\n\"x\" \"y\nz\",2\n3,4\n").records, 3, "a quote after a closed value and a space");
         let mut out = Vec::new();
         end_records_with_lf(b"a,b\r\n27\",x\r\n1, \"p\r\nq\"\n", Dialect::default(), &mut out);
         assert_eq!(out, b"a,b\n27\",x\n1, \"p\r\nq\"\n");

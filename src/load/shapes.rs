@@ -251,7 +251,7 @@ fn whole_digits(whole: &[u8], thousands: Option<u8>) -> Option<u32> {
     let separator = thousands?;
     let mut groups = whole.split(|&b| b == separator);
     let first = groups.next()?;
-    if first.is_empty() || first.len() > 3 || !first.iter().all(u8::is_ascii_digit) {
+    if first.is_empty() || first.len() > 3 || first[0] == b'0' || !first.iter().all(u8::is_ascii_digit) {
         return None;
     }
     let mut digits = first.len();
@@ -513,6 +513,10 @@ impl ShapeTracker {
                         start = i + 1;
                     } else if b == b' ' {
                         self.spaced = true;
+                    } else if b == self.quote && self.escape == self.quote {
+                        // `"x" "y"` is one value, `x y`, for DuckDB's reader.
+                        self.spaced = true;
+                        self.state = State::Quoted;
                     } else {
                         self.odd = true;
                     }
@@ -882,7 +886,7 @@ mod tests {
         let european = Separators { decimal: b',', thousands: Some(b'.') };
         assert_eq!(shape_of(b"1.234.567,5", european), Shape::Decimal { whole: 7, scale: 1 });
         assert_eq!(shape_of(b"-1.234", european), Shape::Int { digits: 4 });
-        for text in ["1.23,5", "1234.567", ".123", "1.5"] {
+        for text in ["1.23,5", "1234.567", ".123", "1.5", "012.345", "0.001"] {
             assert_eq!(shape_of(text.as_bytes(), european), Shape::Text, "{text:?}");
         }
     }
@@ -916,12 +920,13 @@ mod tests {
         assert_eq!(shapes.columns[1].examples[0][0].1, "27\"");
         // One space before an opening quote and any after a closing one are
         // dropped; after two, the quotes are characters.
-        let shapes = track(b"a,b\n1, \"5,0\"  ,x\n2, \"6\"\n3,  \"7\"\n");
+        let shapes = track(b"a,b\n1, \"5,0\"  ,x\n2, \"6\"\n3,  \"7\"\n4,\"8\" \"9,0\"\n");
         assert_eq!(shapes.columns[1].examples[1][0].1, "5,0");
         assert_eq!(shapes.columns[1].examples[1][1].1, "6");
         assert_eq!(shapes.columns[1].examples[1][2].1, "  \"7\"");
-        assert_eq!(shapes.columns[1].failing[1], 3, "a value with spaces around its quotes is text");
-        assert_eq!(shapes.rows, 3);
+        assert_eq!(shapes.columns[1].failing[1], 4, "a value with spaces around its quotes is text");
+        assert_eq!(shapes.rows, 4);
+        assert_eq!(shapes.columns[2].values, 1, "\"8\" \"9,0\" is one value: only x is a third");
     }
 
     #[test]

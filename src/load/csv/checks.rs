@@ -154,12 +154,15 @@ pub fn format_shape(format: &str, ty: SqlType) -> Option<String> {
             spec = chars.next()?;
         }
         shape.push_str(match spec {
+            // A time of day in a DATE, or nanoseconds in a TIMESTAMP,
+            // would be dropped: no value fits.
+            'H' | 'I' | 'M' | 'S' | 'p' | 'f' | 'g' | 'n' | 'z' | 'Z' if ty == SqlType::Date => "[^\\s\\S]",
+            'n' => "[^\\s\\S]",
             'Y' => "[0-9]{4}",
             'y' | 'm' | 'd' | 'e' | 'H' | 'I' | 'M' | 'S' | 'U' | 'W' => "[0-9]{1,2}",
             'j' => "[0-9]{1,3}",
             'f' => "[0-9]{1,6}",
             'g' => "[0-9]{1,3}",
-            'n' => "[0-9]{1,9}",
             'w' => "[0-6]",
             'u' => "[1-7]",
             'b' | 'B' | 'a' | 'A' | 'h' => "[A-Za-z]+",
@@ -191,5 +194,7 @@ mod tests {
         assert_eq!(format_shape("%c", SqlType::Timestamp), None);
         let zoned = format_shape("%Y-%m-%d %H:%M %z", SqlType::Timestamp).unwrap();
         assert!(zoned.ends_with("[^\\s\\S]"), "no zone in a TIMESTAMP: {zoned}");
+        assert!(format_shape("%d/%m/%Y %H:%M", SqlType::Date).unwrap().contains("[^\\s\\S]"), "no time in a DATE");
+        assert!(format_shape("%H:%M:%S.%n", SqlType::Timestamp).unwrap().contains("[^\\s\\S]"), "no nanoseconds");
     }
 }

@@ -267,9 +267,11 @@ fn choose_types(input: &Input<'_>, layout: &mut Layout) -> Result<Vec<Undeclared
     for (index, (name, ty)) in layout.columns.iter_mut().enumerate() {
         let shape = shapes.columns.get(index).unwrap_or(&none);
         if layout.inferred.contains(name) {
+            let own = |ty| dataset.csv.own_format(name, ty).is_some();
             let formats = infer::Formats {
                 date: dataset.csv.format_of(name, SqlType::Date).map(str::to_owned),
                 timestamp: dataset.csv.format_of(name, SqlType::Timestamp).map(str::to_owned),
+                own: own(SqlType::Date) || own(SqlType::Timestamp),
             };
             let inferred = infer::from_shape(shape, &formats);
             if let Some(inferred) = &inferred {
