@@ -696,6 +696,9 @@ pub struct ShapeJobs<'scope> {
     /// The bytes after the last record end.
     pending: Vec<u8>,
     sent: usize,
+    /// Stretches tracked, whose memory is used again (a fresh megabyte
+    /// for each would cost its page faults).
+    spare: std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
 }
 
 impl<'scope> ShapeJobs<'scope> {
@@ -708,9 +711,11 @@ impl<'scope> ShapeJobs<'scope> {
         let following = first.following();
         let first = Arc::new(Mutex::new(Some(first)));
         let threads = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4));
+        let spare = Arc::new(Mutex::new(Vec::new()));
         let workers = (0..threads)
             .map(|_| {
                 let (receiver, first, following) = (receiver.clone(), first.clone(), following.clone());
+                let spare = spare.clone();
                 scope.spawn(move || {
                     let mut done = Vec::new();
                     loop {
@@ -722,12 +727,13 @@ impl<'scope> ShapeJobs<'scope> {
                         };
                         tracker.feed(&bytes);
                         done.push((index, tracker.finish()));
+                        spare.lock().expect("a shape worker panicked").push(bytes);
                     }
                     done
                 })
             })
             .collect();
-        ShapeJobs { sender: Some(sender), workers, pending: Vec::new(), sent: 0 }
+        ShapeJobs { sender: Some(sender), workers, pending: Vec::new(), sent: 0, spare }
     }
 
     /// Takes the next chunk of the file; `record_end` is where the last
@@ -736,7 +742,9 @@ impl<'scope> ShapeJobs<'scope> {
         match record_end {
             Some(end) => {
                 self.pending.extend_from_slice(&chunk[..end]);
-                let stretch = std::mem::replace(&mut self.pending, Vec::with_capacity(chunk.len()));
+                let mut next = self.spare.lock().expect("a shape worker panicked").pop().unwrap_or_default();
+                next.clear();
+                let stretch = std::mem::replace(&mut self.pending, next);
                 self.send(stretch);
                 self.pending.extend_from_slice(&chunk[end..]);
             }
