@@ -365,6 +365,8 @@ pub struct ShapeTracker {
     /// Lines end with LF or CRLF (seen on a first one): values are found
     /// with memchr, a CR alone being the scan's error.
     lf_lines: bool,
+    /// The values of the first record, when asked for ([`first_values`]).
+    first: Option<Vec<Vec<u8>>>,
     started: bool,
 }
 
@@ -395,6 +397,7 @@ impl ShapeTracker {
             skipped_cr: false,
             after_cr: false,
             lf_lines: false,
+            first: None,
             started: false,
         }
     }
@@ -641,12 +644,18 @@ impl ShapeTracker {
         } else {
             return self.add_plain(column, raw);
         };
+        if let Some(first) = self.first.as_mut().filter(|_| self.row == 0) {
+            first.push(value.clone());
+        }
         self.widen(column);
         self.columns[column].add(shape, self.row, &value);
     }
 
     /// Adds an unquoted value: NULL, or one of a shape.
     fn add_plain(&mut self, column: usize, raw: &[u8]) {
+        if let Some(first) = self.first.as_mut().filter(|_| self.row == 0) {
+            first.push(raw.to_vec());
+        }
         self.widen(column);
         if raw.is_empty() || self.nulls.iter().any(|n| n == raw) {
             return;
@@ -676,14 +685,18 @@ impl ShapeTracker {
     }
 
     fn values(mut self) -> Shapes {
-        // The last record, when no line break ends it (an unclosed quote
-        // is the scan's error).
+        self.end();
+        Shapes { columns: self.columns, rows: self.row }
+    }
+
+    /// Ends the last record, when no line break ends it (an unclosed
+    /// quote is the scan's error).
+    fn end(&mut self) {
         let open = matches!(self.state, State::Quoted | State::EscapeInQuoted);
         if !open && (self.state != State::FieldStart || self.column > 0) {
             let chunk = std::mem::take(&mut self.carry);
             self.end_value(&chunk, 0, chunk.len(), b'\n');
         }
-        Shapes { columns: self.columns, rows: self.row }
     }
 }
 
@@ -779,6 +792,16 @@ pub fn count_values(line: &[u8], options: &CsvOptions) -> usize {
     let mut tracker = ShapeTracker::new(&CsvOptions { header: false, skip: 0, ..options.clone() });
     tracker.feed(line);
     tracker.finish().columns.len()
+}
+
+/// The values of the first record in `bytes` (after the lines `options`
+/// skip), as DuckDB's reader splits them: a header's names.
+pub fn first_values(bytes: &[u8], options: &CsvOptions) -> Vec<Vec<u8>> {
+    let mut tracker = ShapeTracker::new(&CsvOptions { header: false, ..options.clone() });
+    tracker.first = Some(Vec::new());
+    tracker.feed(bytes);
+    tracker.end();
+    tracker.first.unwrap_or_default()
 }
 
 /// A quoted value without its escapes (`""` or the escape before a byte).
@@ -935,6 +958,19 @@ mod tests {
         assert_eq!(shapes.columns[1].failing[1], 4, "a value with spaces around its quotes is text");
         assert_eq!(shapes.rows, 4);
         assert_eq!(shapes.columns[2].values, 1, "\"8\" \"9,0\" is one value: only x is a third");
+    }
+
+    #[test]
+    fn a_header_is_split_as_duckdb_splits_it() {
+        let names = |bytes: &[u8], options: &CsvOptions| -> Vec<String> {
+            first_values(bytes, options).into_iter().map(|v| String::from_utf8(v).unwrap()).collect()
+        };
+        assert_eq!(names(b"a, \"b,c\"\n1,2\n", &options()), ["a", "b,c"]);
+        assert_eq!(names(b"\"a\" ,b\r\n1,2\r\n", &options()), ["a", "b"]);
+        assert_eq!(names(b"x,27\",\"p\"\"q\"", &options()), ["x", "27\"", "p\"q"]);
+        assert_eq!(names(b"a,,c\n", &options()), ["a", "", "c"], "an empty name is the caller's error");
+        let skipping = CsvOptions { skip: 1, ..options() };
+        assert_eq!(names(b"title \"x\nid,name\n1,2\n", &skipping), ["id", "name"]);
     }
 
     #[test]

@@ -21,8 +21,8 @@ pub(super) use checks::{bad_value, checked, format_shape};
 use rejects::{find_bad_values, reader_error, reject_report};
 
 use super::problems::{NamesFrom, check_declared};
-use super::scan::{self, Dialect, LineEnding, first_record};
-use super::shapes::{ColumnShape, Shapes};
+use super::scan::{self, Dialect, LineEnding};
+use super::shapes::{ColumnShape, Shapes, first_values};
 use super::{Input, Loaded, ReadableFile, TypeNote, infer};
 use crate::engine::{Database, quote_ident, quote_literal};
 use crate::error::{Error, Location};
@@ -118,7 +118,7 @@ pub fn read_header(shown: &Path, path: &Path, options: &CsvOptions) -> Result<Ve
     // A header longer than 1 MiB is not a header.
     file.take(1 << 20).read_to_end(&mut head).map_err(|e| Error::io("read", shown, e))?;
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
-    let fields = first_record(scan::skip_lines(head, options.skip), options.dialect());
+    let fields = first_values(head, options);
     let line = options.skip as usize + 1;
     let mut names = Vec::with_capacity(fields.len());
     for (index, field) in fields.into_iter().enumerate() {
