@@ -1,13 +1,15 @@
 //! Reading CSV strictly: the header checked against the schema, every value
 //! converted or the load refused, every problem placed on its line.
 //!
-//! DuckDB reads the file with a fixed dialect and explicit columns (nothing
-//! sniffed), recording rejected rows with `store_rejects`. Two conversions
-//! DuckDB's reader would make silently are done here instead: a value with
-//! more decimals than its DECIMAL column allows (DuckDB rounds) and a
-//! fractional value in an integer column (DuckDB rounds too). Such columns
-//! are read as text and cast in the query with a check; when the check
-//! fails, a second pass finds the offending lines.
+//! DuckDB reads the file once, with a fixed dialect and explicit columns
+//! (nothing sniffed), recording rejected rows with `store_rejects`. Each
+//! column is read as its declared type, or the type inferred ([`infer`])
+//! from what the pre-load scan saw of its values ([`super::shapes`]). A
+//! column whose every value has the exact shape of its type is read
+//! directly; any other is read as text and checked and cast in the query
+//! ([`checks`]), since DuckDB's conversions would round or reinterpret
+//! some values (`1.5` into an integer, a third decimal into DECIMAL(18,2));
+//! when a check fails, a second pass finds the offending lines.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -225,7 +227,7 @@ pub fn load(input: &Input<'_>) -> Result<Loaded, Error> {
     }
     let mut layout = layout;
     let undeclared = choose_types(input, &mut layout)?;
-    let rows = load_into(db, table, false, files, &layout, &dataset.csv, shown)?;
+    let rows = load_into(db, table, files, &layout, &dataset.csv, shown)?;
     // The columns whose shapes did not tell, typed now that they are read.
     let later: Vec<_> = undeclared.iter().filter(|u| u.3.is_none()).map(|(c, f, s, _)| (c.as_str(), f, s)).collect();
     let mut decided = infer::by_format(db, table, &later)?.into_iter();
@@ -462,12 +464,10 @@ fn select_list(layout: &Layout, options: &CsvOptions) -> String {
         .join(", ")
 }
 
-/// Loads `files` into `table` (a qualified, quoted name; with `temp` a
-/// temporary table's plain name). Returns the rows.
+/// Loads `files` into `table` (a qualified, quoted name). Returns the rows.
 pub fn load_into(
     db: &Database,
     table: &str,
-    temp: bool,
     files: &[ReadableFile],
     layout: &Layout,
     options: &CsvOptions,
@@ -476,8 +476,7 @@ pub fn load_into(
     db.batch("DROP TABLE IF EXISTS temp.laporan_rejects; DROP TABLE IF EXISTS temp.laporan_reject_scans;")
         .map_err(|e| e.while_trying("prepare the load"))?;
     let sql = format!(
-        "CREATE OR REPLACE {}TABLE {table} AS SELECT {} FROM {}",
-        if temp { "TEMP " } else { "" },
+        "CREATE OR REPLACE TABLE {table} AS SELECT {} FROM {}",
         select_list(layout, options),
         read_csv_sql(files, layout, options, true)
     );
