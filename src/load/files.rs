@@ -72,44 +72,46 @@ fn transcode(
         .tempfile_in(&tmp_dir)
         .map_err(|e| Error::io("write a temporary file in", &project.shown(Path::new(STATE_DIR)), e))?;
     let mut decoder = encoding.new_decoder();
-    let mut scanner = scan::Scanner::new(dialect);
-    scanner.shapes = shapes;
     let mut hasher = Sha256::new();
     let mut bytes = 0u64;
     let mut buffer = vec![0u8; 1 << 16];
     let mut text = String::with_capacity(1 << 17);
     let mut line = 1u64;
-    loop {
-        let n = input.read(&mut buffer).map_err(|e| Error::io("read", shown, e))?;
-        hasher.update(&buffer[..n]);
-        bytes += n as u64;
-        let last = n == 0;
-        let mut consumed = 0;
+    std::thread::scope(|scope| {
+        let mut pass = scan::Pass::start(scope, dialect, shapes);
         loop {
-            text.clear();
-            text.reserve(decoder.max_utf8_buffer_length_without_replacement(n - consumed).unwrap_or(1 << 18));
-            let (result, read) = decoder.decode_to_string_without_replacement(&buffer[consumed..n], &mut text, last);
-            consumed += read;
-            output.write_all(text.as_bytes()).map_err(|e| Error::io("write", shown, e))?;
-            scanner.feed(text.as_bytes());
-            line += text.matches('\n').count() as u64;
-            match result {
-                encoding_rs::DecoderResult::InputEmpty => break,
-                encoding_rs::DecoderResult::OutputFull => continue,
-                encoding_rs::DecoderResult::Malformed(_, _) => {
-                    return Err(Error::project(format!("{} is not valid {}", shown.display(), encoding.name()))
-                        .at(Location { line: Some(line as usize), ..Location::file(shown) })
-                        .help("check the encoding declared for the dataset in laporan.toml"));
+            let n = input.read(&mut buffer).map_err(|e| Error::io("read", shown, e))?;
+            hasher.update(&buffer[..n]);
+            bytes += n as u64;
+            let last = n == 0;
+            let mut consumed = 0;
+            loop {
+                text.clear();
+                text.reserve(decoder.max_utf8_buffer_length_without_replacement(n - consumed).unwrap_or(1 << 18));
+                let (result, read) =
+                    decoder.decode_to_string_without_replacement(&buffer[consumed..n], &mut text, last);
+                consumed += read;
+                output.write_all(text.as_bytes()).map_err(|e| Error::io("write", shown, e))?;
+                pass.feed(text.as_bytes());
+                line += text.matches('\n').count() as u64;
+                match result {
+                    encoding_rs::DecoderResult::InputEmpty => break,
+                    encoding_rs::DecoderResult::OutputFull => continue,
+                    encoding_rs::DecoderResult::Malformed(_, _) => {
+                        return Err(Error::project(format!("{} is not valid {}", shown.display(), encoding.name()))
+                            .at(Location { line: Some(line as usize), ..Location::file(shown) })
+                            .help("check the encoding declared for the dataset in laporan.toml"));
+                    }
                 }
             }
+            if last {
+                break;
+            }
         }
-        if last {
-            break;
-        }
-    }
-    output.flush().map_err(|e| Error::io("write", shown, e))?;
-    let facts = scan::FileFacts { sha256: scan::hex_digest(hasher), bytes, ..scanner.finish() };
-    Ok((output.into_temp_path(), facts))
+        output.flush().map_err(|e| Error::io("write", shown, e))?;
+        let facts = scan::FileFacts { sha256: scan::hex_digest(hasher), bytes, ..pass.finish() };
+        Ok((output.into_temp_path(), facts))
+    })
 }
 
 /// A copy of `path` for DuckDB to read, when the file itself would not do:

@@ -23,6 +23,7 @@ mod files;
 pub mod infer;
 pub mod json;
 mod key;
+mod lines;
 pub mod parquet;
 pub mod problems;
 pub mod progress;

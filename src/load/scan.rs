@@ -25,6 +25,8 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
+use super::lines::TitleLines;
+pub use super::lines::skip_lines;
 use super::shapes::{ShapeJobs, ShapeTracker, Shapes};
 
 /// How a line ends.
@@ -121,23 +123,47 @@ impl Dialect {
 /// hashes and scans, and tells where records end.
 pub fn scan_file(path: &Path, dialect: Option<Dialect>, shapes: Option<ShapeTracker>) -> io::Result<FileFacts> {
     let mut file = File::open(path)?;
-    let mut scanner = Scanner::new(dialect);
     let mut buffer = vec![0u8; 1 << 20];
     std::thread::scope(|scope| {
-        let mut jobs = shapes.map(|tracker| ShapeJobs::start(scope, tracker));
+        let mut pass = Pass::start(scope, dialect, shapes);
         loop {
             let n = file.read(&mut buffer)?;
             if n == 0 {
                 break;
             }
-            scanner.feed(&buffer[..n]);
-            if let Some(jobs) = &mut jobs {
-                jobs.feed(&buffer[..n], scanner.record_end);
-            }
+            pass.feed(&buffer[..n]);
         }
-        let shapes = jobs.map(ShapeJobs::finish);
-        Ok(FileFacts { shapes, ..scanner.finish() })
+        Ok(pass.finish())
     })
+}
+
+/// A [`Scanner`] and, on other threads, the values' shapes ([`ShapeJobs`]),
+/// fed the same chunks in order.
+pub struct Pass<'scope> {
+    scanner: Scanner,
+    jobs: Option<ShapeJobs<'scope>>,
+}
+
+impl<'scope> Pass<'scope> {
+    pub fn start<'env>(
+        scope: &'scope std::thread::Scope<'scope, 'env>,
+        dialect: Option<Dialect>,
+        shapes: Option<ShapeTracker>,
+    ) -> Pass<'scope> {
+        Pass { scanner: Scanner::new(dialect), jobs: shapes.map(|tracker| ShapeJobs::start(scope, tracker)) }
+    }
+
+    pub fn feed(&mut self, chunk: &[u8]) {
+        self.scanner.feed(chunk);
+        if let Some(jobs) = &mut self.jobs {
+            jobs.feed(chunk, self.scanner.record_end);
+        }
+    }
+
+    pub fn finish(self) -> FileFacts {
+        let shapes = self.jobs.map(ShapeJobs::finish);
+        FileFacts { shapes, ..self.scanner.finish() }
+    }
 }
 
 /// An incremental scanner; `feed` it chunks in order.
@@ -157,13 +183,8 @@ pub struct Scanner {
     /// Blank lines seen since the last non-blank record.
     blank_run: Option<u64>,
     started: bool,
-    /// Lines still to skip above the header (see [`Dialect::skip`]).
-    to_skip: u64,
-    /// The last skipped line ended with a CR at the end of a chunk: a LF
-    /// starting the next one belongs to it.
-    skipped_cr: bool,
-    /// Tracks the values' shapes, on the same chunks.
-    pub shapes: Option<ShapeTracker>,
+    /// Lines above the header, not read (see [`Dialect::skip`]).
+    title: TitleLines,
     /// Bytes scanned before the current chunk; where the last quoted value
     /// closed (just after its quote); whether the last chunk ended where a
     /// value starts, or one space into one (see [`Scanner::opens_quote`]).
@@ -181,7 +202,7 @@ pub struct Scanner {
     /// Where the last record that ended in the last chunk fed ends (just
     /// after its line feed), and where that chunk's bytes start in
     /// what is scanned (after a BOM).
-    pub record_end: Option<usize>,
+    record_end: Option<usize>,
     base: usize,
 }
 
@@ -200,9 +221,7 @@ impl Scanner {
             record_has_data: false,
             blank_run: None,
             started: false,
-            to_skip: dialect.map_or(0, |d| d.skip),
-            skipped_cr: false,
-            shapes: None,
+            title: TitleLines::new(dialect.map_or(0, |d| d.skip)),
             record_end: None,
             base: 0,
             consumed: 0,
@@ -221,9 +240,6 @@ impl Scanner {
         self.base = 0;
         self.hasher.update(chunk);
         self.facts.bytes += chunk.len() as u64;
-        if let Some(shapes) = &mut self.shapes {
-            shapes.feed(chunk);
-        }
         let Some(dialect) = self.dialect else { return };
         let mut chunk = chunk;
         if !self.started {
@@ -283,22 +299,9 @@ impl Scanner {
     }
 
     fn scan_bytes(&mut self, chunk: &[u8], dialect: Dialect, find_nul: bool) {
-        let mut i = 0;
-        if std::mem::take(&mut self.skipped_cr) && chunk.first() == Some(&b'\n') {
-            i = 1;
-        }
-        while self.to_skip > 0 && i < chunk.len() {
-            let Some(end) = memchr::memchr2(b'\n', b'\r', &chunk[i..]) else { return };
-            i += end + 1;
-            if chunk[i - 1] == b'\r' {
-                match chunk.get(i) {
-                    Some(b'\n') => i += 1,
-                    Some(_) => {}
-                    None => self.skipped_cr = true,
-                }
-            }
-            self.to_skip -= 1;
-            self.line += 1;
+        let (mut i, skipped) = self.title.pass(chunk);
+        if skipped > 0 {
+            self.line += skipped;
             (self.at_start, self.one_space) = (true, false);
         }
         while i < chunk.len() {
@@ -446,7 +449,6 @@ impl Scanner {
             self.record_ended();
         }
         self.facts.sha256 = hex_digest(self.hasher);
-        self.facts.shapes = self.shapes.map(ShapeTracker::finish);
         (self.facts, self.found)
     }
 }
@@ -488,20 +490,6 @@ pub fn end_records_with_lf(bytes: &[u8], dialect: Dialect, out: &mut Vec<u8>) {
         }
         out.push(b);
     }
-}
-
-/// `bytes` after its first `lines` lines (each ended by LF, CRLF or CR),
-/// for reading past the lines a dialect skips, and how many it skipped.
-pub fn skip_lines(bytes: &[u8], lines: u64) -> &[u8] {
-    let mut rest = bytes;
-    for _ in 0..lines {
-        match memchr::memchr2(b'\n', b'\r', rest) {
-            Some(end) if rest[end] == b'\r' && rest.get(end + 1) == Some(&b'\n') => rest = &rest[end + 2..],
-            Some(end) => rest = &rest[end + 1..],
-            None => return &[],
-        }
-    }
-    rest
 }
 
 /// The fields of the first record in `bytes` (to its end when it has no

@@ -14,6 +14,7 @@
 //! quote; anywhere else it is a character of the value (`27"`). Anything
 //! unusual is text, the type that cannot be wrong.
 
+use super::lines::TitleLines;
 use crate::project::CsvOptions;
 
 /// What a value (not NULL) could be, strictest first.
@@ -51,7 +52,7 @@ pub struct ColumnShape {
     pub examples: [Vec<(u64, String)>; 5],
     /// Different texts among the values that do not fit, up to 4.
     pub distinct: [Vec<String>; 5],
-    /// While tracking: values of each shape (in [`SHAPES`]' order), and
+    /// While tracking: values of each shape (by [`Shape::index`]), and
     /// the candidates with all the examples and texts they keep.
     of_shape: [u64; 6],
     satisfied: u8,
@@ -99,12 +100,8 @@ impl ColumnShape {
     /// of each shape (which are then done with).
     fn settle(&mut self) {
         for (index, failing) in self.failing.iter_mut().enumerate() {
-            let fitting: u64 = SHAPES
-                .iter()
-                .zip(self.of_shape)
-                .filter(|(shape, _)| shape.fits() & (1 << index) != 0)
-                .map(|(_, n)| n)
-                .sum();
+            let fitting: u64 =
+                FITS.iter().zip(self.of_shape).filter(|(fits, _)| *fits & (1 << index) != 0).map(|(_, n)| n).sum();
             *failing = self.values - fitting;
         }
         (self.of_shape, self.satisfied) = ([0; 6], 0);
@@ -156,15 +153,10 @@ enum Shape {
 /// Every candidate, a bit each (in [`CANDIDATES`]' order).
 const ALL: u8 = 0b11111;
 
-/// One value of each kind of shape, in the order [`Shape::index`] gives.
-const SHAPES: [Shape; 6] = [
-    Shape::Text,
-    Shape::Boolean,
-    Shape::Int { digits: 0 },
-    Shape::Decimal { whole: 0, scale: 0 },
-    Shape::Date,
-    Shape::Timestamp,
-];
+/// The candidates a value of each shape fits, a bit each, in the order
+/// [`Shape::index`] gives: a whole number is a decimal too, a date a
+/// timestamp at midnight.
+const FITS: [u8; 6] = [0, 0b00001, 0b00110, 0b00100, 0b11000, 0b10000];
 
 impl Shape {
     fn index(self) -> usize {
@@ -178,21 +170,12 @@ impl Shape {
         }
     }
 
-    /// The candidates a value of this shape fits, a bit each: a whole
-    /// number is a decimal too, a date a timestamp at midnight.
+    /// The candidates a value of this shape fits ([`FITS`]).
     fn fits(self) -> u8 {
-        match self {
-            Shape::Text => 0,
-            Shape::Boolean => 0b00001,
-            Shape::Int { .. } => 0b00110,
-            Shape::Decimal { .. } => 0b00100,
-            Shape::Date => 0b11000,
-            Shape::Timestamp => 0b10000,
-        }
+        FITS[self.index()]
     }
 }
-
-/// How numbers are written.
+// How numbers are written.
 #[derive(Debug, Clone, Copy)]
 struct Separators {
     decimal: u8,
@@ -356,10 +339,8 @@ pub struct ShapeTracker {
     column: usize,
     row: u64,
     header: bool,
-    /// Lines to skip above the header; the last one skipped ended with a
-    /// CR at the end of a chunk.
-    to_skip: u64,
-    skipped_cr: bool,
+    /// Lines above the header, not read.
+    title: TitleLines,
     /// A CR ended the last record: a LF right after it belongs to it.
     after_cr: bool,
     /// Lines end with LF or CRLF (seen on a first one): values are found
@@ -393,8 +374,7 @@ impl ShapeTracker {
             column: 0,
             row: 0,
             header: options.header,
-            to_skip: options.skip,
-            skipped_cr: false,
+            title: TitleLines::new(options.skip),
             after_cr: false,
             lf_lines: false,
             first: None,
@@ -407,22 +387,7 @@ impl ShapeTracker {
             self.started = true;
             chunk = chunk.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(chunk);
         }
-        let mut i = 0;
-        if std::mem::take(&mut self.skipped_cr) && chunk.first() == Some(&b'\n') {
-            i = 1;
-        }
-        while self.to_skip > 0 && i < chunk.len() {
-            let Some(end) = memchr::memchr2(b'\n', b'\r', &chunk[i..]) else { return };
-            i += end + 1;
-            if chunk[i - 1] == b'\r' {
-                match chunk.get(i) {
-                    Some(b'\n') => i += 1,
-                    Some(_) => {}
-                    None => self.skipped_cr = true,
-                }
-            }
-            self.to_skip -= 1;
-        }
+        let (mut i, _) = self.title.pass(chunk);
         // Where the current value starts in this chunk.
         let mut start = i;
         while i < chunk.len() {
@@ -674,7 +639,7 @@ impl ShapeTracker {
     /// A tracker for records that follow the ones this new tracker is
     /// fed, from the start of a record: no lines to skip, no header.
     fn following(&self) -> ShapeTracker {
-        ShapeTracker { header: false, to_skip: 0, started: true, ..self.clone() }
+        ShapeTracker { header: false, title: TitleLines::new(0), started: true, ..self.clone() }
     }
 
     /// Each column's shape, in the file's order; and the rows read.
@@ -850,22 +815,7 @@ mod tests {
     use super::*;
 
     fn options() -> CsvOptions {
-        CsvOptions {
-            header: true,
-            delimiter: b',',
-            quote: b'"',
-            escape: b'"',
-            encoding: None,
-            nulls: vec!["NULL".to_owned()],
-            date_format: None,
-            timestamp_format: None,
-            date_formats: Vec::new(),
-            timestamp_formats: Vec::new(),
-            decimal_separator: b'.',
-            thousands_separator: None,
-            max_line_size: None,
-            skip: 0,
-        }
+        CsvOptions { nulls: vec!["NULL".to_owned()], ..CsvOptions::default() }
     }
 
     /// Tracks `text` fed in chunks of every size from 1 to 7: the result
