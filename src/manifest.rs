@@ -27,11 +27,17 @@ use crate::write::FileStamp;
 const FILE_NAME: &str = "builds.json";
 /// Bumped when the manifest's meaning changes; an older one is ignored.
 /// 2: each report's title is recorded, for the site index.
-const FORMAT: u32 = 2;
+/// 3: each record names its report (a report writes several pages: one per
+/// locale, one per row of its `each` query).
+const FORMAT: u32 = 3;
 
 /// What one report's last build wrote.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Built {
+    /// The report it is a page (or, for an `each` report, the group) of;
+    /// empty for the site index.
+    #[serde(default)]
+    pub report: String,
     pub key: String,
     pub files: Vec<FileStamp>,
     /// The report's title, for the site index.
@@ -108,19 +114,35 @@ impl Manifest {
         old.into_iter().filter(|f| !built.files.iter().any(|n| n.path == f.path)).collect()
     }
 
-    /// Forgets the reports built into `root` (or a folder in it) whose
-    /// report no longer exists (`exists` says which do), and returns the
-    /// files they wrote.
-    pub fn forget_removed(&mut self, root: &Path, exists: impl Fn(&str) -> bool) -> Vec<FileStamp> {
+    /// Forgets the pages built into `root` (or a folder in it) that
+    /// `stale` says no report writes now (given the page's folder, its id
+    /// and its record), and returns the files they wrote.
+    pub fn forget(&mut self, root: &Path, stale: impl Fn(&Path, &str, &Built) -> bool) -> Vec<FileStamp> {
         let gone: Vec<String> = self
             .reports
-            .keys()
-            .filter(|id| {
-                id.rsplit_once('|').is_some_and(|(dir, report)| Path::new(dir).starts_with(root) && !exists(report))
+            .iter()
+            .filter(|(id, built)| {
+                id.rsplit_once('|').is_some_and(|(dir, _)| {
+                    let dir = Path::new(dir);
+                    dir.starts_with(root) && stale(dir, id, built)
+                })
             })
-            .cloned()
+            .map(|(id, _)| id.clone())
             .collect();
         gone.iter().filter_map(|id| self.reports.remove(id)).flat_map(|built| built.files).collect()
+    }
+
+    /// The pages recorded in folder `dir` (an `each` report's): how many,
+    /// and whether all of them are as their build left them.
+    pub fn pages_in(&self, dir: &Path) -> (usize, bool) {
+        let prefix = format!("{}|", dir.display());
+        let pages: Vec<&Built> = self
+            .reports
+            .iter()
+            .filter(|(id, _)| id.strip_prefix(&prefix).is_some_and(|rest| !rest.contains('|')))
+            .map(|(_, built)| built)
+            .collect();
+        (pages.len(), pages.iter().all(|b| b.files.iter().all(FileStamp::is_current)))
     }
 
     pub fn test_passed(&self, key: &str) -> bool {
@@ -155,7 +177,10 @@ mod tests {
         let file = dir.path().join("report.html");
         fs::write(&file, "one").unwrap();
         let mut manifest = Manifest::default();
-        manifest.record("r".into(), Built { key: "k".into(), files: vec![FileStamp::of(&file).unwrap()], title: None });
+        manifest.record(
+            "r".into(),
+            Built { report: "r".into(), key: "k".into(), files: vec![FileStamp::of(&file).unwrap()], title: None },
+        );
         assert!(manifest.is_current("r", "k"));
         assert!(!manifest.is_current("r", "other key"));
         assert!(!manifest.is_current("other report", "k"));

@@ -328,7 +328,8 @@ fn percent_decode(text: &str) -> Option<String> {
 /// (before the first build, or when only Markdown is built).
 fn listing(dir: &Path) -> String {
     crate::write::site_index(
-        &crate::write::published_pages(dir, &Default::default()),
+        &crate::write::published_pages(dir, &Default::default(), &Default::default()),
+        &Default::default(),
         "Reports",
         crate::locale::Locale::En,
         "laporan serve",

@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::load;
 use crate::period::Period;
 use crate::project::Project;
-use crate::query::{BuildParams, Runner};
+use crate::query::{BuildParam, BuildParams, Runner};
 use crate::render::{BuildInfo, InputFile, Passes, Renderer, lint};
 
 /// What `laporan check` found.
@@ -55,7 +55,9 @@ pub fn check(
     let columns = runner.columns();
     let templates = project.template_files()?;
     let renderer = Renderer::new(project, runner.clone());
-    let params = periods.first().map(|(_, params)| params.keys().cloned().collect()).unwrap_or_default();
+    let mut params: Vec<String> =
+        periods.first().map(|(_, params)| params.keys().cloned().collect()).unwrap_or_default();
+    params.extend(super::page_params(project, &columns));
     let schema = lint::Schema { queries: &project.queries, broken: &project.broken_queries, columns: &columns, params };
     let mut found = renderer.check(&templates, &schema);
     let linted = found.len();
@@ -64,21 +66,52 @@ pub fn check(
     let info = BuildInfo { version: env!("CARGO_PKG_VERSION"), generated_at: String::new(), inputs };
     let mut warnings = Vec::new();
     let mut rendered = 0;
-    for (period, params) in periods {
-        let forked = match runner.fork(params.clone()) {
-            Ok(forked) => Arc::new(forked),
+    for (period, given) in periods {
+        if !sound_sql && runner.fork(given.clone()).is_err() {
             // A query others build on is broken: reported above.
-            Err(_) if !sound_sql => break,
-            Err(error) => return Err(error),
-        };
-        let renderer = Renderer::new(project, forked);
+            break;
+        }
         for report in &project.reports {
-            match renderer.render(report, period.as_ref(), params, &info, Passes::ALL) {
-                Ok(_) => rendered += 1,
-                Err(error) if error.needed_param().is_some() => {
-                    warnings.push(skipped(report, period.as_ref(), &error, false));
+            let mut params = given.clone();
+            for (name, text) in &report.params {
+                params.entry(name.clone()).or_insert_with(|| BuildParam::Text(text.clone()));
+            }
+            // An `each` report is tried on its first row (its keys all checked).
+            if let Some(each) = &report.each {
+                let first = runner.fork(params.clone()).and_then(|r| r.run(&each.query, &[])).and_then(|result| {
+                    let entities = super::each::entities(&result, each, &report.name, &project.queries[&each.query])?;
+                    Ok(entities.into_iter().next())
+                });
+                match first {
+                    Ok(Some(entity)) => params.extend(entity.params),
+                    Ok(None) => continue,
+                    Err(error) if error.needed_param().is_some() => {
+                        warnings.push(skipped(report, period.as_ref(), &error, false));
+                        continue;
+                    }
+                    Err(error) => {
+                        found.push(error);
+                        continue;
+                    }
                 }
-                Err(error) => found.push(error),
+            }
+            let forked = Arc::new(runner.fork(params.clone())?);
+            let renderer = Renderer::new(project, forked);
+            let locales = if report.locales.is_empty() { vec![report.locale] } else { report.locales.clone() };
+            for locale in locales {
+                let mut page = report.clone();
+                page.locale = locale;
+                match renderer.render(&page, period.as_ref(), &params, &info, Passes::ALL) {
+                    Ok(_) => rendered += 1,
+                    Err(error) if error.needed_param().is_some() => {
+                        warnings.push(skipped(report, period.as_ref(), &error, false));
+                        break;
+                    }
+                    Err(error) => {
+                        found.push(error);
+                        break;
+                    }
+                }
             }
         }
     }

@@ -11,9 +11,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod check;
+mod each;
+mod plan;
 mod request;
 
 pub use check::{CheckSummary, check};
+pub use each::file_stem;
 pub use request::{BuildArgs, BuildRequest, parse_as_of, resolve_params};
 
 use crate::data_tests;
@@ -28,6 +31,7 @@ use crate::query::{BuildParams, PERIOD_PARAMS, RunStats, Runner, in_parallel};
 use crate::render::{BuildInfo, InputFile, Renderer, lint};
 use crate::write::output::Format;
 use crate::write::{FileStamp, Outcome, OutputFile, published_pages, remove_stale, site_index, write_files};
+use plan::{Kind, Planner, Sources, Unit};
 
 /// Opens the database and loads what changed.
 pub fn load(project: &Project, options: LoadOptions) -> Result<(Database, LoadSummary), Error> {
@@ -63,7 +67,11 @@ fn skipped(report: &Report, period: Option<&Period>, cause: &Error, named: bool)
     warning.help(if PERIOD_PARAMS.contains(&param) {
         format!("build it with --period (such as --period 2024-Q2), or --param {param}=…")
     } else {
-        format!("build it with --param {param}=…, or give the parameter a default in its @param line")
+        format!(
+            "build it with --param {param}=…, give the parameter a default in its @param line, or set \
+             [reports.{}] params = {{ {param} = … }} in laporan.toml",
+            report.name
+        )
     })
 }
 
@@ -83,7 +91,7 @@ pub struct BuildSummary {
 }
 
 /// A build between loading and rendering: queries ready, data tested, and
-/// the reports that are up to date known.
+/// the pages to render known.
 pub struct Prepared {
     /// `None` when nothing needs the database: every report is up to date
     /// and every data test passed before on the same data.
@@ -96,28 +104,17 @@ pub struct Prepared {
     /// before, on the same data).
     pub checked_queries: bool,
     units: Vec<Unit>,
+    /// `each` reports left out: their query needs a parameter not given.
+    skipped: Vec<Error>,
     manifest: Manifest,
     check_key: String,
 }
 
-/// One report for one period: the unit of rendering.
-struct Unit {
-    /// Index into [`BuildRequest::periods`].
-    period: usize,
-    report: String,
-    /// The folder it is written into (real path, shown path).
-    dir: PathBuf,
-    shown: PathBuf,
-    /// In the manifest.
-    id: String,
-    key: String,
-    up_to_date: bool,
-}
-
 /// Opens the runner for a build, prepares every saved query (so that a
 /// broken one fails the build even if no report uses it), runs the data
-/// tests, and finds the reports that are up to date (see [`crate::manifest`]).
-/// What was found sound before on the same data is not done again.
+/// tests, and plans the pages, finding those that are up to date (see
+/// [`crate::manifest`]). What was found sound before on the same data is
+/// not done again.
 pub fn prepare_build(project: &Project, db: Database, request: &BuildRequest) -> Result<Prepared, Error> {
     let loaded = load::loaded(&db)?;
     let inputs: Vec<InputFile> = loaded.iter().map(InputFile::from).collect();
@@ -126,7 +123,10 @@ pub fn prepare_build(project: &Project, db: Database, request: &BuildRequest) ->
     // tells which files earlier builds wrote.
     let manifest = Manifest::read(project);
     let force = request.force;
-    let units = plan(project, request, &sources, &manifest);
+    let (root, shown_root) = output_root(project, request);
+    let root = std::path::absolute(&root).unwrap_or(root);
+    let planner = Planner { project, request, sources: &sources, manifest: &manifest, root, shown_root };
+    let mut units = planner.plan();
     let suite = data_tests::Suite::new(project, &sources.sql);
     let passed_before = |key: &str| !force && manifest.test_passed(key);
     let check_key = Key::new("query check").add(&sources.sql).finish();
@@ -148,15 +148,19 @@ pub fn prepare_build(project: &Project, db: Database, request: &BuildRequest) ->
         None
     };
     let tests = suite.run(project, runner.as_deref(), &passed_before, project.threads())?;
-    Ok(Prepared { runner, inputs, tests, checked_queries, units, manifest, check_key })
+    let mut skipped = Vec::new();
+    if let Some(runner) = &runner {
+        units = planner.expand(runner, units, &mut skipped)?;
+    }
+    Ok(Prepared { runner, inputs, tests, checked_queries, units, skipped, manifest, check_key })
 }
 
-/// Renders the reports that are not up to date and writes them; reports
+/// Renders the pages that are not up to date and writes them; pages
 /// render in parallel, each on its own connection.
 pub fn build(project: &Project, prepared: Prepared, request: &BuildRequest) -> Result<BuildSummary, Error> {
-    let Prepared { runner, inputs, tests, units, mut manifest, check_key, .. } = prepared;
+    let Prepared { runner, inputs, tests, units, mut skipped, mut manifest, check_key, .. } = prepared;
     let info = BuildInfo { version: env!("CARGO_PKG_VERSION"), generated_at: request.generated_at.clone(), inputs };
-    let todo: Vec<&Unit> = units.iter().filter(|u| !u.up_to_date).collect();
+    let todo: Vec<&Unit> = units.iter().filter(|u| !u.up_to_date && u.kind == Kind::Page).collect();
     let threads = project.threads().min(todo.len()).max(1);
     if let Some(runner) = &runner
         && !todo.is_empty()
@@ -170,10 +174,10 @@ pub fn build(project: &Project, prepared: Prepared, request: &BuildRequest) -> R
     };
     let render_time = started.elapsed();
 
-    // Nothing is written until every report has rendered.
+    // Nothing is written until every page has rendered.
     let mut files = Vec::new();
     let mut stale = Vec::new();
-    let mut skipped = Vec::new();
+    let skipped_before = skipped.len();
     for (unit, outcome) in todo.iter().zip(&rendered) {
         let (title, unit_files) = match outcome {
             Rendered::Files { title, files } => (title, files),
@@ -186,51 +190,71 @@ pub fn build(project: &Project, prepared: Prepared, request: &BuildRequest) -> R
         let written = write_files(&unit.dir, &unit.shown, unit_files)?;
         let mut stamps: Vec<FileStamp> =
             unit_files.iter().filter_map(|f| FileStamp::of(&unit.dir.join(&f.file_name))).collect();
-        // Files of formats this build does not write stay the report's (and
-        // its page keeps its title in the index).
+        // Files of formats this build does not write stay the page's (and
+        // it keeps its title in the index).
         stamps.extend(manifest.kept_files(&unit.id, |path| !request.outputs.owns(path)));
-        // What the report's last build wrote and this one did not, among
+        // What the page's last build wrote and this one did not, among
         // the kinds of file this build writes (a build without --pdf
         // leaves the PDFs of an earlier one).
-        let built = Built { key: unit.key.clone(), files: stamps, title: Some(title.clone()) };
+        let built =
+            Built { report: unit.report.clone(), key: unit.key.clone(), files: stamps, title: Some(title.clone()) };
         let dropped = manifest.record(unit.id.clone(), built);
         stale.extend(dropped.into_iter().filter(|f| request.outputs.owns(&f.path)));
         files.extend(written);
     }
+    // The groups of `each` reports whose pages were planned: recorded so
+    // that the next build knows them up to date. What a plain report of
+    // that name wrote there before is stale.
+    for unit in units.iter().filter(|u| matches!(u.kind, Kind::Group { expanded: true, .. })) {
+        let built = Built { report: unit.report.clone(), key: unit.key.clone(), files: Vec::new(), title: None };
+        stale.extend(manifest.record(unit.id.clone(), built));
+    }
     // What earlier builds wrote and no report writes now: a deleted
-    // report's files, a query call or a format no longer made.
+    // report's files, a locale or an `each` row no longer there.
     let (root, shown_root) = output_root(project, request);
     let root = std::path::absolute(&root).unwrap_or(root);
-    stale.extend(manifest.forget_removed(&root, |name| name == INDEX_UNIT || project.report(name).is_some()));
+    stale.extend(manifest.forget(&root, |dir, id, built| plan::is_stale(project, &units, dir, id, built)));
     let removed = remove_stale(&root, &stale);
     // The site's index lists every page published, and only those: it is
     // written again whenever the pages (or their titles) changed.
     if request.outputs.has(Format::Html) {
-        let pages = published_pages(&root, &manifest.titles());
+        let groups = report_titles(project);
+        let pages = published_pages(&root, &manifest.titles(), &groups);
         let title = project.title().unwrap_or(project.locale().words().ui.reports);
         let mut key = Key::new("index");
         key.add(title).add(project.locale().tag());
         for page in &pages {
             key.add(&page.href).add(&page.title);
         }
+        for (name, title) in &groups {
+            key.add(name).add(title);
+        }
         let key = key.finish();
         let id = unit_id(&root, INDEX_UNIT);
         if !todo.is_empty() || !manifest.is_current(&id, &key) {
-            let page = site_index(&pages, title, project.locale(), &request.generated_at);
+            let page = site_index(&pages, &groups, title, project.locale(), &request.generated_at);
             let index = OutputFile::text("index.html".to_owned(), &page);
             files.extend(write_files(&root, &shown_root, std::slice::from_ref(&index))?);
             let stamps = FileStamp::of(&root.join("index.html")).into_iter().collect();
-            manifest.record(id, Built { key, files: stamps, title: None });
+            manifest.record(id, Built { report: String::new(), key, files: stamps, title: None });
         }
     }
     manifest.set_passed_tests(tests.passed_keys);
     manifest.set_queries_checked(Some(check_key));
     manifest.write(project)?;
+    let up_to_date = units
+        .iter()
+        .filter(|u| u.up_to_date)
+        .map(|u| match u.kind {
+            Kind::Page => 1,
+            Kind::Group { .. } => manifest.pages_in(&u.dir.join(&u.report)).0,
+        })
+        .sum();
     Ok(BuildSummary {
         files,
         stats: runner.map(|r| r.stats()).unwrap_or_default(),
-        rendered: todo.len() - skipped.len(),
-        up_to_date: units.len() - todo.len(),
+        rendered: todo.len() - (skipped.len() - skipped_before),
+        up_to_date,
         threads,
         render_time,
         skipped,
@@ -238,16 +262,19 @@ pub fn build(project: &Project, prepared: Prepared, request: &BuildRequest) -> R
     })
 }
 
+/// The title of each `each` report, by name, for its group in the site
+/// index: `title` in laporan.toml, else its name.
+fn report_titles(project: &Project) -> BTreeMap<String, String> {
+    project
+        .reports
+        .iter()
+        .filter(|r| r.each.is_some())
+        .map(|r| (r.name.clone(), r.title.clone().unwrap_or_else(|| r.name.clone())))
+        .collect()
+}
+
 /// The index's entry in the manifest: no report has an empty name.
 const INDEX_UNIT: &str = "";
-
-/// Hashes of the project files and data that reports depend on.
-struct Sources {
-    /// A key of the loaded data and the saved queries.
-    sql: String,
-    /// Every file in report_templates/, by its path there (`/`-separated).
-    templates: BTreeMap<String, Vec<u8>>,
-}
 
 impl Sources {
     fn read(project: &Project, loaded: &[load::LoadedDataset]) -> Result<Sources, Error> {
@@ -260,71 +287,6 @@ impl Sources {
         }
         Ok(Sources { sql: sql.finish(), templates: project.template_sources()? })
     }
-}
-
-/// The units of a build, each with its key and whether it is up to date.
-fn plan(project: &Project, request: &BuildRequest, sources: &Sources, manifest: &Manifest) -> Vec<Unit> {
-    let (root, shown_root) = output_root(project, request);
-    let root = std::path::absolute(&root).unwrap_or(root);
-    let mut units = Vec::new();
-    for (index, (period, params)) in request.periods.iter().enumerate() {
-        let (mut dir, mut shown) = (root.clone(), shown_root.clone());
-        if let Some(period) = period {
-            dir.push(period.to_string());
-            shown.push(period.to_string());
-        }
-        for report in request.reports.iter().filter_map(|name| project.report(name)) {
-            let mut key = Key::new("report");
-            key.add(&sources.sql).add(project.config_text()).add(&report.name);
-            for name in templates_of(project, report, sources) {
-                key.add(name).add(&sources.templates[name]);
-            }
-            key.add_option(period.map(|p| p.to_string()));
-            for (name, param) in params {
-                key.add(name);
-                param.add_to(&mut key);
-            }
-            key.add(request.outputs.names()).add(dir.as_os_str().as_encoded_bytes());
-            if request.fixed_time {
-                key.add(&request.generated_at);
-            }
-            let key = key.finish();
-            let id = unit_id(&dir, &report.name);
-            let up_to_date = !request.force && manifest.is_current(&id, &key);
-            units.push(Unit {
-                period: index,
-                report: report.name.clone(),
-                dir: dir.clone(),
-                shown: shown.clone(),
-                id,
-                key,
-                up_to_date,
-            });
-        }
-    }
-    units
-}
-
-/// The templates a report may use: its own, every template that is not
-/// another report (layouts, partials, macros), and another report's when
-/// one of those names it (`{% include "other.md.j2" %}`).
-fn templates_of<'a>(project: &Project, report: &Report, sources: &'a Sources) -> Vec<&'a String> {
-    let other_reports: Vec<&str> =
-        project.reports.iter().map(|r| r.template.as_str()).filter(|t| *t != report.template).collect();
-    let mut used: Vec<&String> =
-        sources.templates.keys().filter(|name| !other_reports.contains(&name.as_str())).collect();
-    loop {
-        let named = sources.templates.keys().find(|name| {
-            !used.contains(name)
-                && used.iter().any(|u| memchr::memmem::find(&sources.templates[*u], name.as_bytes()).is_some())
-        });
-        match named {
-            Some(name) => used.push(name),
-            None => break,
-        }
-    }
-    used.sort();
-    used
 }
 
 /// What rendering one unit gave.
@@ -357,6 +319,7 @@ fn read_templates(
     let mut params: Vec<String> = request.periods.iter().flat_map(|(_, p)| p.keys().cloned()).collect();
     params.extend(project.queries.values().flat_map(|q| q.params.iter().map(|p| p.name.clone())));
     let columns = runner.columns();
+    params.extend(page_params(project, &columns));
     let schema = lint::Schema { queries: &project.queries, broken: &project.broken_queries, columns: &columns, params };
     let mut problems = Renderer::new(project, runner.clone()).check(&templates, &schema).into_iter();
     match problems.next() {
@@ -375,6 +338,15 @@ fn read_templates(
     }
 }
 
+/// The parameters reports get besides the build's: the reports' defaults,
+/// and the columns of every `each` query (an entity's page reads them as
+/// `params.NAME`).
+fn page_params(project: &Project, columns: &std::collections::HashMap<String, Vec<String>>) -> Vec<String> {
+    let defaults = project.reports.iter().flat_map(|r| r.params.iter().map(|(name, _)| name.clone()));
+    let each = project.reports.iter().filter_map(|r| r.each.as_ref());
+    defaults.chain(each.flat_map(|each| columns.get(&each.query).cloned().unwrap_or_default())).collect()
+}
+
 fn render_unit(
     project: &Project,
     base: &Runner,
@@ -382,11 +354,18 @@ fn render_unit(
     request: &BuildRequest,
     info: &BuildInfo,
 ) -> Result<Rendered, Error> {
-    let (period, params) = &request.periods[unit.period];
-    let runner = Arc::new(base.fork(params.clone())?);
+    let period = &request.periods[unit.period].0;
+    let runner = Arc::new(base.fork(unit.params.clone())?);
     let renderer = Renderer::new(project, runner.clone());
     let report = project.report(&unit.report).expect("planned from the project's reports");
-    let mut rendered = match renderer.render(report, period.as_ref(), params, info, request.outputs.passes()) {
+    // The page's locale; an entity's page is titled by its own heading
+    // (the report's title names the group in the index).
+    let mut page = report.clone();
+    page.locale = unit.locale;
+    if report.each.is_some() {
+        page.title = None;
+    }
+    let mut rendered = match renderer.render(&page, period.as_ref(), &unit.params, info, request.outputs.passes()) {
         Ok(rendered) => rendered,
         Err(error) if error.needed_param().is_some() => {
             return Ok(Rendered::Skipped(skipped(report, period.as_ref(), &error, request.named)));
@@ -394,6 +373,7 @@ fn render_unit(
         Err(error) => return Err(error),
     };
     rendered.data = runner.take_calls();
+    rendered.name = unit.stem.clone();
     let files = request.outputs.files(&rendered)?;
     Ok(Rendered::Files { title: rendered.title, files })
 }

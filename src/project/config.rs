@@ -62,6 +62,18 @@ pub const MAX_THREADS: u32 = 1024;
 pub struct ReportConfig {
     pub title: Option<String>,
     pub locale: Option<String>,
+    /// Render the report once per locale, each with its own messages
+    /// (`NAME.id.html`, `NAME.en.html`).
+    #[serde(default)]
+    pub locales: Vec<String>,
+    /// A saved query: the report is rendered once per row of it.
+    pub each: Option<String>,
+    /// The column of `each` whose value names each page (default: the
+    /// first column).
+    pub key: Option<String>,
+    /// Defaults for the parameters of the report's queries.
+    #[serde(default)]
+    pub params: BTreeMap<String, toml::Value>,
 }
 
 /// A problem in laporan.toml: what is wrong, and where (bytes of the

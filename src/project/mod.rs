@@ -38,6 +38,7 @@ pub mod config;
 pub mod dataset;
 pub mod declaration;
 mod folders;
+pub mod messages;
 mod queries;
 pub mod saved_query;
 
@@ -70,7 +71,24 @@ pub struct Report {
     pub template: String,
     pub kind: TemplateKind,
     pub title: Option<String>,
+    /// Its locale, or the first of its `locales`.
     pub locale: Locale,
+    /// `locales`: rendered once per locale, each file named
+    /// `NAME.LOCALE.html`; empty for one rendering in `locale`.
+    pub locales: Vec<Locale>,
+    /// `each`: rendered once per row of a saved query.
+    pub each: Option<Each>,
+    /// `params`: defaults for its queries' parameters, as text (typed by the
+    /// queries that declare them, like `--param`).
+    pub params: Vec<(String, String)>,
+}
+
+/// `[reports.NAME] each = "QUERY"`, `key = "COLUMN"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Each {
+    pub query: String,
+    /// The column naming each page; `None`: the query's first column.
+    pub key: Option<String>,
 }
 
 #[derive(Debug)]
@@ -93,6 +111,8 @@ pub struct Project {
     /// on such a one); their problems were reported.
     pub broken_queries: Vec<String>,
     pub reports: Vec<Report>,
+    /// `report_templates/_messages/*.toml`, for `t()`.
+    pub messages: messages::Messages,
     /// What is not wrong enough to stop (a setting adjusted, a file
     /// skipped), for the command to print.
     pub warnings: Vec<Error>,
@@ -131,6 +151,7 @@ impl Project {
             broken_queries: Vec::new(),
             reports: Vec::new(),
             warnings: Vec::new(),
+            messages: messages::Messages::default(),
         };
         let mut problems = Vec::new();
         for folder in [DATA_DIR, QUERIES_DIR, TEMPLATES_DIR, DATA_TESTS_DIR, STATE_DIR, DEFAULT_OUT_DIR] {
@@ -173,6 +194,14 @@ impl Project {
         project.resolve_dependencies(&mut parts);
         problems.extend(parts.into_iter().map(Error::in_part));
         project.reports = project.find_reports(&mut problems)?;
+        let messages_dir = Path::new(TEMPLATES_DIR).join(messages::MESSAGES_DIR);
+        project.messages = messages::Messages::read(
+            &project.root,
+            &project.root.join(&messages_dir),
+            &project.shown(&messages_dir),
+            &mut problems,
+            &mut project.warnings,
+        );
         let unused = project.unused_report_settings();
         project.warnings.extend(unused);
         if [DATA_DIR, QUERIES_DIR, TEMPLATES_DIR].iter().all(|dir| !root.join(dir).is_dir()) {
@@ -477,19 +506,145 @@ impl Project {
             let settings = self.config.reports.get(&name).cloned().unwrap_or_default();
             // A report's own locale is checked here; the project's (its
             // default) was checked once already.
-            let locale = match settings.locale.as_deref().map(str::parse::<Locale>) {
+            let mut locale = match settings.locale.as_deref().map(str::parse::<Locale>) {
                 Some(Ok(locale)) => locale,
                 Some(Err(_)) => {
-                    problems.push(
-                        self.config_error(&format!("reports.{name}.locale"), &settings.locale.unwrap_or_default()),
-                    );
+                    problems.push(self.config_error(
+                        &format!("reports.{name}.locale"),
+                        settings.locale.as_deref().unwrap_or_default(),
+                    ));
                     self.locale()
                 }
                 None => self.locale(),
             };
-            reports.push(Report { name, template: file_name, kind, title: settings.title, locale });
+            let mut locales = Vec::new();
+            for tag in &settings.locales {
+                match tag.parse::<Locale>() {
+                    Ok(l) if locales.contains(&l) => problems.push(
+                        Error::project(format!("{CONFIG_FILE}: locale '{tag}' is listed twice"))
+                            .at(self.config_place(&format!("reports.{name}"), Some("locales")))
+                            .help("list each locale once"),
+                    ),
+                    Ok(l) => locales.push(l),
+                    Err(_) => problems.push(self.config_error(&format!("reports.{name}.locales"), tag)),
+                }
+            }
+            if let Some(first) = locales.first() {
+                locale = *first;
+            }
+            let each = self.report_each(&name, &settings, problems);
+            let params = self.report_params(&name, &settings, problems);
+            reports.push(Report {
+                name,
+                template: file_name,
+                kind,
+                title: settings.title,
+                locale,
+                locales,
+                each,
+                params,
+            });
         }
         Ok(reports)
+    }
+
+    /// `each` and `key` of `[reports.NAME]`: a saved query that exists,
+    /// a key only with it.
+    fn report_each(&self, name: &str, settings: &ReportConfig, problems: &mut Vec<Error>) -> Option<Each> {
+        let table = format!("reports.{name}");
+        let Some(query) = &settings.each else {
+            if settings.key.is_some() {
+                problems.push(
+                    Error::project(format!("{CONFIG_FILE}: [reports.{name}] sets key but not each"))
+                        .at(self.config_place(&table, Some("key")))
+                        .help(
+                            "key names the column of the each query whose values name the pages: add each = \"QUERY\"",
+                        ),
+                );
+            }
+            return None;
+        };
+        if self.broken_queries.contains(query) {
+            return None;
+        }
+        if !self.queries.contains_key(query) {
+            let known: Vec<&str> = self.queries.keys().map(String::as_str).collect();
+            problems.push(
+                Error::project(format!("{CONFIG_FILE}: [reports.{name}] each = \"{query}\" names no saved query"))
+                    .at(self.config_place(&table, Some("each")))
+                    .note(if known.is_empty() {
+                        format!("{QUERIES_DIR}/ has no queries")
+                    } else {
+                        format!("saved queries: {}", known.join(", "))
+                    })
+                    .help(format!("add {QUERIES_DIR}/{query}.sql, or name one of the saved queries")),
+            );
+            return None;
+        }
+        Some(Each { query: query.clone(), key: settings.key.clone() })
+    }
+
+    /// `params` of `[reports.NAME]`: each one declared by a saved query,
+    /// and a value of the type every query declaring it gives it.
+    fn report_params(&self, name: &str, settings: &ReportConfig, problems: &mut Vec<Error>) -> Vec<(String, String)> {
+        let place = || self.config_place(&format!("reports.{name}"), Some("params"));
+        let mut params = Vec::new();
+        for (param, value) in &settings.params {
+            let text = match value {
+                toml::Value::String(text) => text.clone(),
+                toml::Value::Integer(_)
+                | toml::Value::Float(_)
+                | toml::Value::Boolean(_)
+                | toml::Value::Datetime(_) => value.to_string(),
+                _ => {
+                    problems.push(
+                        Error::project(format!(
+                            "{CONFIG_FILE}: [reports.{name}] params.{param} is a list or a table, not a value"
+                        ))
+                        .at(place())
+                        .help(format!("give one value, such as params = {{ {param} = \"IDN\" }}")),
+                    );
+                    continue;
+                }
+            };
+            let declaring: Vec<&SavedQuery> = self.queries.values().filter(|q| q.param(param).is_some()).collect();
+            if declaring.is_empty() {
+                let mut known: Vec<&str> =
+                    self.queries.values().flat_map(|q| q.params.iter().map(|p| p.name.as_str())).collect();
+                known.sort();
+                known.dedup();
+                problems.push(
+                    Error::project(format!(
+                        "{CONFIG_FILE}: [reports.{name}] params.{param}: no saved query declares parameter {param}"
+                    ))
+                    .at(place())
+                    .note(if known.is_empty() {
+                        "no parameters are declared".to_owned()
+                    } else {
+                        format!("declared parameters: {}", known.join(", "))
+                    })
+                    .help("declare it in a query with a line such as -- @param NAME VARCHAR"),
+                );
+                continue;
+            }
+            let mut typed = true;
+            for query in declaring {
+                let decl = query.param(param).expect("filtered above");
+                if let Err(e) = decl.ty.parse(&text) {
+                    problems.push(
+                        Error::project(format!("{CONFIG_FILE}: [reports.{name}] params.{param}: {e}"))
+                            .at(place())
+                            .note(format!("{} declares {param} {}", query.path.display(), decl.ty)),
+                    );
+                    typed = false;
+                    break;
+                }
+            }
+            if typed {
+                params.push((param.clone(), text));
+            }
+        }
+        params
     }
 
     /// Settings for reports that have no template (deleted or renamed):

@@ -12,7 +12,7 @@ use minijinja::{AutoEscape, Environment, ErrorKind, Output, State, UndefinedBeha
 
 use super::helper::writes_markdown;
 use super::table::table;
-use super::{BUILTIN_LAYOUT, LAYOUT, RENDER_FUEL, charts, filters, markdown, strict};
+use super::{BUILTIN_LAYOUT, LAYOUT, RENDER_FUEL, charts, filters, markdown, strict, translate};
 use crate::error::Error;
 use crate::project::{Project, TEMPLATES_DIR};
 use crate::query::Runner;
@@ -45,6 +45,7 @@ pub(super) fn environment(project: &Project, runner: Arc<Runner>) -> Environment
     strict::add_function(&mut env, "table", table);
     strict::add_function(&mut env, "bar", charts::chart_function(false));
     strict::add_function(&mut env, "line", charts::chart_function(true));
+    strict::add_function(&mut env, "t", translate::function(Arc::new(project.messages.clone())));
     filters::register(&mut env);
     env
 }

@@ -50,6 +50,7 @@ pub mod markdown;
 pub mod rows;
 pub mod strict;
 mod table;
+mod translate;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -4,6 +4,8 @@
 //! or period is never linked, and takes their titles as the builds that
 //! wrote them recorded them (never read back out of the HTML).
 
+use std::collections::BTreeMap;
+
 use minijinja::{AutoEscape, Environment, Value, context};
 
 use super::PublishedPage;
@@ -15,7 +17,15 @@ const SITE_INDEX: &str = include_str!("index.html.j2");
 
 /// `index.html` for the output folder: every published page, grouped by
 /// period, newest first; pages of no period (whole-data builds) come first.
-pub fn site_index(pages: &[PublishedPage], title: &str, locale: Locale, generated_at: &str) -> String {
+/// In each, the pages of an `each` report are listed under its title
+/// (`groups`: report name → title).
+pub fn site_index(
+    pages: &[PublishedPage],
+    groups: &BTreeMap<String, String>,
+    title: &str,
+    locale: Locale,
+    generated_at: &str,
+) -> String {
     let mut folders: Vec<Option<&str>> = Vec::new();
     for page in pages {
         if !folders.contains(&page.folder.as_deref()) {
@@ -41,16 +51,19 @@ pub fn site_index(pages: &[PublishedPage], title: &str, locale: Locale, generate
                 None => all_data.to_owned(),
                 Some(name) => name.parse::<Period>().map_or((*name).to_owned(), |p| format::period_name(&p, locale)),
             };
-            let mut members: Vec<&PublishedPage> = pages.iter().filter(|p| p.folder.as_deref() == *folder).collect();
-            members.sort_by(|a, b| a.title.cmp(&b.title).then(a.href.cmp(&b.href)));
-            let members: Vec<Value> = members
+            let in_folder: Vec<&PublishedPage> = pages.iter().filter(|p| p.folder.as_deref() == *folder).collect();
+            let mut names: Vec<&str> = in_folder.iter().filter_map(|p| p.group.as_deref()).collect();
+            names.dedup();
+            let subgroups: Vec<Value> = names
                 .iter()
-                .map(|p| {
-                    let href = markdown::html_escaped(&url_path(&p.href));
-                    context! { href => Value::from_safe_string(href), title => p.title.clone() }
+                .map(|name| {
+                    let members = in_folder.iter().filter(|p| p.group.as_deref() == Some(*name));
+                    let label = groups.get(*name).map_or(*name, String::as_str);
+                    context! { label => label, pages => links(members.copied()) }
                 })
                 .collect();
-            context! { label => label, pages => members }
+            let plain = in_folder.iter().filter(|p| p.group.is_none()).copied();
+            context! { label => label, pages => links(plain), groups => subgroups }
         })
         .collect();
     let mut env = Environment::new();
@@ -69,6 +82,19 @@ pub fn site_index(pages: &[PublishedPage], title: &str, locale: Locale, generate
         },
     );
     rendered.expect("the built-in index template renders")
+}
+
+/// Pages as the index template lists them, by title.
+fn links<'a>(pages: impl Iterator<Item = &'a PublishedPage>) -> Vec<Value> {
+    let mut pages: Vec<&PublishedPage> = pages.collect();
+    pages.sort_by(|a, b| a.title.cmp(&b.title).then(a.href.cmp(&b.href)));
+    pages
+        .iter()
+        .map(|p| {
+            let href = markdown::html_escaped(&url_path(&p.href));
+            context! { href => Value::from_safe_string(href), file => Value::from_safe_string(markdown::html_escaped(&p.href)), title => p.title.clone() }
+        })
+        .collect()
 }
 
 /// A relative path as a URL path: every byte but letters, digits, `-`,

@@ -169,17 +169,25 @@ pub struct PublishedPage {
     pub href: String,
     /// The period folder it is in, if any (`2024-Q2`).
     pub folder: Option<String>,
+    /// The `each` report whose page it is, if any (its folder's name).
+    pub group: Option<String>,
     /// The report's title, as its build recorded it; else the file's name.
     pub title: String,
 }
 
-/// The HTML pages in `root` and in its folders one level down (periods),
-/// except `index.html`, with their titles from `titles` (by path, as the
-/// manifest records them). Reading is best effort: an unreadable folder is
+/// The HTML pages in `root`, in its period folders, and in the folders of
+/// the `each` reports named in `groups` (at the top or in a period's
+/// folder), except `index.html`, with their titles from `titles` (by path,
+/// as the manifest records them). Other folders one level down are listed
+/// as folders of their own. Reading is best effort: an unreadable folder is
 /// left out.
-pub fn published_pages(root: &Path, titles: &BTreeMap<PathBuf, String>) -> Vec<PublishedPage> {
+pub fn published_pages(
+    root: &Path,
+    titles: &BTreeMap<PathBuf, String>,
+    groups: &BTreeMap<String, String>,
+) -> Vec<PublishedPage> {
     let mut pages = Vec::new();
-    let mut visit = |dir: &Path, folder: Option<&str>| {
+    let mut visit = |dir: &Path, href: &str, folder: Option<&str>, group: Option<&str>| {
         let Ok(entries) = fs::read_dir(dir) else { return };
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
@@ -189,28 +197,43 @@ pub fn published_pages(root: &Path, titles: &BTreeMap<PathBuf, String>) -> Vec<P
                 continue;
             }
             let title = titles.get(&entry.path()).cloned().unwrap_or_else(|| name.trim_end_matches(".html").to_owned());
-            let href = match folder {
-                Some(folder) => format!("{folder}/{name}"),
-                None => name.clone(),
-            };
-            pages.push(PublishedPage { href, folder: folder.map(str::to_owned), title });
+            pages.push(PublishedPage {
+                href: format!("{href}{name}"),
+                folder: folder.map(str::to_owned),
+                group: group.map(str::to_owned),
+                title,
+            });
         }
     };
-    visit(root, None);
-    if let Ok(entries) = fs::read_dir(root) {
-        let mut folders: Vec<String> = entries
-            .flatten()
-            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| !n.starts_with('.'))
-            .collect();
-        folders.sort();
-        for folder in folders {
-            visit(&root.join(&folder), Some(&folder));
+    visit(root, "", None, None);
+    for folder in subfolders(root) {
+        let path = root.join(&folder);
+        if groups.contains_key(&folder) {
+            visit(&path, &format!("{folder}/"), None, Some(&folder));
+            continue;
+        }
+        visit(&path, &format!("{folder}/"), Some(&folder), None);
+        if folder.parse::<crate::period::Period>().is_ok() {
+            for group in subfolders(&path).into_iter().filter(|g| groups.contains_key(g)) {
+                visit(&path.join(&group), &format!("{folder}/{group}/"), Some(&folder), Some(&group));
+            }
         }
     }
     pages.sort_by(|a, b| a.href.cmp(&b.href));
     pages
+}
+
+/// The folders in `dir` (not links, not hidden), sorted.
+fn subfolders(dir: &Path) -> Vec<String> {
+    let Ok(entries) = fs::read_dir(dir) else { return Vec::new() };
+    let mut folders: Vec<String> = entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    folders.sort();
+    folders
 }
 
 /// A written file as it was left: if its size or modification time differ,

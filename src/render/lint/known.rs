@@ -50,7 +50,7 @@ pub(super) const HELPERS: &[(&str, &[Options])] = &[("table", &[TABLE]), ("bar",
 
 /// Functions every template can call besides the helpers: laporan's
 /// `query` and minijinja's globals.
-pub(super) const FUNCTIONS: &[&str] = &["query", "range", "dict", "debug", "namespace"];
+pub(super) const FUNCTIONS: &[&str] = &["query", "t", "range", "dict", "debug", "namespace"];
 
 /// Every filter a template can use: minijinja's and laporan's.
 pub(super) const FILTERS: &[&str] = &[

@@ -1,0 +1,3 @@
+-- One partner's cases.
+-- @param code VARCHAR
+SELECT name, cases FROM partners WHERE code = $code

@@ -1,0 +1,2 @@
+-- Events per country.
+SELECT country, events FROM events ORDER BY country
