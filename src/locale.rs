@@ -74,6 +74,25 @@ pub struct Words {
     pub yes_no: [&'static str; 2],
     /// The labels of the layout, the site index and the helpers.
     pub ui: Labels,
+    /// The words of the map, the headline tiles and the shares.
+    pub helpers: HelperWords,
+}
+
+/// What `map()`, `kpi()` and `donut()` write in their own words.
+#[derive(Debug)]
+pub struct HelperWords {
+    /// A map's legend for countries listed without a value.
+    pub included: &'static str,
+    /// A map's legend and tooltip for a country without a value.
+    pub no_value: &'static str,
+    /// Before the codes a map cannot place.
+    pub not_on_map: &'static str,
+    /// Between a tile's change and the period it compares with.
+    pub versus: &'static str,
+    /// A tile's comparison when the previous period has no name.
+    pub previous: &'static str,
+    /// A value shown as `< 5` (small-count suppression), in a note.
+    pub suppressed: &'static str,
 }
 
 /// Labels the layout and the index show (`ui.contents` in a template).
@@ -157,6 +176,14 @@ static EN: Words = Words {
         reports: "Reports",
         all_data: "All data",
     },
+    helpers: HelperWords {
+        included: "Included",
+        no_value: "No data",
+        not_on_map: "Not on the map",
+        versus: "vs",
+        previous: "the previous period",
+        suppressed: "Counts below {n} are not shown, nor values that would reveal them.",
+    },
 };
 
 static ID: Words = Words {
@@ -191,6 +218,14 @@ static ID: Words = Words {
         the_data: "Tabel data",
         reports: "Laporan",
         all_data: "Seluruh data",
+    },
+    helpers: HelperWords {
+        included: "Termasuk",
+        no_value: "Tidak ada data",
+        not_on_map: "Tidak tampil di peta",
+        versus: "dibanding",
+        previous: "periode sebelumnya",
+        suppressed: "Jumlah di bawah {n} tidak ditampilkan, begitu pula nilai yang dapat mengungkapkannya.",
     },
 };
 

@@ -58,6 +58,8 @@ pub fn check(
     let mut params: Vec<String> =
         periods.first().map(|(_, params)| params.keys().cloned().collect()).unwrap_or_default();
     params.extend(super::page_params(project, &columns));
+    params.sort();
+    params.dedup();
     let schema = lint::Schema { queries: &project.queries, broken: &project.broken_queries, columns: &columns, params };
     let mut found = renderer.check(&templates, &schema);
     let linted = found.len();
@@ -79,7 +81,13 @@ pub fn check(
             // An `each` report is tried on its first row (its keys all checked).
             if let Some(each) = &report.each {
                 let first = runner.fork(params.clone()).and_then(|r| r.run(&each.query, &[])).and_then(|result| {
-                    let entities = super::each::entities(&result, each, &report.name, &project.queries[&each.query])?;
+                    let entities = super::each::entities(
+                        &result,
+                        each,
+                        &report.name,
+                        &project.queries[&each.query],
+                        project.setting_place(&format!("reports.{}", report.name), "key"),
+                    )?;
                     Ok(entities.into_iter().next())
                 });
                 match first {

@@ -26,14 +26,18 @@ pub struct Entity {
     pub params: BuildParams,
 }
 
-/// The longest file name [`file_stem`] makes, in characters.
+/// The longest file name [`file_stem`] makes, in characters, and in bytes
+/// (file systems count bytes: 255 at most, with room for `.LOCALE.html`
+/// and the temporary name laporan writes first).
 pub const MAX_STEM: usize = 80;
+pub const MAX_STEM_BYTES: usize = 120;
 
 /// A key made into a file name, by one rule (the README states it):
 /// letters and digits of any script, `-`, `_` and `.` are kept, every other
 /// character (spaces, `/`, `\`, `:`, control characters, …) becomes `-`;
 /// runs of `-` and of `.` become one; `-` and `.` are removed at both ends
-/// (so no hidden file and never `..`); at most [`MAX_STEM`] characters; a
+/// (so no hidden file and never `..`); at most [`MAX_STEM`] characters and
+/// [`MAX_STEM_BYTES`] bytes; a
 /// name Windows reserves for a device (`CON`, `NUL`, `COM1`, …) gets `_`
 /// appended. `None` when nothing is left.
 pub fn file_stem(key: &str) -> Option<String> {
@@ -45,7 +49,16 @@ pub fn file_stem(key: &str) -> Option<String> {
         }
         stem.push(c);
     }
-    let stem: String = stem.trim_matches(['-', '.']).chars().take(MAX_STEM).collect();
+    let mut bytes = 0;
+    let stem: String = stem
+        .trim_matches(['-', '.'])
+        .chars()
+        .take(MAX_STEM)
+        .take_while(|c| {
+            bytes += c.len_utf8();
+            bytes <= MAX_STEM_BYTES
+        })
+        .collect();
     let stem = stem.trim_end_matches(['-', '.']).to_owned();
     if stem.is_empty() {
         return None;
@@ -60,13 +73,20 @@ pub fn file_stem(key: &str) -> Option<String> {
 
 /// The entities of `result`, the rows of the `each` query of report
 /// `report`.
-pub fn entities(result: &QueryResult, each: &Each, report: &str, query: &SavedQuery) -> Result<Vec<Entity>, Error> {
+/// `key_place` is where laporan.toml sets `key`.
+pub fn entities(
+    result: &QueryResult,
+    each: &Each,
+    report: &str,
+    query: &SavedQuery,
+    key_place: Location,
+) -> Result<Vec<Entity>, Error> {
     let at = || Location::file(&query.path);
     let columns: Vec<&str> = result.columns.iter().map(|c| c.name.as_str()).collect();
     let key_column = match &each.key {
         Some(key) => columns.iter().position(|c| c == key).ok_or_else(|| {
             Error::project(format!("report {report}: query {} has no column {key}, its key", each.query))
-                .at(at())
+                .at(key_place.clone())
                 .note(format!("its columns: {}", columns.join(", ")))
                 .help(format!("set [reports.{report}] key to one of its columns"))
         })?,
@@ -100,7 +120,7 @@ pub fn entities(result: &QueryResult, each: &Each, report: &str, query: &SavedQu
             return Err(problem(&format!("has key '{key}', which has no letter or digit to name a file"))
                 .help("choose a key column with letters or digits, such as a code"));
         };
-        if let Some(other) = entities.iter().position(|e| e.stem.to_lowercase() == stem.to_lowercase()) {
+        if let Some(other) = entities.iter().position(|e| folded(&e.stem) == folded(&stem)) {
             let first = rows_of[other];
             return Err(Error::project(format!(
                 "report {report}: rows {first} and {number} of query {} would both be page {}",
@@ -119,6 +139,12 @@ pub fn entities(result: &QueryResult, each: &Each, report: &str, query: &SavedQu
         rows_of.push(number);
     }
     Ok(entities)
+}
+
+/// A file name as a file system that ignores letter case compares it
+/// (Greek final sigma is a sigma).
+pub fn folded(stem: &str) -> String {
+    stem.to_lowercase().replace('ς', "σ")
 }
 
 /// A value as an error message quotes it.
@@ -172,6 +198,9 @@ mod tests {
         for (key, stem) in cases {
             assert_eq!(file_stem(key).as_deref(), stem, "{key:?}");
         }
+        let wide = "\u{20000}".repeat(79) + "Z";
+        assert!(file_stem(&wide).unwrap().len() <= super::MAX_STEM_BYTES, "a name is short in bytes too");
+        assert_eq!(super::folded("ΟΔΟΣ"), super::folded("οδος"));
         let long = "x".repeat(300);
         assert_eq!(file_stem(&long).unwrap().chars().count(), super::MAX_STEM);
         assert_eq!(file_stem(&format!("{}.....y", "x".repeat(79))).unwrap(), "x".repeat(79));

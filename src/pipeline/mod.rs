@@ -30,7 +30,9 @@ use crate::project::{DEFAULT_OUT_DIR, Project, Report};
 use crate::query::{BuildParams, PERIOD_PARAMS, RunStats, Runner, in_parallel};
 use crate::render::{BuildInfo, InputFile, Renderer, lint};
 use crate::write::output::Format;
-use crate::write::{FileStamp, Outcome, OutputFile, published_pages, remove_stale, site_index, write_files};
+use crate::write::{
+    FileStamp, Outcome, OutputFile, no_links_below, published_pages, remove_stale, site_index, write_files,
+};
 use plan::{Kind, Planner, Sources, Unit};
 
 /// Opens the database and loads what changed.
@@ -174,7 +176,13 @@ pub fn build(project: &Project, prepared: Prepared, request: &BuildRequest) -> R
     };
     let render_time = started.elapsed();
 
-    // Nothing is written until every page has rendered.
+    // Nothing is written until every page has rendered, and none if a
+    // folder on the way to one is a link out of the output folder.
+    let (root, shown_root) = output_root(project, request);
+    let root = std::path::absolute(&root).unwrap_or(root);
+    for unit in &todo {
+        no_links_below(&root, &shown_root, &unit.dir)?;
+    }
     let mut files = Vec::new();
     let mut stale = Vec::new();
     let skipped_before = skipped.len();
@@ -211,8 +219,6 @@ pub fn build(project: &Project, prepared: Prepared, request: &BuildRequest) -> R
     }
     // What earlier builds wrote and no report writes now: a deleted
     // report's files, a locale or an `each` row no longer there.
-    let (root, shown_root) = output_root(project, request);
-    let root = std::path::absolute(&root).unwrap_or(root);
     stale.extend(manifest.forget(&root, |dir, id, built| plan::is_stale(project, &units, dir, id, built)));
     let removed = remove_stale(&root, &stale);
     // The site's index lists every page published, and only those: it is
@@ -320,6 +326,8 @@ fn read_templates(
     params.extend(project.queries.values().flat_map(|q| q.params.iter().map(|p| p.name.clone())));
     let columns = runner.columns();
     params.extend(page_params(project, &columns));
+    params.sort();
+    params.dedup();
     let schema = lint::Schema { queries: &project.queries, broken: &project.broken_queries, columns: &columns, params };
     let mut problems = Renderer::new(project, runner.clone()).check(&templates, &schema).into_iter();
     match problems.next() {
@@ -370,7 +378,18 @@ fn render_unit(
         Err(error) if error.needed_param().is_some() => {
             return Ok(Rendered::Skipped(skipped(report, period.as_ref(), &error, request.named)));
         }
-        Err(error) => return Err(error),
+        // Which of a report's pages failed: a row's values or a locale's
+        // messages may be the cause.
+        Err(error) => {
+            return Err(match (&report.each, report.locales.is_empty()) {
+                (Some(each), _) => error.note(format!(
+                    "while rendering page {} of report {} (a row of query {}), in {}",
+                    unit.stem, report.name, each.query, unit.locale
+                )),
+                (None, false) => error.note(format!("while rendering report {} in {}", report.name, unit.locale)),
+                (None, true) => error,
+            });
+        }
     };
     rendered.data = runner.take_calls();
     rendered.name = unit.stem.clone();

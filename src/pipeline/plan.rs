@@ -158,13 +158,27 @@ impl Planner<'_> {
     /// gave is left out with a warning (an error when the report was named).
     pub fn expand(&self, runner: &Runner, units: Vec<Unit>, warnings: &mut Vec<Error>) -> Result<Vec<Unit>, Error> {
         let mut planned = Vec::with_capacity(units.len());
+        let mut keys: Vec<String> = Vec::new();
         for mut unit in units {
-            if unit.kind == Kind::Page || unit.up_to_date {
+            if unit.kind == Kind::Page {
                 planned.push(unit);
                 continue;
             }
             let report = self.project.report(&unit.report).expect("planned from the project's reports");
             let each = report.each.as_ref().expect("a group is an each report");
+            if unit.up_to_date {
+                // Its key column may be what a `--param` names.
+                match &each.key {
+                    Some(key) => keys.push(key.clone()),
+                    None => {
+                        if let Ok(result) = runner.fork(unit.params.clone()).and_then(|r| r.run(&each.query, &[])) {
+                            keys.extend(result.columns.first().map(|c| c.name.clone()));
+                        }
+                    }
+                }
+                planned.push(unit);
+                continue;
+            }
             let (period, given) = &self.request.periods[unit.period];
             let result = match runner.fork(unit.params.clone())?.run(&each.query, &[]) {
                 Ok(result) => result,
@@ -179,8 +193,15 @@ impl Planner<'_> {
                 Err(error) => return Err(error),
             };
             let query = &self.project.queries[&each.query];
-            let mut entities = each::entities(&result, each, &report.name, query)?;
+            let mut entities = each::entities(
+                &result,
+                each,
+                &report.name,
+                query,
+                self.project.setting_place(&format!("reports.{}", report.name), "key"),
+            )?;
             let key_column = each.key.clone().or_else(|| result.columns.first().map(|c| c.name.clone()));
+            keys.extend(key_column.clone());
             let chosen = key_column.as_ref().filter(|c| !PERIOD_PARAMS.contains(&c.as_str())).and_then(|column| {
                 match given.get(column)? {
                     BuildParam::Text(text) => Some((column, text.clone())),
@@ -188,9 +209,9 @@ impl Planner<'_> {
                 }
             });
             if let Some((column, value)) = &chosen {
-                let stem = file_stem(value).map(|s| s.to_lowercase());
+                let stem = file_stem(value).map(|s| each::folded(&s));
                 let all: Vec<String> = entities.iter().map(|e| e.key.clone()).collect();
-                entities.retain(|e| &e.key == value || Some(e.stem.to_lowercase()) == stem);
+                entities.retain(|e| &e.key == value || Some(each::folded(&e.stem)) == stem);
                 if entities.is_empty() {
                     let shown: Vec<&str> = all.iter().take(12).map(String::as_str).collect();
                     let more = if all.len() > shown.len() { ", …" } else { "" };
@@ -216,7 +237,28 @@ impl Planner<'_> {
             unit.kind = Kind::Group { expanded: true, complete: chosen.is_none() };
             planned.push(unit);
         }
+        self.check_given(&keys)?;
         Ok(planned)
+    }
+
+    /// `--param` names no saved query declares are accepted only as the
+    /// key column of an `each` report (`keys`) that chooses a page.
+    fn check_given(&self, keys: &[String]) -> Result<(), Error> {
+        let Some((_, given)) = self.request.periods.first() else { return Ok(()) };
+        let declared = |name: &str| self.project.queries.values().any(|q| q.param(name).is_some());
+        for name in given.keys().filter(|n| !PERIOD_PARAMS.contains(&n.as_str())) {
+            if !declared(name) && !keys.contains(name) {
+                let mut known: Vec<String> = keys.to_vec();
+                known.extend(self.project.queries.values().flat_map(|q| q.params.iter().map(|p| p.name.clone())));
+                known.sort();
+                known.dedup();
+                return Err(Error::usage(format!(
+                    "unknown parameter {name}: no saved query declares it, and it is not the key column of an each report"
+                ))
+                .note(format!("parameters and key columns: {}", known.join(", "))));
+            }
+        }
+        Ok(())
     }
 
     /// The key of a unit: everything its output depends on.

@@ -31,9 +31,10 @@ pub fn resolve_params(
                 .help("give either --period or the period parameters, not both"));
         }
         let declaring: Vec<&&SavedQuery> = queries.iter().filter(|q| q.param(name).is_some()).collect();
-        // `key = "COLUMN"` of an `each` report: chooses one of its pages.
-        let chooses_page = scope.is_none()
-            && project.reports.iter().any(|r| r.each.as_ref().is_some_and(|e| e.key.as_deref() == Some(name.as_str())));
+        // The key column of an `each` report chooses one of its pages: its
+        // name is known once the query ran, so such a parameter is checked
+        // then (see [`super::plan::Planner::expand`]).
+        let chooses_page = scope.is_none() && project.reports.iter().any(|r| r.each.is_some());
         if declaring.is_empty() && !chooses_page {
             let mut known: Vec<&str> = queries.iter().flat_map(|q| q.params.iter().map(|p| p.name.as_str())).collect();
             known.sort();

@@ -215,7 +215,21 @@ pub fn fill(message: &str, values: &[(String, String)]) -> Result<String, String
                 out.push('}');
             }
             '{' => {
-                let name: String = chars.by_ref().take_while(|c| *c != '}').collect();
+                let mut name = String::new();
+                let mut closed = false;
+                for c in chars.by_ref() {
+                    if c == '}' {
+                        closed = true;
+                        break;
+                    }
+                    name.push(c);
+                }
+                if !closed {
+                    return Err("the message has a { without its }: write {{ for a brace".to_owned());
+                }
+                if name.trim().is_empty() {
+                    return Err("the message has an empty place {}: name it, such as {count}".to_owned());
+                }
                 match values.iter().find(|(n, _)| *n == name) {
                     Some((_, value)) => out.push_str(value),
                     None => {
@@ -239,6 +253,8 @@ mod tests {
         assert_eq!(fill("{n} countries", &values).unwrap(), "136 countries");
         assert_eq!(fill("{{literal}} {n}", &values).unwrap(), "{literal} 136");
         assert!(fill("{m} countries", &values).unwrap_err().contains("pass m="));
+        assert!(fill("{n countries", &values).unwrap_err().contains("without its"));
+        assert!(fill("{} countries", &values).unwrap_err().contains("empty place"));
         assert_eq!(fill("no places", &values).unwrap(), "no places");
         let braces = vec![("n".to_owned(), "}}{x}".to_owned())];
         assert_eq!(fill("{n}", &braces).unwrap(), "}}{x}", "values are not read again");

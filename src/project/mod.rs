@@ -545,7 +545,42 @@ impl Project {
                 params,
             });
         }
+        self.refuse_page_clashes(&reports, problems);
         Ok(reports)
+    }
+
+    /// Names of pages two reports would both write: a report in several
+    /// locales writes `NAME.LOCALE.html`, which may be another report's
+    /// name; an `each` report writes into the folder `NAME/`, which must not
+    /// be a period's.
+    fn refuse_page_clashes(&self, reports: &[Report], problems: &mut Vec<Error>) {
+        for report in reports {
+            let template = self.shown(&Path::new(TEMPLATES_DIR).join(&report.template));
+            for locale in &report.locales {
+                let page = format!("{}.{}", report.name, locale.tag());
+                if let Some(other) = reports.iter().find(|r| r.name == page) {
+                    problems.push(
+                        Error::project(format!(
+                            "report {} in locale {locale} and report {page} would both write {page}.html",
+                            report.name
+                        ))
+                        .at(Location::file(&template))
+                        .note(format!("the other one is {TEMPLATES_DIR}/{}", other.template))
+                        .help("rename one of the templates"),
+                    );
+                }
+            }
+            if report.each.is_some() && report.name.parse::<crate::period::Period>().is_ok() {
+                problems.push(
+                    Error::project(format!(
+                        "report {} writes a page per row into the folder {0}/, which is where the pages of period {0} go",
+                        report.name
+                    ))
+                    .at(Location::file(&template))
+                    .help("rename the template, such as briefs.md.j2"),
+                );
+            }
+        }
     }
 
     /// `each` and `key` of `[reports.NAME]`: a saved query that exists,
@@ -602,7 +637,7 @@ impl Project {
                             "{CONFIG_FILE}: [reports.{name}] params.{param} is a list or a table, not a value"
                         ))
                         .at(place())
-                        .help(format!("give one value, such as params = {{ {param} = \"IDN\" }}")),
+                        .help(format!("give one value, such as params = {{ {param} = … }}")),
                     );
                     continue;
                 }
@@ -662,6 +697,12 @@ impl Project {
                 .help(format!("add {TEMPLATES_DIR}/{name}.md.j2, or remove [reports.{name}]"))
             })
             .collect()
+    }
+
+    /// Where laporan.toml sets `key` in `table` (`reports.brief`, `key`),
+    /// for problems found while building.
+    pub fn setting_place(&self, table: &str, key: &str) -> Location {
+        self.config_place(table, Some(key))
     }
 
     /// Where laporan.toml writes the table `table` (`reports.monthly`), or

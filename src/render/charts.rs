@@ -12,8 +12,11 @@ use minijinja::{ErrorKind, State, Value};
 
 use super::chart::{self, MAX_SERIES};
 use super::filters::locale_of;
-use super::helper::{check_labels, column_index, helper_output, is_html, label_of, no_data, query_result};
-use super::table::{cell_text, table_markup};
+use super::helper::{
+    check_labels, column_index, helper_output, is_html, label_of, no_data, query_result, record_suppression,
+};
+use super::look::Look;
+use super::table::{cell_text, read_suppress, styled_markup, suppress_columns, suppression_note};
 use super::{format, markdown};
 use crate::locale::Locale;
 use crate::params::parse_date;
@@ -47,6 +50,7 @@ pub fn chart_function(
         let x_format: Option<String> = kwargs.get("x_format")?;
         let currency: Option<String> = kwargs.get("currency")?;
         let sort: Option<String> = kwargs.get("sort")?;
+        let suppress: Option<Value> = read_suppress(&kwargs)?;
         let (horizontal, stacked) = if line {
             (false, false)
         } else {
@@ -111,11 +115,11 @@ pub fn chart_function(
             (Some(name), None) | (None, Some(name)) => name,
             (None, None) => "number",
         };
-        let format = match format {
-            "number" => chart::ValueFormat::Number,
-            "money" => chart::ValueFormat::Money(currency.unwrap_or_else(|| "USD".to_owned())),
-            "percent" => chart::ValueFormat::Percent,
-            other => return Err(fail(format!("unknown format '{other}' (use number, money or percent)"))),
+        let format = chart::ValueFormat::parse(Some(format), currency).map_err(fail)?;
+        // A small count is not drawn: a bar's length would give it away.
+        let suppressed = suppress_columns(suppress.as_ref(), data, function)?;
+        let hidden = |i: usize, cell: &Cell| {
+            suppressed.iter().any(|(c, t)| *c == i && cell.as_f64().is_some_and(|v| v > 0.0 && v < *t as f64))
         };
         let mut series = Vec::new();
         for &i in &y_indices {
@@ -124,6 +128,7 @@ pub fn chart_function(
                 .iter()
                 .map(|row| match &row[i] {
                     Cell::Null => Ok(None),
+                    cell if hidden(i, cell) => Ok(None),
                     // NaN and infinity have no place on an axis: not drawn
                     // (the data table under the chart shows them).
                     Cell::Float(f) if !f.is_finite() => Ok(None),
@@ -160,7 +165,13 @@ pub fn chart_function(
         indices.extend(&y_indices);
         // The data as the query returned it, without the axis's empty places.
         let percent = if matches!(format, chart::ValueFormat::Percent) { y_indices.clone() } else { Vec::new() };
-        let table = table_markup(data, &indices, labels.as_ref(), locale, html, &percent);
+        let look = Look { percent, suppress: suppressed, ..Look::default() };
+        let (hidden_cells, _) = look.suppressed(data, &[]);
+        record_suppression(state, data, &look.suppress);
+        let mut table = styled_markup(data, &indices, labels.as_ref(), locale, html, &look, &hidden_cells);
+        if !hidden_cells.is_empty() {
+            table.push_str(&suppression_note(&look, locale, html));
+        }
         if !html {
             // Markdown has no charts: the title and the data.
             return Ok(Value::from_safe_string(format!("**{}**\n\n{table}", markdown::escaped(&title))));
@@ -432,7 +443,7 @@ fn is_dated(result: &QueryResult, x: usize) -> bool {
 }
 
 /// A stable id for a chart's title and description, unique per chart on a page.
-fn chart_id(query: &str, title: &str, columns: &[usize]) -> String {
+pub(super) fn chart_id(query: &str, title: &str, columns: &[usize]) -> String {
     let mut key = crate::key::Key::new("chart");
     key.add(query).add(title);
     for column in columns {

@@ -45,6 +45,9 @@ pub(super) fn environment(project: &Project, runner: Arc<Runner>) -> Environment
     strict::add_function(&mut env, "table", table);
     strict::add_function(&mut env, "bar", charts::chart_function(false));
     strict::add_function(&mut env, "line", charts::chart_function(true));
+    strict::add_function(&mut env, "map", super::map::map);
+    strict::add_function(&mut env, "kpi", super::kpi::kpi);
+    strict::add_function(&mut env, "donut", super::donut::donut);
     strict::add_function(&mut env, "t", translate::function(Arc::new(project.messages.clone())));
     filters::register(&mut env);
     env

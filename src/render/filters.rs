@@ -44,7 +44,7 @@ fn expected(filter: &str, value: &Value, what: &str) -> minijinja::Error {
 
 /// The number in `value`, or `None` when there is none to show (NULL, NaN,
 /// infinity). Undefined is an error; so is a value that is not a number.
-fn number_in(filter: &str, value: &Value) -> Result<Option<f64>, minijinja::Error> {
+pub(super) fn number_in(filter: &str, value: &Value) -> Result<Option<f64>, minijinja::Error> {
     if value.is_undefined() {
         return Err(minijinja::Error::from(ErrorKind::UndefinedError));
     }

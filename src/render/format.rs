@@ -196,7 +196,7 @@ pub fn money_label(value: f64, currency: &str, locale: Locale) -> String {
 
 /// How a currency is written before an amount: its code, Indonesian rupiah
 /// as `Rp`.
-fn currency_symbol(currency: &str) -> String {
+pub fn currency_symbol(currency: &str) -> String {
     match currency.to_ascii_uppercase().as_str() {
         "IDR" | "RP" => "Rp".to_owned(),
         other => other.to_owned(),

@@ -155,3 +155,38 @@ pub(super) fn label_of(labels: Option<&Value>, name: &str) -> String {
         .map(|v| v.to_string())
         .unwrap_or_else(|| name.to_owned())
 }
+
+/// The small-count suppression helpers applied while a report rendered:
+/// the result (by address: the render holds it) and its columns with their
+/// thresholds. The data export hides the same counts.
+#[derive(Debug, Default)]
+pub(super) struct Suppressions(std::sync::Mutex<Vec<(usize, usize, i64)>>);
+
+impl minijinja::value::Object for Suppressions {}
+
+pub(super) const SUPPRESSIONS: &str = "laporan.suppressions";
+
+/// Records that `columns` of `result` were suppressed in this render.
+pub(super) fn record_suppression(state: &State<'_, '_>, result: &QueryResult, columns: &[(usize, i64)]) {
+    if columns.is_empty() {
+        return;
+    }
+    let sink = state.get_or_set_temp_object(SUPPRESSIONS, Suppressions::default);
+    let mut list = sink.0.lock().unwrap_or_else(|p| p.into_inner());
+    let address = std::ptr::from_ref(result) as usize;
+    for &(column, threshold) in columns {
+        if !list.contains(&(address, column, threshold)) {
+            list.push((address, column, threshold));
+        }
+    }
+}
+
+/// What [`record_suppression`] recorded in a render's state.
+pub(super) fn suppressions(state: &State<'_, '_>) -> Vec<(usize, usize, i64)> {
+    state
+        .get_temp(SUPPRESSIONS)
+        .and_then(|v| {
+            v.downcast_object_ref::<Suppressions>().map(|s| s.0.lock().unwrap_or_else(|p| p.into_inner()).clone())
+        })
+        .unwrap_or_default()
+}

@@ -41,11 +41,15 @@
 pub mod chart;
 pub mod charts;
 mod diagnostics;
+mod donut;
 mod environment;
 pub mod filters;
 pub mod format;
 mod helper;
+mod kpi;
 pub mod lint;
+mod look;
+mod map;
 pub mod markdown;
 pub mod rows;
 pub mod strict;
@@ -127,6 +131,9 @@ pub struct RenderedReport {
     pub html: Option<String>,
     /// The data behind it: each distinct query call, in call order.
     pub data: Vec<(String, Arc<QueryResult>)>,
+    /// The counts its helpers hid (`suppress=`): the result (by address),
+    /// column and threshold. The data export hides them too.
+    pub suppressed: Vec<(usize, usize, i64)>,
 }
 
 pub struct Renderer {
@@ -185,14 +192,18 @@ impl Renderer {
             markdown: None,
             html: None,
             data: Vec::new(),
+            suppressed: Vec::new(),
         };
         match report.kind {
             TemplateKind::Markdown => {
                 if passes.markdown {
-                    let md = self.render_template(
-                        &report.template,
-                        context! { output => "md", __markdown__ => true, ..base.clone() },
-                    )?;
+                    let template = self.env.get_template(&report.template).map_err(|e| self.template_error(e))?;
+                    rows::clear_misses();
+                    let captured = template
+                        .render_captured(context! { output => "md", __markdown__ => true, ..base.clone() })
+                        .map_err(|e| self.template_error(e))?;
+                    rendered.suppressed.extend(helper::suppressions(captured.state()));
+                    let md = captured.into_output();
                     rendered.markdown = Some(md);
                 }
                 if passes.html {
@@ -201,6 +212,7 @@ impl Renderer {
                     let captured = template
                         .render_captured(context! { output => "html", __markdown__ => true, ..base.clone() })
                         .map_err(|e| self.template_error(e))?;
+                    rendered.suppressed.extend(helper::suppressions(captured.state()));
                     let mut doc = markdown::to_html(captured.output());
                     if let Some(fragments) = captured.state().get_temp(FRAGMENTS) {
                         let fragments = fragments.downcast_object_ref::<Fragments>().expect("laporan's own temp");
@@ -226,16 +238,18 @@ impl Renderer {
             }
             TemplateKind::Html => {
                 if passes.html {
-                    let page = self.render_template(
-                        &report.template,
-                        context! {
+                    let template = self.env.get_template(&report.template).map_err(|e| self.template_error(e))?;
+                    rows::clear_misses();
+                    let captured = template
+                        .render_captured(context! {
                             output => "html",
                             title => rendered.title.clone(),
                             toc => Vec::<Value>::new(),
                             ..base.clone()
-                        },
-                    )?;
-                    rendered.html = Some(page);
+                        })
+                        .map_err(|e| self.template_error(e))?;
+                    rendered.suppressed.extend(helper::suppressions(captured.state()));
+                    rendered.html = Some(captured.into_output());
                 }
             }
         }

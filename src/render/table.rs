@@ -5,7 +5,10 @@ use minijinja::value::Kwargs;
 use minijinja::{ErrorKind, State, Value};
 
 use super::filters::{self, locale_of};
-use super::helper::{check_labels, column_index, helper_output, is_html, label_of, no_data, query_result};
+use super::helper::{
+    check_labels, column_index, helper_output, is_html, label_of, no_data, query_result, record_suppression,
+};
+use super::look::{Hidden, Look, Rule, SCALES};
 use super::{format, markdown};
 use crate::locale::Locale;
 use crate::params::{format_decimal, parse_date};
@@ -13,11 +16,14 @@ use crate::value::{Cell, QueryResult};
 
 /// `{{ table(result) }}`: the result as a table: Markdown in `.md` output,
 /// HTML (numbers right-aligned) in `.html` output. `columns=[…]` picks and
-/// orders columns; `labels={…}` renames headers.
+/// orders columns; `labels={…}` renames headers; `totals=[…]` adds a totals
+/// row; `color`, `bars`, `negative`, `highlight` and `suppress` set its
+/// look (see [`super::look`]).
 pub(super) fn table(state: &State<'_, '_>, result: Value, kwargs: Kwargs) -> Result<Value, minijinja::Error> {
     let columns: Option<Vec<String>> = kwargs.get("columns")?;
     let labels: Option<Value> = kwargs.get("labels")?;
     let totals: Option<Vec<String>> = kwargs.get("totals")?;
+    let look = read_look(&kwargs, &result)?;
     kwargs.assert_all_used()?;
     let result = query_result(&result, "table")?;
     let indices: Vec<usize> = match columns {
@@ -50,14 +56,18 @@ pub(super) fn table(state: &State<'_, '_>, result: Value, kwargs: Kwargs) -> Res
     if result.rows.is_empty() {
         return Ok(helper_output(state, no_data(locale, html)));
     }
-    let mut markup = table_markup(result, &indices, labels.as_ref(), locale, html, &[]);
+    let (hidden, hidden_totals) = look.suppressed(result, summed.as_deref().unwrap_or_default());
+    record_suppression(state, result, &look.suppress);
+    let mut markup = styled_markup(result, &indices, labels.as_ref(), locale, html, &look, &hidden);
     if let Some(summed) = summed {
         let label = locale.words().ui.total;
         let row: Vec<Option<String>> = indices
             .iter()
             .enumerate()
             .map(|(position, &i)| {
-                if summed.contains(&i) {
+                if hidden_totals.contains(&i) {
+                    Some(SECONDARY.to_owned())
+                } else if summed.contains(&i) {
                     Some(total_of(result, i, locale))
                 } else if position == 0 {
                     Some(label.to_owned())
@@ -68,7 +78,118 @@ pub(super) fn table(state: &State<'_, '_>, result: Value, kwargs: Kwargs) -> Res
             .collect();
         markup = with_total_row(markup, result, &indices, &row, html);
     }
+    if !hidden.is_empty() {
+        markup.push_str(&suppression_note(&look, locale, html));
+    }
     Ok(helper_output(state, markup))
+}
+
+/// What a value hidden so that a total cannot reveal a small count shows.
+pub(super) const SECONDARY: &str = "×";
+
+/// The note under a table or chart that hides small counts.
+pub(super) fn suppression_note(look: &Look, locale: Locale, html: bool) -> String {
+    let threshold = look.suppress.iter().map(|(_, t)| *t).min().unwrap_or_default();
+    let text = locale.words().helpers.suppressed.replace("{n}", &threshold.to_string());
+    let text = format!("< {threshold}, {SECONDARY}: {text}");
+    if html {
+        format!("<p class=\"table-note\">{}</p>\n", markdown::html_escaped(&text))
+    } else {
+        format!("\n*{}*\n", markdown::escaped(&text))
+    }
+}
+
+/// Reads `color`, `bars`, `negative`, `highlight` and `suppress` (the
+/// latter also taken by charts) against `result`'s columns.
+pub(super) fn read_look(kwargs: &Kwargs, result: &Value) -> Result<Look, minijinja::Error> {
+    let fail = |message: String| minijinja::Error::new(ErrorKind::InvalidOperation, format!("table(): {message}"));
+    let colour: Option<Value> = kwargs.get("color")?;
+    let bars: Option<Vec<String>> = kwargs.get("bars")?;
+    let negative: Option<String> = kwargs.get("negative")?;
+    let highlight: Option<Value> = kwargs.get("highlight")?;
+    let suppress: Option<Value> = read_suppress(kwargs)?;
+    let mut look = Look::default();
+    if colour.is_none() && bars.is_none() && negative.is_none() && highlight.is_none() && suppress.is_none() {
+        return Ok(look);
+    }
+    let result = query_result(result, "table")?;
+    let number_column = |name: &str, option: &str| -> Result<usize, minijinja::Error> {
+        let i = column_index(result, name, "table")?;
+        if !result.is_numeric(i) {
+            return Err(fail(format!(
+                "{option} names `{name}`, which holds no numbers ({})",
+                result.columns[i].type_name
+            )));
+        }
+        Ok(i)
+    };
+    for (name, value) in map_entries(colour.as_ref(), "color")? {
+        let scale = value
+            .as_str()
+            .and_then(|s| SCALES.iter().find(|k| **k == s))
+            .ok_or_else(|| fail(format!("color: '{value}' is not a colour scale; use one of {}", SCALES.join(", "))))?;
+        look.colours.push((number_column(&name, "color")?, scale));
+    }
+    for name in bars.unwrap_or_default() {
+        look.bars.push(number_column(&name, "bars")?);
+    }
+    match negative.as_deref() {
+        None => {}
+        Some("red") => look.negative_red = true,
+        Some(other) => return Err(fail(format!("negative='{other}': the one style is \"red\""))),
+    }
+    for (name, value) in map_entries(highlight.as_ref(), "highlight")? {
+        let rule = Rule::parse(&value).map_err(fail)?;
+        look.highlight.push((column_index(result, &name, "table")?, rule));
+    }
+    look.suppress = suppress_columns(suppress.as_ref(), result, "table")?;
+    Ok(look)
+}
+
+/// `suppress={…}`, as given.
+pub(super) fn read_suppress(kwargs: &Kwargs) -> Result<Option<Value>, minijinja::Error> {
+    kwargs.get("suppress")
+}
+
+/// `suppress={"col": 5}`: each column holds numbers, each threshold is a
+/// whole number from 2.
+pub(super) fn suppress_columns(
+    suppress: Option<&Value>,
+    result: &QueryResult,
+    function: &str,
+) -> Result<Vec<(usize, i64)>, minijinja::Error> {
+    let fail = |message: String| minijinja::Error::new(ErrorKind::InvalidOperation, format!("{function}(): {message}"));
+    let mut columns = Vec::new();
+    for (name, value) in map_entries(suppress, "suppress")? {
+        let i = column_index(result, &name, function)?;
+        if !result.is_numeric(i) {
+            return Err(fail(format!("suppress names `{name}`, which holds no numbers")));
+        }
+        let threshold = value.as_i64().filter(|t| *t >= 2).ok_or_else(|| {
+            fail(format!(
+                "suppress: the threshold of `{name}` is a whole number from 2 (counts below it are hidden), not {value}"
+            ))
+        })?;
+        columns.push((i, threshold));
+    }
+    Ok(columns)
+}
+
+/// The entries of an option that maps column names to settings.
+fn map_entries(value: Option<&Value>, option: &str) -> Result<Vec<(String, Value)>, minijinja::Error> {
+    let Some(value) = value else { return Ok(Vec::new()) };
+    if value.kind() != minijinja::value::ValueKind::Map {
+        return Err(minijinja::Error::new(
+            ErrorKind::InvalidOperation,
+            format!("{option} maps column names to settings, such as {option}={{\"cases\": …}}, not {}", value.kind()),
+        ));
+    }
+    let mut entries = Vec::new();
+    for key in value.try_iter()? {
+        let item = value.get_item(&key)?;
+        entries.push((key.to_string(), item));
+    }
+    Ok(entries)
 }
 
 /// The sum of a numeric column (NULLs skipped), as shown: exact for
@@ -134,11 +255,35 @@ pub(super) fn table_markup(
     html: bool,
     percent: &[usize],
 ) -> String {
+    let plain = Look { percent: percent.to_vec(), ..Look::default() };
+    styled_markup(result, indices, labels, locale, html, &plain, &[])
+}
+
+/// [`table_markup`] with a look, and with the `hidden` cells (row,
+/// column) written as what hides them.
+pub(super) fn styled_markup(
+    result: &QueryResult,
+    indices: &[usize],
+    labels: Option<&Value>,
+    locale: Locale,
+    html: bool,
+    look: &Look,
+    hidden: &[(usize, usize, Hidden)],
+) -> String {
     // Fractions a chart shows as percentages are percentages here too.
-    let cell_text = |cell: &Cell, i: usize| match cell.as_f64() {
-        Some(fraction) if percent.contains(&i) && fraction.is_finite() => format::percent(fraction, 1, locale),
-        _ => cell_text(cell, &result.columns[i].type_name, locale),
+    let cell_text = |r: usize, i: usize| {
+        let cell = &result.rows[r][i];
+        match hidden.iter().find(|(hr, hc, _)| *hr == r && *hc == i) {
+            Some((_, _, Hidden::Small(threshold))) => return format!("< {threshold}"),
+            Some((_, _, Hidden::Secondary)) => return SECONDARY.to_owned(),
+            None => {}
+        }
+        match cell.as_f64() {
+            Some(fraction) if look.percent.contains(&i) && fraction.is_finite() => format::percent(fraction, 1, locale),
+            _ => cell_text(cell, &result.columns[i].type_name, locale),
+        }
     };
+    let is_hidden = |r: usize, i: usize| hidden.iter().any(|(hr, hc, _)| *hr == r && *hc == i);
     let header = |i: usize| label_of(labels, &result.columns[i].name);
     let numeric: Vec<bool> = indices.iter().map(|&i| result.is_numeric(i)).collect();
     let mut out = String::new();
@@ -155,20 +300,42 @@ pub(super) fn table_markup(
             .iter()
             .map(|&i| ["DATE", "TIME", "TIMESTAMP"].iter().any(|t| result.columns[i].type_name.starts_with(t)))
             .collect();
-        for row in &result.rows {
+        for r in 0..result.rows.len() {
             out.push_str("<tr>");
             for ((&i, &num), &date) in indices.iter().zip(&numeric).zip(&dated) {
-                out.push_str(if num {
-                    "<td class=\"num\">"
+                let text = cell_text(r, i);
+                let mut classes: Vec<String> = Vec::new();
+                if num {
+                    classes.push("num".into());
                 } else if date {
-                    "<td class=\"date\">"
+                    classes.push("date".into());
+                }
+                // A hidden value gives away nothing: no colour, no bar.
+                let shown = !is_hidden(r, i);
+                if shown && let Some(class) = look.colour_class(result, r, i) {
+                    classes.push(class);
+                }
+                if shown && look.negative(result, r, i) {
+                    classes.push("neg".into());
+                }
+                if look.bars.contains(&i) {
+                    classes.push("has-bar".into());
+                }
+                let marked = shown && look.highlighted(result, r, i, &text);
+                if marked {
+                    classes.push("hl".into());
+                }
+                if classes.is_empty() {
+                    out.push_str("<td>");
                 } else {
-                    "<td>"
-                });
-                let text = cell_text(&row[i], i);
+                    out.push_str(&format!("<td class=\"{}\">", classes.join(" ")));
+                }
                 // A blank line would end the HTML block inside the Markdown.
                 let lines =
                     |text: &str| markdown::html_escaped(text).replace("\r\n", "<br>").replace(['\n', '\r'], "<br>");
+                if marked {
+                    out.push_str("<strong>");
+                }
                 if text.chars().count() > LONG_CELL {
                     // A very long value stays readable: its start, and the rest on demand.
                     let start: String = text.chars().take(LONG_CELL_SHOWN).collect();
@@ -180,6 +347,18 @@ pub(super) fn table_markup(
                     ));
                 } else {
                     out.push_str(&lines(&text));
+                }
+                if marked {
+                    out.push_str("</strong>");
+                }
+                // A bar under the number, its length the value's share of
+                // the column's largest (below zero: the negative colour).
+                if let Some(length) = look.bar(result, r, i).filter(|_| shown) {
+                    let negative = result.rows[r][i].as_f64().is_some_and(|v| v < 0.0);
+                    out.push_str(&format!(
+                        "<span class=\"cell-bar{}\" style=\"width: {length:.1}%\"></span>",
+                        if negative { " below" } else { "" }
+                    ));
                 }
                 out.push_str("</td>");
             }
@@ -198,11 +377,16 @@ pub(super) fn table_markup(
             out.push_str(if num { " ---: |" } else { " --- |" });
         }
         out.push('\n');
-        for row in &result.rows {
+        for r in 0..result.rows.len() {
             out.push('|');
             for &i in indices {
+                let text = cell_text(r, i);
                 out.push(' ');
-                out.push_str(&markdown::escaped(&cell_text(&row[i], i)));
+                if !is_hidden(r, i) && look.highlighted(result, r, i, &text) {
+                    out.push_str(&format!("**{}**", markdown::escaped(&text)));
+                } else {
+                    out.push_str(&markdown::escaped(&text));
+                }
                 out.push_str(" |");
             }
             out.push('\n');

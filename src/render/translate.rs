@@ -46,7 +46,8 @@ pub(super) fn function(
                 let count: Value = kwargs.get("count").map_err(|_| {
                     error(format!("t(\"{key}\"): the message has a form for one and for other counts: pass count=…"))
                 })?;
-                if count.as_i64() == Some(1) { one } else { other }
+                let count = count.as_i64().or_else(|| count.as_str().and_then(|t| t.trim().parse().ok()));
+                if count == Some(1) { one } else { other }
             }
         };
         let filled = fill(text, &values).map_err(|e| error(format!("t(\"{key}\"): {e}")))?;

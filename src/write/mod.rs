@@ -90,6 +90,31 @@ fn own_folder(folder: &Path, shown: &Path) -> Result<(), Error> {
     Ok(())
 }
 
+/// Checks that no folder between `root` (the output folder) and `dir`
+/// that exists is a link: `out/2024-Q2` linked elsewhere would have the
+/// pages of `out/2024-Q2/brief/` written outside. `shown_root` names the
+/// output folder in messages. Nothing is created.
+pub fn no_links_below(root: &Path, shown_root: &Path, dir: &Path) -> Result<(), Error> {
+    let Ok(relative) = dir.strip_prefix(root) else { return Ok(()) };
+    let (mut real, mut shown) = (root.to_path_buf(), shown_root.to_path_buf());
+    for part in relative.components() {
+        real.push(part);
+        shown.push(part);
+        match fs::symlink_metadata(&real) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                return Err(Error::project(format!(
+                    "{} is a link, not a folder: laporan does not write through it",
+                    shown.display()
+                ))
+                .help("remove the link; laporan creates the folder itself"));
+            }
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    Ok(())
+}
+
 /// Temporary files (`.laporan-*.tmp`, `.laporan-*.pdf`) that a build killed
 /// midway left behind in `folder`. Builds of one project never overlap (the
 /// database is locked), so any such file is stale. Best effort.
@@ -193,7 +218,10 @@ pub fn published_pages(
             let name = entry.file_name().to_string_lossy().into_owned();
             // Links are not pages laporan wrote: never followed.
             let is_file = entry.file_type().is_ok_and(|t| t.is_file());
-            if !name.ends_with(".html") || name == "index.html" || name.starts_with('.') || !is_file {
+            // The site's own index is `index.html` at the top; an `each`
+            // report's page may be named so (a key `index`).
+            let site_index = name == "index.html" && group.is_none();
+            if !name.ends_with(".html") || site_index || name.starts_with('.') || !is_file {
                 continue;
             }
             let title = titles.get(&entry.path()).cloned().unwrap_or_else(|| name.trim_end_matches(".html").to_owned());

@@ -11,7 +11,10 @@
 use std::fmt::Write as _;
 
 mod axis;
+pub mod choropleth;
+pub mod donut;
 mod svg;
+pub mod world;
 
 use super::format;
 use super::markdown::escape_html;
@@ -20,7 +23,8 @@ use axis::{CategoryAxis, Scale, Stack, shorten, text_width};
 use svg::{axis_title, gridline, label, text, value_label};
 
 /// Colour-blind-safe series colours (Okabe–Ito, led by the layout's blue).
-const COLOURS: [&str; 8] = ["#1f5fa8", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#7a7a7a", "#b8860b"];
+pub(super) const COLOURS: [&str; 8] =
+    ["#1f5fa8", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#7a7a7a", "#b8860b"];
 
 /// The most series a chart draws: one colour each.
 pub const MAX_SERIES: usize = COLOURS.len();
@@ -42,6 +46,46 @@ pub enum ValueFormat {
     Money(String),
     /// Fractions as percentages.
     Percent,
+}
+
+impl ValueFormat {
+    /// Reads `format=` (`number`, `money`, `percent`; default `number`)
+    /// and `currency=` (for money, default USD).
+    pub fn parse(name: Option<&str>, currency: Option<String>) -> Result<ValueFormat, String> {
+        Ok(match name.unwrap_or("number") {
+            "number" => ValueFormat::Number,
+            "money" => ValueFormat::Money(currency.unwrap_or_else(|| "USD".to_owned())),
+            "percent" => ValueFormat::Percent,
+            other => return Err(format!("unknown format '{other}' (use number, money or percent)")),
+        })
+    }
+
+    /// A value in a few characters, for a legend: two significant digits
+    /// from ten thousand (`840k`, `USD 1.3M`, `25%`).
+    pub fn short(&self, value: f64, locale: Locale) -> String {
+        let rounded = if value.abs() >= 1e4 {
+            let magnitude = 10f64.powi(value.abs().log10().floor() as i32 - 1);
+            (value / magnitude).round() * magnitude
+        } else {
+            value
+        };
+        let number =
+            if rounded.abs() >= 1e4 { format::compact(rounded, locale) } else { format::number(rounded, None, locale) };
+        match self {
+            ValueFormat::Number => number,
+            ValueFormat::Money(currency) => format!("{} {number}", format::currency_symbol(currency)),
+            ValueFormat::Percent => format::percent(value, 0, locale),
+        }
+    }
+
+    /// A value as a chart writes it.
+    pub fn text(&self, value: f64, locale: Locale) -> String {
+        match self {
+            ValueFormat::Number => format::number(value, None, locale),
+            ValueFormat::Money(currency) => format::money_label(value, currency, locale),
+            ValueFormat::Percent => format::percent(value, 1, locale),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -98,11 +142,7 @@ impl Chart {
     }
 
     fn value_text(&self, value: f64) -> String {
-        match &self.format {
-            ValueFormat::Number => format::number(value, None, self.locale),
-            ValueFormat::Money(currency) => format::money_label(value, currency, self.locale),
-            ValueFormat::Percent => format::percent(value, 1, self.locale),
-        }
+        self.format.text(value, self.locale)
     }
 
     fn tick_text(&self, value: f64) -> String {

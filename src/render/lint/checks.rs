@@ -159,7 +159,7 @@ impl<'s, 'a> Linter<'s, 'a> {
             let help = match closest(function, &names) {
                 Some(near) => format!("did you mean {near}(…)?"),
                 None => format!(
-                    "laporan's functions are query, {}; charts other than bar and line are not available",
+                    "laporan's functions are query, t, {}",
                     HELPERS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
                 ),
             };

@@ -23,7 +23,16 @@ pub(super) enum Arg {
 pub(super) type Options = &'static [(&'static str, Arg)];
 
 /// The options of `table()`.
-pub(super) const TABLE: Options = &[("columns", Arg::Columns), ("labels", Arg::ColumnMap), ("totals", Arg::Columns)];
+pub(super) const TABLE: Options = &[
+    ("columns", Arg::Columns),
+    ("labels", Arg::ColumnMap),
+    ("totals", Arg::Columns),
+    ("color", Arg::ColumnMap),
+    ("bars", Arg::Columns),
+    ("negative", Arg::Other),
+    ("highlight", Arg::ColumnMap),
+    ("suppress", Arg::ColumnMap),
+];
 
 /// The options every chart takes.
 pub(super) const CHART: Options = &[
@@ -39,14 +48,57 @@ pub(super) const CHART: Options = &[
     ("x_format", Arg::Other),
     ("currency", Arg::Other),
     ("sort", Arg::SortColumn),
+    ("suppress", Arg::ColumnMap),
 ];
 
 /// The options only bars take.
 pub(super) const BAR: Options = &[("horizontal", Arg::Other), ("stacked", Arg::Other)];
 
-/// laporan's helpers that take a query result first, with their keyword
-/// arguments. Adding a helper adds a line here.
-pub(super) const HELPERS: &[(&str, &[Options])] = &[("table", &[TABLE]), ("bar", &[CHART, BAR]), ("line", &[CHART])];
+/// The options of `map()`.
+pub(super) const MAP: Options = &[
+    ("country", Arg::Column),
+    ("value", Arg::Column),
+    ("name", Arg::Column),
+    ("title", Arg::Other),
+    ("labels", Arg::ColumnMap),
+    ("description", Arg::Other),
+    ("format", Arg::Other),
+    ("currency", Arg::Other),
+    ("classes", Arg::Other),
+];
+
+/// The options of `donut()`.
+pub(super) const DONUT: Options = &[
+    ("label", Arg::Column),
+    ("value", Arg::Column),
+    ("title", Arg::Other),
+    ("labels", Arg::ColumnMap),
+    ("description", Arg::Other),
+    ("format", Arg::Other),
+    ("currency", Arg::Other),
+];
+
+/// The options of `kpi()`, whose first argument is a value, not a result.
+pub(super) const KPI: Options = &[
+    ("label", Arg::Other),
+    ("previous", Arg::Other),
+    ("versus", Arg::Other),
+    ("format", Arg::Other),
+    ("currency", Arg::Other),
+    ("trend", Arg::Other),
+    ("y", Arg::Other),
+];
+
+/// laporan's helpers (all but `kpi` take a query result first), with their
+/// keyword arguments. Adding a helper adds a line here.
+pub(super) const HELPERS: &[(&str, &[Options])] = &[
+    ("table", &[TABLE]),
+    ("bar", &[CHART, BAR]),
+    ("line", &[CHART]),
+    ("map", &[MAP]),
+    ("donut", &[DONUT]),
+    ("kpi", &[KPI]),
+];
 
 /// Functions every template can call besides the helpers: laporan's
 /// `query` and minijinja's globals.

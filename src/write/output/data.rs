@@ -4,11 +4,12 @@
 //! called again with other parameters.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use super::{Output, has_extension};
 use crate::error::Error;
 use crate::render::{Passes, RenderedReport};
-use crate::value::QueryResult;
+use crate::value::{Cell, QueryResult};
 use crate::write::OutputFile;
 
 pub struct Export {
@@ -40,9 +41,32 @@ fn exported(report: &RenderedReport, extension: &str, write: fn(&QueryResult) ->
         let count = used.iter().filter(|n| **n == name.as_str()).count();
         used.push(name);
         let stem = if count == 0 { name.clone() } else { format!("{name}.{}", count + 1) };
-        files.push(OutputFile::text(format!("{}.data/{stem}.{extension}", report.name), &write(result)));
+        let address = Arc::as_ptr(result) as usize;
+        let hidden: Vec<(usize, i64)> =
+            report.suppressed.iter().filter(|(a, _, _)| *a == address).map(|(_, c, t)| (*c, *t)).collect();
+        let text = if hidden.is_empty() { write(result) } else { write(&suppressed(result, &hidden)) };
+        files.push(OutputFile::text(format!("{}.data/{stem}.{extension}", report.name), &text));
     }
     files
+}
+
+/// `result` with the small counts a report hid (`suppress=`) as `< N`:
+/// an export gives away no more than the report.
+fn suppressed(result: &QueryResult, hidden: &[(usize, i64)]) -> QueryResult {
+    let rows = result
+        .rows
+        .iter()
+        .map(|row| {
+            let mut row = row.clone();
+            for &(column, threshold) in hidden {
+                if row[column].as_f64().is_some_and(|v| v > 0.0 && v < threshold as f64) {
+                    row[column] = Cell::Text(format!("< {threshold}"));
+                }
+            }
+            row
+        })
+        .collect();
+    QueryResult::new(result.name.clone(), result.columns.clone(), rows)
 }
 
 /// Whether `file` is in a report's `NAME.data/` folder.

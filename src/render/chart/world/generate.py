@@ -134,6 +134,25 @@ A1, A2, A3, A4 = 1.340264, -0.081106, 0.000893, 0.003796
 M = math.sqrt(3.0) / 2.0
 
 
+# Places with no shape in either Natural Earth file: a marker at a point
+# of the territory (its main town or island, lon/lat in degrees, from
+# common knowledge of geography), so that a map can still show them.
+FALLBACK_POINTS = {
+    "BES": (-68.26, 12.18),    # Bonaire
+    "BVT": (3.40, -54.42),     # Bouvet Island
+    "GIB": (-5.35, 36.14),     # Gibraltar
+    "GLP": (-61.55, 16.25),    # Guadeloupe
+    "GUF": (-53.10, 3.95),     # French Guiana
+    "MTQ": (-61.02, 14.64),    # Martinique
+    "MYT": (45.15, -12.83),    # Mayotte
+    "REU": (55.53, -21.12),    # Réunion
+    "SJM": (16.00, 78.50),     # Svalbard
+    "TKL": (-171.85, -9.17),   # Tokelau (Atafu-Fakaofo)
+    "TUV": (179.20, -8.52),    # Tuvalu (Funafuti)
+    "UMI": (166.61, 19.28),    # Wake Island
+}
+
+
 def equal_earth(lon, lat):
     """Unit Equal Earth projection, lon/lat in degrees -> (x, y), y up."""
     lam = math.radians(lon)
@@ -684,7 +703,7 @@ def build(rows, shapes110, shapes50, tolerance):
     height = math.ceil(round((y_top - y_bot) * 10.0, 6)) / 10.0
 
     lines = []
-    stats = {"rows": 0, "paths": 0, "small": [], "no_point": [], "from50": []}
+    stats = {"rows": 0, "paths": 0, "small": [], "no_point": [], "from50": [], "fallback": []}
     for iso2, r in sorted(rows.items(), key=lambda kv: kv[1]["iso3"]):
         p = proj.get(iso2)
         x = y = path = ""
@@ -705,6 +724,10 @@ def build(rows, shapes110, shapes50, tolerance):
                     small = "0"
             if p["src"] == "50m":
                 stats["from50"].append(r["iso3"])
+        elif r["iso3"] in FALLBACK_POINTS:
+            (px, py), = project_ring([FALLBACK_POINTS[r["iso3"]]])
+            x, y = fmt(tenths(px)), fmt(tenths(y_top - py))
+            stats["fallback"].append(r["iso3"])
         elif r["numeric"] != ANTARCTICA:
             stats["no_point"].append(r["iso3"])
         if r["numeric"] == ANTARCTICA:
@@ -750,6 +773,7 @@ def main(argv):
                                   len(data), "Douglas-Peucker %.1f" % tolerance
                                   if tolerance else "none"))
     print("- label point from the 1:50m shapes: %s" % " ".join(stats["from50"]))
+    print("- no shape at either scale, a point from FALLBACK_POINTS: %s" % " ".join(stats["fallback"]))
     print("- no shape at either scale (x, y empty): %s\n" % " ".join(stats["no_point"]))
     print("small=1 (%d):\n" % len(stats["small"]))
     for iso3, name, src in stats["small"]:
