@@ -181,8 +181,9 @@ fn reports_open_cleanly_in_a_browser_at_desktop_and_phone_width_and_print() {
     laporan(hostile.path(), &["build"]);
 
     let pages = [
-        ("cooperation_report", sample.path().join("out/2024-Q2/cooperation_report.html")),
-        ("laporan_kerja_sama", sample.path().join("out/2024-Q2/laporan_kerja_sama.html")),
+        ("cooperation_report", sample.path().join("out/2024-Q2/cooperation_report.en.html")),
+        ("laporan_kerja_sama", sample.path().join("out/2024-Q2/cooperation_report.id.html")),
+        ("partner_brief", sample.path().join("out/2024-Q2/partner_brief/THA.id.html")),
         ("index", sample.path().join("out/index.html")),
         ("hostile", hostile.path().join("out/report.html")),
     ];
@@ -199,7 +200,7 @@ fn reports_open_cleanly_in_a_browser_at_desktop_and_phone_width_and_print() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     // The hostile values are on the page as text.
-    let html = fs::read_to_string(&pages[3].1).unwrap();
+    let html = fs::read_to_string(&pages[4].1).unwrap();
     assert!(html.contains("&lt;svg onload=alert(2)&gt;") && html.contains(&"A".repeat(1000)));
     eprintln!("screenshots and PDFs: {}", artifacts.display());
 }

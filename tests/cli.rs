@@ -356,24 +356,37 @@ fn sample_haechi_iv_seized_usd_300_million_in_34_countries() {
     assert!(text.contains(r#""countries": 34, "assets_seized_usd": 300000000.00,"#), "{text}");
 }
 
+/// The files of the sample's reports in `folder` (`""` or `2024-Q2/`):
+/// the cooperation report in both locales, a brief per partner in `briefs`
+/// in both, in Markdown and HTML.
+fn sample_pages(folder: &str, briefs: &[&str]) -> Vec<String> {
+    let mut files = Vec::new();
+    for locale in ["en", "id"] {
+        files.push(format!("{folder}cooperation_report.{locale}.html"));
+        files.push(format!("{folder}cooperation_report.{locale}.md"));
+    }
+    for iso3 in briefs {
+        for locale in ["en", "id"] {
+            files.push(format!("{folder}partner_brief/{iso3}.{locale}.html"));
+            files.push(format!("{folder}partner_brief/{iso3}.{locale}.md"));
+        }
+    }
+    files
+}
+
 #[test]
 fn sample_builds_both_reports_in_markdown_and_html() {
     let project = Project::sample();
     let output = project.run(&["build"]);
     assert_success(&output);
-    assert_eq!(
-        files_under(&project.path().join("out")),
-        [
-            "cooperation_report.html",
-            "cooperation_report.md",
-            "index.html",
-            "laporan_kerja_sama.html",
-            "laporan_kerja_sama.md"
-        ]
-    );
-    insta::assert_snapshot!("sample_cooperation_report_md", project.read("out/cooperation_report.md"));
-    insta::assert_snapshot!("sample_laporan_kerja_sama_md", project.read("out/laporan_kerja_sama.md"));
-    let html = project.read("out/cooperation_report.html");
+    let mut expected = sample_pages("", &["JPN", "KHM", "MYS", "THA", "VNM"]);
+    expected.push("index.html".to_owned());
+    expected.sort();
+    assert_eq!(files_under(&project.path().join("out")), expected);
+    insta::assert_snapshot!("sample_cooperation_report_md", project.read("out/cooperation_report.en.md"));
+    insta::assert_snapshot!("sample_laporan_kerja_sama_md", project.read("out/cooperation_report.id.md"));
+    insta::assert_snapshot!("sample_partner_brief_md", project.read("out/partner_brief/THA.en.md"));
+    let html = project.read("out/cooperation_report.en.html");
     insta::assert_snapshot!("sample_cooperation_report_html", html);
     // Self-contained: no script, no external resource.
     assert!(!html.contains("<script"), "no script");
@@ -402,18 +415,17 @@ fn sample_period_build_goes_to_its_own_folder() {
         .output()
         .unwrap();
     assert_success(&output);
-    assert_eq!(
-        files_under(out.path()),
-        [
-            "2024-Q2/cooperation_report.html",
-            "2024-Q2/cooperation_report.md",
-            "2024-Q2/laporan_kerja_sama.html",
-            "2024-Q2/laporan_kerja_sama.md",
-            "index.html"
-        ]
-    );
-    let md = fs::read_to_string(out.path().join("2024-Q2/laporan_kerja_sama.md")).unwrap();
+    let mut expected = sample_pages("2024-Q2/", &["JPN", "KHM", "KOR", "LAO", "THA"]);
+    expected.push("index.html".to_owned());
+    assert_eq!(files_under(out.path()), expected);
+    let md = fs::read_to_string(out.path().join("2024-Q2/cooperation_report.id.md")).unwrap();
     insta::assert_snapshot!("sample_laporan_kerja_sama_2024_q2_md", md);
+    let brief = fs::read_to_string(out.path().join("2024-Q2/partner_brief/THA.id.md")).unwrap();
+    insta::assert_snapshot!("sample_partner_brief_2024_q2_md", brief);
+    // The index lists the briefs under their report's title.
+    let index = fs::read_to_string(out.path().join("index.html")).unwrap();
+    assert!(index.contains("<h3>Partner country briefs &#x2f; Ringkasan negara mitra</h3>"), "{index}");
+    assert!(index.contains("href=\"2024-Q2/partner_brief/THA.en.html\""), "{index}");
     assert!(!project.path().join("out").exists(), "nothing written to the project's out/");
 }
 
@@ -430,21 +442,21 @@ fn a_build_renders_only_the_reports_whose_inputs_changed() {
         assert_success(&output);
         output
     };
-    assert_eq!(written(&build(&[])).len(), 5, "two reports in two formats, and the index");
+    assert_eq!(written(&build(&[])).len(), 25, "two locales of a report and of 5 briefs in two formats, the index");
     let modified = |file: &str| fs::metadata(project.path().join(file)).unwrap().modified().unwrap();
-    let before = modified("out/cooperation_report.html");
+    let before = modified("out/cooperation_report.en.html");
 
     // Nothing changed (a data file touched, not changed, included).
     let data_file = fs::File::options().append(true).open(project.path().join("data/countries.csv")).unwrap();
     data_file.set_modified(std::time::SystemTime::now()).unwrap();
     let output = build(&[]);
     assert_eq!(written(&output), Vec::<String>::new());
-    assert!(stderr(&output).contains("2 reports up to date"), "{}", stderr(&output));
+    assert!(stderr(&output).contains("12 reports up to date"), "{}", stderr(&output));
     assert!(stderr(&output).contains("31 data tests passed (31 before, on the same data)"), "{}", stderr(&output));
-    assert_eq!(modified("out/cooperation_report.html"), before);
+    assert_eq!(modified("out/cooperation_report.en.html"), before);
 
-    // One template edited: that report only.
-    let template = project.path().join("report_templates/laporan_kerja_sama.md.j2");
+    // One template edited: that report only, each of its pages.
+    let template = project.path().join("report_templates/cooperation_report.md.j2");
     let text = fs::read_to_string(&template).unwrap();
     fs::write(
         &template,
@@ -456,30 +468,42 @@ Catatan penutup.
     )
     .unwrap();
     let output = build(&[]);
-    assert_eq!(written(&output), ["out/laporan_kerja_sama.md", "out/laporan_kerja_sama.html"]);
-    assert!(stderr(&output).contains("1 report up to date"), "{}", stderr(&output));
-    assert!(project.read("out/laporan_kerja_sama.md").ends_with("Catatan penutup.\n"));
+    assert_eq!(
+        written(&output),
+        [
+            "out/cooperation_report.id.md",
+            "out/cooperation_report.id.html",
+            "out/cooperation_report.en.md",
+            "out/cooperation_report.en.html"
+        ]
+    );
+    assert!(stderr(&output).contains("10 reports up to date"), "{}", stderr(&output));
+    assert!(project.read("out/cooperation_report.id.md").ends_with("Catatan penutup.\n"));
 
     // A published file changed by hand is written again.
-    fs::write(project.path().join("out/cooperation_report.html"), "edited by hand").unwrap();
+    fs::write(project.path().join("out/cooperation_report.en.html"), "edited by hand").unwrap();
     let output = build(&[]);
-    assert!(written(&output).contains(&"out/cooperation_report.html".to_owned()), "{}", stderr(&output));
-    assert_ne!(project.read("out/cooperation_report.html"), "edited by hand");
+    assert!(written(&output).contains(&"out/cooperation_report.en.html".to_owned()), "{}", stderr(&output));
+    assert_ne!(project.read("out/cooperation_report.en.html"), "edited by hand");
+    // So is one page of an each report, alone.
+    fs::write(project.path().join("out/partner_brief/THA.en.html"), "edited by hand").unwrap();
+    let output = build(&[]);
+    assert_eq!(written(&output), ["out/partner_brief/THA.en.html"], "{}", stderr(&output));
 
-    // Changed data: both reports.
+    // Changed data: every page.
     let mut organisations = project.read("data/organisations.csv");
     organisations.push_str("UNITEST,UNITEST,A test organisation,international,test\n");
     fs::write(project.path().join("data/organisations.csv"), organisations).unwrap();
     let output = build(&[]);
-    assert!(stderr(&output).contains("2 reports rendered"), "{}", stderr(&output));
+    assert!(stderr(&output).contains("12 reports rendered"), "{}", stderr(&output));
 
     // Other options, other outputs: --format md is a different build.
     let output = build(&["--format", "md"]);
-    assert!(stderr(&output).contains("2 reports rendered"), "{}", stderr(&output));
+    assert!(stderr(&output).contains("12 reports rendered"), "{}", stderr(&output));
 
     // --force renders everything; a new data test runs even when the
     // reports are up to date, and its failure fails the build.
-    assert!(stderr(&build(&["--force"])).contains("2 reports rendered"));
+    assert!(stderr(&build(&["--force"])).contains("12 reports rendered"));
     fs::write(
         project.path().join("data_tests/no_test_organisation.sql"),
         "SELECT * FROM organisations WHERE org_id = 'UNITEST'\n",
@@ -500,24 +524,35 @@ fn a_range_of_periods_builds_each_in_its_folder_with_one_load() {
     let output = project.run(&["-v", "build", "--period", "2024-Q1..2024-Q4", "--format", "html"]);
     assert_success(&output);
     let files = files_under(&project.path().join("out"));
-    let expected: Vec<String> = ["2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4"]
+    // Each quarter's top five partners have a brief.
+    let partners = [
+        ("2024-Q1", ["AUS", "JPN", "KHM", "SAU", "VNM"]),
+        ("2024-Q2", ["JPN", "KHM", "KOR", "LAO", "THA"]),
+        ("2024-Q3", ["KHM", "MYS", "PHL", "USA", "VNM"]),
+        ("2024-Q4", ["AUS", "JPN", "MYS", "PHL", "USA"]),
+    ];
+    let mut expected: Vec<String> = partners
         .iter()
-        .flat_map(|q| [format!("{q}/cooperation_report.html"), format!("{q}/laporan_kerja_sama.html")])
+        .flat_map(|(q, briefs)| sample_pages(&format!("{q}/"), briefs))
+        .filter(|f| f.ends_with(".html"))
         .chain(["index.html".to_owned()])
         .collect();
+    expected.sort();
     assert_eq!(files, expected);
     assert_eq!(stderr(&output).matches("loaded ").count(), 8, "each dataset loaded once: {}", stderr(&output));
-    assert!(stderr(&output).contains("8 reports rendered"), "{}", stderr(&output));
+    assert!(stderr(&output).contains("48 reports rendered"), "{}", stderr(&output));
     // Each period's page is that period's: the same as building it alone.
     let alone = Project::sample();
     assert_success(&alone.run(&["build", "--period", "2024-Q3", "--format", "html"]));
-    assert_eq!(
-        main_of(&project.read("out/2024-Q3/cooperation_report.html")),
-        main_of(&alone.read("out/2024-Q3/cooperation_report.html"))
-    );
+    for page in ["cooperation_report.id.html", "partner_brief/MYS.en.html"] {
+        assert_eq!(
+            main_of(&project.read(&format!("out/2024-Q3/{page}"))),
+            main_of(&alone.read(&format!("out/2024-Q3/{page}")))
+        );
+    }
     let index = project.read("out/index.html");
     for quarter in ["2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4"] {
-        assert!(index.contains(&format!("href=\"{quarter}/cooperation_report.html\"")), "{index}");
+        assert!(index.contains(&format!("href=\"{quarter}/cooperation_report.en.html\"")), "{index}");
     }
 }
 
@@ -526,10 +561,11 @@ fn sample_build_runs_each_distinct_query_once() {
     let project = Project::sample();
     let output = project.run(&["-v", "build", "--period", "2024"]);
     assert_success(&output);
-    // Two reports, each rendered twice (md and html), ask for the same
-    // 8 queries (top_partner_countries once with explicit top=10): only the
-    // first request for each runs.
-    assert!(stderr(&output).contains("8 queries run, 24 answered from cache"), "{}", stderr(&output));
+    // The cooperation report in two locales, each rendered twice (md and
+    // html), asks for the same 13 query calls (10 queries, and a map's
+    // query for each of 3 large events); the 5 partners' briefs, 3 calls
+    // each: only the first request for each distinct call runs.
+    assert!(stderr(&output).contains("28 queries run, 85 answered from cache"), "{}", stderr(&output));
 }
 
 #[test]
@@ -854,12 +890,12 @@ fn two_builds_with_the_same_as_of_are_byte_identical() {
     build("second");
     let first = snapshot_files(&project.path().join("first"));
     let second = snapshot_files(&project.path().join("second"));
-    assert_eq!(first.len(), 5, "four reports and the index");
+    assert_eq!(first.len(), 25, "24 pages and the index");
     assert!(first == second, "the same inputs and --as-of give the same bytes");
-    let page = project.read("first/2024-Q2/cooperation_report.html");
+    let page = project.read("first/2024-Q2/cooperation_report.en.html");
     let index = project.read("first/index.html");
     assert!(
-        index.contains("<a href=\"2024-Q2/cooperation_report.html\">International Cooperation Report</a>"),
+        index.contains("<a href=\"2024-Q2/cooperation_report.en.html\">International Cooperation Report Q2 2024</a>"),
         "{index}"
     );
     assert!(page.contains("2026-01-02T03:04:05Z"), "the footer shows the --as-of time");
@@ -883,7 +919,8 @@ fn the_index_lists_every_build_newest_period_first() {
         .map(|label| index.find(&format!("<h2>{label}</h2>")).unwrap_or_else(|| panic!("{label} in {index}")))
         .collect();
     assert!(order.windows(2).all(|w| w[0] < w[1]), "newest first: {order:?}");
-    assert_eq!(index.matches("<li><a href=").count(), 8, "two reports in each of four builds");
+    // The cooperation report in two locales and five briefs in two, in each of four builds.
+    assert_eq!(index.matches("<li><a href=").count(), 48, "{index}");
     assert!(!index.contains("<script"));
 }
 
@@ -891,12 +928,12 @@ fn the_index_lists_every_build_newest_period_first() {
 fn exports_hold_the_data_behind_each_report_safe_for_spreadsheets() {
     let project = Project::sample();
     assert_success(&project.run(&["build", "--export", "csv,json"]));
-    let json = project.read("out/cooperation_report.data/assets_seized_per_operation.json");
+    let json = project.read("out/cooperation_report.en.data/assets_seized_per_operation.json");
     assert!(
         json.contains("\"operation\": \"HAECHI IV\"") && json.contains("\"assets_seized_usd\": 300000000.00"),
         "{json}"
     );
-    let csv = project.read("out/laporan_kerja_sama.data/participating_countries_per_event.csv");
+    let csv = project.read("out/cooperation_report.id.data/participating_countries_per_event.csv");
     assert!(csv.lines().any(|l| l.contains("Lyon") && l.contains(",136,321,")), "{csv}");
     let index = project.read("out/index.html");
     assert!(!index.contains(".data/"), "the index lists reports, not data files");
@@ -1043,7 +1080,7 @@ fn a_deleted_report_leaves_out_and_the_index_and_nothing_else_is_removed() {
     assert_success(&project.run(&["build", "--period", "2024-Q2"]));
     // Files laporan did not write, and files it wrote that someone changed since.
     fs::write(project.path().join("out/notes.txt"), "mine").unwrap();
-    fs::write(project.path().join("out/2024-Q2/laporan_kerja_sama.md"), "edited by hand").unwrap();
+    fs::write(project.path().join("out/2024-Q2/partner_brief/THA.id.md"), "edited by hand").unwrap();
     // A forged record: builds.json says the build wrote a file outside out/.
     let outside = project.path().join("keep.txt");
     fs::write(&outside, "outside").unwrap();
@@ -1061,37 +1098,32 @@ fn a_deleted_report_leaves_out_and_the_index_and_nothing_else_is_removed() {
     });
     fs::write(&manifest_path, serde_json::to_vec(&manifest).unwrap()).unwrap();
 
-    fs::remove_file(project.path().join("report_templates/laporan_kerja_sama.md.j2")).unwrap();
+    fs::remove_file(project.path().join("report_templates/partner_brief.md.j2")).unwrap();
     let output = project.run(&["build"]);
     assert_success(&output);
     let messages = stderr(&output);
     let removed: Vec<&str> = messages.lines().filter(|l| l.starts_with("removed ")).collect();
-    insta::assert_snapshot!(removed.join("\n"), @r"
-    removed out/2024-Q2/laporan_kerja_sama.html (no report writes it now)
-    removed out/laporan_kerja_sama.md (no report writes it now)
-    removed out/laporan_kerja_sama.html (no report writes it now)
-    removed out/laporan_kerja_sama.data/period_summary.csv (no report writes it now)
-    removed out/laporan_kerja_sama.data/participating_countries_per_event.csv (no report writes it now)
-    removed out/laporan_kerja_sama.data/delegates_per_event.csv (no report writes it now)
-    removed out/laporan_kerja_sama.data/assets_seized_per_operation.csv (no report writes it now)
-    removed out/laporan_kerja_sama.data/operations_by_crime_type.csv (no report writes it now)
-    removed out/laporan_kerja_sama.data/cases_by_evidence_status.csv (no report writes it now)
-    removed out/laporan_kerja_sama.data/top_partner_countries.csv (no report writes it now)
-    removed out/laporan_kerja_sama.data/events_per_quarter.csv (no report writes it now)
-    ");
+    // Every page of the deleted each report, in both builds, and its exports:
+    // 20 pages and 30 CSV files of the whole-data build, 19 pages of 2024-Q2.
+    assert_eq!(removed.len(), 69, "{messages}");
+    assert!(removed.iter().all(|l| l.contains("partner_brief/") && l.ends_with("(no report writes it now)")));
+    assert!(removed.contains(&"removed out/partner_brief/THA.en.data/partner_summary.csv (no report writes it now)"));
     assert!(
-        project.path().join("out/cooperation_report.data/period_summary.csv").exists(),
+        project.path().join("out/cooperation_report.en.data/period_summary.csv").exists(),
         "a build without --export leaves the exports of the reports that remain"
     );
-    assert!(!project.path().join("out/laporan_kerja_sama.html").exists());
-    assert!(!project.path().join("out/laporan_kerja_sama.data").exists(), "the emptied folder goes too");
-    assert!(!project.path().join("out/2024-Q2/laporan_kerja_sama.html").exists(), "in every period folder");
-    assert_eq!(project.read("out/2024-Q2/laporan_kerja_sama.md"), "edited by hand", "changed since: kept");
+    assert!(!project.path().join("out/partner_brief").exists(), "the emptied folders go too");
+    assert_eq!(
+        files_under(&project.path().join("out/2024-Q2/partner_brief")),
+        ["THA.id.md"],
+        "in every period folder; a page changed since is kept"
+    );
+    assert_eq!(project.read("out/2024-Q2/partner_brief/THA.id.md"), "edited by hand");
     assert_eq!(project.read("out/notes.txt"), "mine");
     assert_eq!(fs::read_to_string(&outside).unwrap(), "outside", "a forged record removes nothing");
     let index = project.read("out/index.html");
-    assert!(!index.contains("laporan_kerja_sama"), "{index}");
-    assert!(index.contains("cooperation_report.html"));
+    assert!(!index.contains("partner_brief"), "{index}");
+    assert!(index.contains("cooperation_report.en.html"));
     // A period folder deleted by hand leaves no dead link, though nothing is rendered.
     fs::remove_dir_all(project.path().join("out/2024-Q2")).unwrap();
     assert_success(&project.run(&["build"]));
@@ -1107,11 +1139,13 @@ fn sample_reads_well_in_every_month_and_in_an_empty_period() {
     assert_success(&project.run(&["build", "--period", "2021-Q1"]));
     let out = project.path().join("out");
     let files = files_under(&out);
-    assert_eq!(files.iter().filter(|f| f.ends_with(".md")).count(), 2 * 49, "two reports, 48 months and 2021-Q1");
+    let reports = files.iter().filter(|f| f.ends_with(".md") && f.contains("cooperation_report.")).count();
+    assert_eq!(reports, 2 * 49, "two locales, 48 months and 2021-Q1");
+    assert!(files.iter().any(|f| f.starts_with("2024-04/partner_brief/")), "briefs in the months");
     for file in files {
         assert_reads_well(&file, &fs::read_to_string(out.join(&file)).unwrap());
     }
-    let empty = project.read("out/2021-Q1/cooperation_report.md");
+    let empty = project.read("out/2021-Q1/cooperation_report.en.md");
     assert!(empty.contains("No international events took place in this period."), "{empty}");
 }
 

@@ -31,10 +31,15 @@ pub fn resolve_params(
                 .help("give either --period or the period parameters, not both"));
         }
         let declaring: Vec<&&SavedQuery> = queries.iter().filter(|q| q.param(name).is_some()).collect();
-        // The key column of an `each` report chooses one of its pages: its
-        // name is known once the query ran, so such a parameter is checked
-        // then (see [`super::plan::Planner::expand`]).
-        let chooses_page = scope.is_none() && project.reports.iter().any(|r| r.each.is_some());
+        // The key column of an `each` report chooses one of its pages. A
+        // `key` names it; without one it is the query's first column, known
+        // once the query ran: such a parameter is checked then (see
+        // [`super::plan::Planner::expand`]).
+        let chooses_page = scope.is_none()
+            && project.reports.iter().filter_map(|r| r.each.as_ref()).any(|e| match &e.key {
+                Some(key) => key == name,
+                None => true,
+            });
         if declaring.is_empty() && !chooses_page {
             let mut known: Vec<&str> = queries.iter().flat_map(|q| q.params.iter().map(|p| p.name.as_str())).collect();
             known.sort();

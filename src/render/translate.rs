@@ -1,6 +1,8 @@
 //! `t("key", name=value…)`: a message of the report's locale, from the
 //! project's catalogues (see [`crate::project::messages`]). The message is
 //! text like any value: the output escapes it, and the values put into it.
+//! `default=` is what a key missing from the catalogue gives (for keys
+//! made from data, such as `t("crime." ~ row.crime_type, default=row.crime_type)`).
 
 use std::sync::Arc;
 
@@ -18,7 +20,11 @@ pub(super) fn function(
         let error = |message: String| minijinja::Error::new(ErrorKind::InvalidOperation, message);
         let locale: Locale =
             state.lookup("locale").and_then(|l| l.as_str().and_then(|tag| tag.parse().ok())).unwrap_or_default();
+        let fallback: Option<Value> = kwargs.get("default")?;
         let Some(message) = messages.get(locale, key) else {
+            if let Some(fallback) = fallback {
+                return Ok(fallback);
+            }
             return Err(error(match messages.file(locale) {
                 None => format!(
                     "t(\"{key}\"): there are no messages in {locale}: add report_templates/_messages/{locale}.toml"
@@ -32,7 +38,7 @@ pub(super) fn function(
             }));
         };
         let mut values = Vec::new();
-        for name in kwargs.args() {
+        for name in kwargs.args().filter(|n| *n != "default") {
             let value: Value = kwargs.get(name)?;
             if matches!(value.kind(), ValueKind::Undefined) {
                 return Err(minijinja::Error::from(ErrorKind::UndefinedError));
