@@ -192,7 +192,7 @@ pub fn chart_function(
         let mut out = String::from("<figure class=\"chart\">\n<figcaption>");
         markdown::escape_html(&title, &mut out);
         out.push_str("</figcaption>\n");
-        out.push_str("<div class=\"chart-scroll\">");
+        out.push_str("<div class=\"chart-scroll\" tabindex=\"0\">");
         out.push_str(&chart.svg());
         out.push_str("</div>\n<details class=\"chart-data\"><summary>");
         out.push_str(locale.words().ui.the_data);

@@ -54,6 +54,29 @@ impl Fragments {
     /// fragment itself, not a paragraph around it.
     pub(super) fn restore(&self, mut body: String) -> String {
         let html = self.html.lock().unwrap_or_else(|p| p.into_inner());
+        // A paragraph of several block fragments (maps written one per
+        // line) becomes those blocks: a figure cannot be in a paragraph.
+        // Inline ones (tiles) stay in theirs.
+        let prefix = format!("laporanfragment{}x", self.nonce);
+        let mut from = 0;
+        while let Some(start) = body[from..].find("<p>").map(|i| i + from) {
+            let Some(end) = body[start..].find("</p>\n").map(|i| i + start) else { break };
+            let fragments: Option<Vec<&String>> = body[start + 3..end]
+                .split_whitespace()
+                .map(|word| {
+                    let index: usize = word.strip_prefix(&prefix)?.strip_suffix('x')?.parse().ok()?;
+                    html.get(index).filter(|f| is_block(f))
+                })
+                .collect();
+            match fragments.filter(|f| f.len() > 1) {
+                Some(blocks) => {
+                    let joined: String = blocks.iter().map(|f| f.as_str()).collect();
+                    body.replace_range(start..end + 5, &joined);
+                    from = start + joined.len();
+                }
+                None => from = end,
+            }
+        }
         for (index, fragment) in html.iter().enumerate() {
             let placeholder = self.placeholder(index);
             let paragraph = format!("<p>{placeholder}</p>\n");
@@ -65,6 +88,12 @@ impl Fragments {
         }
         body
     }
+}
+
+/// Whether a helper's markup is a block (a figure, a table, a paragraph),
+/// which a paragraph cannot hold.
+fn is_block(markup: &str) -> bool {
+    ["<figure", "<table", "<div", "<p", "<details"].iter().any(|tag| markup.starts_with(tag))
 }
 
 /// What a helper returns: its markup as a safe value, or in the page pass

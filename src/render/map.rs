@@ -132,7 +132,7 @@ pub(super) fn map(state: &State<'_, '_>, result: Value, kwargs: Kwargs) -> Resul
     };
     let mut out = String::from("<figure class=\"chart\">\n<figcaption>");
     markdown::escape_html(&title, &mut out);
-    out.push_str("</figcaption>\n<div class=\"chart-scroll\">");
+    out.push_str("</figcaption>\n<div class=\"chart-scroll\" tabindex=\"0\">");
     out.push_str(&map.svg());
     out.push_str("</div>\n");
     if let Some(note) = note {

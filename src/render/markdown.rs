@@ -249,6 +249,8 @@ pub fn to_html(markdown: &str) -> HtmlDocument {
     });
     let mut body = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut body, events);
+    // Focusable: on a phone a wide table scrolls, by keyboard too.
+    let body = body.replace("<table>", "<table tabindex=\"0\">");
     HtmlDocument { body, title, toc }
 }
 
@@ -434,7 +436,7 @@ mod tests {
     #[test]
     fn tables_render() {
         let doc = to_html("| a | b |\n|---|--:|\n| x \\| y | 1 |\n");
-        assert!(doc.body.contains("<table>"), "{}", doc.body);
+        assert!(doc.body.contains("<table tabindex=\"0\">"), "{}", doc.body);
         assert!(doc.body.contains("x | y"), "{}", doc.body);
     }
 }

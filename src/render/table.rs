@@ -288,7 +288,8 @@ pub(super) fn styled_markup(
     let numeric: Vec<bool> = indices.iter().map(|&i| result.is_numeric(i)).collect();
     let mut out = String::new();
     if html {
-        out.push_str("<table>\n<thead><tr>");
+        // Focusable: on a phone a wide table scrolls, by keyboard too.
+        out.push_str("<table tabindex=\"0\">\n<thead><tr>");
         for (&i, &num) in indices.iter().zip(&numeric) {
             out.push_str(if num { "<th class=\"num\">" } else { "<th>" });
             markdown::escape_html(&header(i), &mut out);

@@ -94,7 +94,7 @@ impl Donut {
             text(
                 &mut out,
                 &format!(
-                    "x=\"{:.0}\" y=\"{y:.1}\" text-anchor=\"end\" fill=\"currentColor\" font-variant-numeric=\"tabular-nums\"",
+                    "x=\"{:.0}\" y=\"{y:.1}\" text-anchor=\"end\" fill=\"currentColor\" style=\"font-variant-numeric: tabular-nums\"",
                     WIDTH - 8.0
                 ),
                 &format!("{} · {}", self.format.text(*value, self.locale), percent(*share, self.locale)),
