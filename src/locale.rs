@@ -91,8 +91,10 @@ pub struct HelperWords {
     pub versus: &'static str,
     /// A tile's comparison when the previous period has no name.
     pub previous: &'static str,
-    /// A value shown as `< 5` (small-count suppression), in a note.
+    /// Under a table or chart that hides small counts (`{n}`: the
+    /// thresholds), and when it hid a total (`{mark}`: what shows).
     pub suppressed: &'static str,
+    pub total_hidden: &'static str,
 }
 
 /// Labels the layout and the index show (`ui.contents` in a template).
@@ -182,7 +184,8 @@ static EN: Words = Words {
         not_on_map: "Not on the map",
         versus: "vs",
         previous: "the previous period",
-        suppressed: "Counts below {n} are not shown, nor values that would reveal them.",
+        suppressed: "Counts below {n} are shown as < {n}: small numbers could identify people.",
+        total_hidden: "A total that would reveal them is shown as {mark}.",
     },
 };
 
@@ -225,7 +228,8 @@ static ID: Words = Words {
         not_on_map: "Tidak tampil di peta",
         versus: "dibanding",
         previous: "periode sebelumnya",
-        suppressed: "Jumlah di bawah {n} tidak ditampilkan, begitu pula nilai yang dapat mengungkapkannya.",
+        suppressed: "Jumlah di bawah {n} ditampilkan sebagai < {n}: angka kecil dapat mengungkap identitas orang.",
+        total_hidden: "Jumlah total yang dapat mengungkapkannya ditampilkan sebagai {mark}.",
     },
 };
 

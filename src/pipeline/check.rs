@@ -14,6 +14,40 @@ use crate::project::Project;
 use crate::query::{BuildParam, BuildParams, Runner};
 use crate::render::{BuildInfo, InputFile, Passes, Renderer, lint};
 
+/// Renders one page of `report` in each of its locales, as a build would;
+/// a problem goes to `found` (a parameter not given to `warnings`).
+/// Whether the page rendered.
+#[allow(clippy::too_many_arguments)]
+fn check_page(
+    project: &Project,
+    runner: &Runner,
+    report: &crate::project::Report,
+    period: Option<&Period>,
+    params: &BuildParams,
+    info: &BuildInfo,
+    found: &mut Vec<Error>,
+    warnings: &mut Vec<Error>,
+) -> Result<bool, Error> {
+    let renderer = Renderer::new(project, Arc::new(runner.fork(params.clone())?));
+    let locales = if report.locales.is_empty() { vec![report.locale] } else { report.locales.clone() };
+    for locale in locales {
+        let mut page = report.clone();
+        page.locale = locale;
+        match renderer.render(&page, period, params, info, Passes::ALL) {
+            Ok(_) => {}
+            Err(error) if error.needed_param().is_some() => {
+                warnings.push(skipped(report, period, &error, false));
+                return Ok(false);
+            }
+            Err(error) => {
+                found.push(error);
+                return Ok(false);
+            }
+        }
+    }
+    Ok(true)
+}
+
 /// What `laporan check` found.
 pub struct CheckSummary {
     pub problems: Vec<Error>,
@@ -78,21 +112,27 @@ pub fn check(
             for (name, text) in &report.params {
                 params.entry(name.clone()).or_insert_with(|| BuildParam::Text(text.clone()));
             }
-            // An `each` report is tried on its first row (its keys all checked).
+            // An `each` report is rendered for every row, as a build would.
+            let mut pages = vec![params.clone()];
             if let Some(each) = &report.each {
-                let first = runner.fork(params.clone()).and_then(|r| r.run(&each.query, &[])).and_then(|result| {
-                    let entities = super::each::entities(
+                let rows = runner.fork(params.clone()).and_then(|r| r.run(&each.query, &[])).and_then(|result| {
+                    super::each::entities(
                         &result,
                         each,
                         &report.name,
                         &project.queries[&each.query],
                         project.setting_place(&format!("reports.{}", report.name), "key"),
-                    )?;
-                    Ok(entities.into_iter().next())
+                    )
                 });
-                match first {
-                    Ok(Some(entity)) => params.extend(entity.params),
-                    Ok(None) => continue,
+                pages = match rows {
+                    Ok(entities) => entities
+                        .into_iter()
+                        .map(|entity| {
+                            let mut page = params.clone();
+                            page.extend(entity.params);
+                            page
+                        })
+                        .collect(),
                     Err(error) if error.needed_param().is_some() => {
                         warnings.push(skipped(report, period.as_ref(), &error, false));
                         continue;
@@ -101,25 +141,13 @@ pub fn check(
                         found.push(error);
                         continue;
                     }
-                }
+                };
             }
-            let forked = Arc::new(runner.fork(params.clone())?);
-            let renderer = Renderer::new(project, forked);
-            let locales = if report.locales.is_empty() { vec![report.locale] } else { report.locales.clone() };
-            for locale in locales {
-                let mut page = report.clone();
-                page.locale = locale;
-                match renderer.render(&page, period.as_ref(), &params, &info, Passes::ALL) {
-                    Ok(_) => rendered += 1,
-                    Err(error) if error.needed_param().is_some() => {
-                        warnings.push(skipped(report, period.as_ref(), &error, false));
-                        break;
-                    }
-                    Err(error) => {
-                        found.push(error);
-                        break;
-                    }
+            for params in pages {
+                if !check_page(project, &runner, report, period.as_ref(), &params, &info, &mut found, &mut warnings)? {
+                    break;
                 }
+                rendered += 1;
             }
         }
     }

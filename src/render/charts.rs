@@ -15,7 +15,7 @@ use super::filters::locale_of;
 use super::helper::{
     check_labels, column_index, helper_output, is_html, label_of, no_data, query_result, record_suppression,
 };
-use super::look::Look;
+use super::look::{Look, is_small};
 use super::table::{cell_text, read_suppress, styled_markup, suppress_columns, suppression_note};
 use super::{format, markdown};
 use crate::locale::Locale;
@@ -118,9 +118,16 @@ pub fn chart_function(
         let format = chart::ValueFormat::parse(Some(format), currency).map_err(fail)?;
         // A small count is not drawn: a bar's length would give it away.
         let suppressed = suppress_columns(suppress.as_ref(), data, function)?;
-        let hidden = |i: usize, cell: &Cell| {
-            suppressed.iter().any(|(c, t)| *c == i && cell.as_f64().is_some_and(|v| v > 0.0 && v < *t as f64))
-        };
+        if suppressed.iter().any(|(c, _)| *c == x_index) {
+            return Err(fail(format!(
+                "suppress names {x}, the x axis: its values would be the axis labels; suppress a y column"
+            )));
+        }
+        let hidden = |i: usize, cell: &Cell| suppressed.iter().any(|(c, t)| *c == i && is_small(cell, *t));
+        // Whether the result has values at all, hidden or not (hidden ones
+        // are not drawn, and the table shows them as `< N`).
+        let has_values =
+            y_indices.iter().any(|&i| result.rows.iter().any(|row| row[i].as_f64().is_some_and(f64::is_finite)));
         let mut series = Vec::new();
         for &i in &y_indices {
             let values = result
@@ -147,7 +154,7 @@ pub fn chart_function(
             format!("{} / {x_label}", names.join(", "))
         });
         let html = is_html(state);
-        if series.iter().all(|s| s.values.iter().all(Option::is_none)) {
+        if !has_values {
             // An empty period: no axes drawn around nothing.
             let shown = if html {
                 let mut out = String::from("<figure class=\"chart\">\n<figcaption>");
@@ -170,7 +177,7 @@ pub fn chart_function(
         record_suppression(state, data, &look.suppress);
         let mut table = styled_markup(data, &indices, labels.as_ref(), locale, html, &look, &hidden_cells);
         if !hidden_cells.is_empty() {
-            table.push_str(&suppression_note(&look, locale, html));
+            table.push_str(&suppression_note(&look, false, locale, html));
         }
         if !html {
             // Markdown has no charts: the title and the data.

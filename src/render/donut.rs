@@ -89,8 +89,9 @@ pub(super) fn donut(state: &State<'_, '_>, result: Value, kwargs: Kwargs) -> Res
     };
     let mut out = String::from("<figure class=\"chart\">\n<figcaption>");
     markdown::escape_html(&title, &mut out);
-    out.push_str("</figcaption>\n<div class=\"chart-scroll\" tabindex=\"0\">");
+    out.push_str("</figcaption>\n<div class=\"donut-wrap\">");
     out.push_str(&donut.svg());
+    out.push_str(&donut.legend());
     out.push_str("</div>\n<details class=\"chart-data\"><summary>");
     out.push_str(locale.words().ui.the_data);
     out.push_str("</summary>\n");

@@ -208,7 +208,8 @@ pub fn currency_symbol(currency: &str) -> String {
 /// change; the percentage is left out when `previous` is 0.
 pub fn delta(current: f64, previous: f64, text: &dyn Fn(f64) -> String, with_percent: bool, locale: Locale) -> String {
     let change = current - previous;
-    if change == 0.0 {
+    // A change too small to write (0.1 + 0.2 against 0.3) is none.
+    if change == 0.0 || text(change.abs()) == text(0.0) {
         return format!("= {}", text(0.0));
     }
     let (arrow, sign) = if change > 0.0 { ("▲", "+") } else { ("▼", "−") };

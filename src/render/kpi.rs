@@ -21,7 +21,8 @@ use crate::locale::Locale;
 /// Options: `label` (required), `previous` (the value a period before),
 /// `versus` (what `previous` is, default the period before's name),
 /// `format` (`number`, `money`, `percent`), `currency`, `trend` (a query
-/// result) with `y` (its column to draw).
+/// result) with `y` (its column to draw, in the result's order: oldest
+/// first).
 pub(super) fn kpi(state: &State<'_, '_>, value: Value, kwargs: Kwargs) -> Result<Value, minijinja::Error> {
     let fail = |message: String| minijinja::Error::new(ErrorKind::InvalidOperation, format!("kpi(): {message}"));
     let label: String = kwargs.get("label")?;
@@ -52,6 +53,12 @@ pub(super) fn kpi(state: &State<'_, '_>, value: Value, kwargs: Kwargs) -> Result
         (Some(trend), Some(y)) => {
             let result = query_result(trend, "kpi")?;
             let column = column_index(result, y, "kpi")?;
+            if !result.is_numeric(column) {
+                return Err(fail(format!(
+                    "y names `{y}`, which holds no numbers ({}): a sparkline draws numbers",
+                    result.columns[column].type_name
+                )));
+            }
             let values: Vec<Option<f64>> = result.rows.iter().map(|row| row[column].as_f64()).collect();
             Some((values, y.clone()))
         }

@@ -10,8 +10,9 @@
 //!   marked background (`max`, `min`, `> 10`, `>= 10`, `< 0`, `<= 0`,
 //!   `= IDN`, `!= IDN`, or a value to equal);
 //! - `suppress={"victims": 5}`: small counts (above zero, below the
-//!   threshold) shown as `< 5`, with secondary suppression so that a
-//!   totals row cannot give them away (see [`Look::suppressed`]).
+//!   threshold) shown as `< 5`; the column's total, which would give their
+//!   sum away, is hidden too (see [`Look::suppressed`]). Colour scales,
+//!   bars and highlight rules are computed over the values shown only.
 //!
 //! Colour is never the only carrier of meaning: the number is always
 //! written, a highlighted cell is bold too. In Markdown, highlighted cells
@@ -84,57 +85,85 @@ pub struct Look {
     pub percent: Vec<usize>,
 }
 
-/// What a cell shows in place of its value.
+/// What a cell shows in place of its value: a small count, `< threshold`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Hidden {
-    /// A small count: `< threshold`.
-    Small(i64),
-    /// Hidden so that a total does not give a small count away.
-    Secondary,
+pub struct Hidden(pub i64);
+
+/// What a column's colour scale, bars and rules are computed over: the
+/// values shown (hidden ones left out, so that a colour or a bar's length
+/// gives none of them away).
+#[derive(Debug, Clone, Copy)]
+pub struct ColumnStats {
+    low: f64,
+    high: f64,
+    /// The largest magnitude.
+    largest: f64,
 }
 
 impl Look {
-    /// The cells hidden in `result` (row, column), and the columns whose
-    /// total must be hidden too. Primary: counts above zero and below the
-    /// threshold. Secondary, for each column whose total is shown
-    /// (`totals`): the smallest value at or above the threshold is hidden
-    /// as well, so that the total minus the cells shown never equals the
-    /// small counts; where no such value exists, the total is hidden.
+    /// The cells hidden in `result` (row, column, what shows), and the
+    /// columns whose total must be hidden too. Primary suppression: counts
+    /// above zero and below the threshold. Secondary: the total of a
+    /// column with a hidden count (shown in `totals`), from which the sum of
+    /// the hidden counts would follow; hiding another cell instead is not
+    /// enough, as its bounds (it is at least the threshold, at most the
+    /// values shown) can still pin the hidden counts down.
     pub fn suppressed(&self, result: &QueryResult, totals: &[usize]) -> (Vec<(usize, usize, Hidden)>, Vec<usize>) {
         let mut hidden = Vec::new();
         let mut hidden_totals = Vec::new();
         for &(column, threshold) in &self.suppress {
-            let value = |row: &Vec<Cell>| row[column].as_f64();
-            let mut small = 0;
+            let mut any = false;
             for (r, row) in result.rows.iter().enumerate() {
-                if value(row).is_some_and(|v| v > 0.0 && v < threshold as f64) {
-                    hidden.push((r, column, Hidden::Small(threshold)));
-                    small += 1;
+                if is_small(&row[column], threshold) {
+                    hidden.push((r, column, Hidden(threshold)));
+                    any = true;
                 }
             }
-            if small == 0 || !totals.contains(&column) {
-                continue;
-            }
-            let secondary = result
-                .rows
-                .iter()
-                .enumerate()
-                .filter_map(|(r, row)| value(row).filter(|v| *v >= threshold as f64).map(|v| (r, v)))
-                .min_by(|a, b| a.1.total_cmp(&b.1));
-            match secondary {
-                Some((r, _)) => hidden.push((r, column, Hidden::Secondary)),
-                None => hidden_totals.push(column),
+            if any && totals.contains(&column) {
+                hidden_totals.push(column);
             }
         }
         (hidden, hidden_totals)
     }
 
+    /// The statistics of each column a scale, bars or a rule reads, over
+    /// the values shown; computed once per table.
+    pub fn stats(&self, result: &QueryResult, hidden: &[(usize, usize, Hidden)]) -> Vec<(usize, ColumnStats)> {
+        let mut columns: Vec<usize> = self.colours.iter().map(|(c, _)| *c).collect();
+        columns.extend(&self.bars);
+        columns.extend(self.highlight.iter().map(|(c, _)| *c));
+        columns.sort_unstable();
+        columns.dedup();
+        columns
+            .into_iter()
+            .map(|column| {
+                let mut stats = ColumnStats { low: f64::INFINITY, high: f64::NEG_INFINITY, largest: 0.0 };
+                for (r, row) in result.rows.iter().enumerate() {
+                    if hidden.iter().any(|(hr, hc, _)| *hr == r && *hc == column) {
+                        continue;
+                    }
+                    if let Some(v) = row[column].as_f64().filter(|v| v.is_finite()) {
+                        stats.low = stats.low.min(v);
+                        stats.high = stats.high.max(v);
+                        stats.largest = stats.largest.max(v.abs());
+                    }
+                }
+                (column, stats)
+            })
+            .collect()
+    }
+
     /// The colour class of a cell (`heat blues-3`), if its column has a scale.
-    pub fn colour_class(&self, result: &QueryResult, row: usize, column: usize) -> Option<String> {
+    pub fn colour_class(
+        &self,
+        result: &QueryResult,
+        stats: &[(usize, ColumnStats)],
+        row: usize,
+        column: usize,
+    ) -> Option<String> {
         let (_, scale) = self.colours.iter().find(|(c, _)| *c == column)?;
         let value = result.rows[row][column].as_f64().filter(|v| v.is_finite())?;
-        let values = result.rows.iter().filter_map(|r| r[column].as_f64()).filter(|v| v.is_finite());
-        let (low, high) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| (l.min(v), h.max(v)));
+        let ColumnStats { low, high, .. } = stats_of(stats, column)?;
         if *scale == "diverging" {
             let reach = low.abs().max(high.abs());
             if reach == 0.0 || value == 0.0 {
@@ -149,30 +178,33 @@ impl Look {
     }
 
     /// The length of a cell's bar, as a percentage of the column's largest
-    /// magnitude; `None` if its column has no bars.
-    pub fn bar(&self, result: &QueryResult, row: usize, column: usize) -> Option<f64> {
+    /// magnitude shown; `None` if its column has no bars.
+    pub fn bar(&self, result: &QueryResult, stats: &[(usize, ColumnStats)], row: usize, column: usize) -> Option<f64> {
         if !self.bars.contains(&column) {
             return None;
         }
         let value = result.rows[row][column].as_f64().filter(|v| v.is_finite())?;
-        let largest = result
-            .rows
-            .iter()
-            .filter_map(|r| r[column].as_f64())
-            .filter(|v| v.is_finite())
-            .fold(0.0f64, |m, v| m.max(v.abs()));
+        let largest = stats_of(stats, column)?.largest;
         Some(if largest > 0.0 { value.abs() / largest * 100.0 } else { 0.0 })
     }
 
-    /// Whether a cell meets its column's highlight rule.
-    pub fn highlighted(&self, result: &QueryResult, row: usize, column: usize, shown: &str) -> bool {
+    /// Whether a cell meets its column's highlight rule (`max` and `min`
+    /// among the values shown).
+    pub fn highlighted(
+        &self,
+        result: &QueryResult,
+        stats: &[(usize, ColumnStats)],
+        row: usize,
+        column: usize,
+        shown: &str,
+    ) -> bool {
         let Some((_, rule)) = self.highlight.iter().find(|(c, _)| *c == column) else { return false };
         let cell = &result.rows[row][column];
         let number = cell.as_f64().filter(|v| v.is_finite());
-        let numbers = || result.rows.iter().filter_map(|r| r[column].as_f64()).filter(|v| v.is_finite());
+        let extremes = stats_of(stats, column);
         match rule {
-            Rule::Max => number.is_some_and(|v| numbers().all(|o| o <= v)),
-            Rule::Min => number.is_some_and(|v| numbers().all(|o| o >= v)),
+            Rule::Max => number.zip(extremes).is_some_and(|(v, s)| v >= s.high),
+            Rule::Min => number.zip(extremes).is_some_and(|(v, s)| v <= s.low),
             Rule::Compare(op, limit) => number.is_some_and(|v| match *op {
                 ">" => v > *limit,
                 ">=" => v >= *limit,
@@ -187,6 +219,15 @@ impl Look {
     pub fn negative(&self, result: &QueryResult, row: usize, column: usize) -> bool {
         self.negative_red && result.rows[row][column].as_f64().is_some_and(|v| v < 0.0)
     }
+}
+
+/// Whether a value is a small count under `threshold`: above zero, below it.
+pub fn is_small(cell: &Cell, threshold: i64) -> bool {
+    cell.as_f64().is_some_and(|v| v > 0.0 && v < threshold as f64)
+}
+
+fn stats_of(stats: &[(usize, ColumnStats)], column: usize) -> Option<ColumnStats> {
+    stats.iter().find(|(c, _)| *c == column).map(|(_, s)| *s).filter(|s| s.low <= s.high)
 }
 
 /// Whether a cell equals a rule's text: as text (its value or as shown),
@@ -214,14 +255,25 @@ mod tests {
         let look = Look { suppress: vec![(0, 5)], ..Look::default() };
         let result = counts(&[0, 3, 12, 7, 40]);
         let (hidden, totals) = look.suppressed(&result, &[]);
-        assert_eq!(hidden, vec![(1, 0, Hidden::Small(5))], "zero is shown, 3 is hidden");
+        assert_eq!(hidden, vec![(1, 0, Hidden(5))], "zero is shown, 3 is hidden");
         assert!(totals.is_empty());
         let (hidden, totals) = look.suppressed(&result, &[0]);
-        assert_eq!(hidden, vec![(1, 0, Hidden::Small(5)), (3, 0, Hidden::Secondary)], "the smallest other count too");
-        assert!(totals.is_empty());
-        let (hidden, totals) = look.suppressed(&counts(&[1, 2, 0]), &[0]);
-        assert_eq!(hidden.len(), 2);
-        assert_eq!(totals, vec![0], "no larger count to hide: the total is hidden");
+        assert_eq!(hidden.len(), 1);
+        assert_eq!(totals, vec![0], "the total would give the hidden count away");
+        let (_, totals) = look.suppressed(&counts(&[5, 12]), &[0]);
+        assert!(totals.is_empty(), "nothing hidden, the total stays");
+    }
+
+    #[test]
+    fn scales_and_bars_ignore_hidden_values() {
+        let look = Look { suppress: vec![(0, 5)], bars: vec![0], colours: vec![(0, "blues")], ..Look::default() };
+        for hidden_value in [1, 4] {
+            let result = counts(&[hidden_value, 5, 7]);
+            let (hidden, _) = look.suppressed(&result, &[]);
+            let stats = look.stats(&result, &hidden);
+            assert_eq!(look.colour_class(&result, &stats, 1, 0).as_deref(), Some("heat blues-0"));
+            assert_eq!(look.bar(&result, &stats, 2, 0), Some(100.0), "the largest shown is the full bar");
+        }
     }
 
     #[test]
@@ -234,7 +286,8 @@ mod tests {
         assert!(Rule::parse(&Value::from("> ten")).unwrap_err().contains("compares with a number"));
         let look = Look { highlight: vec![(0, Rule::Max)], ..Look::default() };
         let result = counts(&[3, 9, 9, 1]);
-        let marked: Vec<bool> = (0..4).map(|r| look.highlighted(&result, r, 0, "")).collect();
+        let stats = look.stats(&result, &[]);
+        let marked: Vec<bool> = (0..4).map(|r| look.highlighted(&result, &stats, r, 0, "")).collect();
         assert_eq!(marked, [false, true, true, false], "every cell at the maximum");
     }
 }

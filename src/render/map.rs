@@ -33,16 +33,18 @@ pub(super) fn map(state: &State<'_, '_>, result: Value, kwargs: Kwargs) -> Resul
     let description: Option<String> = kwargs.get("description")?;
     let format_name: Option<String> = kwargs.get("format")?;
     let currency: Option<String> = kwargs.get("currency")?;
-    let classes: Option<i64> = kwargs.get("classes")?;
+    let classes: Option<Value> = kwargs.get("classes")?;
     kwargs.assert_all_used()?;
     let country_index = column_index(result, &country, "map")?;
     let value_index = value.as_deref().map(|v| column_index(result, v, "map")).transpose()?;
     let name_index = name.as_deref().map(|n| column_index(result, n, "map")).transpose()?;
     check_labels(result, labels.as_ref(), "map")?;
-    let classes = classes.unwrap_or(5);
-    if !(1..=MAX_CLASSES as i64).contains(&classes) {
-        return Err(fail(format!("classes is {classes}: a map shows 1 to {MAX_CLASSES} classes")));
-    }
+    let classes = match &classes {
+        None => 5,
+        Some(value) => value.as_i64().filter(|n| (1..=MAX_CLASSES as i64).contains(n)).ok_or_else(|| {
+            fail(format!("classes is {value}: a map shows 1 to {MAX_CLASSES} classes, a whole number"))
+        })?,
+    };
     let format = ValueFormat::parse(format_name.as_deref(), currency).map_err(fail)?;
     let locale = locale_of(state);
     let world = world();
@@ -54,7 +56,13 @@ pub(super) fn map(state: &State<'_, '_>, result: Value, kwargs: Kwargs) -> Resul
         let shown_name = name_index.map(|i| row[i].to_text()).filter(|n| !n.trim().is_empty());
         let found = world.find(&code).filter(|c| !c.path.is_empty() || c.point.is_some());
         let Some(found) = found else {
-            let code = if row[country_index].is_null() { "NULL".to_owned() } else { code };
+            let code = if row[country_index].is_null() {
+                "NULL".to_owned()
+            } else if code.trim().is_empty() {
+                format!("'{code}'")
+            } else {
+                code
+            };
             unplaced.push(match shown_name {
                 Some(name) if name != code => format!("{name} ({code})"),
                 _ => code,
@@ -135,6 +143,7 @@ pub(super) fn map(state: &State<'_, '_>, result: Value, kwargs: Kwargs) -> Resul
     out.push_str("</figcaption>\n<div class=\"chart-scroll\" tabindex=\"0\">");
     out.push_str(&map.svg());
     out.push_str("</div>\n");
+    out.push_str(&map.legend());
     if let Some(note) = note {
         out.push_str("<p class=\"map-note\">");
         markdown::escape_html(&note, &mut out);

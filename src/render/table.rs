@@ -66,7 +66,7 @@ pub(super) fn table(state: &State<'_, '_>, result: Value, kwargs: Kwargs) -> Res
             .enumerate()
             .map(|(position, &i)| {
                 if hidden_totals.contains(&i) {
-                    Some(SECONDARY.to_owned())
+                    Some(HIDDEN_TOTAL.to_owned())
                 } else if summed.contains(&i) {
                     Some(total_of(result, i, locale))
                 } else if position == 0 {
@@ -79,19 +79,27 @@ pub(super) fn table(state: &State<'_, '_>, result: Value, kwargs: Kwargs) -> Res
         markup = with_total_row(markup, result, &indices, &row, html);
     }
     if !hidden.is_empty() {
-        markup.push_str(&suppression_note(&look, locale, html));
+        markup.push_str(&suppression_note(&look, !hidden_totals.is_empty(), locale, html));
     }
     Ok(helper_output(state, markup))
 }
 
-/// What a value hidden so that a total cannot reveal a small count shows.
-pub(super) const SECONDARY: &str = "×";
+/// What a total that would reveal small counts shows.
+pub(super) const HIDDEN_TOTAL: &str = "×";
 
-/// The note under a table or chart that hides small counts.
-pub(super) fn suppression_note(look: &Look, locale: Locale, html: bool) -> String {
-    let threshold = look.suppress.iter().map(|(_, t)| *t).min().unwrap_or_default();
-    let text = locale.words().helpers.suppressed.replace("{n}", &threshold.to_string());
-    let text = format!("< {threshold}, {SECONDARY}: {text}");
+/// The note under a table or chart that hides small counts: the
+/// thresholds, and the totals hidden if any.
+pub(super) fn suppression_note(look: &Look, hidden_totals: bool, locale: Locale, html: bool) -> String {
+    let mut thresholds: Vec<i64> = look.suppress.iter().map(|(_, t)| *t).collect();
+    thresholds.sort_unstable();
+    thresholds.dedup();
+    let listed: Vec<String> = thresholds.iter().map(i64::to_string).collect();
+    let words = &locale.words().helpers;
+    let mut text = words.suppressed.replace("{n}", &listed.join(", "));
+    if hidden_totals {
+        text.push(' ');
+        text.push_str(&words.total_hidden.replace("{mark}", HIDDEN_TOTAL));
+    }
     if html {
         format!("<p class=\"table-note\">{}</p>\n", markdown::html_escaped(&text))
     } else {
@@ -273,10 +281,8 @@ pub(super) fn styled_markup(
     // Fractions a chart shows as percentages are percentages here too.
     let cell_text = |r: usize, i: usize| {
         let cell = &result.rows[r][i];
-        match hidden.iter().find(|(hr, hc, _)| *hr == r && *hc == i) {
-            Some((_, _, Hidden::Small(threshold))) => return format!("< {threshold}"),
-            Some((_, _, Hidden::Secondary)) => return SECONDARY.to_owned(),
-            None => {}
+        if let Some((_, _, Hidden(threshold))) = hidden.iter().find(|(hr, hc, _)| *hr == r && *hc == i) {
+            return format!("< {threshold}");
         }
         match cell.as_f64() {
             Some(fraction) if look.percent.contains(&i) && fraction.is_finite() => format::percent(fraction, 1, locale),
@@ -284,6 +290,7 @@ pub(super) fn styled_markup(
         }
     };
     let is_hidden = |r: usize, i: usize| hidden.iter().any(|(hr, hc, _)| *hr == r && *hc == i);
+    let stats = look.stats(result, hidden);
     let header = |i: usize| label_of(labels, &result.columns[i].name);
     let numeric: Vec<bool> = indices.iter().map(|&i| result.is_numeric(i)).collect();
     let mut out = String::new();
@@ -313,7 +320,7 @@ pub(super) fn styled_markup(
                 }
                 // A hidden value gives away nothing: no colour, no bar.
                 let shown = !is_hidden(r, i);
-                if shown && let Some(class) = look.colour_class(result, r, i) {
+                if shown && let Some(class) = look.colour_class(result, &stats, r, i) {
                     classes.push(class);
                 }
                 if shown && look.negative(result, r, i) {
@@ -322,7 +329,7 @@ pub(super) fn styled_markup(
                 if look.bars.contains(&i) {
                     classes.push("has-bar".into());
                 }
-                let marked = shown && look.highlighted(result, r, i, &text);
+                let marked = shown && look.highlighted(result, &stats, r, i, &text);
                 if marked {
                     classes.push("hl".into());
                 }
@@ -354,7 +361,7 @@ pub(super) fn styled_markup(
                 }
                 // A bar under the number, its length the value's share of
                 // the column's largest (below zero: the negative colour).
-                if let Some(length) = look.bar(result, r, i).filter(|_| shown) {
+                if let Some(length) = look.bar(result, &stats, r, i).filter(|_| shown) {
                     let negative = result.rows[r][i].as_f64().is_some_and(|v| v < 0.0);
                     out.push_str(&format!(
                         "<span class=\"cell-bar{}\" style=\"width: {length:.1}%\"></span>",
@@ -383,7 +390,7 @@ pub(super) fn styled_markup(
             for &i in indices {
                 let text = cell_text(r, i);
                 out.push(' ');
-                if !is_hidden(r, i) && look.highlighted(result, r, i, &text) {
+                if !is_hidden(r, i) && look.highlighted(result, &stats, r, i, &text) {
                     out.push_str(&format!("**{}**", markdown::escaped(&text)));
                 } else {
                     out.push_str(&markdown::escaped(&text));

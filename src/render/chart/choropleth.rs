@@ -1,13 +1,12 @@
 //! A world map whose countries are coloured by a value (a choropleth), as
 //! one inline `<svg>`: the bundled shapes ([`super::world`]), a few classes
-//! of one blue from light to dark with a legend, small states as markers,
+//! of one blue from light to dark (the legend is HTML under it, legible at
+//! any width), small states as markers,
 //! each country's name and value in a `<title>`. Without values, the
 //! countries listed are shown in one colour ("included").
 
 use std::fmt::Write as _;
 
-use super::axis::text_width;
-use super::svg::text;
 use super::world::{Country, world};
 use super::{FONT, ValueFormat};
 use crate::locale::Locale;
@@ -92,26 +91,67 @@ impl Map<'_> {
         classes.iter().rposition(|c| value >= c.low)
     }
 
-    fn legend_text(&self, class: &Class) -> String {
-        let low = self.format.short(class.low, self.locale);
-        if class.low == class.high {
-            return low;
-        }
-        let high = self.format.short(class.high, self.locale);
-        // The currency once: `USD 840k–1.3M`.
-        match &self.format {
-            ValueFormat::Money(currency) => {
-                let symbol = format!("{} ", crate::render::format::currency_symbol(currency));
-                format!("{low}–{}", high.strip_prefix(&symbol).unwrap_or(&high))
+    /// Each class's legend label: short (`840k–1.3M`), unless two labels
+    /// would read the same or a range would collapse into one number; then
+    /// the values as the tooltips write them.
+    fn legend_labels(&self, classes: &[Class]) -> Vec<String> {
+        let label = |class: &Class, write: &dyn Fn(f64) -> String| {
+            let (low, high) = (write(class.low), write(class.high));
+            if class.low == class.high {
+                return Some(low);
             }
-            _ => format!("{low}–{high}"),
+            if low == high {
+                return None;
+            }
+            // The currency once: `USD 840k–1.3M`.
+            let high = match &self.format {
+                ValueFormat::Money(currency) => {
+                    let symbol = format!("{} ", crate::render::format::currency_symbol(currency));
+                    high.strip_prefix(&symbol).map_or(high.clone(), str::to_owned)
+                }
+                _ => high,
+            };
+            Some(format!("{low}–{high}"))
+        };
+        let short: Option<Vec<String>> =
+            classes.iter().map(|c| label(c, &|v| self.format.short(v, self.locale))).collect();
+        match short {
+            Some(labels) if labels.windows(2).all(|w| w[0] != w[1]) => labels,
+            _ => classes
+                .iter()
+                .map(|c| {
+                    label(c, &|v| self.format.text(v, self.locale))
+                        .unwrap_or_else(|| self.format.text(c.low, self.locale))
+                })
+                .collect(),
         }
+    }
+
+    /// The legend, as HTML under the map (legible at any width): a swatch
+    /// and a label per class, then "no data".
+    pub fn legend(&self) -> String {
+        let words = self.locale.words();
+        let mut entries: Vec<(&str, String)> = if self.valued {
+            let classes = self.classes();
+            let labels = self.legend_labels(&classes);
+            classes.iter().zip(labels).map(|(c, l)| (c.colour, l)).collect()
+        } else {
+            vec![(RAMP[4], words.helpers.included.to_owned())]
+        };
+        entries.push((NO_DATA, words.helpers.no_value.to_owned()));
+        let mut out = String::from("<ul class=\"legend\">");
+        for (colour, label) in entries {
+            let _ = write!(out, "<li><span class=\"swatch\" style=\"background: {colour}\"></span>");
+            escape_html(&label, &mut out);
+            out.push_str("</li>");
+        }
+        out.push_str("</ul>\n");
+        out
     }
 
     /// The map as one `<svg>` element, without blank lines.
     pub fn svg(&self) -> String {
         let world = world();
-        let words = self.locale.words();
         let classes = if self.valued { self.classes() } else { Vec::new() };
         let colour_of = |placed: &Placed<'_>| -> (&'static str, usize) {
             match placed.value {
@@ -123,26 +163,7 @@ impl Map<'_> {
                 _ => (NO_DATA, 0),
             }
         };
-        // The legend's entries: each class, then "no data".
-        let mut entries: Vec<(&str, String)> = if self.valued {
-            classes.iter().map(|c| (c.colour, self.legend_text(c))).collect()
-        } else {
-            vec![(RAMP[4], words.helpers.included.to_owned())]
-        };
-        entries.push((NO_DATA, words.helpers.no_value.to_owned()));
-        // The legend under the map, in rows that fit its width.
-        let mut placed_entries: Vec<(f64, usize)> = Vec::new();
-        let (mut x, mut row) = (8.0, 0);
-        for (_, label) in &entries {
-            let width = 24.0 + text_width(label) + 18.0;
-            if x + width > world.width && x > 8.0 {
-                row += 1;
-                x = 8.0;
-            }
-            placed_entries.push((x, row));
-            x += width;
-        }
-        let height = world.height + 10.0 + 22.0 * (row + 1) as f64;
+        let height = world.height;
         let mut out = String::new();
         let _ = writeln!(
             out,
@@ -183,24 +204,6 @@ impl Map<'_> {
             );
             escape_html(&self.tip(placed), &mut out);
             out.push_str("</title></circle>\n");
-        }
-        out.push_str("</g>\n<g class=\"legend\">\n");
-        for (i, ((colour, label), (x, row))) in entries.iter().zip(placed_entries).enumerate() {
-            let y = world.height + 22.0 + 22.0 * row as f64;
-            let class = if i + 1 == entries.len() {
-                0
-            } else if self.valued {
-                i + 1
-            } else {
-                1
-            };
-            let _ = writeln!(
-                out,
-                "<rect class=\"m{class}\" x=\"{x:.1}\" y=\"{:.1}\" width=\"18\" height=\"12\" rx=\"2\" fill=\"{colour}\" \
-                 stroke=\"currentColor\" stroke-opacity=\"0.3\"/>",
-                y - 10.0
-            );
-            text(&mut out, &format!("x=\"{:.1}\" y=\"{y:.1}\" fill=\"currentColor\"", x + 24.0), label);
         }
         out.push_str("</g>\n</svg>\n");
         out
