@@ -71,8 +71,8 @@ pub(super) fn map(state: &State<'_, '_>, result: Value, kwargs: Kwargs) -> Resul
         };
         if let Some(first) = placed.iter().position(|p| std::ptr::eq(p.country, found)) {
             return Err(fail(format!(
-                "{} is in rows {} and {} of query {}: a map shows one value per country; aggregate the query \
-                 to one row per {country}",
+                "{} ({code}) is in rows {} and {} of query {}: a map shows one value per country; aggregate the \
+                 query to one row per {country}, or correct the code",
                 found.name,
                 rows_of[first],
                 index + 1,
