@@ -37,10 +37,20 @@ pub(super) fn kpi(state: &State<'_, '_>, value: Value, kwargs: Kwargs) -> Result
     let format = ValueFormat::parse(format_name.as_deref(), currency).map_err(fail)?;
     let current = number_in("kpi", &value)?;
     let before = previous.as_ref().map(|p| number_in("kpi", p)).transpose()?.flatten();
-    let shown = current.map_or_else(|| MISSING.to_owned(), |v| headline(&format, v, locale));
-    let change = match (current, before, previous.is_some()) {
-        (Some(now), Some(then), _) => Some(change_text(&format, now, then, locale)),
-        (_, _, true) => Some(MISSING.to_owned()),
+    // Whole numbers are written exactly, however large (a float would
+    // round past 2^53); other numbers at the report's precision.
+    let exact = |v: &Value| (format == ValueFormat::Number).then(|| i128::try_from(v.clone()).ok()).flatten();
+    let exact_now = exact(&value);
+    let exact_before = previous.as_ref().and_then(exact);
+    let shown = match (exact_now, current) {
+        (Some(n), _) => format::integer(n, locale),
+        (None, Some(v)) => headline(&format, v, locale),
+        (None, None) => MISSING.to_owned(),
+    };
+    let change = match (exact_now.zip(exact_before), current, before, previous.is_some()) {
+        (Some((now, then)), ..) => Some(exact_change(now, then, locale)),
+        (None, Some(now), Some(then), _) => Some(change_text(&format, now, then, locale)),
+        (.., true) => Some(MISSING.to_owned()),
         _ => None,
     };
     let versus = versus.or_else(|| {
@@ -123,6 +133,25 @@ fn change_text(format: &ValueFormat, now: f64, then: f64, locale: Locale) -> Str
         }
         other => format::delta(now, then, &|v| headline(other, v, locale), true, locale),
     }
+}
+
+/// The change between two whole numbers, as the `delta` filter writes it,
+/// its digits exact.
+fn exact_change(now: i128, then: i128, locale: Locale) -> String {
+    let Some(change) = now.checked_sub(then) else {
+        return format::delta(now as f64, then as f64, &|v| format::number(v, None, locale), true, locale);
+    };
+    if change == 0 {
+        return "= 0".to_owned();
+    }
+    let (arrow, sign) = if change > 0 { ("▲", "+") } else { ("▼", "−") };
+    let mut out = format!("{arrow} {sign}{}", format::integer(change.unsigned_abs() as i128, locale));
+    if then != 0 {
+        let _ = write!(out, " ({sign}{})", format::percent((change as f64 / then as f64).abs(), 1, locale));
+    } else {
+        out.push_str(" (—)");
+    }
+    out
 }
 
 /// A small line of `values` (in order; NULLs leave a gap), its last point
