@@ -113,7 +113,7 @@ pub fn check(
                 params.entry(name.clone()).or_insert_with(|| BuildParam::Text(text.clone()));
             }
             // An `each` report is rendered for every row, as a build would.
-            let mut pages = vec![params.clone()];
+            let mut pages: Vec<(Option<String>, BuildParams)> = vec![(None, params.clone())];
             if let Some(each) = &report.each {
                 let rows = runner.fork(params.clone()).and_then(|r| r.run(&each.query, &[])).and_then(|result| {
                     super::each::entities(
@@ -130,7 +130,7 @@ pub fn check(
                         .map(|entity| {
                             let mut page = params.clone();
                             page.extend(entity.params);
-                            page
+                            (Some(entity.stem), page)
                         })
                         .collect(),
                     Err(error) if error.needed_param().is_some() => {
@@ -143,11 +143,21 @@ pub fn check(
                     }
                 };
             }
-            for params in pages {
-                if !check_page(project, &runner, report, period.as_ref(), &params, &info, &mut found, &mut warnings)? {
-                    break;
+            // Every page, each failing one named: a problem of one row is
+            // not hidden behind another's.
+            for (stem, params) in pages {
+                let before = found.len();
+                if check_page(project, &runner, report, period.as_ref(), &params, &info, &mut found, &mut warnings)? {
+                    rendered += 1;
                 }
-                rendered += 1;
+                if let (Some(stem), Some(each)) = (stem, &report.each) {
+                    for problem in &mut found[before..] {
+                        *problem = problem.clone().note(format!(
+                            "while rendering page {stem} of report {} (a row of query {})",
+                            report.name, each.query
+                        ));
+                    }
+                }
             }
         }
     }
@@ -162,6 +172,8 @@ pub fn check(
             problems.push(problem);
         }
     }
+    // The pages of one report skipped for one parameter: one warning.
+    warnings.dedup_by(|a, b| a.same_problem(b));
     Ok(CheckSummary {
         problems,
         warnings,

@@ -118,6 +118,15 @@ pub fn chart_function(
         let format = chart::ValueFormat::parse(Some(format), currency).map_err(fail)?;
         // A small count is not drawn: a bar's length would give it away.
         let suppressed = suppress_columns(suppress.as_ref(), data, function)?;
+        if let Some(key) = &sort {
+            let name = key.strip_prefix('-').unwrap_or(key);
+            if suppressed.iter().any(|(c, _)| data.columns[*c].name == name) {
+                return Err(fail(format!(
+                    "sort orders by {name}, which suppress hides: the order of the bars would give the hidden \
+                     counts away; sort by another column"
+                )));
+            }
+        }
         if suppressed.iter().any(|(c, _)| *c == x_index) {
             return Err(fail(format!(
                 "suppress names {x}, the x axis: its values would be the axis labels; suppress a y column"

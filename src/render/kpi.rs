@@ -22,7 +22,7 @@ use crate::locale::Locale;
 /// `versus` (what `previous` is, default the period before's name),
 /// `format` (`number`, `money`, `percent`), `currency`, `trend` (a query
 /// result) with `y` (its column to draw, in the result's order: oldest
-/// first).
+/// first), `suppress` (a threshold: small counts hidden, as in tables).
 pub(super) fn kpi(state: &State<'_, '_>, value: Value, kwargs: Kwargs) -> Result<Value, minijinja::Error> {
     let fail = |message: String| minijinja::Error::new(ErrorKind::InvalidOperation, format!("kpi(): {message}"));
     let label: String = kwargs.get("label")?;
@@ -32,7 +32,17 @@ pub(super) fn kpi(state: &State<'_, '_>, value: Value, kwargs: Kwargs) -> Result
     let currency: Option<String> = kwargs.get("currency")?;
     let trend: Option<Value> = kwargs.get("trend")?;
     let y: Option<String> = kwargs.get("y")?;
+    let suppress: Option<Value> = kwargs.get("suppress")?;
     kwargs.assert_all_used()?;
+    // `suppress=5`: a small count (above zero, below 5) shows as `< 5`, and
+    // no change or point of the sparkline gives one away.
+    let threshold = match &suppress {
+        None => None,
+        Some(t) => Some(t.as_i64().filter(|t| *t >= 2).ok_or_else(|| {
+            fail(format!("suppress is the threshold, a whole number from 2 (counts below it are hidden), not {t}"))
+        })?),
+    };
+    let small = |v: Option<f64>| threshold.is_some_and(|t| v.is_some_and(|v| v > 0.0 && v < t as f64));
     let locale = locale_of(state);
     let format = ValueFormat::parse(format_name.as_deref(), currency).map_err(fail)?;
     let current = number_in("kpi", &value)?;
@@ -47,7 +57,14 @@ pub(super) fn kpi(state: &State<'_, '_>, value: Value, kwargs: Kwargs) -> Result
         (None, Some(v)) => headline(&format, v, locale),
         (None, None) => MISSING.to_owned(),
     };
+    let hidden_now = small(current);
+    let shown = match threshold {
+        Some(t) if hidden_now => format!("< {t}"),
+        _ => shown,
+    };
+    let hides_change = hidden_now || small(before);
     let change = match (exact_now.zip(exact_before), current, before, previous.is_some()) {
+        _ if hides_change && previous.is_some() => Some(MISSING.to_owned()),
         (Some((now, then)), ..) => Some(exact_change(now, then, locale)),
         (None, Some(now), Some(then), _) => Some(change_text(&format, now, then, locale)),
         (.., true) => Some(MISSING.to_owned()),
@@ -69,7 +86,8 @@ pub(super) fn kpi(state: &State<'_, '_>, value: Value, kwargs: Kwargs) -> Result
                     result.columns[column].type_name
                 )));
             }
-            let values: Vec<Option<f64>> = result.rows.iter().map(|row| row[column].as_f64()).collect();
+            let values: Vec<Option<f64>> =
+                result.rows.iter().map(|row| row[column].as_f64().filter(|v| !small(Some(*v)))).collect();
             Some((values, y.clone()))
         }
         (Some(_), None) => return Err(fail("trend needs y, the column to draw".into())),

@@ -107,13 +107,15 @@ pub struct BuildInfo {
 pub struct InputFile {
     pub dataset: String,
     pub file: String,
-    pub rows: u64,
+    /// `None` on a page that hides small counts: a file of one row per
+    /// case would give their sum away.
+    pub rows: Option<u64>,
     pub sha256: String,
 }
 
 impl From<&LoadedDataset> for InputFile {
     fn from(d: &LoadedDataset) -> InputFile {
-        InputFile { dataset: d.name.clone(), file: d.file.clone(), rows: d.rows, sha256: d.sha256.clone() }
+        InputFile { dataset: d.name.clone(), file: d.file.clone(), rows: Some(d.rows), sha256: d.sha256.clone() }
     }
 }
 
@@ -213,6 +215,7 @@ impl Renderer {
                         .render_captured(context! { output => "html", __markdown__ => true, ..base.clone() })
                         .map_err(|e| self.template_error(e))?;
                     rendered.suppressed.extend(helper::suppressions(captured.state()));
+                    let hides_counts = !rendered.suppressed.is_empty();
                     let mut doc = markdown::to_html(captured.output());
                     if let Some(fragments) = captured.state().get_temp(FRAGMENTS) {
                         let fragments = fragments.downcast_object_ref::<Fragments>().expect("laporan's own temp");
@@ -230,6 +233,7 @@ impl Renderer {
                             title => rendered.title.clone(),
                             toc => Value::from_serialize(&doc.toc),
                             content => Value::from_safe_string(doc.body),
+                            build => footer(build, hides_counts),
                             ..base.clone()
                         },
                     )?;
@@ -296,6 +300,20 @@ impl Renderer {
         rows::clear_misses();
         template.render(ctx).map_err(|e| self.template_error(e))
     }
+}
+
+/// The build as the layout's footer shows it: without the input files'
+/// row counts on a page that hides small counts (a count of the rows of
+/// one file, minus the counts shown, is the sum of the hidden ones).
+fn footer(build: &BuildInfo, hides_counts: bool) -> Value {
+    if !hides_counts {
+        return Value::from_serialize(build);
+    }
+    let mut shown = build.clone();
+    for input in &mut shown.inputs {
+        input.rows = None;
+    }
+    Value::from_serialize(&shown)
 }
 
 fn period_value(period: &Period, locale: Locale) -> Value {

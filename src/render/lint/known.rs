@@ -87,6 +87,7 @@ pub(super) const KPI: Options = &[
     ("currency", Arg::Other),
     ("trend", Arg::Other),
     ("y", Arg::Other),
+    ("suppress", Arg::Other),
 ];
 
 /// laporan's helpers (all but `kpi` take a query result first), with their
