@@ -95,6 +95,8 @@ pub struct HelperWords {
     /// thresholds), and when it hid a total (`{mark}`: what shows).
     pub suppressed: &'static str,
     pub total_hidden: &'static str,
+    /// A printed page's number: "Page 3 of 9".
+    pub page_of: [&'static str; 2],
 }
 
 /// Labels the layout and the index show (`ui.contents` in a template).
@@ -186,6 +188,7 @@ static EN: Words = Words {
         previous: "the previous period",
         suppressed: "Counts below {n} are shown as < {n}: small numbers could identify people.",
         total_hidden: "A total that would reveal them is shown as {mark}.",
+        page_of: ["Page", "of"],
     },
 };
 
@@ -230,6 +233,7 @@ static ID: Words = Words {
         previous: "periode sebelumnya",
         suppressed: "Jumlah di bawah {n} ditampilkan sebagai < {n}: angka kecil dapat mengungkap identitas orang.",
         total_hidden: "Jumlah total yang dapat mengungkapkannya ditampilkan sebagai {mark}.",
+        page_of: ["Halaman", "dari"],
     },
 };
 

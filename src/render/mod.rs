@@ -136,6 +136,11 @@ pub struct RenderedReport {
     /// The counts its helpers hid (`suppress=`): the result (by address),
     /// column and threshold. The data export hides them too.
     pub suppressed: Vec<(usize, usize, i64)>,
+    /// What a printed page repeats: the report's title (with its period),
+    /// the project's title, and the locale of the words around them.
+    pub running_header: String,
+    pub project_title: Option<String>,
+    pub locale: Locale,
 }
 
 pub struct Renderer {
@@ -195,6 +200,9 @@ impl Renderer {
             html: None,
             data: Vec::new(),
             suppressed: Vec::new(),
+            running_header: String::new(),
+            project_title: self.project_title.clone(),
+            locale: report.locale,
         };
         match report.kind {
             TemplateKind::Markdown => {
@@ -257,6 +265,10 @@ impl Renderer {
                 }
             }
         }
+        rendered.running_header = match period.map(|p| format::period_name(p, report.locale)) {
+            Some(label) if !rendered.title.contains(&label) => format!("{} · {label}", rendered.title),
+            _ => rendered.title.clone(),
+        };
         Ok(rendered)
     }
 

@@ -157,7 +157,10 @@ impl Browser {
 
     /// Loads `page` as the only thing the browser may fetch, and prints it
     /// to PDF (A4 unless the page's CSS says otherwise).
-    pub fn print_isolated(&mut self, page: &[u8]) -> Result<Vec<u8>, Error> {
+    /// `margins` are the header's and footer's HTML (Chromium's templates:
+    /// `pageNumber` and `totalPages` spans are filled in), repeated on
+    /// every page; `None` prints none.
+    pub fn print_isolated(&mut self, page: &[u8], margins: Option<(&str, &str)>) -> Result<Vec<u8>, Error> {
         self.served = Some(page.to_vec());
         self.call("Fetch.enable", json!({ "patterns": [{ "urlPattern": "*" }] }))?;
         self.call("Emulation.setScriptExecutionDisabled", json!({ "value": true }))?;
@@ -169,7 +172,16 @@ impl Browser {
         self.wait_for("Page.loadEventFired")?;
         let printed = self.call(
             "Page.printToPDF",
-            json!({ "preferCSSPageSize": true, "printBackground": true, "displayHeaderFooter": false }),
+            match margins {
+                Some((header, footer)) => json!({
+                    "preferCSSPageSize": true,
+                    "printBackground": true,
+                    "displayHeaderFooter": true,
+                    "headerTemplate": header,
+                    "footerTemplate": footer,
+                }),
+                None => json!({ "preferCSSPageSize": true, "printBackground": true, "displayHeaderFooter": false }),
+            },
         )?;
         base64::engine::general_purpose::STANDARD
             .decode(printed["data"].as_str().unwrap_or_default())
