@@ -13,7 +13,8 @@ use minijinja::{ErrorKind, State, Value};
 use super::chart::{self, MAX_SERIES};
 use super::filters::locale_of;
 use super::helper::{
-    check_labels, column_index, helper_output, is_html, label_of, no_data, query_result, record_suppression,
+    check_labels, column_index, empty_figure, figure, helper_output, is_html, label_of, query_result,
+    record_suppression, scrolling,
 };
 use super::look::{Look, is_small};
 use super::table::{cell_text, read_suppress, styled_markup, suppress_columns, suppression_note};
@@ -165,17 +166,7 @@ pub fn chart_function(
         let html = is_html(state);
         if !has_values {
             // An empty period: no axes drawn around nothing.
-            let shown = if html {
-                let mut out = String::from("<figure class=\"chart\">\n<figcaption>");
-                markdown::escape_html(&title, &mut out);
-                out.push_str("</figcaption>\n");
-                out.push_str(&no_data(locale, true));
-                out.push_str("</figure>\n");
-                out
-            } else {
-                format!("**{}**\n\n{}", markdown::escaped(&title), no_data(locale, false))
-            };
-            return Ok(helper_output(state, shown));
+            return Ok(helper_output(state, empty_figure(&title, locale, html)));
         }
         let mut indices = vec![x_index];
         indices.extend(&y_indices);
@@ -205,16 +196,7 @@ pub fn chart_function(
             locale,
             id,
         };
-        let mut out = String::from("<figure class=\"chart\">\n<figcaption>");
-        markdown::escape_html(&title, &mut out);
-        out.push_str("</figcaption>\n");
-        out.push_str("<div class=\"chart-scroll\" tabindex=\"0\">");
-        out.push_str(&chart.svg());
-        out.push_str("</div>\n<details class=\"chart-data\"><summary>");
-        out.push_str(locale.words().ui.the_data);
-        out.push_str("</summary>\n");
-        out.push_str(&table);
-        out.push_str("</details>\n</figure>\n");
+        let out = figure(&title, &scrolling(&chart.svg()), &table, locale);
         Ok(helper_output(state, out))
     }
 }

@@ -10,7 +10,7 @@ use super::chart::ValueFormat;
 use super::chart::donut::{Donut, MAX_PARTS};
 use super::charts::chart_id;
 use super::filters::locale_of;
-use super::helper::{check_labels, column_index, helper_output, is_html, label_of, no_data, query_result};
+use super::helper::{check_labels, column_index, empty_figure, figure, helper_output, is_html, label_of, query_result};
 use super::markdown;
 use super::table::table_markup;
 use crate::value::Cell;
@@ -62,17 +62,7 @@ pub(super) fn donut(state: &State<'_, '_>, result: Value, kwargs: Kwargs) -> Res
         .unwrap_or_else(|| format!("{} / {}", label_of(labels.as_ref(), &value), label_of(labels.as_ref(), &label)));
     let html = is_html(state);
     if parts.iter().all(|(_, v)| *v == 0.0) {
-        let shown = if html {
-            let mut out = String::from("<figure class=\"chart\">\n<figcaption>");
-            markdown::escape_html(&title, &mut out);
-            out.push_str("</figcaption>\n");
-            out.push_str(&no_data(locale, true));
-            out.push_str("</figure>\n");
-            out
-        } else {
-            format!("**{}**\n\n{}", markdown::escaped(&title), no_data(locale, false))
-        };
-        return Ok(helper_output(state, shown));
+        return Ok(helper_output(state, empty_figure(&title, locale, html)));
     }
     let indices = [label_index, value_index];
     let table = table_markup(result, &indices, labels.as_ref(), locale, html, &[]);
@@ -87,15 +77,7 @@ pub(super) fn donut(state: &State<'_, '_>, result: Value, kwargs: Kwargs) -> Res
         locale,
         id: chart_id(&result.name, &title, &indices),
     };
-    let mut out = String::from("<figure class=\"chart\">\n<figcaption>");
-    markdown::escape_html(&title, &mut out);
-    out.push_str("</figcaption>\n<div class=\"donut-wrap\">");
-    out.push_str(&donut.svg());
-    out.push_str(&donut.legend());
-    out.push_str("</div>\n<details class=\"chart-data\"><summary>");
-    out.push_str(locale.words().ui.the_data);
-    out.push_str("</summary>\n");
-    out.push_str(&table);
-    out.push_str("</details>\n</figure>\n");
+    let body = format!("<div class=\"donut-wrap\">{}{}</div>\n", donut.svg(), donut.legend());
+    let out = figure(&title, &body, &table, locale);
     Ok(helper_output(state, out))
 }

@@ -219,3 +219,38 @@ pub(super) fn suppressions(state: &State<'_, '_>) -> Vec<(usize, usize, i64)> {
         })
         .unwrap_or_default()
 }
+
+/// A chart's figure with nothing to draw: its title and "No data." (in
+/// Markdown, the title in bold).
+pub(super) fn empty_figure(title: &str, locale: Locale, html: bool) -> String {
+    if !html {
+        return format!("**{}**\n\n{}", markdown::escaped(title), no_data(locale, false));
+    }
+    let mut out = String::from("<figure class=\"chart\">\n<figcaption>");
+    markdown::escape_html(title, &mut out);
+    out.push_str("</figcaption>\n");
+    out.push_str(&no_data(locale, true));
+    out.push_str("</figure>\n");
+    out
+}
+
+/// A chart's figure: its title, the drawing (`body`, HTML: a scrolling SVG,
+/// a legend, a note), and the data as a table under it, folded.
+pub(super) fn figure(title: &str, body: &str, table: &str, locale: Locale) -> String {
+    let mut out = String::from("<figure class=\"chart\">\n<figcaption>");
+    markdown::escape_html(title, &mut out);
+    out.push_str("</figcaption>\n");
+    out.push_str(body);
+    out.push_str("<details class=\"chart-data\"><summary>");
+    out.push_str(locale.words().ui.the_data);
+    out.push_str("</summary>\n");
+    out.push_str(table);
+    out.push_str("</details>\n</figure>\n");
+    out
+}
+
+/// An SVG in a box that scrolls sideways when the page is narrower, by
+/// keyboard too.
+pub(super) fn scrolling(svg: &str) -> String {
+    format!("<div class=\"chart-scroll\" tabindex=\"0\">{svg}</div>\n")
+}

@@ -12,7 +12,9 @@ use super::chart::choropleth::{MAX_CLASSES, Map, Placed};
 use super::chart::world::world;
 use super::charts::chart_id;
 use super::filters::locale_of;
-use super::helper::{check_labels, column_index, helper_output, is_html, label_of, no_data, query_result};
+use super::helper::{
+    check_labels, column_index, empty_figure, figure, helper_output, is_html, label_of, query_result, scrolling,
+};
 use super::markdown;
 use super::table::table_markup;
 use crate::value::Cell;
@@ -100,17 +102,7 @@ pub(super) fn map(state: &State<'_, '_>, result: Value, kwargs: Kwargs) -> Resul
     let html = is_html(state);
     let words = locale.words();
     if result.rows.is_empty() {
-        let shown = if html {
-            let mut out = String::from("<figure class=\"chart\">\n<figcaption>");
-            markdown::escape_html(&title, &mut out);
-            out.push_str("</figcaption>\n");
-            out.push_str(&no_data(locale, true));
-            out.push_str("</figure>\n");
-            out
-        } else {
-            format!("**{}**\n\n{}", markdown::escaped(&title), no_data(locale, false))
-        };
-        return Ok(helper_output(state, shown));
+        return Ok(helper_output(state, empty_figure(&title, locale, html)));
     }
     let mut indices = vec![country_index];
     indices.extend(name_index);
@@ -138,21 +130,11 @@ pub(super) fn map(state: &State<'_, '_>, result: Value, kwargs: Kwargs) -> Resul
         locale,
         id: chart_id(&result.name, &title, &indices),
     };
-    let mut out = String::from("<figure class=\"chart\">\n<figcaption>");
-    markdown::escape_html(&title, &mut out);
-    out.push_str("</figcaption>\n<div class=\"chart-scroll\" tabindex=\"0\">");
-    out.push_str(&map.svg());
-    out.push_str("</div>\n");
-    out.push_str(&map.legend());
+    let mut body = scrolling(&map.svg());
+    body.push_str(&map.legend());
     if let Some(note) = note {
-        out.push_str("<p class=\"map-note\">");
-        markdown::escape_html(&note, &mut out);
-        out.push_str("</p>\n");
+        body.push_str(&format!("<p class=\"map-note\">{}</p>\n", markdown::html_escaped(&note)));
     }
-    out.push_str("<details class=\"chart-data\"><summary>");
-    out.push_str(words.ui.the_data);
-    out.push_str("</summary>\n");
-    out.push_str(&table);
-    out.push_str("</details>\n</figure>\n");
+    let out = figure(&title, &body, &table, locale);
     Ok(helper_output(state, out))
 }

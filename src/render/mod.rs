@@ -28,9 +28,16 @@
 //! rows.rs         query results and rows as template values; lookups that miss
 //! filters.rs      number, money, percent, date, delta, link (format.rs: the
 //!                 text, with the words of crate::locale)
-//! helper.rs       what table(), bar() and line() share
-//! table.rs        table()
+//! helper.rs       what the helpers share: reading results and columns, the
+//!                 figure around a chart, the placeholders of a Markdown page,
+//!                 the counts hidden in a render
+//! table.rs        table(); look.rs: its colour scales, bars, highlight rules
+//!                 and small-count suppression
 //! charts.rs       bar() and line(): options and data (chart/: the SVG, its axes)
+//! map.rs          map() (chart/choropleth.rs draws it, chart/world.rs the shapes)
+//! donut.rs        donut() (chart/donut.rs draws it)
+//! kpi.rs          kpi(): a headline tile and its sparkline
+//! translate.rs    t(): messages of the report's locale
 //! markdown.rs     Markdown escaping and conversion to HTML
 //! ```
 //!
@@ -207,25 +214,16 @@ impl Renderer {
         match report.kind {
             TemplateKind::Markdown => {
                 if passes.markdown {
-                    let template = self.env.get_template(&report.template).map_err(|e| self.template_error(e))?;
-                    rows::clear_misses();
-                    let captured = template
-                        .render_captured(context! { output => "md", __markdown__ => true, ..base.clone() })
-                        .map_err(|e| self.template_error(e))?;
-                    rendered.suppressed.extend(helper::suppressions(captured.state()));
-                    let md = captured.into_output();
+                    let ctx = context! { output => "md", __markdown__ => true, ..base.clone() };
+                    let (md, _) = self.render_pass(&report.template, ctx, &mut rendered.suppressed)?;
                     rendered.markdown = Some(md);
                 }
                 if passes.html {
-                    let template = self.env.get_template(&report.template).map_err(|e| self.template_error(e))?;
-                    rows::clear_misses();
-                    let captured = template
-                        .render_captured(context! { output => "html", __markdown__ => true, ..base.clone() })
-                        .map_err(|e| self.template_error(e))?;
-                    rendered.suppressed.extend(helper::suppressions(captured.state()));
+                    let ctx = context! { output => "html", __markdown__ => true, ..base.clone() };
+                    let (text, fragments) = self.render_pass(&report.template, ctx, &mut rendered.suppressed)?;
                     let hides_counts = !rendered.suppressed.is_empty();
-                    let mut doc = markdown::to_html(captured.output());
-                    if let Some(fragments) = captured.state().get_temp(FRAGMENTS) {
+                    let mut doc = markdown::to_html(&text);
+                    if let Some(fragments) = fragments {
                         let fragments = fragments.downcast_object_ref::<Fragments>().expect("laporan's own temp");
                         doc.body = fragments.restore(doc.body);
                     }
@@ -250,18 +248,14 @@ impl Renderer {
             }
             TemplateKind::Html => {
                 if passes.html {
-                    let template = self.env.get_template(&report.template).map_err(|e| self.template_error(e))?;
-                    rows::clear_misses();
-                    let captured = template
-                        .render_captured(context! {
-                            output => "html",
-                            title => rendered.title.clone(),
-                            toc => Vec::<Value>::new(),
-                            ..base.clone()
-                        })
-                        .map_err(|e| self.template_error(e))?;
-                    rendered.suppressed.extend(helper::suppressions(captured.state()));
-                    rendered.html = Some(captured.into_output());
+                    let ctx = context! {
+                        output => "html",
+                        title => rendered.title.clone(),
+                        toc => Vec::<Value>::new(),
+                        ..base.clone()
+                    };
+                    let (page, _) = self.render_pass(&report.template, ctx, &mut rendered.suppressed)?;
+                    rendered.html = Some(page);
                 }
             }
         }
@@ -305,6 +299,23 @@ impl Renderer {
             }
         }
         problems
+    }
+
+    /// Renders the report template `name` and returns its text, with what
+    /// its helpers left in the render's state: the counts they hid (added
+    /// to `suppressed`) and, in a Markdown page pass, their HTML fragments.
+    fn render_pass(
+        &self,
+        name: &str,
+        ctx: Value,
+        suppressed: &mut Vec<(usize, usize, i64)>,
+    ) -> Result<(String, Option<Value>), Error> {
+        let template = self.env.get_template(name).map_err(|e| self.template_error(e))?;
+        rows::clear_misses();
+        let captured = template.render_captured(ctx).map_err(|e| self.template_error(e))?;
+        suppressed.extend(helper::suppressions(captured.state()));
+        let fragments = captured.state().get_temp(FRAGMENTS);
+        Ok((captured.into_output(), fragments))
     }
 
     fn render_template(&self, name: &str, ctx: Value) -> Result<String, Error> {
