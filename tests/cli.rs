@@ -1286,3 +1286,59 @@ fn watch_rebuilds_after_each_edit_and_outlives_a_broken_template() {
     watcher.0.kill().unwrap();
     watcher.0.wait().unwrap();
 }
+
+/// `--export xlsx`: one workbook per report, read back with calamine (the
+/// reader laporan loads workbooks with): a sheet per query call after a
+/// first sheet listing them, numbers as numbers, dates as dates, text as
+/// text (a value starting with `=` too), the same bytes for the same inputs.
+#[test]
+fn the_xlsx_export_has_a_typed_sheet_per_query_call() {
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    let project = Project::sample();
+    let build = |out: &str| {
+        assert_success(&project.run(&[
+            "build",
+            "--period",
+            "2024-Q2",
+            "--export",
+            "xlsx",
+            "--as-of",
+            "2026-01-02",
+            "--out",
+            out,
+        ]))
+    };
+    build("first");
+    build("second");
+    let path = "2024-Q2/cooperation_report.en.data/cooperation_report.en.xlsx";
+    let first = fs::read(project.path().join("first").join(path)).unwrap();
+    assert!(first == fs::read(project.path().join("second").join(path)).unwrap(), "reproducible");
+    let mut book: Xlsx<_> = open_workbook(project.path().join("first").join(path)).unwrap();
+    let names = book.sheet_names();
+    assert_eq!(names[0], "laporan");
+    assert!(names.iter().all(|n| n.chars().count() <= 31), "{names:?}");
+    assert!(names.contains(&"participating_countries_per_eve".to_owned()), "{names:?}");
+    assert!(names.contains(&"event_countries.2".to_owned()), "a second call has its own sheet: {names:?}");
+    let sheet = book.worksheet_range("assets_seized_per_operation").unwrap();
+    let header: Vec<String> = sheet.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let row = sheet.rows().nth(1).unwrap();
+    assert!(matches!(row[column("assets_seized_usd")], Data::Float(v) if (v - 14209698.27).abs() < 0.001), "{row:?}");
+    assert!(matches!(row[column("arrests")], Data::Float(v) if v == 636.0), "{row:?}");
+    assert!(matches!(row[column("start_date")], Data::DateTime(_)), "{row:?}");
+    assert!(matches!(&row[column("operation")], Data::String(s) if s == "Golden Thread"), "{row:?}");
+
+    let dir = TempDir::new().unwrap();
+    fs::create_dir_all(dir.path().join("data")).unwrap();
+    fs::create_dir_all(dir.path().join("queries")).unwrap();
+    fs::create_dir_all(dir.path().join("report_templates")).unwrap();
+    fs::write(dir.path().join("data/notes.csv"), "note,n\n\"=HYPERLINK(\"\"http://evil\"\")\",1\n").unwrap();
+    fs::write(dir.path().join("queries/notes.sql"), "-- Notes.\nSELECT * FROM notes\n").unwrap();
+    fs::write(dir.path().join("report_templates/r.md.j2"), "{{ table(query(\"notes\")) }}\n").unwrap();
+    let hostile = Project { dir };
+    assert_success(&hostile.run(&["build", "--export", "xlsx"]));
+    let mut book: Xlsx<_> = open_workbook(hostile.path().join("out/r.data/r.xlsx")).unwrap();
+    let sheet = book.worksheet_range("notes").unwrap();
+    assert!(matches!(&sheet.rows().nth(1).unwrap()[0], Data::String(s) if s.starts_with("=HYPERLINK")));
+    assert!(book.worksheet_formula("notes").unwrap().used_cells().next().is_none(), "no formula");
+}

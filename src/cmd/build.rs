@@ -54,6 +54,7 @@ pub(crate) fn parse_range(text: &str) -> Result<PeriodRange, String> {
 enum ExportArg {
     Csv,
     Json,
+    Xlsx,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -76,6 +77,7 @@ impl ExportArg {
         match self {
             ExportArg::Csv => Format::Csv,
             ExportArg::Json => Format::Json,
+            ExportArg::Xlsx => Format::Xlsx,
         }
     }
 }

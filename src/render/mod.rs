@@ -148,6 +148,8 @@ pub struct RenderedReport {
     pub running_header: String,
     pub project_title: Option<String>,
     pub locale: Locale,
+    /// When the build ran (ISO 8601, UTC): the workbook's creation time.
+    pub generated_at: String,
 }
 
 pub struct Renderer {
@@ -210,6 +212,7 @@ impl Renderer {
             running_header: String::new(),
             project_title: self.project_title.clone(),
             locale: report.locale,
+            generated_at: build.generated_at.clone(),
         };
         match report.kind {
             TemplateKind::Markdown => {

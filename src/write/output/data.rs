@@ -35,8 +35,17 @@ impl Output for Export {
 /// One file per query call: `NAME.data/QUERY.EXT`, `QUERY.2.EXT` for the
 /// second call of a query.
 fn exported(report: &RenderedReport, extension: &str, write: fn(&QueryResult) -> String) -> Vec<OutputFile> {
+    exported_results(report)
+        .iter()
+        .map(|(stem, result)| OutputFile::text(format!("{}.data/{stem}.{extension}", report.name), &write(result)))
+        .collect()
+}
+
+/// Each query call behind a report, named `QUERY` (`QUERY.2` for a second
+/// call), with the small counts its helpers hid hidden here too.
+pub(super) fn exported_results(report: &RenderedReport) -> Vec<(String, Arc<QueryResult>)> {
     let mut used: Vec<&str> = Vec::new();
-    let mut files = Vec::new();
+    let mut results = Vec::new();
     for (name, result) in &report.data {
         let count = used.iter().filter(|n| **n == name.as_str()).count();
         used.push(name);
@@ -44,10 +53,10 @@ fn exported(report: &RenderedReport, extension: &str, write: fn(&QueryResult) ->
         let address = Arc::as_ptr(result) as usize;
         let hidden: Vec<(usize, i64)> =
             report.suppressed.iter().filter(|(a, _, _)| *a == address).map(|(_, c, t)| (*c, *t)).collect();
-        let text = if hidden.is_empty() { write(result) } else { write(&suppressed(result, &hidden)) };
-        files.push(OutputFile::text(format!("{}.data/{stem}.{extension}", report.name), &text));
+        let result = if hidden.is_empty() { result.clone() } else { Arc::new(suppressed(result, &hidden)) };
+        results.push((stem, result));
     }
-    files
+    results
 }
 
 /// `result` with the small counts a report hid (`suppress=`) as `< N`:
@@ -70,6 +79,6 @@ fn suppressed(result: &QueryResult, hidden: &[(usize, i64)]) -> QueryResult {
 }
 
 /// Whether `file` is in a report's `NAME.data/` folder.
-fn in_data_folder(file: &Path) -> bool {
+pub(super) fn in_data_folder(file: &Path) -> bool {
     file.parent().and_then(|p| p.file_name()).is_some_and(|n| n.to_string_lossy().ends_with(".data"))
 }

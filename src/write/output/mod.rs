@@ -11,6 +11,7 @@
 //! page.rs      md, html  a render pass as it is
 //! pdf.rs       pdf       the HTML page printed by Chromium (chromium.rs)
 //! data.rs      csv, json each query call behind the report
+//! xlsx.rs      xlsx      the same, as one workbook of typed sheets
 //! ```
 //!
 //! A new format is a file with its [`Output`], a variant of [`Format`] and
@@ -20,6 +21,7 @@ pub mod chromium;
 mod data;
 mod page;
 mod pdf;
+mod xlsx;
 
 use std::path::{Path, PathBuf};
 
@@ -53,6 +55,8 @@ pub enum Format {
     Csv,
     /// `NAME.data/QUERY.json`.
     Json,
+    /// `NAME.data/NAME.xlsx`: every query call, a sheet each.
+    Xlsx,
 }
 
 impl Format {
@@ -63,6 +67,7 @@ impl Format {
             Format::Pdf => "pdf",
             Format::Csv => "csv",
             Format::Json => "json",
+            Format::Xlsx => "xlsx",
         }
     }
 
@@ -79,6 +84,7 @@ impl Format {
             }),
             Format::Csv => Box::new(data::Export { extension: "csv", write: crate::print::csv_for_spreadsheets }),
             Format::Json => Box::new(data::Export { extension: "json", write: crate::print::json }),
+            Format::Xlsx => Box::new(xlsx::Xlsx),
         })
     }
 }

@@ -74,6 +74,7 @@ mod tests {
             running_header: "Report <script>x</script> · Q2 2024".into(),
             project_title: Some("Divisi & co".into()),
             locale: Locale::Id,
+            generated_at: String::new(),
         };
         let (header, footer) = margins(&report);
         assert!(header.contains("Report &lt;script&gt;x&lt;/script&gt; · Q2 2024"), "{header}");
