@@ -1316,6 +1316,10 @@ fn the_xlsx_export_has_a_typed_sheet_per_query_call() {
     let mut book: Xlsx<_> = open_workbook(project.path().join("first").join(path)).unwrap();
     let names = book.sheet_names();
     assert_eq!(names[0], "laporan");
+    let about = book.worksheet_range("laporan").unwrap();
+    let listed: Vec<String> = about.rows().nth(1).unwrap().iter().take(4).map(|c| c.to_string()).collect();
+    assert_eq!(listed[..3], ["period_summary", "period_summary", "2"]);
+    assert!(listed[3].starts_with("Headline figures for the period"), "the query's description: {listed:?}");
     assert!(names.iter().all(|n| n.chars().count() <= 31), "{names:?}");
     assert!(names.contains(&"participating_countries_per_eve".to_owned()), "{names:?}");
     assert!(names.contains(&"event_countries.2".to_owned()), "a second call has its own sheet: {names:?}");

@@ -392,6 +392,11 @@ fn render_unit(
         }
     };
     rendered.data = runner.take_calls();
+    rendered.descriptions = rendered
+        .data
+        .iter()
+        .filter_map(|(name, _)| project.queries.get(name).map(|q| (name.clone(), q.description.clone())))
+        .collect();
     rendered.name = unit.stem.clone();
     let files = request.outputs.files(&rendered)?;
     Ok(Rendered::Files { title: rendered.title, files })

@@ -150,6 +150,9 @@ pub struct RenderedReport {
     pub locale: Locale,
     /// When the build ran (ISO 8601, UTC): the workbook's creation time.
     pub generated_at: String,
+    /// Each saved query's description (its leading comment), by name, for
+    /// the data exports.
+    pub descriptions: Vec<(String, String)>,
 }
 
 pub struct Renderer {
@@ -213,6 +216,7 @@ impl Renderer {
             project_title: self.project_title.clone(),
             locale: report.locale,
             generated_at: build.generated_at.clone(),
+            descriptions: Vec::new(),
         };
         match report.kind {
             TemplateKind::Markdown => {

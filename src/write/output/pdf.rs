@@ -75,6 +75,7 @@ mod tests {
             project_title: Some("Divisi & co".into()),
             locale: Locale::Id,
             generated_at: String::new(),
+            descriptions: Vec::new(),
         };
         let (header, footer) = margins(&report);
         assert!(header.contains("Report &lt;script&gt;x&lt;/script&gt; · Q2 2024"), "{header}");
