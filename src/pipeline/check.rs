@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::load;
 use crate::period::Period;
 use crate::project::Project;
-use crate::query::{BuildParam, BuildParams, Runner};
+use crate::query::{BuildParams, Runner};
 use crate::render::{BuildInfo, InputFile, Passes, Renderer, lint};
 
 /// Renders one page of `report` in each of its locales, as a build would;
@@ -108,22 +108,11 @@ pub fn check(
             break;
         }
         for report in &project.reports {
-            let mut params = given.clone();
-            for (name, text) in &report.params {
-                params.entry(name.clone()).or_insert_with(|| BuildParam::Text(text.clone()));
-            }
+            let params = super::each::report_params(report, given);
             // An `each` report is rendered for every row, as a build would.
             let mut pages: Vec<(Option<String>, BuildParams)> = vec![(None, params.clone())];
             if let Some(each) = &report.each {
-                let rows = runner.fork(params.clone()).and_then(|r| r.run(&each.query, &[])).and_then(|result| {
-                    super::each::entities(
-                        &result,
-                        each,
-                        &report.name,
-                        &project.queries[&each.query],
-                        project.setting_place(&format!("reports.{}", report.name), "key"),
-                    )
-                });
+                let rows = super::each::rows(project, &runner, report, each, &params).map(|(_, entities)| entities);
                 pages = match rows {
                     Ok(entities) => entities
                         .into_iter()

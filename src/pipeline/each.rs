@@ -10,9 +10,9 @@
 
 use crate::error::{Error, Location};
 use crate::params::{Decimal, ParamValue};
-use crate::project::Each;
 use crate::project::saved_query::SavedQuery;
-use crate::query::{BuildParam, BuildParams};
+use crate::project::{Each, Project, Report};
+use crate::query::{BuildParam, BuildParams, Runner};
 use crate::value::{Cell, QueryResult};
 
 /// One row of an `each` query: a page of its own.
@@ -71,10 +71,37 @@ pub fn file_stem(key: &str) -> Option<String> {
     Some(if reserved { format!("{stem}_") } else { stem })
 }
 
+/// The parameters of `report`'s pages: the build's (`given`), then the
+/// report's defaults for those not given.
+pub fn report_params(report: &Report, given: &BuildParams) -> BuildParams {
+    let mut params = given.clone();
+    for (name, text) in &report.params {
+        params.entry(name.clone()).or_insert_with(|| BuildParam::Text(text.clone()));
+    }
+    params
+}
+
+/// The rows of `report`'s `each` query run with `params`: its key column
+/// and its entities. An error with [`Error::needed_param`] is a parameter
+/// the query needs and no one gave.
+pub fn rows(
+    project: &Project,
+    runner: &Runner,
+    report: &Report,
+    each: &Each,
+    params: &BuildParams,
+) -> Result<(Option<String>, Vec<Entity>), Error> {
+    let result = runner.fork(params.clone())?.run(&each.query, &[])?;
+    let key_place = project.setting_place(&format!("reports.{}", report.name), "key");
+    let entities = entities(&result, each, &report.name, &project.queries[&each.query], key_place)?;
+    let key_column = each.key.clone().or_else(|| result.columns.first().map(|c| c.name.clone()));
+    Ok((key_column, entities))
+}
+
 /// The entities of `result`, the rows of the `each` query of report
 /// `report`.
 /// `key_place` is where laporan.toml sets `key`.
-pub fn entities(
+fn entities(
     result: &QueryResult,
     each: &Each,
     report: &str,

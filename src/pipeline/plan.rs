@@ -84,10 +84,7 @@ impl Planner<'_> {
                 shown.push(period.to_string());
             }
             for report in self.request.reports.iter().filter_map(|name| self.project.report(name)) {
-                let mut params = given.clone();
-                for (name, text) in &report.params {
-                    params.entry(name.clone()).or_insert_with(|| BuildParam::Text(text.clone()));
-                }
+                let params = each::report_params(report, given);
                 if report.each.is_none() {
                     units.extend(self.pages(report, index, &params, &dir, &shown, &report.name));
                     continue;
@@ -159,6 +156,9 @@ impl Planner<'_> {
     pub fn expand(&self, runner: &Runner, units: Vec<Unit>, warnings: &mut Vec<Error>) -> Result<Vec<Unit>, Error> {
         let mut planned = Vec::with_capacity(units.len());
         let mut keys: Vec<String> = Vec::new();
+        // Up-to-date groups whose key column is their query's first: only
+        // looked up if a `--param` could name it.
+        let mut unknown_keys: Vec<(&Report, BuildParams)> = Vec::new();
         for mut unit in units {
             if unit.kind == Kind::Page {
                 planned.push(unit);
@@ -167,21 +167,16 @@ impl Planner<'_> {
             let report = self.project.report(&unit.report).expect("planned from the project's reports");
             let each = report.each.as_ref().expect("a group is an each report");
             if unit.up_to_date {
-                // Its key column may be what a `--param` names.
                 match &each.key {
                     Some(key) => keys.push(key.clone()),
-                    None => {
-                        if let Ok(result) = runner.fork(unit.params.clone()).and_then(|r| r.run(&each.query, &[])) {
-                            keys.extend(result.columns.first().map(|c| c.name.clone()));
-                        }
-                    }
+                    None => unknown_keys.push((report, unit.params.clone())),
                 }
                 planned.push(unit);
                 continue;
             }
             let (period, given) = &self.request.periods[unit.period];
-            let result = match runner.fork(unit.params.clone())?.run(&each.query, &[]) {
-                Ok(result) => result,
+            let (key_column, mut entities) = match each::rows(self.project, runner, report, each, &unit.params) {
+                Ok(rows) => rows,
                 Err(error) if error.needed_param().is_some() => {
                     let warning = skipped(report, period.as_ref(), &error, self.request.named);
                     if self.request.named {
@@ -192,15 +187,6 @@ impl Planner<'_> {
                 }
                 Err(error) => return Err(error),
             };
-            let query = &self.project.queries[&each.query];
-            let mut entities = each::entities(
-                &result,
-                each,
-                &report.name,
-                query,
-                self.project.setting_place(&format!("reports.{}", report.name), "key"),
-            )?;
-            let key_column = each.key.clone().or_else(|| result.columns.first().map(|c| c.name.clone()));
             keys.extend(key_column.clone());
             let chosen = key_column.as_ref().filter(|c| !PERIOD_PARAMS.contains(&c.as_str())).and_then(|column| {
                 match given.get(column)? {
@@ -237,18 +223,36 @@ impl Planner<'_> {
             unit.kind = Kind::Group { expanded: true, complete: chosen.is_none() };
             planned.push(unit);
         }
-        self.check_given(&keys)?;
+        self.check_given(runner, keys, &unknown_keys)?;
         Ok(planned)
     }
 
     /// `--param` names no saved query declares are accepted only as the
-    /// key column of an `each` report (`keys`) that chooses a page.
-    fn check_given(&self, keys: &[String]) -> Result<(), Error> {
+    /// key column of an `each` report (`keys`, and those of `unknown_keys`,
+    /// run only when such a name is given) that chooses a page.
+    fn check_given(
+        &self,
+        runner: &Runner,
+        mut keys: Vec<String>,
+        unknown_keys: &[(&Report, BuildParams)],
+    ) -> Result<(), Error> {
         let Some((_, given)) = self.request.periods.first() else { return Ok(()) };
         let declared = |name: &str| self.project.queries.values().any(|q| q.param(name).is_some());
-        for name in given.keys().filter(|n| !PERIOD_PARAMS.contains(&n.as_str())) {
-            if !declared(name) && !keys.contains(name) {
-                let mut known: Vec<String> = keys.to_vec();
+        let undeclared: Vec<&String> = given
+            .keys()
+            .filter(|n| !PERIOD_PARAMS.contains(&n.as_str()) && !declared(n) && !keys.contains(n))
+            .collect();
+        if !undeclared.is_empty() {
+            for (report, params) in unknown_keys {
+                let each = report.each.as_ref().expect("an each report");
+                if let Ok((key, _)) = each::rows(self.project, runner, report, each, params) {
+                    keys.extend(key);
+                }
+            }
+        }
+        for name in undeclared {
+            if !keys.contains(name) {
+                let mut known: Vec<String> = keys.clone();
                 known.extend(self.project.queries.values().flat_map(|q| q.params.iter().map(|p| p.name.clone())));
                 known.sort();
                 known.dedup();

@@ -15,6 +15,7 @@ use minijinja::{ErrorKind, State, Value};
 use super::chart::ValueFormat;
 use super::filters::{MISSING, locale_of, number_in};
 use super::helper::{column_index, helper_output, query_result, writes_markdown};
+use super::look;
 use super::{format, markdown};
 use crate::locale::Locale;
 
@@ -36,13 +37,8 @@ pub(super) fn kpi(state: &State<'_, '_>, value: Value, kwargs: Kwargs) -> Result
     kwargs.assert_all_used()?;
     // `suppress=5`: a small count (above zero, below 5) shows as `< 5`, and
     // no change or point of the sparkline gives one away.
-    let threshold = match &suppress {
-        None => None,
-        Some(t) => Some(t.as_i64().filter(|t| *t >= 2).ok_or_else(|| {
-            fail(format!("suppress is the threshold, a whole number from 2 (counts below it are hidden), not {t}"))
-        })?),
-    };
-    let small = |v: Option<f64>| threshold.is_some_and(|t| v.is_some_and(|v| v > 0.0 && v < t as f64));
+    let threshold = suppress.as_ref().map(look::threshold).transpose().map_err(|e| fail(format!("suppress: {e}")))?;
+    let small = |v: Option<f64>| threshold.is_some_and(|t| v.is_some_and(|v| look::small(v, t)));
     let locale = locale_of(state);
     let format = ValueFormat::parse(format_name.as_deref(), currency).map_err(fail)?;
     let current = number_in("kpi", &value)?;

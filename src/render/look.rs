@@ -138,8 +138,10 @@ impl Look {
             .into_iter()
             .map(|column| {
                 let mut stats = ColumnStats { low: f64::INFINITY, high: f64::NEG_INFINITY, largest: 0.0 };
+                let hidden_rows: std::collections::HashSet<usize> =
+                    hidden.iter().filter(|(_, c, _)| *c == column).map(|(r, _, _)| *r).collect();
                 for (r, row) in result.rows.iter().enumerate() {
-                    if hidden.iter().any(|(hr, hc, _)| *hr == r && *hc == column) {
+                    if hidden_rows.contains(&r) {
                         continue;
                     }
                     if let Some(v) = row[column].as_f64().filter(|v| v.is_finite()) {
@@ -223,7 +225,21 @@ impl Look {
 
 /// Whether a value is a small count under `threshold`: above zero, below it.
 pub fn is_small(cell: &Cell, threshold: i64) -> bool {
-    cell.as_f64().is_some_and(|v| v > 0.0 && v < threshold as f64)
+    cell.as_f64().is_some_and(|v| small(v, threshold))
+}
+
+/// [`is_small`] for a number.
+pub fn small(value: f64, threshold: i64) -> bool {
+    value > 0.0 && value < threshold as f64
+}
+
+/// A `suppress` threshold as given: a whole number from 2 (the error says
+/// what it is instead).
+pub fn threshold(value: &Value) -> Result<i64, String> {
+    value
+        .as_i64()
+        .filter(|t| *t >= 2)
+        .ok_or_else(|| format!("the threshold is a whole number from 2 (counts below it are hidden), not {value}"))
 }
 
 fn stats_of(stats: &[(usize, ColumnStats)], column: usize) -> Option<ColumnStats> {

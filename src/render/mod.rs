@@ -55,7 +55,7 @@ pub mod format;
 mod helper;
 mod kpi;
 pub mod lint;
-mod look;
+pub mod look;
 mod map;
 pub mod markdown;
 pub mod rows;

@@ -8,7 +8,7 @@ use super::filters::{self, locale_of};
 use super::helper::{
     check_labels, column_index, helper_output, is_html, label_of, no_data, query_result, record_suppression,
 };
-use super::look::{Hidden, Look, Rule, SCALES};
+use super::look::{self, Hidden, Look, Rule, SCALES};
 use super::{format, markdown};
 use crate::locale::Locale;
 use crate::params::{format_decimal, parse_date};
@@ -173,11 +173,7 @@ pub(super) fn suppress_columns(
         if !result.is_numeric(i) {
             return Err(fail(format!("suppress names `{name}`, which holds no numbers")));
         }
-        let threshold = value.as_i64().filter(|t| *t >= 2).ok_or_else(|| {
-            fail(format!(
-                "suppress: the threshold of `{name}` is a whole number from 2 (counts below it are hidden), not {value}"
-            ))
-        })?;
+        let threshold = look::threshold(&value).map_err(|e| fail(format!("suppress: `{name}`: {e}")))?;
         columns.push((i, threshold));
     }
     Ok(columns)
@@ -278,10 +274,13 @@ pub(super) fn styled_markup(
     look: &Look,
     hidden: &[(usize, usize, Hidden)],
 ) -> String {
+    // Each hidden cell, looked up once per cell shown.
+    let hidden_at: std::collections::HashMap<(usize, usize), Hidden> =
+        hidden.iter().map(|(r, c, h)| ((*r, *c), *h)).collect();
     // Fractions a chart shows as percentages are percentages here too.
     let cell_text = |r: usize, i: usize| {
         let cell = &result.rows[r][i];
-        if let Some((_, _, Hidden(threshold))) = hidden.iter().find(|(hr, hc, _)| *hr == r && *hc == i) {
+        if let Some(Hidden(threshold)) = hidden_at.get(&(r, i)) {
             return format!("< {threshold}");
         }
         match cell.as_f64() {
@@ -289,7 +288,7 @@ pub(super) fn styled_markup(
             _ => cell_text(cell, &result.columns[i].type_name, locale),
         }
     };
-    let is_hidden = |r: usize, i: usize| hidden.iter().any(|(hr, hc, _)| *hr == r && *hc == i);
+    let is_hidden = |r: usize, i: usize| hidden_at.contains_key(&(r, i));
     let stats = look.stats(result, hidden);
     let header = |i: usize| label_of(labels, &result.columns[i].name);
     let numeric: Vec<bool> = indices.iter().map(|&i| result.is_numeric(i)).collect();

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use super::{Output, has_extension};
 use crate::error::Error;
+use crate::render::look::is_small;
 use crate::render::{Passes, RenderedReport};
 use crate::value::{Cell, QueryResult};
 use crate::write::OutputFile;
@@ -68,7 +69,7 @@ fn suppressed(result: &QueryResult, hidden: &[(usize, i64)]) -> QueryResult {
         .map(|row| {
             let mut row = row.clone();
             for &(column, threshold) in hidden {
-                if row[column].as_f64().is_some_and(|v| v > 0.0 && v < threshold as f64) {
+                if is_small(&row[column], threshold) {
                     row[column] = Cell::Text(format!("< {threshold}"));
                 }
             }
