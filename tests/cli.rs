@@ -1287,6 +1287,112 @@ fn watch_rebuilds_after_each_edit_and_outlives_a_broken_template() {
     watcher.0.wait().unwrap();
 }
 
+/// `--format docx`: a Word document of each Markdown report, made from its
+/// HTML page and read back as text (`common::docx_outline`): headings in
+/// Word's heading styles, tables as Word tables whose header rows repeat,
+/// every chart, map, donut and sparkline of the page a picture with its
+/// alt text; the same inputs and `--as-of` give the same bytes. The build
+/// the issue names (md, html, docx, xlsx) writes every file.
+#[test]
+fn the_sample_as_a_word_document() {
+    let project = Project::sample();
+    let build = |out: &str| {
+        assert_success(&project.run(&[
+            "build",
+            "--period",
+            "2024-Q2",
+            "--format",
+            "md,html,docx",
+            "--export",
+            "xlsx",
+            "--as-of",
+            "2026-01-02",
+            "--out",
+            out,
+        ]))
+    };
+    build("first");
+    build("second");
+    let first = project.path().join("first/2024-Q2");
+    for name in ["cooperation_report.en", "cooperation_report.id", "partner_brief/JPN.en"] {
+        for file in [format!("{name}.md"), format!("{name}.html"), format!("{name}.docx")] {
+            assert!(first.join(&file).is_file(), "{file} was not written");
+        }
+    }
+    assert!(first.join("cooperation_report.en.data/cooperation_report.en.xlsx").is_file());
+    let docx = fs::read(first.join("cooperation_report.en.docx")).unwrap();
+    let again = fs::read(project.path().join("second/2024-Q2/cooperation_report.en.docx")).unwrap();
+    assert!(docx == again, "the same inputs and --as-of give the same .docx");
+
+    let outline = common::docx_outline(&docx);
+    let html = fs::read_to_string(first.join("cooperation_report.en.html")).unwrap();
+    let main = &html[html.find("<main>").unwrap()..html.find("</main>").unwrap()];
+    assert_eq!(outline.matches("[picture: ").count(), main.matches("<svg").count(), "every chart is a picture");
+    assert!(!outline.contains("NO ALT TEXT"), "every picture has alt text");
+    // Every table shown (not the data folded under a chart) and the
+    // provenance footer's has a header row that repeats.
+    let tables = main.matches("<thead>").count() - main.matches("<details class=\"chart-data\"").count() + 1;
+    assert_eq!(outline.lines().filter(|l| l.starts_with('‖')).count(), tables, "{outline}");
+    insta::assert_snapshot!("sample_cooperation_report_2024_q2_docx", outline);
+}
+
+/// `report_templates/_reference.docx` gives the documents its styles (those
+/// it lacks are laporan's); a file that is not a Word document is refused
+/// before anything is loaded; an `.html.j2` report gets no document, and
+/// the build says so.
+#[test]
+fn word_styles_come_from_the_reference_document() {
+    use std::io::{Read, Write};
+    let dir = TempDir::new().unwrap();
+    for folder in ["data", "queries", "report_templates"] {
+        fs::create_dir_all(dir.path().join(folder)).unwrap();
+    }
+    fs::write(dir.path().join("report_templates/brief.md.j2"), "# Brief\n\n## Part\n\nText.\n").unwrap();
+    fs::write(dir.path().join("report_templates/page.html.j2"), "<!DOCTYPE html><title>P</title><p>HTML</p>\n")
+        .unwrap();
+    let project = Project { dir };
+    let output = project.run(&["build", "--format", "html,docx"]);
+    assert_success(&output);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no Word document of page.html.j2: an HTML template"), "{stderr}");
+    assert!(!project.path().join("out/page.docx").exists());
+    let styles = |path: &Path| {
+        let mut archive = zip::ZipArchive::new(fs::File::open(path).unwrap()).unwrap();
+        let mut text = String::new();
+        archive.by_name("word/styles.xml").unwrap().read_to_string(&mut text).unwrap();
+        text
+    };
+    let built_in = styles(&project.path().join("out/brief.docx"));
+    assert!(built_in.contains("w:styleId=\"Heading2\"") && built_in.contains("<w:name w:val=\"heading 2\"/>"));
+
+    // A reference whose Heading 2 is red and which has no tile style.
+    let mut reference =
+        zip::ZipWriter::new(fs::File::create(project.path().join("report_templates/_reference.docx")).unwrap());
+    reference.start_file("word/styles.xml", zip::write::SimpleFileOptions::default()).unwrap();
+    reference
+        .write_all(
+            b"<?xml version=\"1.0\"?><w:styles xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\">\
+              <w:style w:type=\"paragraph\" w:styleId=\"Heading2\"><w:name w:val=\"heading 2\"/>\
+              <w:rPr><w:color w:val=\"C00000\"/></w:rPr></w:style></w:styles>",
+        )
+        .unwrap();
+    reference.finish().unwrap();
+    assert_success(&project.run(&["build", "--format", "html,docx"]));
+    let styled = styles(&project.path().join("out/brief.docx"));
+    assert!(styled.contains("C00000"), "the reference's heading");
+    assert_eq!(styled.matches("w:styleId=\"Heading2\"").count(), 1);
+    assert!(styled.contains("w:styleId=\"TileValue\""), "a style the reference lacks is laporan's");
+
+    fs::write(project.path().join("report_templates/_reference.docx"), "not a document").unwrap();
+    let output = project.run(&["build", "--format", "html,docx"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("report_templates/_reference.docx is not a Word document: it is not a zip archive"),
+        "{stderr}"
+    );
+}
+
 /// `--export xlsx`: one workbook per report, read back with calamine (the
 /// reader laporan loads workbooks with): a sheet per query call after a
 /// first sheet listing them, numbers as numbers, dates as dates, text as
@@ -1317,9 +1423,10 @@ fn the_xlsx_export_has_a_typed_sheet_per_query_call() {
     let names = book.sheet_names();
     assert_eq!(names[0], "laporan");
     let about = book.worksheet_range("laporan").unwrap();
-    let listed: Vec<String> = about.rows().nth(1).unwrap().iter().take(4).map(|c| c.to_string()).collect();
+    let listed: Vec<String> = about.rows().nth(1).unwrap().iter().take(5).map(|c| c.to_string()).collect();
     assert_eq!(listed[..3], ["period_summary", "period_summary", "2"]);
-    assert!(listed[3].starts_with("Headline figures for the period"), "the query's description: {listed:?}");
+    assert!(listed[3].contains("period_start = 2024-04-01"), "the call's parameters: {listed:?}");
+    assert!(listed[4].starts_with("Headline figures for the period"), "the query's description: {listed:?}");
     assert!(names.iter().all(|n| n.chars().count() <= 31), "{names:?}");
     assert!(names.contains(&"participating_countries_per_eve".to_owned()), "{names:?}");
     assert!(names.contains(&"event_countries.2".to_owned()), "a second call has its own sheet: {names:?}");

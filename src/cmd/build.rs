@@ -61,6 +61,8 @@ enum ExportArg {
 enum FormatArg {
     Md,
     Html,
+    /// Word, from Markdown reports
+    Docx,
 }
 
 impl FormatArg {
@@ -68,6 +70,7 @@ impl FormatArg {
         match self {
             FormatArg::Md => Format::Md,
             FormatArg::Html => Format::Html,
+            FormatArg::Docx => Format::Docx,
         }
     }
 }
@@ -118,6 +121,9 @@ fn build_args(args: &Args, ui: &Ui) -> BuildArgs {
 pub fn build_once(args: &Args, ui: &Ui) -> Result<(), Error> {
     let project = ui.open_project()?;
     let request = BuildRequest::new(&project, build_args(args, ui))?;
+    for warning in &request.warnings {
+        ui.report(warning, true);
+    }
     let (db, loaded) = pipeline::load(&project, ui.load_options(args.force))?;
     ui.load_summary(&loaded);
     let started = Instant::now();

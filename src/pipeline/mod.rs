@@ -395,7 +395,7 @@ fn render_unit(
     rendered.descriptions = rendered
         .data
         .iter()
-        .filter_map(|(name, _)| project.queries.get(name).map(|q| (name.clone(), q.description.clone())))
+        .filter_map(|call| project.queries.get(&call.query).map(|q| (call.query.clone(), q.description.clone())))
         .collect();
     rendered.name = unit.stem.clone();
     let files = request.outputs.files(&rendered)?;

@@ -7,10 +7,11 @@ use std::path::PathBuf;
 use crate::error::Error;
 use crate::params::ParamValue;
 use crate::period::Period;
-use crate::project::Project;
 use crate::project::saved_query::SavedQuery;
+use crate::project::{Project, TemplateKind};
 use crate::query::{BuildParam, BuildParams, PERIOD_PARAMS};
-use crate::write::output::{Format, Outputs};
+use crate::write::output::docx::Docx;
+use crate::write::output::{Format, Needs, Outputs};
 
 /// Types `--param NAME=VALUE` pairs against the queries that declare them
 /// (all saved queries, or only `scope`) and adds the period's parameters.
@@ -128,6 +129,9 @@ pub struct BuildRequest {
     pub fixed_time: bool,
     /// Render every report even if it is up to date (`--force`).
     pub force: bool,
+    /// What the user should know before the build: formats a report does
+    /// not have (a Word document of an HTML template).
+    pub warnings: Vec<Error>,
 }
 
 impl BuildRequest {
@@ -154,7 +158,27 @@ impl BuildRequest {
             .into_iter()
             .map(|period| Ok((period, resolve_params(project, &args.params, period.as_ref(), None)?)))
             .collect::<Result<_, Error>>()?;
-        let outputs = Outputs::new(&args.formats, args.chromium)?;
+        let mut warnings = Vec::new();
+        let mut needs = Needs { chromium: args.chromium, reference_docx: None };
+        if args.formats.contains(&Format::Docx) {
+            if let Some((bytes, shown)) = project.reference_docx()? {
+                needs.reference_docx = Some(Docx::reference(&bytes, &shown)?);
+            }
+            let html: Vec<&str> = reports
+                .iter()
+                .filter_map(|name| project.report(name))
+                .filter(|r| r.kind == TemplateKind::Html)
+                .map(|r| r.template.as_str())
+                .collect();
+            if !html.is_empty() {
+                warnings.push(
+                    Error::project(format!("no Word document of {}: an HTML template", html.join(", ")))
+                        .note("a .docx is made from a Markdown report (.md.j2), whose page laporan lays out itself")
+                        .help("write the report as .md.j2 to have it in Word too"),
+                );
+            }
+        }
+        let outputs = Outputs::new(&args.formats, &needs)?;
         let (generated_at, fixed_time) = generated_at(args.as_of, args.source_date_epoch.as_deref())?;
         Ok(BuildRequest {
             reports,
@@ -165,6 +189,7 @@ impl BuildRequest {
             generated_at,
             fixed_time,
             force: args.force,
+            warnings,
         })
     }
 }

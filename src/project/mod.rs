@@ -50,6 +50,9 @@ pub const CONFIG_FILE: &str = "laporan.toml";
 pub const DATA_DIR: &str = "data";
 pub const QUERIES_DIR: &str = "queries";
 pub const TEMPLATES_DIR: &str = "report_templates";
+/// The Word document whose styles a report's `.docx` takes, in
+/// [`TEMPLATES_DIR`] (as pandoc's reference document).
+pub const REFERENCE_DOCX: &str = "_reference.docx";
 pub const DATA_TESTS_DIR: &str = "data_tests";
 pub const STATE_DIR: &str = ".laporan";
 pub const DEFAULT_OUT_DIR: &str = "out";
@@ -455,6 +458,20 @@ impl Project {
 
     /// Every template file (reports, layouts, partials) by its name in the
     /// template environment.
+    /// `report_templates/_reference.docx`, the Word styles of the
+    /// project's documents, when there is one: its bytes and its path as
+    /// shown. (Its links were checked when the project was opened.)
+    pub fn reference_docx(&self) -> Result<Option<(Vec<u8>, PathBuf)>, Error> {
+        let relative = Path::new(TEMPLATES_DIR).join(REFERENCE_DOCX);
+        let path = self.path(&relative);
+        if !path.is_file() {
+            return Ok(None);
+        }
+        let shown = self.shown(&relative);
+        let bytes = fs::read(&path).map_err(|e| Error::io("read", &shown, e))?;
+        Ok(Some((bytes, shown)))
+    }
+
     pub fn template_files(&self) -> Result<Vec<String>, Error> {
         Ok(self
             .list_dir_files(TEMPLATES_DIR)?

@@ -62,8 +62,17 @@ pub struct Runner {
     db: Mutex<Database>,
     shared: Arc<Shared>,
     build_params: BuildParams,
-    /// Every call since the last [`Runner::take_calls`]: (query, cache key, result).
-    calls: Mutex<Vec<(String, String, Arc<QueryResult>)>>,
+    /// Every call since the last [`Runner::take_calls`], with its cache key.
+    calls: Mutex<Vec<(String, QueryCall)>>,
+}
+
+/// A saved query's call: the data behind what a report shows.
+#[derive(Debug, Clone)]
+pub struct QueryCall {
+    pub query: String,
+    /// The parameters it ran with, as text, in the query's order.
+    pub params: Vec<(String, String)>,
+    pub result: Arc<QueryResult>,
 }
 
 /// A query's result, once computed.
@@ -122,16 +131,16 @@ impl Runner {
         self.shared.queries.get(name)
     }
 
-    /// The distinct calls (query name, result) made since the last time,
-    /// in order: the data behind what was rendered in between.
-    pub fn take_calls(&self) -> Vec<(String, Arc<QueryResult>)> {
+    /// The distinct calls made since the last time, in order: the data
+    /// behind what was rendered in between.
+    pub fn take_calls(&self) -> Vec<QueryCall> {
         let calls = std::mem::take(&mut *self.calls.lock().unwrap_or_else(|p| p.into_inner()));
         let mut seen: Vec<String> = Vec::new();
         let mut distinct = Vec::new();
-        for (name, key, result) in calls {
+        for (key, call) in calls {
             if !seen.contains(&key) {
                 seen.push(key);
-                distinct.push((name, result));
+                distinct.push(call);
             }
         }
         distinct
@@ -169,7 +178,12 @@ impl Runner {
             }
         };
         drop(slot);
-        self.calls.lock().unwrap_or_else(|p| p.into_inner()).push((name.to_owned(), key, result.clone()));
+        let call = QueryCall {
+            query: name.to_owned(),
+            params: values.iter().map(|(param, value)| (param.clone(), value.to_string())).collect(),
+            result: result.clone(),
+        };
+        self.calls.lock().unwrap_or_else(|p| p.into_inner()).push((key, call));
         Ok(result)
     }
 

@@ -74,8 +74,7 @@ use crate::load::LoadedDataset;
 use crate::locale::Locale;
 use crate::period::Period;
 use crate::project::{Project, Report, TEMPLATES_DIR, TemplateKind};
-use crate::query::{BuildParam, Runner};
-use crate::value::QueryResult;
+use crate::query::{BuildParam, QueryCall, Runner};
 use helper::{FRAGMENTS, Fragments};
 
 /// How many instructions rendering one template may run: far more than any
@@ -138,8 +137,11 @@ pub struct RenderedReport {
     pub markdown: Option<String>,
     /// The HTML page, when asked for.
     pub html: Option<String>,
+    /// Whether the report is a Markdown template (`.md.j2`): its HTML page
+    /// is the Markdown converted and wrapped in the layout.
+    pub from_markdown: bool,
     /// The data behind it: each distinct query call, in call order.
-    pub data: Vec<(String, Arc<QueryResult>)>,
+    pub data: Vec<QueryCall>,
     /// The counts its helpers hid (`suppress=`): the result (by address),
     /// column and threshold. The data export hides them too.
     pub suppressed: Vec<(usize, usize, i64)>,
@@ -210,6 +212,7 @@ impl Renderer {
             title: report.title.clone().unwrap_or_else(|| report.name.clone()),
             markdown: None,
             html: None,
+            from_markdown: report.kind == TemplateKind::Markdown,
             data: Vec::new(),
             suppressed: Vec::new(),
             running_header: String::new(),

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use super::{Output, has_extension};
 use crate::error::Error;
+use crate::query::QueryCall;
 use crate::render::look::is_small;
 use crate::render::{Passes, RenderedReport};
 use crate::value::{Cell, QueryResult};
@@ -38,24 +39,28 @@ impl Output for Export {
 fn exported(report: &RenderedReport, extension: &str, write: fn(&QueryResult) -> String) -> Vec<OutputFile> {
     exported_results(report)
         .iter()
-        .map(|(stem, result)| OutputFile::text(format!("{}.data/{stem}.{extension}", report.name), &write(result)))
+        .map(|(stem, call)| OutputFile::text(format!("{}.data/{stem}.{extension}", report.name), &write(&call.result)))
         .collect()
 }
 
 /// Each query call behind a report, named `QUERY` (`QUERY.2` for a second
 /// call), with the small counts its helpers hid hidden here too.
-pub(super) fn exported_results(report: &RenderedReport) -> Vec<(String, Arc<QueryResult>)> {
+pub(super) fn exported_results(report: &RenderedReport) -> Vec<(String, QueryCall)> {
     let mut used: Vec<&str> = Vec::new();
     let mut results = Vec::new();
-    for (name, result) in &report.data {
-        let count = used.iter().filter(|n| **n == name.as_str()).count();
+    for call in &report.data {
+        let name = call.query.as_str();
+        let count = used.iter().filter(|n| **n == name).count();
         used.push(name);
-        let stem = if count == 0 { name.clone() } else { format!("{name}.{}", count + 1) };
-        let address = Arc::as_ptr(result) as usize;
+        let stem = if count == 0 { name.to_owned() } else { format!("{name}.{}", count + 1) };
+        let address = Arc::as_ptr(&call.result) as usize;
         let hidden: Vec<(usize, i64)> =
             report.suppressed.iter().filter(|(a, _, _)| *a == address).map(|(_, c, t)| (*c, *t)).collect();
-        let result = if hidden.is_empty() { result.clone() } else { Arc::new(suppressed(result, &hidden)) };
-        results.push((stem, result));
+        let mut call = call.clone();
+        if !hidden.is_empty() {
+            call.result = Arc::new(suppressed(&call.result, &hidden));
+        }
+        results.push((stem, call));
     }
     results
 }

@@ -10,6 +10,7 @@
 //! ```text
 //! page.rs      md, html  a render pass as it is
 //! pdf.rs       pdf       the HTML page printed by Chromium (chromium.rs)
+//! docx/        docx      the HTML page read into a Word document
 //! data.rs      csv, json each query call behind the report
 //! xlsx.rs      xlsx      the same, as one workbook of typed sheets
 //! ```
@@ -19,6 +20,7 @@
 
 pub mod chromium;
 mod data;
+pub mod docx;
 mod page;
 mod pdf;
 mod xlsx;
@@ -57,6 +59,18 @@ pub enum Format {
     Json,
     /// `NAME.data/NAME.xlsx`: every query call, a sheet each.
     Xlsx,
+    /// `NAME.docx`, from a Markdown report.
+    Docx,
+}
+
+/// What some formats need from outside the report, found before anything
+/// is loaded.
+#[derive(Debug, Default)]
+pub struct Needs {
+    /// The browser that prints PDFs.
+    pub chromium: Option<PathBuf>,
+    /// The styles of `report_templates/_reference.docx`, when there is one.
+    pub reference_docx: Option<Vec<u8>>,
 }
 
 impl Format {
@@ -68,23 +82,24 @@ impl Format {
             Format::Csv => "csv",
             Format::Json => "json",
             Format::Xlsx => "xlsx",
+            Format::Docx => "docx",
         }
     }
 
-    /// The format's [`Output`]. `chromium` is the browser that prints
-    /// PDFs, found before anything else is done.
-    fn output(self, chromium: Option<&Path>) -> Result<Box<dyn Output>, Error> {
+    /// The format's [`Output`], with what it needs.
+    fn output(self, needs: &Needs) -> Result<Box<dyn Output>, Error> {
         Ok(match self {
             Format::Md => Box::new(page::Page { extension: "md", pass: Passes { markdown: true, html: false } }),
             Format::Html => Box::new(page::Page { extension: "html", pass: Passes { markdown: false, html: true } }),
             Format::Pdf => Box::new(pdf::Pdf {
-                chromium: chromium.map(Path::to_path_buf).ok_or_else(|| {
+                chromium: needs.chromium.clone().ok_or_else(|| {
                     Error::usage("build --pdf needs Chromium, which was not found").help(chromium::HOW_TO_GET)
                 })?,
             }),
             Format::Csv => Box::new(data::Export { extension: "csv", write: crate::print::csv_for_spreadsheets }),
             Format::Json => Box::new(data::Export { extension: "json", write: crate::print::json }),
             Format::Xlsx => Box::new(xlsx::Xlsx),
+            Format::Docx => Box::new(docx::Docx { reference: needs.reference_docx.clone().map(std::sync::Arc::new) }),
         })
     }
 }
@@ -98,14 +113,14 @@ pub struct Outputs {
 impl Outputs {
     /// The outputs for `formats` (each once, in the order of [`Format`]).
     /// A PDF is printed from the HTML page, so it needs `html` too.
-    pub fn new(formats: &[Format], chromium: Option<PathBuf>) -> Result<Outputs, Error> {
+    pub fn new(formats: &[Format], needs: &Needs) -> Result<Outputs, Error> {
         let mut formats = formats.to_vec();
         formats.sort();
         formats.dedup();
         if formats.contains(&Format::Pdf) && !formats.contains(&Format::Html) {
             return Err(Error::usage("--pdf prints the HTML reports: keep html in --format"));
         }
-        let outputs = formats.iter().map(|f| f.output(chromium.as_deref())).collect::<Result<_, _>>()?;
+        let outputs = formats.iter().map(|f| f.output(needs)).collect::<Result<_, _>>()?;
         Ok(Outputs { formats, outputs })
     }
 
@@ -154,21 +169,23 @@ mod tests {
 
     #[test]
     fn pdf_needs_html_and_a_browser() {
-        let error = Outputs::new(&[Format::Md, Format::Pdf], Some("/bin/chromium".into())).err().unwrap();
+        let needs = Needs { chromium: Some("/bin/chromium".into()), ..Needs::default() };
+        let error = Outputs::new(&[Format::Md, Format::Pdf], &needs).err().unwrap();
         assert!(error.to_string().contains("keep html"), "{error}");
-        let error = Outputs::new(&[Format::Html, Format::Pdf], None).err().unwrap();
+        let error = Outputs::new(&[Format::Html, Format::Pdf], &Needs::default()).err().unwrap();
         assert!(error.to_string().contains("needs Chromium"), "{error}");
     }
 
     #[test]
     fn each_format_owns_its_files_only() {
-        let outputs = Outputs::new(&[Format::Md, Format::Csv], None).unwrap();
+        let outputs = Outputs::new(&[Format::Md, Format::Csv, Format::Docx], &Needs::default()).unwrap();
         assert!(outputs.owns(Path::new("/out/r.md")));
         assert!(outputs.owns(Path::new("/out/r.data/q.csv")));
         assert!(!outputs.owns(Path::new("/out/r.csv")), "a CSV outside a report's data folder");
         assert!(!outputs.owns(Path::new("/out/r.html")));
         assert!(!outputs.owns(Path::new("/out/r.data/q.json")));
-        assert_eq!(outputs.names(), "md,csv");
-        assert_eq!(outputs.passes(), Passes { markdown: true, html: false });
+        assert!(outputs.owns(Path::new("/out/r.docx")));
+        assert_eq!(outputs.names(), "md,csv,docx");
+        assert_eq!(outputs.passes(), Passes::ALL, "a Word document is made from the HTML pass");
     }
 }

@@ -69,6 +69,7 @@ mod tests {
             title: "t".into(),
             markdown: None,
             html: None,
+            from_markdown: true,
             data: Vec::new(),
             suppressed: Vec::new(),
             running_header: "Report <script>x</script> · Q2 2024".into(),

@@ -1,7 +1,7 @@
 //! `xlsx` (`--export xlsx`): the data behind a report as one workbook,
 //! `NAME.data/NAME.xlsx`, written by the rust_xlsxwriter crate. A first
-//! sheet lists the query calls (sheet, query, rows, the query's
-//! description); then one sheet per call, named after its
+//! sheet lists the query calls (sheet, query, rows, the parameters it ran
+//! with, the query's description); then one sheet per call, named after its
 //! query (shortened to Excel's 31 characters, `QUERY.2` for a second call,
 //! never two alike), with a bold, frozen header row and typed cells:
 //! integers and decimals as numbers showing their decimals, dates and
@@ -61,24 +61,27 @@ fn workbook(report: &RenderedReport) -> Result<Vec<u8>, XlsxError> {
     about.write_string_with_format(0, 0, "Sheet", &bold)?;
     about.write_string_with_format(0, 1, "Query", &bold)?;
     about.write_string_with_format(0, 2, "Rows", &bold)?;
-    about.write_string_with_format(0, 3, "Description", &bold)?;
-    about.write_string(0, 5, &report.title)?;
-    about.write_string(1, 5, format!("Generated {}", report.generated_at))?;
-    for (i, ((_, result), name)) in calls.iter().zip(&names).enumerate() {
+    about.write_string_with_format(0, 3, "Parameters", &bold)?;
+    about.write_string_with_format(0, 4, "Description", &bold)?;
+    about.write_string(0, 6, &report.title)?;
+    about.write_string(1, 6, format!("Generated {}", report.generated_at))?;
+    for (i, ((_, call), name)) in calls.iter().zip(&names).enumerate() {
         let row = i as u32 + 1;
         about.write_string(row, 0, name)?;
-        about.write_string(row, 1, &result.name)?;
-        about.write_number(row, 2, result.rows.len() as f64)?;
-        if let Some((_, description)) = report.descriptions.iter().find(|(n, _)| *n == result.name) {
-            about.write_string(row, 3, description)?;
+        about.write_string(row, 1, &call.query)?;
+        about.write_number(row, 2, call.result.rows.len() as f64)?;
+        let params: Vec<String> = call.params.iter().map(|(name, value)| format!("{name} = {value}")).collect();
+        about.write_string(row, 3, params.join(", "))?;
+        if let Some((_, description)) = report.descriptions.iter().find(|(n, _)| *n == call.query) {
+            about.write_string(row, 4, description)?;
         }
     }
     about.set_freeze_panes(1, 0)?;
     about.autofit();
-    for ((_, result), name) in calls.iter().zip(&names) {
+    for ((_, call), name) in calls.iter().zip(&names) {
         let sheet = book.add_worksheet();
         sheet.set_name(name)?;
-        write_result(sheet, result, &bold)?;
+        write_result(sheet, &call.result, &bold)?;
     }
     book.save_to_buffer()
 }

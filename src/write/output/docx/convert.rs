@@ -1,0 +1,1070 @@
+//! A report's HTML page, as it rendered for the browser, read back into
+//! Word's blocks: the same pass gives the page, its PDF and its .docx.
+//!
+//! The page is parsed by an HTML5 parser (scraper, html5ever) and walked:
+//! headings become paragraphs in Word's heading styles (with a bookmark
+//! for every link to them), lists numbered paragraphs, tables Word tables
+//! (the header rows repeated across pages, numbers right-aligned, the
+//! layout's cell colours), charts and maps pictures (their SVG drawn as PNG
+//! by [`picture`](super::picture), their title and description as the alt
+//! text), headline tiles a table of tiles. What it does not know it reads
+//! for its text; scripts and styles are left out. Text stays text: nothing
+//! from the page becomes a field, a formula or markup in Word.
+
+use std::cell::Cell;
+
+use docx_rs::{
+    AlignmentType, BorderType, BreakType, Hyperlink, HyperlinkData, HyperlinkType, IndentLevel, NumberingId, Paragraph,
+    Pic, Run, Shading, ShdType, Table, TableCell, TableCellBorder, TableCellBorderPosition, TableCellBorders, TableRow,
+    WidthType,
+};
+use scraper::{ElementRef, Html, Node};
+
+use super::picture;
+use crate::error::Error;
+
+/// The width of the text on a page (A4, 16 mm margins), in twips.
+pub const TEXT_WIDTH: u32 = 10_092;
+/// The tallest a picture is drawn (about 22 cm), in twips.
+const MAX_HEIGHT: u32 = 12_500;
+/// Pictures are drawn at print resolution.
+const DPI: u32 = 300;
+/// Twips in a CSS pixel (1/96 inch).
+const TWIPS_PER_PX: u32 = 15;
+/// EMUs (the unit of a drawing's size) in a twip.
+const EMU_PER_TWIP: u32 = 635;
+
+/// One block of the document's body.
+pub enum Block {
+    Paragraph(Box<Paragraph>),
+    Table(Box<Table>),
+}
+
+/// The page read as Word blocks, with what the package needs to know.
+pub struct Converted {
+    pub blocks: Vec<Block>,
+    /// Each picture's alt text, in document order.
+    pub pictures: Vec<String>,
+    /// Each list, in order (its numbering instance is its place + 1).
+    pub lists: Vec<List>,
+    /// Header rows written: each is marked to repeat on every page.
+    pub header_rows: usize,
+}
+
+/// A numbered or bulleted list.
+pub struct List {
+    pub ordered: bool,
+    pub level: usize,
+    pub start: usize,
+}
+
+/// Reads `page` (a report's HTML page) as Word blocks: the masthead, the
+/// report (`<main>`), then the provenance footer.
+pub fn convert(page: &str) -> Result<Converted, Error> {
+    let html = Html::parse_document(page);
+    let root = html.root_element();
+    let styles: String = find_all(root, |e| e.value().name() == "style").flat_map(|s| s.text()).collect();
+    let mut converter = Converter {
+        colours: CellColours::read(&styles),
+        pictures: Vec::new(),
+        lists: Vec::new(),
+        links: 0,
+        bookmarks: 0,
+        header_rows: 0,
+    };
+    let mut blocks = Vec::new();
+    let top = Ctx::new("Normal");
+    if let Some(masthead) = find_all(root, |e| is(e, "header", "masthead")).next() {
+        converter.container(masthead, &top, &mut blocks)?;
+    }
+    match find_all(root, |e| e.value().name() == "main").next() {
+        Some(main) => converter.container(main, &top, &mut blocks)?,
+        None => {
+            let body = find_all(root, |e| e.value().name() == "body").next().unwrap_or(root);
+            converter.container(body, &Ctx { outside_main: true, ..top.clone() }, &mut blocks)?;
+        }
+    }
+    if let Some(footer) = find_all(root, |e| is(e, "footer", "provenance")).next() {
+        converter.container(footer, &Ctx::new("Provenance"), &mut blocks)?;
+    }
+    Ok(Converted { blocks, pictures: converter.pictures, lists: converter.lists, header_rows: converter.header_rows })
+}
+
+/// The elements below `root` (itself included) for which `test` holds, in
+/// document order.
+fn find_all<'a>(root: ElementRef<'a>, test: impl Fn(&ElementRef<'a>) -> bool) -> impl Iterator<Item = ElementRef<'a>> {
+    root.descendants().filter_map(ElementRef::wrap).filter(move |e| test(e))
+}
+
+/// Whether `element` is a `name` of class `class`.
+fn is(element: &ElementRef<'_>, name: &str, class: &str) -> bool {
+    element.value().name() == name && has_class(element, class)
+}
+
+fn has_class(element: &ElementRef<'_>, class: &str) -> bool {
+    element.value().classes().any(|c| c == class)
+}
+
+/// Text formatting, inherited from the elements around a text.
+#[derive(Clone, Default, PartialEq)]
+struct Format {
+    bold: bool,
+    italic: bool,
+    code: bool,
+    strike: bool,
+    /// RRGGBB.
+    colour: Option<String>,
+    /// Inside `<pre>`: spaces and line ends kept.
+    pre: bool,
+}
+
+/// Where a link goes.
+#[derive(Clone, PartialEq)]
+enum Link {
+    /// Another document or a web page: the relationship's number and the
+    /// address.
+    External(usize, String),
+    /// A heading of this document, by its bookmark.
+    Anchor(String),
+}
+
+enum Bit {
+    Text(String),
+    Break,
+    Picture(Box<Pic>),
+}
+
+struct Piece {
+    bit: Bit,
+    format: Format,
+    link: Option<Link>,
+}
+
+/// The text of a paragraph as it is read: HTML's white space collapsed.
+#[derive(Default)]
+struct Inline {
+    pieces: Vec<Piece>,
+    /// White space read and not yet written (written only before more text).
+    space: bool,
+}
+
+impl Inline {
+    fn text(&mut self, text: &str, format: &Format, link: &Option<Link>) {
+        if format.pre {
+            for (i, line) in text.split('\n').enumerate() {
+                if i > 0 {
+                    self.push(Bit::Break, format, link);
+                }
+                if !line.is_empty() {
+                    self.push_text(line, format, link);
+                }
+            }
+            return;
+        }
+        let mut out = String::new();
+        for c in text.chars() {
+            if c.is_ascii_whitespace() {
+                self.space = true;
+                continue;
+            }
+            if self.space && (!out.is_empty() || self.has_text()) {
+                out.push(' ');
+            }
+            self.space = false;
+            out.push(c);
+        }
+        if !out.is_empty() {
+            self.push_text(&out, format, link);
+        }
+    }
+
+    fn has_text(&self) -> bool {
+        self.pieces.last().is_some_and(|p| !matches!(p.bit, Bit::Break))
+    }
+
+    fn push_text(&mut self, text: &str, format: &Format, link: &Option<Link>) {
+        if let Some(Piece { bit: Bit::Text(last), format: f, link: l }) = self.pieces.last_mut()
+            && f == format
+            && l == link
+        {
+            last.push_str(text);
+            return;
+        }
+        self.push(Bit::Text(text.to_owned()), format, link);
+    }
+
+    fn push(&mut self, bit: Bit, format: &Format, link: &Option<Link>) {
+        if matches!(bit, Bit::Break) {
+            self.space = false;
+        }
+        self.pieces.push(Piece { bit, format: format.clone(), link: link.clone() });
+    }
+
+    fn is_empty(&self) -> bool {
+        !self.pieces.iter().any(|p| match &p.bit {
+            Bit::Text(text) => !text.trim().is_empty(),
+            Bit::Picture(_) => true,
+            Bit::Break => false,
+        })
+    }
+
+    /// The pieces as runs of `paragraph`, the linked ones in hyperlinks.
+    fn into_paragraph(self, mut paragraph: Paragraph) -> Paragraph {
+        let mut pieces = self.pieces.into_iter().peekable();
+        while let Some(piece) = pieces.next() {
+            let Some(link) = piece.link.clone() else {
+                paragraph = paragraph.add_run(run(piece, false));
+                continue;
+            };
+            let mut hyperlink = match &link {
+                Link::External(number, address) => {
+                    let mut hyperlink = Hyperlink::new(address.clone(), HyperlinkType::External);
+                    // docx-rs numbers links with a counter shared by every
+                    // document the process makes: the number is ours, so the
+                    // same report gives the same file.
+                    if let HyperlinkData::External { rid, .. } = &mut hyperlink.link {
+                        *rid = format!("rIdHyperlink{number}");
+                    }
+                    hyperlink
+                }
+                Link::Anchor(bookmark) => Hyperlink::new(bookmark.clone(), HyperlinkType::Anchor),
+            };
+            hyperlink = hyperlink.add_run(run(piece, true));
+            while let Some(next) = pieces.next_if(|p| p.link.as_ref() == Some(&link)) {
+                hyperlink = hyperlink.add_run(run(next, true));
+            }
+            paragraph = paragraph.add_hyperlink(hyperlink);
+        }
+        paragraph
+    }
+}
+
+fn run(piece: Piece, linked: bool) -> Run {
+    let mut run = match piece.bit {
+        Bit::Text(text) => Run::new().add_text(text),
+        Bit::Break => Run::new().add_break(BreakType::TextWrapping),
+        Bit::Picture(picture) => Run::new().add_image(*picture),
+    };
+    let format = piece.format;
+    if linked {
+        run = run.style("Hyperlink");
+    } else if format.code {
+        run = run.style("VerbatimChar");
+    }
+    if format.bold {
+        run = run.bold();
+    }
+    if format.italic {
+        run = run.italic();
+    }
+    if format.strike {
+        run = run.strike();
+    }
+    if let Some(colour) = format.colour {
+        run = run.color(colour);
+    }
+    run
+}
+
+/// What the blocks being read inherit.
+#[derive(Clone)]
+struct Ctx {
+    /// The style of a paragraph.
+    style: &'static str,
+    format: Format,
+    align: Option<AlignmentType>,
+    /// The list item's numbering (instance, level), taken by its first
+    /// paragraph; the next ones are indented as far.
+    numbering: Cell<Option<(usize, usize)>>,
+    indent: Option<i32>,
+    /// How deep in lists.
+    level: usize,
+    /// The page has no `<main>`: its masthead, contents and footer are
+    /// left out of the body (read on their own).
+    outside_main: bool,
+}
+
+impl Ctx {
+    fn new(style: &'static str) -> Ctx {
+        Ctx {
+            style,
+            format: Format::default(),
+            align: None,
+            numbering: Cell::new(None),
+            indent: None,
+            level: 0,
+            outside_main: false,
+        }
+    }
+}
+
+struct Converter {
+    colours: CellColours,
+    pictures: Vec<String>,
+    lists: Vec<List>,
+    links: usize,
+    bookmarks: usize,
+    header_rows: usize,
+}
+
+impl Converter {
+    /// The children of `element`: text and inline elements gathered into
+    /// paragraphs, blocks converted in their place.
+    fn container(&mut self, element: ElementRef<'_>, ctx: &Ctx, out: &mut Vec<Block>) -> Result<(), Error> {
+        let mut inline = Inline::default();
+        for child in element.children() {
+            match child.value() {
+                Node::Text(text) => inline.text(text, &ctx.format, &None),
+                Node::Element(_) => {
+                    let Some(child) = ElementRef::wrap(child) else { continue };
+                    if is_block(&child) {
+                        self.flush(&mut inline, ctx, ctx.style, out);
+                        self.block(child, ctx, out)?;
+                    } else {
+                        self.inline(child, &ctx.format, &None, &mut inline)?;
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.flush(&mut inline, ctx, ctx.style, out);
+        Ok(())
+    }
+
+    /// The text gathered so far as a paragraph in `style`.
+    fn flush(&self, inline: &mut Inline, ctx: &Ctx, style: &str, out: &mut Vec<Block>) {
+        let inline = std::mem::take(inline);
+        if !inline.is_empty() {
+            out.push(Block::Paragraph(Box::new(self.paragraph(inline, ctx, style))));
+        }
+    }
+
+    fn paragraph(&self, inline: Inline, ctx: &Ctx, style: &str) -> Paragraph {
+        let mut paragraph = Paragraph::new().style(style);
+        if let Some(align) = ctx.align {
+            paragraph = paragraph.align(align);
+        }
+        match ctx.numbering.take() {
+            Some((instance, level)) => {
+                paragraph = paragraph.numbering(NumberingId::new(instance), IndentLevel::new(level));
+            }
+            None => {
+                if let Some(indent) = ctx.indent {
+                    paragraph = paragraph.indent(Some(indent), None, None, None);
+                }
+            }
+        }
+        inline.into_paragraph(paragraph)
+    }
+
+    fn block(&mut self, element: ElementRef<'_>, ctx: &Ctx, out: &mut Vec<Block>) -> Result<(), Error> {
+        let name = element.value().name();
+        if ctx.outside_main
+            && (name == "nav" || is(&element, "header", "masthead") || is(&element, "footer", "provenance"))
+        {
+            return Ok(());
+        }
+        match name {
+            "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
+                let level = &name[1..];
+                let mut inline = Inline::default();
+                self.children_inline(element, &Format::default(), &None, &mut inline)?;
+                let mut paragraph = Paragraph::new().style(&format!("Heading{level}"));
+                let bookmark = element.value().id().map(bookmark_name);
+                self.bookmarks += 1;
+                let number = self.bookmarks;
+                if let Some(name) = &bookmark {
+                    paragraph = paragraph.add_bookmark_start(number, name.clone());
+                }
+                paragraph = inline.into_paragraph(paragraph);
+                if bookmark.is_some() {
+                    paragraph = paragraph.add_bookmark_end(number);
+                }
+                out.push(Block::Paragraph(Box::new(paragraph)));
+            }
+            "p" => {
+                let tiles: Vec<ElementRef<'_>> = element.children().filter_map(ElementRef::wrap).collect();
+                let only_tiles = !tiles.is_empty()
+                    && tiles.iter().all(|t| is(t, "span", "kpi"))
+                    && element.children().all(|c| c.value().as_text().is_none_or(|t| t.trim().is_empty()));
+                if only_tiles {
+                    let table = self.tiles(&tiles)?;
+                    push_table(out, table);
+                    return Ok(());
+                }
+                let (style, mut format) = match element.value().classes().next() {
+                    Some("table-note" | "map-note") => ("TableNote", ctx.format.clone()),
+                    Some("org") => ("Masthead", ctx.format.clone()),
+                    Some("period") => ("MastheadPeriod", ctx.format.clone()),
+                    _ => (ctx.style, ctx.format.clone()),
+                };
+                if has_class(&element, "no-data") {
+                    format.italic = true;
+                }
+                let mut inline = Inline::default();
+                self.children_inline(element, &format, &None, &mut inline)?;
+                self.flush(&mut inline, ctx, style, out);
+            }
+            "ul" | "ol" if has_class(&element, "legend") => {
+                let paragraph = self.legend(element)?;
+                out.push(Block::Paragraph(Box::new(paragraph)));
+            }
+            "ul" | "ol" => {
+                let start = element.value().attr("start").and_then(|s| s.trim().parse().ok()).unwrap_or(1);
+                self.lists.push(List { ordered: name == "ol", level: ctx.level.min(8), start });
+                let instance = self.lists.len();
+                for item in element.children().filter_map(ElementRef::wrap).filter(|e| e.value().name() == "li") {
+                    let item_ctx = Ctx {
+                        style: "ListParagraph",
+                        numbering: Cell::new(Some((instance, ctx.level.min(8)))),
+                        indent: Some(list_indent(ctx.level)),
+                        level: ctx.level + 1,
+                        ..ctx.clone()
+                    };
+                    self.container(item, &item_ctx, out)?;
+                }
+            }
+            "blockquote" => self.container(element, &Ctx { style: "Quote", ..ctx.clone() }, out)?,
+            "pre" => {
+                let format = Format { pre: true, ..ctx.format.clone() };
+                let mut inline = Inline::default();
+                self.children_inline(element, &format, &None, &mut inline)?;
+                self.flush(&mut inline, ctx, "SourceCode", out);
+            }
+            "hr" => out.push(Block::Paragraph(Box::new(Paragraph::new().style("HorizontalRule")))),
+            "table" => {
+                let table = self.table(element)?;
+                push_table(out, table);
+            }
+            "figcaption" => {
+                let mut inline = Inline::default();
+                self.children_inline(element, &ctx.format, &None, &mut inline)?;
+                self.flush(&mut inline, ctx, "Caption", out);
+            }
+            // A tile alone in its paragraph (the page has it without one).
+            "span" => {
+                let table = self.tiles(&[element])?;
+                push_table(out, table);
+            }
+            "svg" => {
+                let picture = self.picture(element)?;
+                let paragraph = Paragraph::new().style("Figure").add_run(Run::new().add_image(picture));
+                out.push(Block::Paragraph(Box::new(paragraph)));
+            }
+            // The data under a chart: the page folds it, the print leaves
+            // it out; so does the document (the picture has it as alt text).
+            "details" if has_class(&element, "chart-data") => {}
+            "summary" | "dt" => self.container(element, &Ctx { format: bold(&ctx.format), ..ctx.clone() }, out)?,
+            "dd" => self.container(element, &Ctx { indent: Some(list_indent(ctx.level)), ..ctx.clone() }, out)?,
+            "li" => self.container(element, &Ctx { style: "ListParagraph", ..ctx.clone() }, out)?,
+            _ if is_skipped(name) => {}
+            _ => self.container(element, ctx, out)?,
+        }
+        Ok(())
+    }
+
+    fn children_inline(
+        &mut self,
+        element: ElementRef<'_>,
+        format: &Format,
+        link: &Option<Link>,
+        inline: &mut Inline,
+    ) -> Result<(), Error> {
+        for child in element.children() {
+            match child.value() {
+                Node::Text(text) => inline.text(text, format, link),
+                Node::Element(_) => {
+                    if let Some(child) = ElementRef::wrap(child) {
+                        self.inline(child, format, link, inline)?;
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn inline(
+        &mut self,
+        element: ElementRef<'_>,
+        format: &Format,
+        link: &Option<Link>,
+        inline: &mut Inline,
+    ) -> Result<(), Error> {
+        let value = element.value();
+        match value.name() {
+            "br" => inline.push(Bit::Break, format, link),
+            "strong" | "b" | "th" => self.children_inline(element, &bold(format), link, inline)?,
+            "em" | "i" | "cite" | "dfn" | "var" => {
+                self.children_inline(element, &Format { italic: true, ..format.clone() }, link, inline)?
+            }
+            "code" | "kbd" | "samp" | "tt" => {
+                self.children_inline(element, &Format { code: true, ..format.clone() }, link, inline)?
+            }
+            "del" | "s" | "strike" => {
+                self.children_inline(element, &Format { strike: true, ..format.clone() }, link, inline)?
+            }
+            "a" => {
+                let target = value.attr("href").and_then(|href| self.link(href));
+                self.children_inline(element, format, if target.is_some() { &target } else { link }, inline)?;
+            }
+            "img" => {
+                if let Some(alt) = value.attr("alt").filter(|a| !a.trim().is_empty()) {
+                    inline.text(&format!("[{alt}]"), &Format { italic: true, ..format.clone() }, link);
+                }
+            }
+            "svg" => {
+                let picture = self.picture(element)?;
+                inline.push(Bit::Picture(Box::new(picture)), format, link);
+            }
+            "input" if value.attr("type") == Some("checkbox") => {
+                let mark = if value.attr("checked").is_some() { "☑ " } else { "☐ " };
+                inline.text(mark, format, link);
+            }
+            "span" if has_class(&element, "cell-bar") => {}
+            "span" if has_class(&element, "swatch") => {
+                let colour = value.attr("style").and_then(css_colour);
+                inline.text("■", &Format { colour, ..format.clone() }, link);
+            }
+            name if is_skipped(name) => {}
+            _ => self.children_inline(element, format, link, inline)?,
+        }
+        Ok(())
+    }
+
+    /// A link's target, or none for an address Word should not open (a
+    /// script, a data URL).
+    fn link(&mut self, href: &str) -> Option<Link> {
+        let href = href.trim();
+        if let Some(id) = href.strip_prefix('#') {
+            return Some(Link::Anchor(bookmark_name(id)));
+        }
+        let scheme = href.split_once(':').map(|(s, _)| s.to_ascii_lowercase());
+        let safe = match scheme {
+            Some(scheme) if !scheme.contains('/') => ["http", "https", "mailto"].contains(&scheme.as_str()),
+            _ => true,
+        };
+        if !safe || href.is_empty() {
+            return None;
+        }
+        self.links += 1;
+        Some(Link::External(self.links, href.to_owned()))
+    }
+
+    /// A map's or a donut's legend: a paragraph of coloured squares and
+    /// their labels (a donut's, one per line).
+    fn legend(&mut self, element: ElementRef<'_>) -> Result<Paragraph, Error> {
+        let per_line = element.parent().and_then(ElementRef::wrap).is_some_and(|p| has_class(&p, "donut-wrap"));
+        let mut inline = Inline::default();
+        let format = Format::default();
+        for (i, item) in element.children().filter_map(ElementRef::wrap).enumerate() {
+            if i > 0 {
+                if per_line {
+                    inline.push(Bit::Break, &format, &None);
+                } else {
+                    inline.text("\u{a0}\u{a0}\u{a0} ", &format, &None);
+                }
+            }
+            for child in item.children() {
+                if let Some(child) = ElementRef::wrap(child)
+                    && has_class(&child, "figure")
+                {
+                    inline.text(" ", &format, &None);
+                }
+                match child.value() {
+                    Node::Text(text) => inline.text(text, &format, &None),
+                    Node::Element(_) => {
+                        if let Some(child) = ElementRef::wrap(child) {
+                            self.inline(child, &format, &None, &mut inline)?;
+                            if has_class(&child, "swatch") {
+                                inline.text("\u{a0}", &format, &None);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(inline.into_paragraph(Paragraph::new().style("Legend")))
+    }
+
+    /// Headline tiles written together: a table of tiles, four to a row.
+    fn tiles(&mut self, tiles: &[ElementRef<'_>]) -> Result<Table, Error> {
+        let columns = tiles.len().min(4);
+        let width = TEXT_WIDTH as usize / columns;
+        let mut rows = Vec::new();
+        for chunk in tiles.chunks(columns) {
+            let mut cells = Vec::new();
+            for tile in chunk {
+                let mut cell = TableCell::new().width(width, WidthType::Dxa);
+                let mut parts = 0;
+                for part in tile.children().filter_map(ElementRef::wrap) {
+                    let style = match part.value().classes().next() {
+                        Some("kpi-label") => "TileLabel",
+                        Some("kpi-value") => "TileValue",
+                        _ => "TileChange",
+                    };
+                    let mut inline = Inline::default();
+                    if part.value().name() == "svg" {
+                        inline.push(Bit::Picture(Box::new(self.picture(part)?)), &Format::default(), &None);
+                    } else {
+                        self.children_inline(part, &Format::default(), &None, &mut inline)?;
+                    }
+                    if !inline.is_empty() {
+                        cell = cell.add_paragraph(inline.into_paragraph(Paragraph::new().style(style)));
+                        parts += 1;
+                    }
+                }
+                if parts == 0 {
+                    cell = cell.add_paragraph(Paragraph::new().style("TileChange"));
+                }
+                cells.push(cell);
+            }
+            while cells.len() < columns {
+                let blank = Shading::new().shd_type(ShdType::Clear).color("auto").fill("FFFFFF");
+                cells
+                    .push(TableCell::new().width(width, WidthType::Dxa).shading(blank).add_paragraph(Paragraph::new()));
+            }
+            rows.push(TableRow::new(cells));
+        }
+        Ok(Table::without_borders(rows)
+            .style("Tiles")
+            .set_grid(vec![width; columns])
+            .width(width * columns, WidthType::Dxa))
+    }
+
+    /// An HTML table as a Word table.
+    fn table(&mut self, element: ElementRef<'_>) -> Result<Table, Error> {
+        // Rows in the order they show: the header, the body, the totals.
+        let mut rows: Vec<(ElementRef<'_>, bool)> = Vec::new();
+        for part in element.children().filter_map(ElementRef::wrap) {
+            match part.value().name() {
+                "tr" => rows.push((part, false)),
+                "thead" | "tbody" | "tfoot" => {
+                    let header = part.value().name() == "thead";
+                    rows.extend(
+                        part.children()
+                            .filter_map(ElementRef::wrap)
+                            .filter(|r| r.value().name() == "tr")
+                            .map(|r| (r, header)),
+                    );
+                }
+                _ => {}
+            }
+        }
+        // A table without <thead> whose first rows are all <th> has them as
+        // its header.
+        if !rows.iter().any(|(_, header)| *header) {
+            for (row, header) in rows.iter_mut() {
+                let all_th = row.children().filter_map(ElementRef::wrap).all(|c| c.value().name() == "th");
+                if !all_th {
+                    break;
+                }
+                *header = true;
+            }
+        }
+        let widths = column_widths(&rows);
+        let mut word_rows = Vec::new();
+        for (row, header) in &rows {
+            let total = has_class(row, "total");
+            let mut cells = Vec::new();
+            let mut column = 0;
+            for cell in row.children().filter_map(ElementRef::wrap).filter(|c| matches!(c.value().name(), "td" | "th"))
+            {
+                let span: usize = cell.value().attr("colspan").and_then(|s| s.parse().ok()).unwrap_or(1).clamp(1, 64);
+                let width: usize = widths.iter().skip(column).take(span).sum();
+                column += span;
+                cells.push(self.cell(cell, *header, total, span, width)?);
+            }
+            if cells.is_empty() {
+                continue;
+            }
+            let mut word_row = TableRow::new(cells);
+            if *header {
+                // Marked for the package, which makes it a header row
+                // repeated on every page (docx-rs has no w:tblHeader).
+                word_row = word_row.cant_split();
+                self.header_rows += 1;
+            }
+            word_rows.push(word_row);
+        }
+        let width = widths.iter().sum();
+        Ok(Table::without_borders(word_rows).style("Table").set_grid(widths).width(width, WidthType::Dxa))
+    }
+
+    fn cell(
+        &mut self,
+        cell: ElementRef<'_>,
+        header: bool,
+        total: bool,
+        span: usize,
+        width: usize,
+    ) -> Result<TableCell, Error> {
+        let classes: Vec<&str> = cell.value().classes().collect();
+        let right = classes.contains(&"num")
+            || cell.value().attr("style").is_some_and(|s| s.replace(' ', "").contains("text-align:right"));
+        let (fill, colour) = self.colours.of(&classes);
+        let format = Format { bold: header || total || classes.contains(&"hl"), colour, ..Format::default() };
+        let ctx = Ctx { format, align: right.then_some(AlignmentType::Right), ..Ctx::new("TableText") };
+        let mut blocks = Vec::new();
+        self.container(cell, &ctx, &mut blocks)?;
+        let mut word_cell = TableCell::new().width(width, WidthType::Dxa);
+        if span > 1 {
+            word_cell = word_cell.grid_span(span);
+        }
+        if let Some(fill) = fill {
+            word_cell = word_cell.shading(Shading::new().shd_type(ShdType::Clear).color("auto").fill(fill));
+        }
+        if total {
+            let line = TableCellBorder::new(TableCellBorderPosition::Top)
+                .border_type(BorderType::Single)
+                .size(12)
+                .color("1D2330");
+            word_cell = word_cell.set_borders(TableCellBorders::with_empty().set(line));
+        }
+        // A cell ends with a paragraph.
+        if !matches!(blocks.last(), Some(Block::Paragraph(_))) {
+            let mut empty = Paragraph::new().style("TableText");
+            if right {
+                empty = empty.align(AlignmentType::Right);
+            }
+            blocks.push(Block::Paragraph(Box::new(empty)));
+        }
+        for block in blocks {
+            word_cell = match block {
+                Block::Paragraph(paragraph) => word_cell.add_paragraph(*paragraph),
+                Block::Table(table) => word_cell.add_table(*table),
+            };
+        }
+        Ok(word_cell)
+    }
+
+    /// An `<svg>` as a picture: drawn at print resolution as wide as it
+    /// shows on the page (a chart the text's width, a sparkline its own),
+    /// its alt text its title and description.
+    fn picture(&mut self, svg: ElementRef<'_>) -> Result<Pic, Error> {
+        let value = svg.value();
+        let number = |name: &str| value.attr(name).and_then(|v| v.trim().trim_end_matches("px").parse::<f64>().ok());
+        let view_box: Option<Vec<f64>> = value
+            .attr("viewBox")
+            .map(|v| v.split(|c: char| c == ',' || c.is_whitespace()).filter_map(|n| n.parse().ok()).collect());
+        let (w, h) = match view_box.as_deref() {
+            Some([_, _, w, h]) if *w > 0.0 && *h > 0.0 => (*w, *h),
+            _ => (number("width").unwrap_or(300.0), number("height").unwrap_or(150.0)),
+        };
+        let mut shown = if has_class(&svg, "donut") {
+            // The page shows a donut 15rem wide.
+            240 * TWIPS_PER_PX
+        } else {
+            match number("width") {
+                Some(px) => (px * f64::from(TWIPS_PER_PX)).round() as u32,
+                None => TEXT_WIDTH,
+            }
+        }
+        .clamp(TWIPS_PER_PX, TEXT_WIDTH);
+        let mut tall = (f64::from(shown) * h / w).round() as u32;
+        if tall > MAX_HEIGHT {
+            shown = (f64::from(shown) * f64::from(MAX_HEIGHT) / f64::from(tall)).round() as u32;
+            tall = MAX_HEIGHT;
+        }
+        let png = picture::png(&standalone_svg(svg, w, h), shown * DPI / 1440)?;
+        self.pictures.push(alt_text(svg));
+        let id = format!("rIdImage{}", self.pictures.len());
+        Ok(Pic::new_with_dimensions(png.bytes, png.width, png.height)
+            .size(shown * EMU_PER_TWIP, tall.max(1) * EMU_PER_TWIP)
+            .id(id))
+    }
+}
+
+/// A table, and the space a page leaves under one (a table and the next
+/// would otherwise be one table in Word).
+fn push_table(out: &mut Vec<Block>, table: Table) {
+    out.push(Block::Table(Box::new(table)));
+    out.push(Block::Paragraph(Box::new(Paragraph::new().style("TableGap"))));
+}
+
+fn bold(format: &Format) -> Format {
+    Format { bold: true, ..format.clone() }
+}
+
+/// How far a list item at `level` is indented, in twips.
+pub fn list_indent(level: usize) -> i32 {
+    360 * (level.min(8) as i32 + 1)
+}
+
+/// Elements whose content is not text to show.
+fn is_skipped(name: &str) -> bool {
+    matches!(
+        name,
+        "script" | "style" | "template" | "noscript" | "head" | "title" | "meta" | "link" | "iframe" | "object"
+    )
+}
+
+/// Elements that make blocks of their own in Word.
+fn is_block(element: &ElementRef<'_>) -> bool {
+    match element.value().name() {
+        "p" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "ul" | "ol" | "li" | "dl" | "dt" | "dd" | "blockquote"
+        | "pre" | "table" | "figure" | "figcaption" | "div" | "section" | "article" | "aside" | "header" | "footer"
+        | "nav" | "main" | "details" | "summary" | "hr" | "address" | "form" | "fieldset" => true,
+        "svg" => !has_class(element, "sparkline"),
+        "span" => has_class(element, "kpi"),
+        name => is_skipped(name),
+    }
+}
+
+/// A heading's id as a Word bookmark name: letters, digits and `_`, at
+/// most 40 characters, starting with a letter.
+pub fn bookmark_name(id: &str) -> String {
+    let mut name = String::from("h_");
+    name.extend(id.chars().map(|c| if c.is_alphanumeric() { c } else { '_' }));
+    name.chars().take(40).collect()
+}
+
+/// The first `#rgb` or `#rrggbb` colour in a CSS declaration list, as RRGGBB.
+fn css_colour(style: &str) -> Option<String> {
+    let start = style.find('#')? + 1;
+    let hex: String = style[start..].chars().take_while(char::is_ascii_hexdigit).collect();
+    match hex.len() {
+        6 => Some(hex.to_ascii_uppercase()),
+        3 => Some(hex.chars().flat_map(|c| [c, c]).collect::<String>().to_ascii_uppercase()),
+        _ => None,
+    }
+}
+
+/// The widths of a table's columns, in twips, summing to the text's width:
+/// each in proportion to its longest text (between 3 and 40 characters),
+/// and never narrower than its longest word.
+fn column_widths(rows: &[(ElementRef<'_>, bool)]) -> Vec<usize> {
+    let mut longest: Vec<usize> = Vec::new();
+    for (row, _) in rows {
+        let mut column = 0;
+        for cell in row.children().filter_map(ElementRef::wrap).filter(|c| matches!(c.value().name(), "td" | "th")) {
+            let span: usize = cell.value().attr("colspan").and_then(|s| s.parse().ok()).unwrap_or(1).clamp(1, 64);
+            if longest.len() < column + span {
+                longest.resize(column + span, 3);
+            }
+            if span == 1 {
+                let text: String = cell.text().collect();
+                let chars = text.split_whitespace().collect::<Vec<_>>().join(" ").chars().count();
+                let word = text.split_whitespace().map(|w| w.chars().count() + 3).max().unwrap_or(0);
+                longest[column] = longest[column].max(chars.clamp(3, 40)).max(word.min(40));
+            }
+            column += span;
+        }
+    }
+    if longest.is_empty() {
+        return vec![TEXT_WIDTH as usize];
+    }
+    let sum: usize = longest.iter().sum();
+    let mut widths: Vec<usize> = longest.iter().map(|l| l * TEXT_WIDTH as usize / sum).collect();
+    let rest = TEXT_WIDTH as usize - widths.iter().sum::<usize>();
+    if let Some(last) = widths.last_mut() {
+        *last += rest;
+    }
+    widths
+}
+
+/// A picture's alt text: the chart's title and description, or its label.
+fn alt_text(svg: ElementRef<'_>) -> String {
+    let text = |name: &str| {
+        svg.children()
+            .filter_map(ElementRef::wrap)
+            .find(|e| e.value().name() == name)
+            .map(|e| e.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|t| !t.is_empty())
+    };
+    match (text("title"), text("desc")) {
+        (Some(title), Some(desc)) => format!("{title}. {desc}"),
+        (Some(one), None) | (None, Some(one)) => one,
+        (None, None) => svg.value().attr("aria-label").unwrap_or_default().to_owned(),
+    }
+}
+
+/// An inline `<svg>` as a document of its own (XML, in the SVG namespace,
+/// sized by its view box), its text the page's dark text colour.
+fn standalone_svg(svg: ElementRef<'_>, width: f64, height: f64) -> String {
+    let mut out = String::new();
+    write_element(svg, true, &mut out);
+    let root_attributes =
+        format!(" xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" color=\"#1d2330\"");
+    out.insert_str("<svg".len(), &root_attributes);
+    out
+}
+
+fn write_element(element: ElementRef<'_>, root: bool, out: &mut String) {
+    let value = element.value();
+    out.push('<');
+    out.push_str(value.name());
+    for (name, attribute) in value.attrs() {
+        if root && matches!(name, "width" | "height" | "xmlns" | "color" | "style" | "class") {
+            continue;
+        }
+        out.push(' ');
+        out.push_str(name);
+        out.push_str("=\"");
+        out.push_str(&xml_escaped(attribute));
+        out.push('"');
+    }
+    out.push('>');
+    for child in element.children() {
+        match child.value() {
+            Node::Text(text) => out.push_str(&xml_escaped(text)),
+            Node::Element(_) => {
+                if let Some(child) = ElementRef::wrap(child) {
+                    write_element(child, false, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    out.push_str("</");
+    out.push_str(value.name());
+    out.push('>');
+}
+
+pub fn xml_escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            // Characters XML 1.0 does not allow.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The colours the layout's CSS gives table cells by class (`td.heat.X`,
+/// `td.neg`, `td.hl.hl`: background and text), read from the page's
+/// `<style>` outside `@media` blocks (dark mode, print): a project's own
+/// layout colours its documents too.
+struct CellColours {
+    /// The classes a rule needs, its fill and its text colour (RRGGBB).
+    rules: Vec<(Vec<String>, Option<String>, Option<String>)>,
+}
+
+impl CellColours {
+    fn read(css: &str) -> CellColours {
+        let mut rules = Vec::new();
+        let mut depth = 0usize;
+        let mut at_rule = false;
+        let mut selector = String::new();
+        let mut declarations = String::new();
+        for c in css.chars() {
+            match c {
+                '{' => {
+                    depth += 1;
+                    if depth == 1 {
+                        at_rule = selector.trim_start().starts_with('@');
+                    }
+                }
+                '}' => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        if !at_rule {
+                            let fill = declaration(&declarations, "background").and_then(|v| css_colour(&v));
+                            let text = declaration(&declarations, "color").and_then(|v| css_colour(&v));
+                            if fill.is_some() || text.is_some() {
+                                for one in selector.split(',') {
+                                    if let Some(classes) = one.trim().strip_prefix("td.") {
+                                        let classes = classes.split('.').map(str::to_owned).collect();
+                                        rules.push((classes, fill.clone(), text.clone()));
+                                    }
+                                }
+                            }
+                        }
+                        selector.clear();
+                        declarations.clear();
+                    }
+                }
+                c if depth == 0 => selector.push(c),
+                c if depth == 1 && !at_rule => declarations.push(c),
+                _ => {}
+            }
+        }
+        CellColours { rules }
+    }
+
+    /// The fill and text colour of a cell of `classes`: the last rule
+    /// naming only classes it has wins, as in the browser.
+    fn of(&self, classes: &[&str]) -> (Option<String>, Option<String>) {
+        let (mut fill, mut text) = (None, None);
+        for (needed, rule_fill, rule_text) in &self.rules {
+            if needed.iter().all(|n| classes.contains(&n.as_str())) {
+                fill = rule_fill.clone().or(fill);
+                text = rule_text.clone().or(text);
+            }
+        }
+        (fill, text)
+    }
+}
+
+/// The value of the CSS property `name` in a declaration list.
+fn declaration(declarations: &str, name: &str) -> Option<String> {
+    declarations.split(';').find_map(|d| {
+        let (property, value) = d.split_once(':')?;
+        (property.trim() == name).then(|| value.trim().to_owned())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cell_colours_come_from_the_layout_outside_media_blocks() {
+        let css = "td.heat.blues-3 { background: #3f78b8; color: #fff; } td.neg { color: #b3261e; }\n\
+                   @media (prefers-color-scheme: dark) { td.neg { color: #ff8a80; } }\n\
+                   td.hl.hl { background: #fff1bf; color: #1d2330; }";
+        let colours = CellColours::read(css);
+        assert_eq!(colours.of(&["num", "heat", "blues-3"]), (Some("3F78B8".into()), Some("FFFFFF".into())));
+        assert_eq!(colours.of(&["num", "neg"]), (None, Some("B3261E".into())));
+        assert_eq!(colours.of(&["hl"]), (Some("FFF1BF".into()), Some("1D2330".into())));
+        assert_eq!(colours.of(&["num"]), (None, None));
+    }
+
+    #[test]
+    fn bookmarks_are_names_word_accepts() {
+        assert_eq!(bookmark_name("joint-operations"), "h_joint_operations");
+        assert_eq!(bookmark_name(&"x".repeat(60)).chars().count(), 40);
+    }
+
+    #[test]
+    fn white_space_collapses_as_in_a_browser() {
+        let mut inline = Inline::default();
+        let plain = Format::default();
+        inline.text("  Two\n  words ", &plain, &None);
+        inline.text(" and   more  ", &Format { bold: true, ..plain.clone() }, &None);
+        let texts: Vec<&str> = inline
+            .pieces
+            .iter()
+            .filter_map(|p| match &p.bit {
+                Bit::Text(t) => Some(t.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(texts, ["Two words", " and more"]);
+    }
+
+    #[test]
+    fn scripts_and_data_urls_are_not_links() {
+        let mut converter = Converter {
+            colours: CellColours::read(""),
+            pictures: Vec::new(),
+            lists: Vec::new(),
+            links: 0,
+            bookmarks: 0,
+            header_rows: 0,
+        };
+        assert!(converter.link("javascript:alert(1)").is_none());
+        assert!(converter.link(" JavaScript:alert(1)").is_none());
+        assert!(converter.link("data:text/html,x").is_none());
+        assert!(matches!(converter.link("https://example.org/a?b=1&c=2"), Some(Link::External(1, _))));
+        assert!(matches!(converter.link("partner_brief/JPN.id.html"), Some(Link::External(2, _))));
+        assert!(matches!(converter.link("#summary"), Some(Link::Anchor(name)) if name == "h_summary"));
+    }
+}
