@@ -1393,6 +1393,66 @@ fn word_styles_come_from_the_reference_document() {
     );
 }
 
+/// A report's own HTML in a Word document: bullets stay bullets, a cell
+/// spanning rows is merged, a table's caption and an image carried in the
+/// page (a data URL) come along, what the page hides does not, an empty
+/// table is no table; characters Word refuses become U+FFFD; an SVG filter
+/// that would make resvg allocate terabytes is left out; links to a share,
+/// a parent folder or a script are text. The document opens (read back).
+#[test]
+fn word_documents_of_hand_written_html() {
+    let dir = TempDir::new().unwrap();
+    for folder in ["data", "queries", "report_templates"] {
+        fs::create_dir_all(dir.path().join(folder)).unwrap();
+    }
+    fs::write(dir.path().join("data/notes.csv"), "note\n\"odd \u{FFFF} and \u{FFFE} here\"\n").unwrap();
+    fs::write(dir.path().join("queries/notes.sql"), "-- Notes.\nSELECT * FROM notes\n").unwrap();
+    let png = "iVBORw0KGgoAAAANSUhEUgAAAAQAAAACCAIAAADwyuo0AAAAEElEQVR4nGP4z8AARwzIHABvqgf5gNwAKAAAAABJRU5ErkJggg==";
+    fs::write(
+        dir.path().join("report_templates/r.md.j2"),
+        format!(
+            "# Hand-written\n\n- apple\n- pear\n\n1. one\n2. two\n\n\
+             {{% for n in query(\"notes\") %}}Note: {{{{ n.note }}}}{{% endfor %}}\n\n\
+             <table><caption>Spans</caption><tr><th>a</th><th>b</th></tr>\
+             <tr><td rowspan=\"2\">tall</td><td>1</td></tr><tr><td>2</td></tr></table>\n\n\
+             <table></table>\n\n<p hidden>secret draft</p><p style=\"display: none\">also hidden</p>\n\n\
+             ![logo](data:image/png;base64,{png})\n\n\
+             <svg viewBox=\"0 0 100 100\"><filter id=\"f\" x=\"-100\" y=\"-100\" width=\"300\" height=\"300\">\
+             <feFlood/></filter><rect width=\"100\" height=\"100\" filter=\"url(#f)\"/></svg>\n\n\
+             <a href=\"\\\\attacker\\share\\x.docx\">share</a> <a href=\"../../etc/passwd\">up</a> \
+             <a href=\"javascript:alert(1)\">script</a> <a href=\"#hand-written\">top</a> \
+             <a href=\"https://example.org/?a=1&amp;b=2\">web</a>\n"
+        ),
+    )
+    .unwrap();
+    let project = Project { dir };
+    assert_success(&project.run(&["build", "--format", "html,docx", "--as-of", "2026-01-02"]));
+    let docx = fs::read(project.path().join("out/r.docx")).unwrap();
+    let outline = common::docx_outline(&docx);
+    insta::assert_snapshot!("hand_written_html_docx", outline.split("[Provenance]").next().unwrap());
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&docx)).unwrap();
+    let mut read = |name: &str| {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut archive.by_name(name).unwrap(), &mut text).unwrap();
+        text
+    };
+    let numbering = read("word/numbering.xml");
+    // docx-rs writes a numbering 1 of its own: the bullets are another.
+    assert_eq!(numbering.matches("<w:abstractNum w:abstractNumId=\"1\">").count(), 1, "{numbering}");
+    assert!(numbering.contains("<w:num w:numId=\"2\"><w:abstractNumId w:val=\"2\" />"), "{numbering}");
+    assert!(numbering.contains(
+        "<w:abstractNum w:abstractNumId=\"2\"><w:lvl w:ilvl=\"0\"><w:start w:val=\"1\" /><w:numFmt w:val=\"bullet\" />"
+    ));
+    let rels = read("word/_rels/document.xml.rels");
+    assert!(rels.contains("https://example.org/?a=1&amp;b=2"), "{rels}");
+    for refused in ["attacker", "etc/passwd", "javascript"] {
+        assert!(!rels.contains(refused), "{refused}: {rels}");
+    }
+    let document = read("word/document.xml");
+    assert!(document.contains("w:anchor=\"h1_hand_written\""), "the link to the heading");
+    assert!(document.contains("<w:vMerge w:val=\"continue\""), "the cell spanning two rows");
+}
+
 /// `--export xlsx`: one workbook per report, read back with calamine (the
 /// reader laporan loads workbooks with): a sheet per query call after a
 /// first sheet listing them, numbers as numbers, dates as dates, text as
@@ -1445,9 +1505,21 @@ fn the_xlsx_export_has_a_typed_sheet_per_query_call() {
     fs::create_dir_all(dir.path().join("report_templates")).unwrap();
     fs::write(dir.path().join("data/notes.csv"), "note,n\n\"=HYPERLINK(\"\"http://evil\"\")\",1\n").unwrap();
     fs::write(dir.path().join("queries/notes.sql"), "-- Notes.\nSELECT * FROM notes\n").unwrap();
-    fs::write(dir.path().join("report_templates/r.md.j2"), "{{ table(query(\"notes\")) }}\n").unwrap();
+    // A query named like the first sheet, and a text longer than a cell holds.
+    fs::write(dir.path().join("queries/laporan.sql"), "-- Long.\nSELECT repeat('x', 40000) AS long\n").unwrap();
+    fs::write(
+        dir.path().join("report_templates/r.md.j2"),
+        "{{ table(query(\"notes\")) }}\n{{ query(\"laporan\") | length }}\n",
+    )
+    .unwrap();
     let hostile = Project { dir };
     assert_success(&hostile.run(&["build", "--export", "xlsx"]));
+    let mut book: Xlsx<_> = open_workbook(hostile.path().join("out/r.data/r.xlsx")).unwrap();
+    assert_eq!(book.sheet_names(), ["laporan", "notes", "laporan~2"]);
+    let long = book.worksheet_range("laporan~2").unwrap();
+    let cell = long.rows().nth(1).unwrap()[0].to_string();
+    assert_eq!(cell.chars().count(), 32_767);
+    assert!(cell.ends_with("[40000 characters: the CSV and JSON exports have them all]"), "{}", &cell[32_600..]);
     let mut book: Xlsx<_> = open_workbook(hostile.path().join("out/r.data/r.xlsx")).unwrap();
     let sheet = book.worksheet_range("notes").unwrap();
     assert!(matches!(&sheet.rows().nth(1).unwrap()[0], Data::String(s) if s.starts_with("=HYPERLINK")));

@@ -464,10 +464,16 @@ impl Project {
     pub fn reference_docx(&self) -> Result<Option<(Vec<u8>, PathBuf)>, Error> {
         let relative = Path::new(TEMPLATES_DIR).join(REFERENCE_DOCX);
         let path = self.path(&relative);
-        if !path.is_file() {
-            return Ok(None);
-        }
         let shown = self.shown(&relative);
+        match fs::metadata(&path) {
+            Err(_) => return Ok(None),
+            Ok(meta) if !meta.is_file() => {
+                return Err(Error::project(format!("{} is not a file", shown.display()))
+                    .at(Location::file(&shown))
+                    .help("the reference document is a .docx saved from Word or LibreOffice: put one there, or remove this"));
+            }
+            Ok(_) => {}
+        }
         let bytes = fs::read(&path).map_err(|e| Error::io("read", &shown, e))?;
         Ok(Some((bytes, shown)))
     }

@@ -147,7 +147,7 @@ pub fn escape_for(text: &str, pass: Pass, out: &mut String) {
             }
             // Control characters (ESC, BEL, …) are no text: shown as their
             // pictures, as on a terminal (see `error::visible`).
-            c if c.is_control() && c != '\t' => out.push_str(&visible(&c.to_string())),
+            c if c.is_control() && c != '\t' => out.push_str(&visible_control(c)),
             c => out.push(c),
         }
         at_start = false;
@@ -179,10 +179,16 @@ pub fn escape_html(text: &str, out: &mut String) {
             '\'' => out.push_str("&#39;"),
             // Control characters are not allowed in HTML text; line ends
             // and tabs are white space.
-            c if c.is_control() && !matches!(c, '\t' | '\n' | '\r') => out.push_str(&visible(&c.to_string())),
+            c if c.is_control() && !matches!(c, '\t' | '\n' | '\r') => out.push_str(&visible_control(c)),
             c => out.push(c),
         }
     }
+}
+
+/// A control character as text (see [`visible`]), its `<U+0085>` form
+/// escaped: no markup in HTML or Markdown.
+fn visible_control(c: char) -> String {
+    visible(&c.to_string()).replace('<', "&lt;").replace('>', "&gt;")
 }
 
 pub fn html_escaped(text: &str) -> String {
@@ -318,6 +324,13 @@ fn unique_id(base: String, used: &mut Vec<String>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_shown_never_markup() {
+        assert_eq!(html_escaped("a\u{85}b\u{1b}c"), "a&lt;U+0085&gt;b␛c");
+        assert_eq!(escaped_for("a\u{9b}b", Pass::Page), "a&lt;U+009B&gt;b");
+        assert!(!to_html(&escaped("x\u{85}y")).body.contains("<U"), "no tag in the page");
+    }
 
     #[test]
     fn escaped_data_stays_text_in_markdown_and_html() {

@@ -42,6 +42,25 @@ impl Output for Xlsx {
     }
 }
 
+/// The name of the first sheet, which lists the others.
+const ABOUT: &str = "laporan";
+
+/// The most characters a cell holds (Excel's limit).
+const CELL_LIMIT: usize = 32_767;
+
+/// `text`, or its beginning and a note of what was cut when Excel's cell
+/// cannot hold it all (the CSV and JSON exports have it whole).
+fn within_a_cell(text: String) -> String {
+    let count = text.chars().count();
+    if count <= CELL_LIMIT {
+        return text;
+    }
+    let note = format!(" … [{count} characters: the CSV and JSON exports have them all]");
+    let mut kept: String = text.chars().take(CELL_LIMIT - note.chars().count()).collect();
+    kept.push_str(&note);
+    kept
+}
+
 /// The largest integer a spreadsheet's number holds exactly.
 const EXACT: i128 = 1 << 53;
 
@@ -52,12 +71,13 @@ fn workbook(report: &RenderedReport) -> Result<Vec<u8>, XlsxError> {
     book.set_properties(&DocProperties::new().set_title(&report.title).set_creation_datetime(&created));
     let bold = CellFormat::new().set_bold();
     let calls = exported_results(report);
-    let mut names: Vec<String> = Vec::new();
+    // The first sheet is "laporan": a query of that name gets another.
+    let mut names: Vec<String> = vec![ABOUT.to_owned()];
     for (stem, _) in &calls {
         names.push(sheet_name(stem, &names));
     }
     let about = book.add_worksheet();
-    about.set_name("laporan")?;
+    about.set_name(ABOUT)?;
     about.write_string_with_format(0, 0, "Sheet", &bold)?;
     about.write_string_with_format(0, 1, "Query", &bold)?;
     about.write_string_with_format(0, 2, "Rows", &bold)?;
@@ -65,7 +85,8 @@ fn workbook(report: &RenderedReport) -> Result<Vec<u8>, XlsxError> {
     about.write_string_with_format(0, 4, "Description", &bold)?;
     about.write_string(0, 6, &report.title)?;
     about.write_string(1, 6, format!("Generated {}", report.generated_at))?;
-    for (i, ((_, call), name)) in calls.iter().zip(&names).enumerate() {
+    let names = &names[1..];
+    for (i, ((_, call), name)) in calls.iter().zip(names).enumerate() {
         let row = i as u32 + 1;
         about.write_string(row, 0, name)?;
         about.write_string(row, 1, &call.query)?;
@@ -78,7 +99,7 @@ fn workbook(report: &RenderedReport) -> Result<Vec<u8>, XlsxError> {
     }
     about.set_freeze_panes(1, 0)?;
     about.autofit();
-    for ((_, call), name) in calls.iter().zip(&names) {
+    for ((_, call), name) in calls.iter().zip(names) {
         let sheet = book.add_worksheet();
         sheet.set_name(name)?;
         write_result(sheet, &call.result, &bold)?;
@@ -147,7 +168,7 @@ fn write_result(sheet: &mut Worksheet, result: &QueryResult, bold: &CellFormat) 
                         sheet.write_date_with_format(r, c, &day, &date)?;
                     }
                     Err(_) => {
-                        sheet.write_string(r, c, text)?;
+                        sheet.write_string(r, c, within_a_cell(text.clone()))?;
                     }
                 },
                 Cell::Text(text) if type_name == "TIMESTAMP" => match ExcelDateTime::parse_from_str(text) {
@@ -155,12 +176,12 @@ fn write_result(sheet: &mut Worksheet, result: &QueryResult, bold: &CellFormat) 
                         sheet.write_datetime_with_format(r, c, &time, &timestamp)?;
                     }
                     Err(_) => {
-                        sheet.write_string(r, c, text)?;
+                        sheet.write_string(r, c, within_a_cell(text.clone()))?;
                     }
                 },
                 // Text, and what a spreadsheet's number cannot hold exactly.
                 other => {
-                    sheet.write_string(r, c, other.to_text())?;
+                    sheet.write_string(r, c, within_a_cell(other.to_text()))?;
                 }
             }
         }

@@ -80,14 +80,23 @@ fn margins() -> PageMargin {
 fn document(report: &RenderedReport, page: &str, reference: Option<&[u8]>) -> Result<Vec<u8>, Error> {
     let mut converted = convert::convert(page)?;
     let mut docx = docx_rs::Docx::new().page_size(11_906, 16_838).page_margin(margins());
-    docx = docx.add_abstract_numbering(list_style(1, false)).add_abstract_numbering(list_style(2, true));
+    // docx-rs writes a numbering of its own as number 1: laporan's come after.
+    docx = docx.add_abstract_numbering(list_style(BULLETS, false)).add_abstract_numbering(list_style(NUMBERS, true));
     for (i, list) in converted.lists.iter().enumerate() {
-        let abstract_id = if list.ordered { 2 } else { 1 };
-        docx = docx.add_numbering(
-            Numbering::new(i + 1, abstract_id).add_override(LevelOverride::new(list.level).start(list.start)),
-        );
+        let abstract_id = if list.ordered { NUMBERS } else { BULLETS };
+        let numbering = Numbering::new(convert::FIRST_LIST + i, abstract_id)
+            .add_override(LevelOverride::new(list.level).start(list.start));
+        docx = docx.add_numbering(numbering);
     }
-    for block in std::mem::take(&mut converted.blocks) {
+    let mut blocks = std::mem::take(&mut converted.blocks);
+    // No space under the last table (it could make a blank last page).
+    if blocks.len() > 1
+        && matches!(blocks.last(), Some(Block::Paragraph(_)))
+        && matches!(blocks.get(blocks.len() - 2), Some(Block::Table(_)))
+    {
+        blocks.pop();
+    }
+    for block in blocks {
         docx = match block {
             Block::Paragraph(paragraph) => docx.add_paragraph(*paragraph),
             Block::Table(table) => docx.add_table(*table),
@@ -131,6 +140,10 @@ fn document(report: &RenderedReport, page: &str, reference: Option<&[u8]>) -> Re
     package::number_paragraphs(&mut numbered);
     package::zip(&parts)
 }
+
+/// The abstract numberings of bulleted and numbered lists.
+const BULLETS: usize = 2;
+const NUMBERS: usize = 3;
 
 /// The language of a report's text, for Word's spelling and hyphenation.
 fn language(locale: Locale) -> &'static str {

@@ -55,12 +55,18 @@ pub fn reference_styles(bytes: &[u8]) -> Result<Vec<u8>, String> {
     if styles.len() as u64 > LIMIT {
         return Err(too_large());
     }
-    let text = std::str::from_utf8(&styles).map_err(|_| "its word/styles.xml is not UTF-8".to_owned())?;
-    if !text.contains("<w:styles") || !text.contains("</w:styles>") {
-        return Err("its word/styles.xml holds no styles".to_owned());
+    let text = std::str::from_utf8(&styles)
+        .map_err(|_| "its word/styles.xml is not UTF-8 (save it again from Word or LibreOffice)".to_owned())?;
+    let document = roxmltree::Document::parse(text).map_err(|e| format!("its word/styles.xml is not XML ({e})"))?;
+    let root = document.root_element();
+    if root.tag_name().name() != "styles" || root.tag_name().namespace() != Some(MAIN) {
+        return Err("its word/styles.xml holds no w:styles".to_owned());
     }
     Ok(styles)
 }
+
+/// WordprocessingML's namespace.
+const MAIN: &str = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
 
 /// The document's styles: the reference's, with every style of laporan's
 /// it lacks (so that a reference made elsewhere, such as pandoc's, still
@@ -69,15 +75,41 @@ pub fn styles(reference: Option<&[u8]>, language: &str) -> Vec<u8> {
     let built_in = BUILT_IN_STYLES.replace("LANGUAGE", language);
     let Some(reference) = reference else { return built_in.into_bytes() };
     let mut text = String::from_utf8_lossy(reference).into_owned();
+    // Read as XML (checked when the reference was read): its style ids
+    // however it quotes them, its default language, where it ends.
+    let (ids, language_at, end) = match roxmltree::Document::parse(&text) {
+        Ok(document) => {
+            let root = document.root_element();
+            let ids: Vec<String> = root
+                .children()
+                .filter(|n| n.tag_name().name() == "style")
+                .filter_map(|n| n.attribute((MAIN, "styleId")).map(str::to_owned))
+                .collect();
+            // The report's language, not the reference's: the defaults'
+            // w:lang w:val.
+            let language_at = root
+                .descendants()
+                .find(|n| n.tag_name().name() == "rPrDefault")
+                .and_then(|d| d.descendants().find(|n| n.tag_name().name() == "lang"))
+                .and_then(|lang| lang.attribute_node((MAIN, "val")))
+                .map(|value| value.range_value());
+            (ids, language_at, root.range().end)
+        }
+        Err(_) => return text.into_bytes(),
+    };
     let mut missing = String::new();
     for block in style_blocks(&built_in) {
         let Some(id) = attribute(block, "w:styleId") else { continue };
-        if !text.contains(&format!("w:styleId=\"{id}\"")) {
+        if !ids.iter().any(|known| known == id) {
             missing.push_str(block);
         }
     }
-    if let Some(end) = text.rfind("</w:styles>") {
-        text.insert_str(end, &missing);
+    // The end tag of w:styles, however its prefix is written.
+    if let Some(close) = text[..end].rfind("</") {
+        text.insert_str(close, &missing);
+    }
+    if let Some(range) = language_at {
+        text.replace_range(range, language);
     }
     text.into_bytes()
 }
@@ -256,11 +288,16 @@ mod tests {
 
     #[test]
     fn a_reference_gets_the_styles_it_lacks() {
-        let reference = "<?xml version=\"1.0\"?><w:styles xmlns:w=\"x\"><w:style w:type=\"paragraph\" \
-                         w:styleId=\"Heading1\"><w:name w:val=\"heading 1\"/><w:rPr><w:sz w:val=\"48\"/></w:rPr>\
-                         </w:style></w:styles>";
+        let reference = "<?xml version=\"1.0\"?><w:styles \
+                         xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:docDefaults>\
+                         <w:rPrDefault><w:rPr><w:lang w:val=\"en-US\" w:eastAsia=\"zh-CN\"/></w:rPr></w:rPrDefault>\
+                         </w:docDefaults><w:style w:type='paragraph' w:styleId='Heading1'><w:name w:val=\"heading 1\"/>\
+                         <w:rPr><w:sz w:val=\"48\"/></w:rPr></w:style></w:styles>";
+        assert!(reference_styles(&zipped(reference)).is_ok());
         let merged = String::from_utf8(styles(Some(reference.as_bytes()), "id-ID")).unwrap();
-        assert_eq!(merged.matches("w:styleId=\"Heading1\"").count(), 1, "the reference's heading is kept");
+        assert_eq!(merged.matches("w:styleId=\"Heading1\"").count(), 0, "laporan's heading is not added");
+        assert!(merged.contains("w:styleId='Heading1'"), "the reference's heading is kept");
+        assert!(merged.contains("<w:lang w:val=\"id-ID\" w:eastAsia=\"zh-CN\"/>"), "the report's language: {merged}");
         assert!(merged.contains("<w:sz w:val=\"48\"/>"));
         assert!(merged.contains("w:styleId=\"TileValue\""), "laporan's tile style is added");
         assert!(merged.trim_end().ends_with("</w:styles>"));
@@ -287,5 +324,14 @@ mod tests {
     #[test]
     fn a_file_that_is_not_a_word_document_is_named_as_such() {
         assert!(reference_styles(b"not a zip").unwrap_err().contains("not a zip archive"));
+        let broken = reference_styles(&zipped("<w:styles><w:style></w:styles>")).unwrap_err();
+        assert!(broken.contains("is not XML"), "{broken}");
+        let other = reference_styles(&zipped("<styles/>")).unwrap_err();
+        assert!(other.contains("holds no w:styles"), "{other}");
+    }
+
+    /// A zip archive holding `styles` as word/styles.xml.
+    fn zipped(styles: &str) -> Vec<u8> {
+        zip(&[("word/styles.xml".to_owned(), styles.as_bytes().to_vec())]).unwrap()
     }
 }
