@@ -33,6 +33,27 @@ impl Project {
         Project { dir }
     }
 
+    /// A project of empty folders (data, queries, report_templates).
+    fn empty() -> Project {
+        let dir = TempDir::new().unwrap();
+        for folder in ["data", "queries", "report_templates"] {
+            fs::create_dir_all(dir.path().join(folder)).unwrap();
+        }
+        Project { dir }
+    }
+
+    /// The sample built for 2024-Q2 at a fixed time with `args`, twice: into
+    /// `first/` and `second/` (to compare their bytes).
+    fn sample_built_twice(args: &[&str]) -> Project {
+        let project = Project::sample();
+        for out in ["first", "second"] {
+            let mut all = vec!["build", "--period", "2024-Q2", "--as-of", "2026-01-02", "--out", out];
+            all.extend_from_slice(args);
+            assert_success(&project.run(&all));
+        }
+        project
+    }
+
     /// A copy of `tests/cases/<name>/project`.
     fn case(case_dir: &Path) -> Project {
         let dir = TempDir::new().unwrap();
@@ -938,18 +959,14 @@ fn exports_hold_the_data_behind_each_report_safe_for_spreadsheets() {
     let index = project.read("out/index.html");
     assert!(!index.contains(".data/"), "the index lists reports, not data files");
 
-    let dir = TempDir::new().unwrap();
-    fs::create_dir_all(dir.path().join("data")).unwrap();
-    fs::create_dir_all(dir.path().join("queries")).unwrap();
-    fs::create_dir_all(dir.path().join("report_templates")).unwrap();
+    let hostile = Project::empty();
     fs::write(
-        dir.path().join("data/notes.csv"),
+        hostile.path().join("data/notes.csv"),
         "note,n\n\"=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",-3\n@SUM(A1),4\nplain,5\n",
     )
     .unwrap();
-    fs::write(dir.path().join("queries/notes.sql"), "-- Notes.\nSELECT * FROM notes\n").unwrap();
-    fs::write(dir.path().join("report_templates/r.md.j2"), "{{ table(query(\"notes\")) }}\n").unwrap();
-    let hostile = Project { dir };
+    fs::write(hostile.path().join("queries/notes.sql"), "-- Notes.\nSELECT * FROM notes\n").unwrap();
+    fs::write(hostile.path().join("report_templates/r.md.j2"), "{{ table(query(\"notes\")) }}\n").unwrap();
     assert_success(&hostile.run(&["build", "--export", "csv"]));
     assert_eq!(
         hostile.read("out/r.data/notes.csv"),
@@ -1295,24 +1312,7 @@ fn watch_rebuilds_after_each_edit_and_outlives_a_broken_template() {
 /// the issue names (md, html, docx, xlsx) writes every file.
 #[test]
 fn the_sample_as_a_word_document() {
-    let project = Project::sample();
-    let build = |out: &str| {
-        assert_success(&project.run(&[
-            "build",
-            "--period",
-            "2024-Q2",
-            "--format",
-            "md,html,docx",
-            "--export",
-            "xlsx",
-            "--as-of",
-            "2026-01-02",
-            "--out",
-            out,
-        ]))
-    };
-    build("first");
-    build("second");
+    let project = Project::sample_built_twice(&["--format", "md,html,docx", "--export", "xlsx"]);
     let first = project.path().join("first/2024-Q2");
     for name in ["cooperation_report.en", "cooperation_report.id", "partner_brief/JPN.en"] {
         for file in [format!("{name}.md"), format!("{name}.html"), format!("{name}.docx")] {
@@ -1343,14 +1343,10 @@ fn the_sample_as_a_word_document() {
 #[test]
 fn word_styles_come_from_the_reference_document() {
     use std::io::{Read, Write};
-    let dir = TempDir::new().unwrap();
-    for folder in ["data", "queries", "report_templates"] {
-        fs::create_dir_all(dir.path().join(folder)).unwrap();
-    }
-    fs::write(dir.path().join("report_templates/brief.md.j2"), "# Brief\n\n## Part\n\nText.\n").unwrap();
-    fs::write(dir.path().join("report_templates/page.html.j2"), "<!DOCTYPE html><title>P</title><p>HTML</p>\n")
+    let project = Project::empty();
+    fs::write(project.path().join("report_templates/brief.md.j2"), "# Brief\n\n## Part\n\nText.\n").unwrap();
+    fs::write(project.path().join("report_templates/page.html.j2"), "<!DOCTYPE html><title>P</title><p>HTML</p>\n")
         .unwrap();
-    let project = Project { dir };
     let output = project.run(&["build", "--format", "html,docx"]);
     assert_success(&output);
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -1401,15 +1397,12 @@ fn word_styles_come_from_the_reference_document() {
 /// a parent folder or a script are text. The document opens (read back).
 #[test]
 fn word_documents_of_hand_written_html() {
-    let dir = TempDir::new().unwrap();
-    for folder in ["data", "queries", "report_templates"] {
-        fs::create_dir_all(dir.path().join(folder)).unwrap();
-    }
-    fs::write(dir.path().join("data/notes.csv"), "note\n\"odd \u{FFFF} and \u{FFFE} here\"\n").unwrap();
-    fs::write(dir.path().join("queries/notes.sql"), "-- Notes.\nSELECT * FROM notes\n").unwrap();
+    let project = Project::empty();
+    fs::write(project.path().join("data/notes.csv"), "note\n\"odd \u{FFFF} and \u{FFFE} here\"\n").unwrap();
+    fs::write(project.path().join("queries/notes.sql"), "-- Notes.\nSELECT * FROM notes\n").unwrap();
     let png = "iVBORw0KGgoAAAANSUhEUgAAAAQAAAACCAIAAADwyuo0AAAAEElEQVR4nGP4z8AARwzIHABvqgf5gNwAKAAAAABJRU5ErkJggg==";
     fs::write(
-        dir.path().join("report_templates/r.md.j2"),
+        project.path().join("report_templates/r.md.j2"),
         format!(
             "# Hand-written\n\n- apple\n- pear\n\n1. one\n2. two\n\n\
              {{% for n in query(\"notes\") %}}Note: {{{{ n.note }}}}{{% endfor %}}\n\n\
@@ -1425,7 +1418,6 @@ fn word_documents_of_hand_written_html() {
         ),
     )
     .unwrap();
-    let project = Project { dir };
     assert_success(&project.run(&["build", "--format", "html,docx", "--as-of", "2026-01-02"]));
     let docx = fs::read(project.path().join("out/r.docx")).unwrap();
     let outline = common::docx_outline(&docx);
@@ -1460,22 +1452,7 @@ fn word_documents_of_hand_written_html() {
 #[test]
 fn the_xlsx_export_has_a_typed_sheet_per_query_call() {
     use calamine::{Data, Reader, Xlsx, open_workbook};
-    let project = Project::sample();
-    let build = |out: &str| {
-        assert_success(&project.run(&[
-            "build",
-            "--period",
-            "2024-Q2",
-            "--export",
-            "xlsx",
-            "--as-of",
-            "2026-01-02",
-            "--out",
-            out,
-        ]))
-    };
-    build("first");
-    build("second");
+    let project = Project::sample_built_twice(&["--export", "xlsx"]);
     let path = "2024-Q2/cooperation_report.en.data/cooperation_report.en.xlsx";
     let first = fs::read(project.path().join("first").join(path)).unwrap();
     assert!(first == fs::read(project.path().join("second").join(path)).unwrap(), "reproducible");
