@@ -1414,10 +1414,16 @@ fn word_documents_of_hand_written_html() {
              <feFlood/></filter><rect width=\"100\" height=\"100\" filter=\"url(#f)\"/></svg>\n\n\
              <a href=\"\\\\attacker\\share\\x.docx\">share</a> <a href=\"../../etc/passwd\">up</a> \
              <a href=\"javascript:alert(1)\">script</a> <a href=\"#hand-written\">top</a> \
-             <a href=\"https://example.org/?a=1&amp;b=2\">web</a>\n"
+             <a href=\"https://example.org/?a=1&amp;b=2\">web</a>\n\n\
+             <table><tr><th>shown</th></tr><tr hidden><td>hidden row</td></tr>\
+             <tr style=\"color: red; /* display: none */\"><td>a comment hides nothing</td></tr></table>\n\n\
+             {}deep\n",
+            "> ".repeat(300)
         ),
     )
     .unwrap();
+    // A project title with characters XML refuses: the running header.
+    fs::write(project.path().join("laporan.toml"), "title = \"Team\\u0001 \\uFFFF\"\n").unwrap();
     assert_success(&project.run(&["build", "--format", "html,docx", "--as-of", "2026-01-02"]));
     let docx = fs::read(project.path().join("out/r.docx")).unwrap();
     let outline = common::docx_outline(&docx);

@@ -45,20 +45,40 @@ impl Output for Xlsx {
 /// The name of the first sheet, which lists the others.
 const ABOUT: &str = "laporan";
 
-/// The most characters a cell holds (Excel's limit).
+/// The most a cell holds (Excel's limit), in UTF-16 units as Excel counts.
 const CELL_LIMIT: usize = 32_767;
+
+/// The most rows a sheet holds, its header included.
+const ROW_LIMIT: usize = 1_048_576;
 
 /// `text`, or its beginning and a note of what was cut when Excel's cell
 /// cannot hold it all (the CSV and JSON exports have it whole).
 fn within_a_cell(text: String) -> String {
-    let count = text.chars().count();
-    if count <= CELL_LIMIT {
+    let units: usize = text.chars().map(char::len_utf16).sum();
+    if units <= CELL_LIMIT {
         return text;
     }
-    let note = format!(" … [{count} characters: the CSV and JSON exports have them all]");
-    let mut kept: String = text.chars().take(CELL_LIMIT - note.chars().count()).collect();
+    let note = format!(" … [{} characters: the CSV and JSON exports have them all]", text.chars().count());
+    let mut room = CELL_LIMIT - note.chars().map(char::len_utf16).sum::<usize>();
+    let mut kept = String::new();
+    for c in text.chars() {
+        if c.len_utf16() > room {
+            break;
+        }
+        room -= c.len_utf16();
+        kept.push(c);
+    }
     kept.push_str(&note);
     kept
+}
+
+/// A decimal without the zeros that end its fraction.
+fn without_trailing_zeros(mut unscaled: i128, mut scale: u8) -> (i128, u8) {
+    while scale > 0 && unscaled % 10 == 0 {
+        unscaled /= 10;
+        scale -= 1;
+    }
+    (unscaled, scale)
 }
 
 /// The largest integer a spreadsheet's number holds exactly.
@@ -71,8 +91,9 @@ fn workbook(report: &RenderedReport) -> Result<Vec<u8>, XlsxError> {
     book.set_properties(&DocProperties::new().set_title(&report.title).set_creation_datetime(&created));
     let bold = CellFormat::new().set_bold();
     let calls = exported_results(report);
-    // The first sheet is "laporan": a query of that name gets another.
-    let mut names: Vec<String> = vec![ABOUT.to_owned()];
+    // The first sheet is "laporan": a query of that name gets another, as
+    // does one named History, which Excel keeps for itself.
+    let mut names: Vec<String> = vec![ABOUT.to_owned(), "History".to_owned()];
     for (stem, _) in &calls {
         names.push(sheet_name(stem, &names));
     }
@@ -85,7 +106,7 @@ fn workbook(report: &RenderedReport) -> Result<Vec<u8>, XlsxError> {
     about.write_string_with_format(0, 4, "Description", &bold)?;
     about.write_string(0, 6, &report.title)?;
     about.write_string(1, 6, format!("Generated {}", report.generated_at))?;
-    let names = &names[1..];
+    let names = &names[2..];
     for (i, ((_, call), name)) in calls.iter().zip(names).enumerate() {
         let row = i as u32 + 1;
         about.write_string(row, 0, name)?;
@@ -94,7 +115,7 @@ fn workbook(report: &RenderedReport) -> Result<Vec<u8>, XlsxError> {
         let params: Vec<String> = call.params.iter().map(|(name, value)| format!("{name} = {value}")).collect();
         about.write_string(row, 3, params.join(", "))?;
         if let Some((_, description)) = report.descriptions.iter().find(|(n, _)| *n == call.query) {
-            about.write_string(row, 4, description)?;
+            about.write_string(row, 4, within_a_cell(description.clone()))?;
         }
     }
     about.set_freeze_panes(1, 0)?;
@@ -132,12 +153,19 @@ fn sheet_name(stem: &str, taken: &[String]) -> String {
 /// The result as a sheet: a bold header row, frozen, and a typed cell per value.
 fn write_result(sheet: &mut Worksheet, result: &QueryResult, bold: &CellFormat) -> Result<(), XlsxError> {
     for (c, column) in result.columns.iter().enumerate() {
-        sheet.write_string_with_format(0, c as u16, &column.name, bold)?;
+        sheet.write_string_with_format(0, c as u16, within_a_cell(column.name.clone()), bold)?;
     }
     let date = CellFormat::new().set_num_format("yyyy-mm-dd");
     let timestamp = CellFormat::new().set_num_format("yyyy-mm-dd hh:mm:ss");
     let integer = CellFormat::new().set_num_format("#,##0");
-    for (r, row) in result.rows.iter().enumerate() {
+    // A sheet holds 1,048,575 rows under its header: the last says what
+    // more there was.
+    let shown = result.rows.len().min(ROW_LIMIT - 2);
+    if shown < result.rows.len() {
+        let note = format!("… {} more rows: the CSV and JSON exports have them all", result.rows.len() - shown);
+        sheet.write_string(shown as u32 + 1, 0, note)?;
+    }
+    for (r, row) in result.rows.iter().take(shown).enumerate() {
         let r = r as u32 + 1;
         for (c, cell) in row.iter().enumerate() {
             let c = c as u16;
@@ -150,7 +178,8 @@ fn write_result(sheet: &mut Worksheet, result: &QueryResult, bold: &CellFormat) 
                 Cell::Int(i) if i.abs() <= EXACT => {
                     sheet.write_number_with_format(r, c, *i as f64, &integer)?;
                 }
-                Cell::Decimal { unscaled, scale } if unscaled.abs() <= EXACT => {
+                // Trailing zeros do not count (1.5 as DECIMAL(38,20)).
+                Cell::Decimal { unscaled, scale } if without_trailing_zeros(*unscaled, *scale).0.abs() <= EXACT => {
                     let decimals = "0".repeat(*scale as usize);
                     let format = CellFormat::new().set_num_format(if decimals.is_empty() {
                         "#,##0".to_owned()
@@ -193,7 +222,16 @@ fn write_result(sheet: &mut Worksheet, result: &QueryResult, bold: &CellFormat) 
 
 #[cfg(test)]
 mod tests {
-    use super::sheet_name;
+    use super::{sheet_name, within_a_cell, without_trailing_zeros};
+
+    #[test]
+    fn a_cell_holds_what_excel_counts() {
+        let emoji = "😀".repeat(20_000);
+        let cut = within_a_cell(emoji);
+        assert!(cut.chars().map(char::len_utf16).sum::<usize>() <= 32_767);
+        assert!(cut.ends_with("[20000 characters: the CSV and JSON exports have them all]"));
+        assert_eq!(without_trailing_zeros(150_000, 5), (15, 1));
+    }
 
     #[test]
     fn sheet_names_are_short_legal_and_distinct() {

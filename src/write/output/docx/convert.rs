@@ -12,6 +12,7 @@
 //! from the page becomes a field, a formula or markup in Word.
 
 use std::cell::Cell;
+use std::rc::Rc;
 
 use docx_rs::{
     AlignmentType, BorderType, BreakType, Hyperlink, HyperlinkData, HyperlinkType, IndentLevel, NumberingId, Paragraph,
@@ -71,17 +72,19 @@ pub fn convert(page: &str) -> Result<Converted, Error> {
     // (40 characters) and never two alike.
     let mut bookmarks = std::collections::HashMap::new();
     let headings = find_all(root, |e| matches!(e.value().name(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6"));
-    for (i, id) in headings.filter_map(|h| h.value().id()).enumerate() {
+    for (i, id) in headings.filter_map(|h| h.value().id()).filter(|id| !id.is_empty()).enumerate() {
         bookmarks.entry(id.to_owned()).or_insert_with(|| bookmark_name(i + 1, id));
     }
     let mut converter = Converter {
         bookmarks,
+        placed: std::collections::HashMap::new(),
         colours: CellColours::read(&styles),
         pictures: Vec::new(),
         lists: Vec::new(),
         links: 0,
         bookmark_ids: 0,
         header_rows: 0,
+        depth: 0,
     };
     let mut blocks = Vec::new();
     let top = Ctx::new("Normal");
@@ -287,7 +290,9 @@ struct Ctx {
     align: Option<AlignmentType>,
     /// The list item's numbering (instance, level), taken by its first
     /// paragraph; the next ones are indented as far.
-    numbering: Cell<Option<(usize, usize)>>,
+    /// Shared by the contexts inside the item (a quote, a definition), so
+    /// that one paragraph only takes it.
+    numbering: Rc<Cell<Option<(usize, usize)>>>,
     indent: Option<i32>,
     /// How deep in lists.
     level: usize,
@@ -302,7 +307,7 @@ impl Ctx {
             style,
             format: Format::default(),
             align: None,
-            numbering: Cell::new(None),
+            numbering: Rc::new(Cell::new(None)),
             indent: None,
             level: 0,
             outside_main: false,
@@ -311,15 +316,24 @@ impl Ctx {
 }
 
 struct Converter {
-    /// Each heading id's bookmark.
+    /// Each heading id's bookmark, until its heading is written…
     bookmarks: std::collections::HashMap<String, String>,
+    /// …and after.
+    placed: std::collections::HashMap<String, String>,
     colours: CellColours,
     pictures: Vec<String>,
     lists: Vec<List>,
     links: usize,
     bookmark_ids: usize,
     header_rows: usize,
+    /// How deep in the page the walk is: past [`MAX_DEPTH`] an element is
+    /// read as its text (a page nested thousands deep would overflow the
+    /// stack).
+    depth: usize,
 }
+
+/// The deepest an element is read as structure.
+const MAX_DEPTH: usize = 48;
 
 impl Converter {
     /// The children of `element`: text and inline elements gathered into
@@ -372,6 +386,19 @@ impl Converter {
     }
 
     fn block(&mut self, element: ElementRef<'_>, ctx: &Ctx, out: &mut Vec<Block>) -> Result<(), Error> {
+        if self.depth >= MAX_DEPTH {
+            let mut inline = Inline::default();
+            inline.text(&element.text().collect::<String>(), &ctx.format, &None);
+            self.flush(&mut inline, ctx, ctx.style, out);
+            return Ok(());
+        }
+        self.depth += 1;
+        let done = self.block_within(element, ctx, out);
+        self.depth -= 1;
+        done
+    }
+
+    fn block_within(&mut self, element: ElementRef<'_>, ctx: &Ctx, out: &mut Vec<Block>) -> Result<(), Error> {
         let name = element.value().name();
         if is_hidden(&element) {
             return Ok(());
@@ -389,7 +416,13 @@ impl Converter {
                 // Kept with what follows whatever the style says (a
                 // reference document's may not).
                 let mut paragraph = Paragraph::new().style(&format!("Heading{level}")).keep_next(true);
-                let bookmark = element.value().id().and_then(|id| self.bookmarks.get(id)).cloned();
+                // The first heading of an id has its bookmark; a second of
+                // the same id has none.
+                let bookmark = element.value().id().and_then(|id| self.bookmarks.remove(id).map(|name| (id, name)));
+                let bookmark = bookmark.map(|(id, name)| {
+                    self.placed.insert(id.to_owned(), name.clone());
+                    name
+                });
                 self.bookmark_ids += 1;
                 let number = self.bookmark_ids;
                 if let Some(name) = &bookmark {
@@ -436,7 +469,7 @@ impl Converter {
                 for item in element.children().filter_map(ElementRef::wrap).filter(|e| e.value().name() == "li") {
                     let item_ctx = Ctx {
                         style: "ListParagraph",
-                        numbering: Cell::new(Some((instance, ctx.level.min(8)))),
+                        numbering: Rc::new(Cell::new(Some((instance, ctx.level.min(8))))),
                         indent: Some(list_indent(ctx.level)),
                         level: ctx.level + 1,
                         ..ctx.clone()
@@ -519,6 +552,23 @@ impl Converter {
         link: &Option<Link>,
         inline: &mut Inline,
     ) -> Result<(), Error> {
+        if self.depth >= MAX_DEPTH {
+            inline.text(&element.text().collect::<String>(), format, link);
+            return Ok(());
+        }
+        self.depth += 1;
+        let done = self.inline_within(element, format, link, inline);
+        self.depth -= 1;
+        done
+    }
+
+    fn inline_within(
+        &mut self,
+        element: ElementRef<'_>,
+        format: &Format,
+        link: &Option<Link>,
+        inline: &mut Inline,
+    ) -> Result<(), Error> {
         let value = element.value();
         if is_hidden(&element) {
             return Ok(());
@@ -578,16 +628,19 @@ impl Converter {
         }
         if let Some(id) = href.strip_prefix('#') {
             let id = percent_decoded(id);
-            return self.bookmarks.get(&id).map(|name| Link::Anchor(name.clone()));
+            return self.bookmarks.get(&id).or_else(|| self.placed.get(&id)).map(|name| Link::Anchor(name.clone()));
         }
         let scheme = href.split_once(':').map(|(s, _)| s.to_ascii_lowercase()).filter(|s| !s.contains(['/', '?', '#']));
-        let safe = match scheme {
-            Some(scheme) => ["http", "https", "mailto"].contains(&scheme.as_str()),
-            None => {
-                let path = href.split(['?', '#']).next().unwrap_or_default();
-                !href.starts_with(['/', '\\']) && !href.contains('\\') && !path.split('/').any(|part| part == "..")
-            }
-        };
+        // Checked as written and as decoded (`%2e%2e/`, `%5c%5chost`).
+        let decoded = percent_decoded(href);
+        let safe = !decoded.contains('\\')
+            && match scheme {
+                Some(scheme) => ["http", "https", "mailto"].contains(&scheme.as_str()),
+                None => {
+                    let path = decoded.split(['?', '#']).next().unwrap_or_default();
+                    !decoded.starts_with('/') && !path.split('/').any(|part| part == ".." || part.ends_with(':'))
+                }
+            };
         if !safe {
             return None;
         }
@@ -722,21 +775,23 @@ impl Converter {
     fn table(&mut self, element: ElementRef<'_>) -> Result<Option<Table>, Error> {
         // Rows in the order they show: the header, the body, the totals.
         let mut rows: Vec<(ElementRef<'_>, bool)> = Vec::new();
-        for part in element.children().filter_map(ElementRef::wrap) {
+        let mut footer: Vec<(ElementRef<'_>, bool)> = Vec::new();
+        for part in element.children().filter_map(ElementRef::wrap).filter(|p| !is_hidden(p)) {
+            let shown = |r: &ElementRef<'_>| r.value().name() == "tr" && !is_hidden(r);
             match part.value().name() {
-                "tr" => rows.push((part, false)),
-                "thead" | "tbody" | "tfoot" => {
+                "tr" if !is_hidden(&part) => rows.push((part, false)),
+                "tfoot" => {
+                    footer.extend(part.children().filter_map(ElementRef::wrap).filter(shown).map(|r| (r, false)))
+                }
+                "thead" | "tbody" => {
                     let header = part.value().name() == "thead";
-                    rows.extend(
-                        part.children()
-                            .filter_map(ElementRef::wrap)
-                            .filter(|r| r.value().name() == "tr")
-                            .map(|r| (r, header)),
-                    );
+                    rows.extend(part.children().filter_map(ElementRef::wrap).filter(shown).map(|r| (r, header)));
                 }
                 _ => {}
             }
         }
+        // The totals last, wherever the page wrote them.
+        rows.extend(footer);
         // A table without <thead> whose first rows are all <th> has them as
         // its header.
         if !rows.iter().any(|(_, header)| *header) {
@@ -759,7 +814,7 @@ impl Converter {
             let mut html_cells = row
                 .children()
                 .filter_map(ElementRef::wrap)
-                .filter(|c| matches!(c.value().name(), "td" | "th"))
+                .filter(|c| matches!(c.value().name(), "td" | "th") && !is_hidden(c))
                 .peekable();
             while html_cells.peek().is_some() || spanning.iter().any(|(at, _, _)| *at >= column) {
                 // A cell above covers this column: Word continues it.
@@ -981,7 +1036,23 @@ fn percent_decoded(text: &str) -> String {
 fn is_hidden(element: &ElementRef<'_>) -> bool {
     let value = element.value();
     value.attr("hidden").is_some()
-        || value.attr("style").is_some_and(|s| s.replace(char::is_whitespace, "").contains("display:none"))
+        || value.attr("style").is_some_and(|style| {
+            // The declarations, comments left out; the last display wins.
+            let mut text = String::new();
+            let mut rest = style;
+            while let Some(start) = rest.find("/*") {
+                text.push_str(&rest[..start]);
+                rest = rest[start..].find("*/").map_or("", |end| &rest[start + end + 2..]);
+            }
+            text.push_str(rest);
+            text.split(';')
+                .filter_map(|d| d.split_once(':'))
+                .rfind(|(p, _)| p.trim().eq_ignore_ascii_case("display"))
+                .is_some_and(|(_, v)| {
+                    let v = v.trim().trim_end_matches("!important").trim();
+                    v.eq_ignore_ascii_case("none")
+                })
+        })
 }
 
 /// The first `#rgb` or `#rrggbb` colour in a CSS declaration list, as RRGGBB.
@@ -1053,26 +1124,33 @@ fn alt_text(svg: ElementRef<'_>) -> String {
 /// sized by its view box), its text the page's dark text colour.
 fn standalone_svg(svg: ElementRef<'_>, width: f64, height: f64) -> String {
     let mut out = String::new();
-    write_element(svg, true, &mut out);
+    write_element(svg, 0, &mut out);
     let root_attributes =
         format!(" xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" color=\"#1d2330\"");
     out.insert_str("<svg".len(), &root_attributes);
     out
 }
 
-fn write_element(element: ElementRef<'_>, root: bool, out: &mut String) {
+fn write_element(element: ElementRef<'_>, depth: usize, out: &mut String) {
+    let root = depth == 0;
     let value = element.value();
+    if depth > MAX_DEPTH {
+        return;
+    }
     // What could make resvg allocate without bound (a filter's or a
     // pattern's region is the SVG's to choose) or read elsewhere; laporan's
     // charts use none of it.
-    if matches!(value.name(), "filter" | "pattern" | "image" | "feImage" | "foreignObject" | "script") {
+    if matches!(
+        value.name(),
+        "filter" | "pattern" | "mask" | "image" | "feImage" | "foreignObject" | "script" | "style"
+    ) {
         return;
     }
     out.push('<');
     out.push_str(value.name());
     for (name, attribute) in value.attrs() {
-        if (root && matches!(name, "width" | "height" | "xmlns" | "color" | "style" | "class"))
-            || name == "filter"
+        if (root && matches!(name, "width" | "height" | "xmlns" | "color" | "class"))
+            || matches!(name, "filter" | "mask" | "style")
             || name.contains(':')
         {
             continue;
@@ -1089,7 +1167,7 @@ fn write_element(element: ElementRef<'_>, root: bool, out: &mut String) {
             Node::Text(text) => out.push_str(&xml_escaped(text)),
             Node::Element(_) => {
                 if let Some(child) = ElementRef::wrap(child) {
-                    write_element(child, false, out);
+                    write_element(child, depth + 1, out);
                 }
             }
             _ => {}
@@ -1221,6 +1299,17 @@ mod tests {
     }
 
     #[test]
+    fn what_the_page_hides() {
+        let html = Html::parse_fragment(
+            "<p hidden>a</p><p style=\"display:none !important\">b</p><p style=\"color:red;/* display:none */\">c</p>\
+             <p style=\"display: nonesuch\">d</p><p style=\"display:none; display:block\">e</p>",
+        );
+        let hidden: Vec<bool> =
+            find_all(html.root_element(), |e| e.value().name() == "p").map(|p| is_hidden(&p)).collect();
+        assert_eq!(hidden, [true, true, false, false, false]);
+    }
+
+    #[test]
     fn white_space_collapses_as_in_a_browser() {
         let mut inline = Inline::default();
         let plain = Format::default();
@@ -1243,12 +1332,14 @@ mod tests {
             bookmarks: [("summary".to_owned(), "h1_summary".to_owned()), ("日本".to_owned(), "h2_日本".to_owned())]
                 .into_iter()
                 .collect(),
+            placed: std::collections::HashMap::new(),
             colours: CellColours::read(""),
             pictures: Vec::new(),
             lists: Vec::new(),
             links: 0,
             bookmark_ids: 0,
             header_rows: 0,
+            depth: 0,
         };
         for refused in [
             "javascript:alert(1)",
@@ -1262,6 +1353,11 @@ mod tests {
             "a/../../b",
             "https://example.org/\u{1}x",
             "#nowhere",
+            "%2e%2e/secret.txt",
+            "..%2fsecret",
+            "%5c%5chost%5cshare%5cx.docx",
+            "%2f%2fhost/x",
+            "https:\\\\host\\share",
         ] {
             assert!(converter.link(refused).is_none(), "{refused}");
         }

@@ -103,9 +103,10 @@ fn document(report: &RenderedReport, page: &str, reference: Option<&[u8]>) -> Re
         };
     }
     let [page_word, of] = report.locale.words().helpers.page_of;
-    let mut header = Paragraph::new().style("Header").add_run(Run::new().add_text(&report.running_header));
+    let text = |text: &str| text.chars().map(convert::xml_char).collect::<String>();
+    let mut header = Paragraph::new().style("Header").add_run(Run::new().add_text(text(&report.running_header)));
     if let Some(project) = &report.project_title {
-        header = header.add_run(Run::new().add_tab().add_text(project));
+        header = header.add_run(Run::new().add_tab().add_text(text(project)));
     }
     let footer = Paragraph::new()
         .style("Footer")
@@ -124,8 +125,11 @@ fn document(report: &RenderedReport, page: &str, reference: Option<&[u8]>) -> Re
             "word/_rels/document.xml.rels" => *bytes = package::sorted_relationships(bytes),
             "word/styles.xml" => *bytes = package::styles(reference, language),
             "docProps/core.xml" => {
-                *bytes =
-                    package::core(&package::About { title: &report.title, created: &report.generated_at, language })
+                *bytes = package::core(&package::About {
+                    title: &text(&report.title),
+                    created: &report.generated_at,
+                    language,
+                })
             }
             _ => {}
         }

@@ -101,11 +101,19 @@ pub fn styles(reference: Option<&[u8]>, language: &str) -> Vec<u8> {
     for block in style_blocks(&built_in) {
         let Some(id) = attribute(block, "w:styleId") else { continue };
         if !ids.iter().any(|known| known == id) {
-            missing.push_str(block);
+            // Its own namespace declaration: the reference may name
+            // WordprocessingML with another prefix than w.
+            missing.push_str(&block.replacen("<w:style ", &format!("<w:style xmlns:w=\"{MAIN}\" "), 1));
         }
     }
-    // The end tag of w:styles, however its prefix is written.
-    if let Some(close) = text[..end].rfind("</") {
+    // Before the end tag of the root, however its prefix is written; a
+    // root written empty (`<w:styles/>`) is opened and closed.
+    if text[..end].ends_with("/>") {
+        let start = text[..end].rfind('<').unwrap_or(0);
+        let name: String =
+            text[start + 1..].chars().take_while(|c| !c.is_whitespace() && *c != '/' && *c != '>').collect();
+        text.replace_range(end - 2..end, &format!(">{missing}</{name}>"));
+    } else if let Some(close) = text[..end].rfind("</") {
         text.insert_str(close, &missing);
     }
     if let Some(range) = language_at {
@@ -303,6 +311,19 @@ mod tests {
         assert!(merged.trim_end().ends_with("</w:styles>"));
         let own = String::from_utf8(styles(None, "id-ID")).unwrap();
         assert!(own.contains("<w:lang w:val=\"id-ID\"/>"));
+    }
+
+    #[test]
+    fn a_reference_with_another_prefix_or_no_styles_gets_laporans() {
+        let other = "<x:styles xmlns:x=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\">\
+                     <x:style x:styleId=\"Heading1\"/></x:styles>";
+        let merged = String::from_utf8(styles(Some(other.as_bytes()), "en-GB")).unwrap();
+        assert!(roxmltree::Document::parse(&merged).is_ok(), "{merged}");
+        assert!(merged.contains("w:styleId=\"TileValue\"") && !merged.contains("w:styleId=\"Heading1\""));
+        let empty = "<w:styles xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"/>";
+        let merged = String::from_utf8(styles(Some(empty.as_bytes()), "en-GB")).unwrap();
+        assert!(roxmltree::Document::parse(&merged).is_ok(), "{merged}");
+        assert!(merged.contains("w:styleId=\"Heading1\"") && merged.ends_with("</w:styles>"));
     }
 
     #[test]
