@@ -276,7 +276,13 @@ impl Planner<'_> {
         locale: Locale,
     ) -> String {
         let mut key = Key::new("report");
-        key.add(&self.sources.sql).add(self.project.config_text()).add(&report.name).add(stem).add(locale.tag());
+        // Another laporan may write the same inputs otherwise.
+        key.add(env!("CARGO_PKG_VERSION"))
+            .add(&self.sources.sql)
+            .add(self.project.config_text())
+            .add(&report.name)
+            .add(stem)
+            .add(locale.tag());
         for name in templates_of(self.project, report, self.sources) {
             key.add(name).add(&self.sources.templates[name]);
         }
