@@ -45,6 +45,10 @@ impl Output for Xlsx {
 /// The name of the first sheet, which lists the others.
 const ABOUT: &str = "laporan";
 
+/// Names no query's sheet takes: the first sheet's, and History, which
+/// Excel keeps for itself.
+const RESERVED: [&str; 2] = [ABOUT, "History"];
+
 /// The most a cell holds (Excel's limit), in UTF-16 units as Excel counts.
 const CELL_LIMIT: usize = 32_767;
 
@@ -91,9 +95,7 @@ fn workbook(report: &RenderedReport) -> Result<Vec<u8>, XlsxError> {
     book.set_properties(&DocProperties::new().set_title(&report.title).set_creation_datetime(&created));
     let bold = CellFormat::new().set_bold();
     let calls = exported_results(report);
-    // The first sheet is "laporan": a query of that name gets another, as
-    // does one named History, which Excel keeps for itself.
-    let mut names: Vec<String> = vec![ABOUT.to_owned(), "History".to_owned()];
+    let mut names: Vec<String> = RESERVED.iter().map(|n| n.to_string()).collect();
     for (stem, _) in &calls {
         names.push(sheet_name(stem, &names));
     }
@@ -106,7 +108,7 @@ fn workbook(report: &RenderedReport) -> Result<Vec<u8>, XlsxError> {
     about.write_string_with_format(0, 4, "Description", &bold)?;
     about.write_string(0, 6, &report.title)?;
     about.write_string(1, 6, format!("Generated {}", report.generated_at))?;
-    let names = &names[2..];
+    let names = &names[RESERVED.len()..];
     for (i, ((_, call), name)) in calls.iter().zip(names).enumerate() {
         let row = i as u32 + 1;
         about.write_string(row, 0, name)?;

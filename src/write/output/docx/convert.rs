@@ -392,8 +392,13 @@ impl Converter {
             self.flush(&mut inline, ctx, ctx.style, out);
             return Ok(());
         }
+        self.deeper(|me| me.block_within(element, ctx, out))
+    }
+
+    /// Runs `read` one level deeper in the page.
+    fn deeper<T>(&mut self, read: impl FnOnce(&mut Self) -> T) -> T {
         self.depth += 1;
-        let done = self.block_within(element, ctx, out);
+        let done = read(self);
         self.depth -= 1;
         done
     }
@@ -556,10 +561,7 @@ impl Converter {
             inline.text(&element.text().collect::<String>(), format, link);
             return Ok(());
         }
-        self.depth += 1;
-        let done = self.inline_within(element, format, link, inline);
-        self.depth -= 1;
-        done
+        self.deeper(|me| me.inline_within(element, format, link, inline))
     }
 
     fn inline_within(
@@ -682,11 +684,17 @@ impl Converter {
         if width == 0 || height == 0 {
             return None;
         }
-        let shown = (width * TWIPS_PER_PX).clamp(TWIPS_PER_PX, TEXT_WIDTH);
-        let tall = ((f64::from(shown) * f64::from(height) / f64::from(width)).round() as u32).clamp(1, MAX_HEIGHT);
-        self.pictures.push(alt.split_whitespace().collect::<Vec<_>>().join(" "));
+        let size = fit(width.saturating_mul(TWIPS_PER_PX), f64::from(width), f64::from(height));
+        let alt = alt.split_whitespace().collect::<Vec<_>>().join(" ");
+        Some(Ok(self.place(png, (width, height), size, alt)))
+    }
+
+    /// A drawn picture (`pixels` wide and tall) shown `size` (twips) in the
+    /// document, with its alt text: numbered in document order.
+    fn place(&mut self, png: Vec<u8>, pixels: (u32, u32), size: (u32, u32), alt: String) -> Pic {
+        self.pictures.push(alt);
         let id = format!("rIdImage{}", self.pictures.len());
-        Some(Ok(Pic::new_with_dimensions(png, width, height).size(shown * EMU_PER_TWIP, tall * EMU_PER_TWIP).id(id)))
+        Pic::new_with_dimensions(png, pixels.0, pixels.1).size(size.0 * EMU_PER_TWIP, size.1 * EMU_PER_TWIP).id(id)
     }
 
     /// A map's or a donut's legend: a paragraph of coloured squares and
@@ -927,21 +935,16 @@ impl Converter {
             Some([_, _, w, h]) if *w > 0.0 && *h > 0.0 => (*w, *h),
             _ => (number("width").unwrap_or(300.0), number("height").unwrap_or(150.0)),
         };
-        let mut shown = if has_class(&svg, "donut") {
+        let wanted = if has_class(&svg, "donut") {
             // The page shows a donut 15rem wide.
             240 * TWIPS_PER_PX
         } else {
             match number("width") {
-                Some(px) => (px * f64::from(TWIPS_PER_PX)).round() as u32,
+                Some(px) => (px * f64::from(TWIPS_PER_PX)).round().min(f64::from(TEXT_WIDTH)) as u32,
                 None => TEXT_WIDTH,
             }
-        }
-        .clamp(TWIPS_PER_PX, TEXT_WIDTH);
-        let mut tall = (f64::from(shown) * h / w).round().min(f64::from(u32::MAX)) as u32;
-        if tall > MAX_HEIGHT {
-            shown = ((f64::from(shown) * f64::from(MAX_HEIGHT) / f64::from(tall)).round() as u32).max(TWIPS_PER_PX);
-            tall = MAX_HEIGHT;
-        }
+        };
+        let (shown, tall) = fit(wanted, w, h);
         let png = picture::png(&standalone_svg(svg, w, h), (shown * DPI / 1440).max(1)).map_err(|e| {
             let text: String = svg.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" ");
             let shown: String = text.chars().take(60).collect();
@@ -952,11 +955,7 @@ impl Converter {
                      fix the SVG in the template, or build without docx",
                 )
         })?;
-        self.pictures.push(alt_text(svg));
-        let id = format!("rIdImage{}", self.pictures.len());
-        Ok(Pic::new_with_dimensions(png.bytes, png.width, png.height)
-            .size(shown * EMU_PER_TWIP, tall.max(1) * EMU_PER_TWIP)
-            .id(id))
+        Ok(self.place(png.bytes, (png.width, png.height), (shown, tall), alt_text(svg)))
     }
 }
 
@@ -965,6 +964,19 @@ impl Converter {
 fn push_table(out: &mut Vec<Block>, table: Table) {
     out.push(Block::Table(Box::new(table)));
     out.push(Block::Paragraph(Box::new(Paragraph::new().style("TableGap"))));
+}
+
+/// The size (twips) of a picture `w`×`h` in its own units, `wanted`
+/// twips wide: at most the text's width and [`MAX_HEIGHT`] tall, its
+/// proportions kept.
+fn fit(wanted: u32, w: f64, h: f64) -> (u32, u32) {
+    let mut shown = wanted.clamp(TWIPS_PER_PX, TEXT_WIDTH);
+    let mut tall = (f64::from(shown) * h / w).round().clamp(1.0, f64::from(u32::MAX)) as u32;
+    if tall > MAX_HEIGHT {
+        shown = ((f64::from(shown) * f64::from(MAX_HEIGHT) / f64::from(tall)).round() as u32).max(TWIPS_PER_PX);
+        tall = MAX_HEIGHT;
+    }
+    (shown, tall)
 }
 
 /// A cell's `colspan` or `rowspan` (1 to 64).
