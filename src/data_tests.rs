@@ -117,7 +117,7 @@ impl Suite {
             let conn = if shares.len() == 1 {
                 runner
             } else {
-                forked = runner.fork(runner.build_params().clone())?;
+                forked = runner.fork(runner.build_params().clone());
                 &forked
             };
             Ok(share.iter().map(|(_, test)| check(conn, test)).collect::<Vec<_>>())

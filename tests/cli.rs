@@ -586,7 +586,14 @@ fn sample_build_runs_each_distinct_query_once() {
     // html), asks for the same 13 query calls (10 queries, and a map's
     // query for each of 3 large events); the 5 partners' briefs, 3 calls
     // each: only the first request for each distinct call runs.
-    assert!(stderr(&output).contains("28 queries run, 85 answered from cache"), "{}", stderr(&output));
+    assert!(stderr(&output).contains("28 queries run, 0 from the result cache, 85 repeated"), "{}", stderr(&output));
+    // Built again after a template edit, every call is answered from the
+    // result cache: the data and the SQL are the same.
+    let template = project.path().join("report_templates/cooperation_report.md.j2");
+    fs::write(&template, fs::read_to_string(&template).unwrap() + "{# edited #}\n").unwrap();
+    let output = project.run(&["-v", "build", "--period", "2024"]);
+    assert_success(&output);
+    assert!(stderr(&output).contains("0 queries run, 13 from the result cache"), "{}", stderr(&output));
 }
 
 #[test]
@@ -671,9 +678,14 @@ fn usage_errors_exit_2() {
 
 // ------------------------------------------------------- read-only queries
 
-/// Every file in the project with its bytes, to compare before and after.
+/// Every file in the project with its bytes, to compare before and after;
+/// not the result cache, which running queries fills.
 fn snapshot_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    files_under(dir).into_iter().map(|f| (f.clone(), fs::read(dir.join(&f)).unwrap())).collect()
+    files_under(dir)
+        .into_iter()
+        .filter(|f| !f.contains(".laporan/cache/"))
+        .map(|f| (f.clone(), fs::read(dir.join(&f)).unwrap()))
+        .collect()
 }
 
 #[test]
@@ -1507,4 +1519,157 @@ fn the_xlsx_export_has_a_typed_sheet_per_query_call() {
     let sheet = book.worksheet_range("notes").unwrap();
     assert!(matches!(&sheet.rows().nth(1).unwrap()[0], Data::String(s) if s.starts_with("=HYPERLINK")));
     assert!(book.worksheet_formula("notes").unwrap().used_cells().next().is_none(), "no formula");
+}
+
+// ---------------------------------------------------------- result cache
+
+/// A project whose report shows five queries: one over each of two
+/// datasets, one building on the first and reading the second, one that
+/// calls random() and one that reads a file directly (never kept).
+fn cache_project() -> Project {
+    let project = Project::empty();
+    let write = |path: &str, text: &str| fs::write(project.path().join(path), text).unwrap();
+    write("data/a.csv", "k,v\nx,1\ny,2\n");
+    write("data/b.csv", "k,w\nx,10\ny,20\n");
+    write("queries/sum_a.sql", "-- Sum of a.\nSELECT sum(v) AS total FROM a\n");
+    write("queries/sum_b.sql", "-- Sum of b.\nSELECT sum(w) AS total FROM b\n");
+    write("queries/joined.sql", "-- Both.\nSELECT sum(w * total) AS total FROM b CROSS JOIN sum_a\n");
+    write("queries/clock.sql", "-- Random.\nSELECT count(*) AS total FROM a WHERE random() < 2\n");
+    write("queries/direct.sql", "-- The file.\nSELECT count(*) AS total FROM read_csv('data/a.csv')\n");
+    let lines: Vec<String> = ["sum_a", "sum_b", "joined", "clock", "direct"]
+        .iter()
+        .map(|q| format!("{q} {{{{ query(\"{q}\")[0].total }}}}\n"))
+        .collect();
+    write("report_templates/r.md.j2", &lines.concat());
+    project
+}
+
+/// How many saved query calls a `-v` build ran, and answered from the
+/// result cache.
+fn run_and_kept(output: &Output) -> (usize, usize) {
+    let text = stderr(output);
+    let line = text.lines().find(|l| l.contains(" from the result cache")).unwrap_or_else(|| panic!("{text}"));
+    let number_before = |word: &str| -> usize {
+        let head = &line[..line.find(word).unwrap()];
+        head.trim_end().rsplit([' ', ';']).next().unwrap().parse().unwrap()
+    };
+    (number_before(" quer"), number_before(" from the result cache"))
+}
+
+#[test]
+fn the_result_cache_reruns_exactly_what_changed() {
+    let project = cache_project();
+    let build = |args: &[&str]| {
+        let mut all = vec!["-v", "build"];
+        all.extend_from_slice(args);
+        let output = project.run(&all);
+        assert_success(&output);
+        (run_and_kept(&output), project.read("out/r.md"))
+    };
+    let (counts, page) = build(&[]);
+    assert_eq!(counts, (5, 0));
+    assert!(page.contains("sum_a 3\nsum_b 30\njoined 90\nclock 2\ndirect 2\n"), "{page}");
+
+    // A template edit: all but the two that may change are kept.
+    let template = project.path().join("report_templates/r.md.j2");
+    fs::write(&template, fs::read_to_string(&template).unwrap() + "edited\n").unwrap();
+    assert_eq!(build(&[]).0, (2, 3));
+
+    // A dataset changed: the queries reading it run again, and only they.
+    fs::write(project.path().join("data/b.csv"), "k,w\nx,11\ny,20\n").unwrap();
+    let (counts, page) = build(&[]);
+    assert_eq!(counts, (4, 1), "sum_a is kept");
+    assert!(page.contains("sum_a 3\nsum_b 31\njoined 93\n"), "{page}");
+
+    // A query's SQL changed: it and the queries building on it run again.
+    fs::write(project.path().join("queries/sum_a.sql"), "-- Sum of a.\nSELECT 2 * sum(v) AS total FROM a\n").unwrap();
+    let (counts, page) = build(&[]);
+    assert_eq!(counts, (4, 1), "sum_b is kept");
+    assert!(page.contains("sum_a 6\nsum_b 31\njoined 186\n"), "{page}");
+
+    // --force runs everything.
+    assert_eq!(build(&["--force"]).0, (5, 0));
+    // `query` answers from the cache too, with the same exact value.
+    let output = project.run(&["query", "joined", "--format", "csv"]);
+    assert_success(&output);
+    assert_eq!(stdout(&output), "total\n186\n");
+}
+
+#[test]
+fn the_result_cache_keeps_to_its_size() {
+    let project = cache_project();
+    let results = project.path().join(".laporan/cache/results");
+    let size = |dir: &Path| -> u64 {
+        fs::read_dir(dir).map(|d| d.flatten().map(|e| e.metadata().unwrap().len()).sum()).unwrap_or(0)
+    };
+    assert_success(&project.run(&["build"]));
+    let full = size(&results);
+    assert!(full > 0);
+    let limit = full / 2;
+    fs::write(project.path().join("laporan.toml"), format!("[cache]\nmax_size = \"{limit}B\"\n")).unwrap();
+    assert_success(&project.run(&["build", "--force"]));
+    assert!((1..=limit).contains(&size(&results)), "{} > {limit}", size(&results));
+
+    fs::write(project.path().join("laporan.toml"), "[cache]\nmax_size = \"0\"\n").unwrap();
+    assert_success(&project.run(&["build", "--force"]));
+    assert_eq!(size(&results), 0, "nothing is kept");
+
+    fs::write(project.path().join("laporan.toml"), "[cache]\nmax_size = \"lots\"\n").unwrap();
+    let output = project.run(&["build"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("[cache] max_size = \"lots\": not a size"), "{}", stderr(&output));
+    assert!(stderr(&output).contains("laporan.toml:2:"), "{}", stderr(&output));
+}
+
+#[test]
+fn a_build_killed_at_any_moment_leaves_a_cache_that_is_right_or_ignored() {
+    let project = Project::sample();
+    let build = ["-v", "build", "--as-of", "2026-01-02"];
+    let outputs = |project: &Project| -> Vec<(String, Vec<u8>)> {
+        let out = project.path().join("out");
+        files_under(&out).into_iter().map(|f| (f.clone(), fs::read(out.join(&f)).unwrap())).collect()
+    };
+    assert_success(&project.run(&build));
+    let expected = outputs(&project);
+    let state = project.path().join(".laporan");
+    let mut answered = 0;
+    for step in 0..12u64 {
+        // A cold build, killed somewhere between loading and writing.
+        fs::remove_dir_all(&state).unwrap();
+        fs::remove_dir_all(project.path().join("out")).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_laporan"))
+            .args(build)
+            .current_dir(project.path())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(30 + step * 55));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        fs::remove_dir_all(project.path().join("out")).ok();
+        let output = project.run(&build);
+        assert_success(&output);
+        answered += run_and_kept(&output).1;
+        assert!(outputs(&project) == expected, "after a kill at step {step}, the reports differ");
+    }
+    assert!(answered > 0, "no killed build left a result to use");
+
+    // Damaged results (cut short, a byte changed, emptied) and a damaged
+    // record of parses are ignored, never used.
+    let results = state.join("cache/results");
+    for (index, entry) in fs::read_dir(&results).unwrap().flatten().enumerate() {
+        let mut bytes = fs::read(entry.path()).unwrap();
+        match index % 3 {
+            0 => bytes.truncate(bytes.len() / 2),
+            1 => *bytes.last_mut().unwrap() ^= 1,
+            _ => bytes.clear(),
+        }
+        fs::write(entry.path(), bytes).unwrap();
+    }
+    fs::write(state.join("cache/queries.json"), "{\"not\": ").unwrap();
+    fs::remove_dir_all(project.path().join("out")).unwrap();
+    let output = project.run(&build);
+    assert_success(&output);
+    assert_eq!(run_and_kept(&output).1, 0, "no damaged result is used");
+    assert!(outputs(&project) == expected, "the reports are the same");
 }

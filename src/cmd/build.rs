@@ -124,10 +124,10 @@ pub fn build_once(args: &Args, ui: &Ui) -> Result<(), Error> {
     for warning in &request.warnings {
         ui.report(warning, true);
     }
-    let (db, loaded) = pipeline::load(&project, ui.load_options(args.force))?;
+    let loaded = pipeline::load(&project, ui.load_options(args.force))?;
     ui.load_summary(&loaded);
     let started = Instant::now();
-    let mut prepared = pipeline::prepare_build(&project, db, &request)?;
+    let mut prepared = pipeline::prepare_build(&project, &loaded, &request)?;
     let tests = &prepared.tests;
     ui.detail(&format!(
         "{}; {} passed ({} before, on the same data) ({} ms)",
@@ -163,11 +163,12 @@ pub fn build_once(args: &Args, ui: &Ui) -> Result<(), Error> {
     }
     if summary.rendered > 0 {
         ui.detail(&format!(
-            "{} rendered in {} ms ({} at a time); {} run, {} answered from cache",
+            "{} rendered in {} ms ({} at a time); {} run, {} from the result cache, {} repeated",
             counted(summary.rendered, "report", "reports"),
             summary.render_time.as_millis(),
             summary.threads,
             counted(summary.stats.executed, "query", "queries"),
+            summary.stats.stored,
             summary.stats.cached
         ));
     }

@@ -26,10 +26,7 @@ pub fn run(args: Args, ui: &Ui) -> Result<(), Error> {
         .into_iter()
         .map(|period| Ok((period, pipeline::resolve_params(&project, &args.params, period.as_ref(), None)?)))
         .collect::<Result<Vec<_>, Error>>()?;
-    let loaded = pipeline::load(&project, ui.load_options(false)).map(|(db, summary)| {
-        ui.load_summary(&summary);
-        db
-    });
+    let loaded = pipeline::load(&project, ui.load_options(false)).inspect(|summary| ui.load_summary(summary));
     let summary = pipeline::check(&project, problems, loaded, &periods)?;
     for warning in &summary.warnings {
         ui.report(warning, true);

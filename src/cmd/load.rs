@@ -13,7 +13,7 @@ pub struct Args {
 
 pub fn run(args: Args, ui: &Ui) -> Result<(), Error> {
     let project = ui.open_project_in_part()?;
-    let (_db, summary) = pipeline::load(&project, ui.load_options(args.force))?;
+    let summary = pipeline::load(&project, ui.load_options(args.force))?;
     ui.load_summary(&summary);
     Ok(())
 }

@@ -6,7 +6,7 @@ use crate::error::Error;
 use crate::period::Period;
 use crate::pipeline;
 use crate::print::{OutputFormat, format_result};
-use crate::query::BuildParams;
+use crate::query::{BuildParams, Runner};
 use crate::value::QueryResult;
 
 #[derive(Debug, clap::Args)]
@@ -36,19 +36,19 @@ pub struct Args {
 
 pub fn run(args: Args, ui: &Ui) -> Result<(), Error> {
     let project = ui.open_project()?;
-    let open = || -> Result<Database, Error> {
-        if args.no_load {
-            return Database::open(&project.engine_place());
-        }
-        let (db, loaded) = pipeline::load(&project, ui.load_options(false))?;
-        ui.load_summary(&loaded);
-        Ok(db)
+    let open = |params: BuildParams| -> Result<Runner, Error> {
+        let datasets = if args.no_load {
+            let db = Database::open(&project.engine_place())?;
+            crate::load::loaded(&db)?
+        } else {
+            let loaded = pipeline::load(&project, ui.load_options(false))?;
+            ui.load_summary(&loaded);
+            loaded.datasets
+        };
+        Ok(pipeline::open_runner(&project, &datasets, params, false))
     };
     let result = match (&args.name, &args.sql) {
-        (_, Some(sql)) => {
-            let runner = pipeline::open_runner(&project, open()?, BuildParams::new())?;
-            std::sync::Arc::new(runner.run_sql(sql)?)
-        }
+        (_, Some(sql)) => std::sync::Arc::new(open(BuildParams::new())?.run_sql(sql)?),
         (Some(name), None) => {
             let Some(saved) = project.queries.get(name) else {
                 let known: Vec<&str> = project.queries.keys().map(String::as_str).collect();
@@ -56,8 +56,10 @@ pub fn run(args: Args, ui: &Ui) -> Result<(), Error> {
                 return Err(Error::usage(format!("no saved query named {name}")).note(format!("saved queries: {list}")));
             };
             let params = pipeline::resolve_params(&project, &args.params, args.period.as_ref(), Some(saved))?;
-            let runner = pipeline::open_runner(&project, open()?, params)?;
-            runner.run(name, &[])?
+            let runner = open(params)?;
+            let result = runner.run(name, &[])?;
+            runner.trim_cache();
+            result
         }
         (None, None) => unreachable!("clap requires a name or --sql"),
     };

@@ -15,7 +15,8 @@ pub struct Args {
 
 pub fn run(args: Args, ui: &Ui) -> Result<(), Error> {
     let project = ui.open_project_in_part()?;
-    let (db, loaded) = pipeline::load(&project, ui.load_options(false))?;
+    let loaded = pipeline::load(&project, ui.load_options(false))?;
     ui.load_summary(&loaded);
+    let db = crate::engine::Database::reader(&project.engine_place())?;
     ui.print(&crate::error::visible(&list::declarations(&project, &db, &args.datasets)?))
 }

@@ -34,3 +34,11 @@ pub use gate::Gate;
 pub use open::{Database, Place, STATE_SCHEMA, Setting, quote_ident, quote_literal};
 pub use select::SqlFailure;
 pub use sql::{Arg, DbError, Progress, Row};
+
+/// The DuckDB library's version, such as `v2.0.0`: part of every cached
+/// result's key (another engine may compute another result).
+pub fn version() -> String {
+    // SAFETY: DuckDB returns a pointer to a static, NUL-terminated string.
+    let version = unsafe { std::ffi::CStr::from_ptr(duckdb::ffi::duckdb_library_version()) };
+    version.to_string_lossy().into_owned()
+}

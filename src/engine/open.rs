@@ -82,8 +82,18 @@ impl Database {
     /// the project), and these settings locked. Whatever SQL a saved query
     /// or `--sql` holds, it cannot change the data or touch other files.
     pub fn into_reader(self, place: &Place) -> Result<Database, Error> {
-        let Database { conn, shown_path } = self;
-        drop(conn);
+        drop(self);
+        Database::reader(place)
+    }
+
+    /// Opens the database for queries only (see [`Database::into_reader`]).
+    pub fn reader(place: &Place) -> Result<Database, Error> {
+        let shown_path = place.database.1.clone();
+        place.check_state_folder()?;
+        if !place.database.0.is_file() {
+            return Err(Error::project(format!("{} does not exist", shown_path.display()))
+                .help("run laporan load (or build) to load data/ into it"));
+        }
         let config = offline_config()
             .and_then(|c| c.access_mode(duckdb::AccessMode::ReadOnly))
             .map_err(|e| open_error(&shown_path, e))?;
@@ -99,6 +109,14 @@ impl Database {
         let config = offline_config().map_err(|e| open_error(&shown_path, e))?;
         let conn = Connection::open_in_memory_with_flags(config).map_err(|e| open_error(&shown_path, e))?;
         Ok(Database { conn, shown_path })
+    }
+}
+
+impl Place {
+    /// Refuses a state folder holding a link, a FIFO or a device (see
+    /// [`no_links`]): checked before anything in it is read or written.
+    pub fn check_state_folder(&self) -> Result<(), Error> {
+        no_links(&self.state_dir.0, &self.state_dir.1)
     }
 }
 

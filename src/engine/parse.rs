@@ -124,6 +124,110 @@ fn walk(node: &serde_json::Value, scope: &mut Vec<String>, refs: &mut Vec<TableR
     }
 }
 
+/// What else a parse uses besides bare table names: what decides whether
+/// its result may be kept ([`crate::query::cache`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Uses {
+    /// Every function called, by name, lower case (scalar, aggregate,
+    /// window, macro).
+    pub functions: Vec<String>,
+    /// Table functions called (`read_csv`, `range`), lower case.
+    pub table_functions: Vec<String>,
+    /// Tables named with a schema or catalog (`main.events`,
+    /// `_laporan.datasets`).
+    pub qualified_tables: Vec<String>,
+    /// Column names used without a table: `current_date` and
+    /// `current_timestamp` are parsed as columns and bound as functions.
+    pub bare_columns: Vec<String>,
+}
+
+/// What `parsed` calls and names, besides its bare table names.
+pub fn uses(parsed: &serde_json::Value) -> Uses {
+    fn visit(node: &serde_json::Value, uses: &mut Uses) {
+        use serde_json::Value;
+        let lower = |v: &Value| v.as_str().map(str::to_lowercase);
+        match node {
+            Value::Object(map) => {
+                // Functions, window functions and the call inside a table function.
+                uses.functions.extend(map.get("function_name").and_then(lower));
+                match map.get("type").and_then(Value::as_str) {
+                    Some("TABLE_FUNCTION") => {
+                        let name = map.get("function").and_then(|f| f.get("function_name")).and_then(lower);
+                        uses.table_functions.extend(name);
+                    }
+                    Some("BASE_TABLE") => {
+                        let part = |key: &str| map.get(key).and_then(Value::as_str).unwrap_or_default();
+                        if !part("schema_name").is_empty() || !part("catalog_name").is_empty() {
+                            let name = [part("catalog_name"), part("schema_name"), part("table_name")];
+                            uses.qualified_tables
+                                .push(name.iter().filter(|p| !p.is_empty()).copied().collect::<Vec<_>>().join("."));
+                        }
+                    }
+                    Some("COLUMN_REF") => {
+                        if let Some([name]) = map.get("column_names").and_then(Value::as_array).map(Vec::as_slice) {
+                            uses.bare_columns.extend(lower(name));
+                        }
+                    }
+                    _ => {}
+                }
+                for value in map.values() {
+                    visit(value, uses);
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|item| visit(item, uses)),
+            _ => {}
+        }
+    }
+    let mut found = Uses::default();
+    visit(parsed, &mut found);
+    for list in [&mut found.functions, &mut found.table_functions, &mut found.qualified_tables, &mut found.bare_columns]
+    {
+        list.sort();
+        list.dedup();
+    }
+    found
+}
+
+/// The functions whose result may differ between two runs on the same data
+/// (`now`, `random`, `current_setting`, …), by DuckDB's own catalogue: every
+/// function not marked CONSISTENT, and every macro whose definition calls
+/// one, lower case. The keywords DuckDB binds as such functions
+/// (`current_date`, `localtimestamp`, …) are included.
+pub fn unstable_functions(db: &Database) -> Result<Vec<String>, String> {
+    let rows = db
+        .rows(
+            "SELECT DISTINCT lower(function_name), stability IS NULL OR stability <> 'CONSISTENT', \
+             coalesce(lower(macro_definition), '') FROM duckdb_functions() \
+             WHERE function_type IN ('scalar', 'aggregate', 'window', 'macro')",
+            &[],
+            |row| Ok((row.text(0)?, row.bool(1)?, row.text(2)?)),
+        )
+        .map_err(|e| e.0)?;
+    let mut unstable: Vec<String> =
+        ["current_date", "current_time", "current_timestamp", "localtime", "localtimestamp"].map(String::from).to_vec();
+    // Macros have no stability of their own: unstable if their body calls
+    // an unstable function, found again until nothing changes.
+    let (mut macros, functions): (Vec<_>, Vec<_>) = rows.into_iter().partition(|(_, _, body)| !body.is_empty());
+    unstable.extend(functions.into_iter().filter(|(_, unstable, _)| *unstable).map(|(name, _, _)| name));
+    loop {
+        let before = unstable.len();
+        macros.retain(|(name, _, body)| {
+            let calls =
+                body.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|word| unstable.iter().any(|u| u == word));
+            if calls {
+                unstable.push(name.clone());
+            }
+            !calls
+        });
+        if unstable.len() == before {
+            break;
+        }
+    }
+    unstable.sort();
+    unstable.dedup();
+    Ok(unstable)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,5 +272,33 @@ mod tests {
         let sql = "-- é\nSELECT * FROM  days";
         let refs = table_refs(&serialize(&conn, sql).unwrap());
         assert_eq!(&sql[refs[0].offset..refs[0].offset + refs[0].len], "days");
+    }
+
+    #[test]
+    fn what_a_query_calls_is_found() {
+        let conn = parser().unwrap();
+        let uses = uses(
+            &serialize(
+                &conn,
+                "SELECT now(), x.current_date, current_date, sum(v) OVER () FROM main.t x, read_csv('a.csv'), range(3) \
+                 WHERE ago(INTERVAL 1 DAY) > 0",
+            )
+            .unwrap(),
+        );
+        assert_eq!(uses.functions, ["ago", "now", "range", "read_csv", "sum", "to_days", "trunc"]);
+        assert_eq!(uses.table_functions, ["range", "read_csv"]);
+        assert_eq!(uses.qualified_tables, ["main.t"]);
+        assert_eq!(uses.bare_columns, ["current_date", "v"]);
+    }
+
+    #[test]
+    fn unstable_functions_come_from_the_catalogue() {
+        let unstable = unstable_functions(&parser().unwrap()).unwrap();
+        for name in ["now", "random", "current_setting", "current_date", "gen_random_uuid", "ago", "getvariable"] {
+            assert!(unstable.iter().any(|u| u == name), "{name} is unstable");
+        }
+        for name in ["sum", "lower", "date_trunc", "split_part", "round"] {
+            assert!(!unstable.iter().any(|u| u == name), "{name} is stable");
+        }
     }
 }

@@ -67,10 +67,12 @@ pub struct LoadSummary {
     /// Why inferred columns are text though nearly all their values are of
     /// a stricter type, by dataset.
     pub notes: Vec<(String, TypeNote)>,
+    /// Every dataset in the database after the load.
+    pub datasets: Vec<LoadedDataset>,
 }
 
 /// A dataset as loaded: what the provenance footer and `laporan list` show.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct LoadedDataset {
     pub name: String,
     /// The file or folder, relative to the project root.
@@ -93,6 +95,63 @@ impl LoadedDataset {
     /// declaration in laporan.toml, or how laporan loads.
     pub fn fingerprint(&self) -> &str {
         &self.fingerprint
+    }
+}
+
+/// The record of what the database holds, beside it: read by
+/// [`unchanged`], so that a command over unchanged data does not open the
+/// database to find out. It is removed before a load changes anything and
+/// written after the load is committed: a process killed in between leaves
+/// none, and the next command asks the database.
+const RECORD: &str = "datasets.json";
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Record {
+    loader: String,
+    datasets: Vec<LoadedDataset>,
+}
+
+/// The datasets in the database, if the record of the last load says that
+/// every one of the project's datasets is loaded from its files as they are
+/// now (sizes and modification times, declarations) and no other is.
+pub fn unchanged(project: &Project) -> Option<Vec<LoadedDataset>> {
+    if !project.database_path().is_file() {
+        return None;
+    }
+    let bytes = std::fs::read(project.database_path().with_file_name(RECORD)).ok()?;
+    let record: Record = serde_json::from_slice(&bytes).ok()?;
+    if record.loader != LOADER_VERSION || record.datasets.len() != project.datasets.len() {
+        return None;
+    }
+    for dataset in &project.datasets {
+        let before = record.datasets.iter().find(|d| d.name == dataset.name)?;
+        let declaration = format!("{LOADER_VERSION}|{}|", dataset.declaration_fingerprint());
+        if !before.fingerprint.starts_with(&declaration) || before.stat != stat_text(project, dataset).ok()? {
+            return None;
+        }
+    }
+    Some(record.datasets)
+}
+
+/// Writes the record of what the database holds (see [`RECORD`]).
+fn write_record(project: &Project, datasets: &[LoadedDataset]) {
+    let record = Record { loader: LOADER_VERSION.to_owned(), datasets: datasets.to_vec() };
+    if let Ok(json) = serde_json::to_vec(&record) {
+        let path = project.database_path().with_file_name(RECORD);
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let written = tempfile::NamedTempFile::new_in(dir)
+            .and_then(|mut temp| std::io::Write::write_all(&mut temp, &json).map(|()| temp))
+            .and_then(|temp| temp.persist(&path).map_err(|e| e.error));
+        // Without the record the next command asks the database: slower, not wrong.
+        drop(written);
+    }
+}
+
+fn remove_record(project: &Project) -> Result<(), Error> {
+    let path = project.database_path().with_file_name(RECORD);
+    match std::fs::remove_file(&path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io("remove", &project.shown(&path), e)),
+        _ => Ok(()),
     }
 }
 
@@ -130,8 +189,11 @@ pub fn load(project: &Project, db: &Database, options: LoadOptions) -> Result<Lo
     let removed: Vec<String> =
         previous.keys().filter(|name| !project.datasets.iter().any(|d| &d.name == *name)).cloned().collect();
     if work.is_empty() && removed.is_empty() && touched.is_empty() {
+        summary.datasets = previous.into_values().collect();
+        write_record(project, &summary.datasets);
         return Ok(summary);
     }
+    remove_record(project)?;
 
     db.batch("BEGIN TRANSACTION").map_err(|e| e.while_trying("start the load"))?;
     let result = (|| {
@@ -192,6 +254,8 @@ pub fn load(project: &Project, db: &Database, options: LoadOptions) -> Result<Lo
             let started = Instant::now();
             db.batch("COMMIT").map_err(|e| e.while_trying("commit the load"))?;
             summary.timings.push((String::new(), "commit", started.elapsed()));
+            summary.datasets = loaded(db)?;
+            write_record(project, &summary.datasets);
             Ok(summary)
         }
         Err(err) => {

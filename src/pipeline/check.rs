@@ -8,7 +8,8 @@ use super::skipped;
 use crate::data_tests;
 use crate::engine::Database;
 use crate::error::Error;
-use crate::load;
+use crate::load::{self, LoadSummary};
+use crate::manifest::Manifest;
 use crate::period::Period;
 use crate::project::Project;
 use crate::query::{BuildParams, Runner};
@@ -28,7 +29,7 @@ fn check_page(
     found: &mut Vec<Error>,
     warnings: &mut Vec<Error>,
 ) -> Result<bool, Error> {
-    let renderer = Renderer::new(project, Arc::new(runner.fork(params.clone())?));
+    let renderer = Renderer::new(project, Arc::new(runner.fork(params.clone())));
     let locales = if report.locales.is_empty() { vec![report.locale] } else { report.locales.clone() };
     for locale in locales {
         let mut page = report.clone();
@@ -66,24 +67,28 @@ pub struct CheckSummary {
 /// report rendered for each of `periods` (with its parameters) as the
 /// build would render it. `problems` holds what reading the project found;
 /// a failed load is one more problem, and the rest is checked against the
-/// database as it was. Each problem is listed once.
+/// database as it was. Each problem is listed once. What a build found
+/// sound on the same data and SQL (the saved queries, data tests that
+/// passed) is not done again, and results come from the cache.
 pub fn check(
     project: &Project,
     mut problems: Vec<Error>,
-    loaded: Result<Database, Error>,
+    loaded: Result<LoadSummary, Error>,
     periods: &[(Option<Period>, BuildParams)],
 ) -> Result<CheckSummary, Error> {
-    let db = match loaded {
-        Ok(db) => db,
+    let datasets = match loaded {
+        Ok(summary) => summary.datasets,
         Err(error) => {
             problems.push(error);
-            Database::open(&project.engine_place())?
+            let db = Database::open(&project.engine_place())?;
+            load::loaded(&db)?
         }
     };
-    let inputs: Vec<InputFile> = load::loaded(&db)?.iter().map(InputFile::from).collect();
-    let db = db.into_reader(&project.engine_place())?;
-    let runner = Arc::new(Runner::new(db, project, BuildParams::new()));
-    let broken_sql = runner.check();
+    let inputs: Vec<InputFile> = datasets.iter().map(InputFile::from).collect();
+    let sources = super::Sources::read(project, &datasets)?;
+    let manifest = Manifest::read(project);
+    let runner = Arc::new(super::open_runner(project, &datasets, BuildParams::new(), false));
+    let broken_sql = if manifest.queries_checked(&super::check_key(&sources)) { Vec::new() } else { runner.check()? };
     let sound_sql = broken_sql.is_empty();
     problems.extend(broken_sql);
     let columns = runner.columns();
@@ -97,13 +102,15 @@ pub fn check(
     let schema = lint::Schema { queries: &project.queries, broken: &project.broken_queries, columns: &columns, params };
     let mut found = renderer.check(&templates, &schema);
     let linted = found.len();
-    let tests = data_tests::Suite::new(project, "").run(project, Some(&runner), &|_| false, project.threads())?;
+    let passed_before = |key: &str| manifest.test_passed(key);
+    let tests =
+        data_tests::Suite::new(project, &sources.sql).run(project, Some(&runner), &passed_before, project.threads())?;
     found.extend(tests.failures);
     let info = BuildInfo { version: env!("CARGO_PKG_VERSION"), generated_at: String::new(), inputs };
     let mut warnings = Vec::new();
     let mut rendered = 0;
     for (period, given) in periods {
-        if !sound_sql && runner.fork(given.clone()).is_err() {
+        if !sound_sql && runner.fork(given.clone()).ready().is_err() {
             // A query others build on is broken: reported above.
             break;
         }

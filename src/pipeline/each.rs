@@ -91,7 +91,7 @@ pub fn rows(
     each: &Each,
     params: &BuildParams,
 ) -> Result<(Option<String>, Vec<Entity>), Error> {
-    let result = runner.fork(params.clone())?.run(&each.query, &[])?;
+    let result = runner.fork(params.clone()).run(&each.query, &[])?;
     let key_place = project.setting_place(&format!("reports.{}", report.name), "key");
     let entities = entities(&result, each, &report.name, &project.queries[&each.query], key_place)?;
     let key_column = each.key.clone().or_else(|| result.columns.first().map(|c| c.name.clone()));

@@ -27,6 +27,7 @@ use crate::load::{self, LoadOptions, LoadSummary};
 use crate::manifest::{Built, Manifest, unit_id};
 use crate::period::Period;
 use crate::project::{DEFAULT_OUT_DIR, Project, Report};
+use crate::query::cache::ResultCache;
 use crate::query::{BuildParams, PERIOD_PARAMS, RunStats, Runner, in_parallel};
 use crate::render::{BuildInfo, InputFile, Renderer, lint};
 use crate::write::output::Format;
@@ -35,21 +36,29 @@ use crate::write::{
 };
 use plan::{Kind, Planner, Sources, Unit};
 
-/// Opens the database and loads what changed.
-pub fn load(project: &Project, options: LoadOptions) -> Result<(Database, LoadSummary), Error> {
-    let db = Database::open(&project.engine_place())?;
-    let summary = load::load(project, &db, options)?;
-    Ok((db, summary))
+/// Loads what changed. The database is opened only if something did (or
+/// the record of the last load is missing: see [`load::unchanged`]).
+pub fn load(project: &Project, options: LoadOptions) -> Result<LoadSummary, Error> {
+    let place = project.engine_place();
+    place.check_state_folder()?;
+    if !options.force
+        && let Some(datasets) = load::unchanged(project)
+    {
+        let unchanged = datasets.iter().map(|d| d.name.clone()).collect();
+        return Ok(LoadSummary { unchanged, datasets, ..LoadSummary::default() });
+    }
+    let db = Database::open(&place)?;
+    load::load(project, &db, options)
 }
 
-/// Reopens the loaded database for queries (read-only, sandboxed: see
-/// [`Database::into_reader`]) and makes the saved queries that others build
-/// on available as views.
-pub fn open_runner(project: &Project, db: Database, params: BuildParams) -> Result<Runner, Error> {
-    let db = db.into_reader(&project.engine_place())?;
-    let runner = Runner::new(db, project, params);
-    runner.create_views()?;
-    Ok(runner)
+/// A runner for the saved queries over the loaded `datasets`: it opens the
+/// database (read-only, sandboxed: see [`Database::reader`]) when a query
+/// must run, and answers from the result cache where it can (not with
+/// `force`).
+pub fn open_runner(project: &Project, datasets: &[load::LoadedDataset], params: BuildParams, force: bool) -> Runner {
+    let fingerprints = datasets.iter().map(|d| (d.name.clone(), d.fingerprint().to_owned())).collect();
+    let results = ResultCache::new(project, &fingerprints, !force);
+    Runner::new(project, project.engine_place(), Some(results), params)
 }
 
 /// The warning for a report left out of a build because a query it runs
@@ -117,10 +126,10 @@ pub struct Prepared {
 /// tests, and plans the pages, finding those that are up to date (see
 /// [`crate::manifest`]). What was found sound before on the same data is
 /// not done again.
-pub fn prepare_build(project: &Project, db: Database, request: &BuildRequest) -> Result<Prepared, Error> {
-    let loaded = load::loaded(&db)?;
+pub fn prepare_build(project: &Project, loaded: &LoadSummary, request: &BuildRequest) -> Result<Prepared, Error> {
+    let loaded = &loaded.datasets;
     let inputs: Vec<InputFile> = loaded.iter().map(InputFile::from).collect();
-    let sources = Sources::read(project, &loaded)?;
+    let sources = Sources::read(project, loaded)?;
     // With --force nothing counts as done before; the manifest still
     // tells which files earlier builds wrote.
     let manifest = Manifest::read(project);
@@ -131,19 +140,13 @@ pub fn prepare_build(project: &Project, db: Database, request: &BuildRequest) ->
     let mut units = planner.plan();
     let suite = data_tests::Suite::new(project, &sources.sql);
     let passed_before = |key: &str| !force && manifest.test_passed(key);
-    let check_key = Key::new("query check").add(&sources.sql).finish();
+    let check_key = check_key(&sources);
     let checked_queries = force || !manifest.queries_checked(&check_key);
     let needs_db = checked_queries || suite.pending(&passed_before) > 0 || units.iter().any(|u| !u.up_to_date);
     let runner = if needs_db {
-        let db = db.into_reader(&project.engine_place())?;
-        let runner = Runner::new(db, project, BuildParams::new());
-        if checked_queries {
-            // Preparing every query also creates the views.
-            if let Some(error) = runner.check().into_iter().next() {
-                return Err(error);
-            }
-        } else {
-            runner.create_views()?;
+        let runner = open_runner(project, loaded, BuildParams::new(), force);
+        if checked_queries && let Some(error) = runner.check()?.into_iter().next() {
+            return Err(error);
         }
         Some(Arc::new(runner))
     } else {
@@ -248,6 +251,9 @@ pub fn build(project: &Project, prepared: Prepared, request: &BuildRequest) -> R
     manifest.set_passed_tests(tests.passed_keys);
     manifest.set_queries_checked(Some(check_key));
     manifest.write(project)?;
+    if let Some(runner) = &runner {
+        runner.trim_cache();
+    }
     let up_to_date = units
         .iter()
         .filter(|u| u.up_to_date)
@@ -277,6 +283,12 @@ fn report_titles(project: &Project) -> BTreeMap<String, String> {
         .filter(|r| r.each.is_some())
         .map(|r| (r.name.clone(), r.title.clone().unwrap_or_else(|| r.name.clone())))
         .collect()
+}
+
+/// The key under which the manifest remembers that every saved query was
+/// prepared without a problem on the same data and SQL.
+fn check_key(sources: &Sources) -> String {
+    Key::new("query check").add(&sources.sql).finish()
 }
 
 /// The index's entry in the manifest: no report has an empty name.
@@ -363,7 +375,7 @@ fn render_unit(
     info: &BuildInfo,
 ) -> Result<Rendered, Error> {
     let period = &request.periods[unit.period].0;
-    let runner = Arc::new(base.fork(unit.params.clone())?);
+    let runner = Arc::new(base.fork(unit.params.clone()));
     let renderer = Renderer::new(project, runner.clone());
     let report = project.report(&unit.report).expect("planned from the project's reports");
     // The page's locale; an entity's page is titled by its own heading

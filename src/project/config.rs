@@ -36,6 +36,16 @@ pub struct Config {
     pub datasets: BTreeMap<String, Spanned<DatasetConfig>>,
     /// DuckDB settings.
     pub duckdb: Option<Spanned<DuckdbConfig>>,
+    /// The result cache in `.laporan/cache/`.
+    pub cache: Option<CacheConfig>,
+}
+
+/// `[cache]`: how much of the disk saved queries' results may keep.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CacheConfig {
+    /// Such as `"1GB"` or `"500MB"`; `"0"` keeps no results.
+    pub max_size: Option<Spanned<String>>,
 }
 
 /// `[duckdb]`: how the embedded database may use the machine. Unset means

@@ -55,6 +55,36 @@ pub const TEMPLATES_DIR: &str = "report_templates";
 pub const REFERENCE_DOCX: &str = "_reference.docx";
 pub const DATA_TESTS_DIR: &str = "data_tests";
 pub const STATE_DIR: &str = ".laporan";
+
+/// How much of the disk the result cache keeps unless `[cache] max_size`
+/// says otherwise.
+pub const DEFAULT_CACHE_SIZE: u64 = 1_000_000_000;
+
+/// A size as DuckDB writes them: a number, then `B`, `KB`, `MB`, `GB`, `TB`
+/// (powers of 1000) or `KiB`, `MiB`, `GiB`, `TiB` (powers of 1024), any case.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().map_err(|_| "not a size".to_owned())?;
+    let factor: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "kb" => 1e3,
+        "mb" => 1e6,
+        "gb" => 1e9,
+        "tb" => 1e12,
+        "kib" => 1024.0,
+        "mib" => 1024.0 * 1024.0,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        "tib" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        other => return Err(format!("unknown unit '{other}'")),
+    };
+    let bytes = number * factor;
+    if !bytes.is_finite() || bytes >= u64::MAX as f64 {
+        return Err("too large".to_owned());
+    }
+    Ok(bytes as u64)
+}
 pub const DEFAULT_OUT_DIR: &str = "out";
 
 /// How a report template is written.
@@ -173,6 +203,7 @@ impl Project {
             problems.push(project.config_error("locale", locale));
         }
         project.check_duckdb_settings(&mut problems);
+        project.check_cache_settings(&mut problems);
         project.datasets = project.find_datasets(&mut problems)?;
         let ignored = project.files_not_loaded()?;
         project.warnings.extend(ignored);
@@ -261,6 +292,34 @@ impl Project {
                 .config_error_at(dir.span(), format!("[duckdb] temp_directory \"{}\" is outside {STATE_DIR}/", dir.get_ref()))
                 .help(format!("DuckDB writes its temporary files there, and laporan writes only in {STATE_DIR}/ and out/: name a folder such as \"{STATE_DIR}/spill\"")));
         }
+    }
+
+    /// Checks `[cache] max_size`: a size DuckDB's way (`"500MB"`, `"1GiB"`).
+    fn check_cache_settings(&mut self, problems: &mut Vec<Error>) {
+        let Some(size) = self.config.cache.as_ref().and_then(|c| c.max_size.as_ref()) else { return };
+        if let Err(why) = parse_size(size.get_ref()) {
+            problems.push(
+                self.config_error_at(size.span(), format!("[cache] max_size = \"{}\": {why}", size.get_ref()))
+                    .help("write a size such as \"1GB\", \"500MB\" or \"2GiB\"; \"0\" keeps no results"),
+            );
+        }
+    }
+
+    /// How many bytes of results `.laporan/cache/` may keep: `[cache]
+    /// max_size`, else [`DEFAULT_CACHE_SIZE`].
+    pub fn cache_max_size(&self) -> u64 {
+        self.config
+            .cache
+            .as_ref()
+            .and_then(|c| c.max_size.as_ref())
+            .and_then(|size| parse_size(size.get_ref()).ok())
+            .unwrap_or(DEFAULT_CACHE_SIZE)
+    }
+
+    /// Where the result cache lives (real path, as shown).
+    pub fn cache_dir(&self) -> (PathBuf, PathBuf) {
+        let relative = Path::new(STATE_DIR).join("cache");
+        (self.path(&relative), self.shown(&relative))
     }
 
     /// The real path of a project file.

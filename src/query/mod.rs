@@ -1,13 +1,17 @@
 //! Running saved queries.
 //!
-//! A [`Runner`] owns the database connection for the rest of a command. It
+//! A [`Runner`] answers saved queries for the rest of a command. It
 //! resolves a query's parameters (given explicitly, else from the build's
 //! `--param`/`--period`, else the declared default), binds them as
-//! prepared-statement parameters, runs the statement, and caches the result:
+//! prepared-statement parameters, runs the statement, and keeps the result:
 //! the same query with the same parameters runs once per build, however many
-//! templates ask for it. DuckDB's errors are mapped back to the `.sql` file
+//! templates ask for it, and not at all while its data and SQL are those of
+//! a result in the [`cache`]. The database is opened (read-only) only when
+//! something must run. DuckDB's errors are mapped back to the `.sql` file
 //! and line.
 
+pub mod cache;
+mod codec;
 mod errors;
 
 use errors::adhoc_error;
@@ -18,13 +22,14 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 pub use crate::engine::SqlFailure;
-use crate::engine::{Database, Gate, gate};
+use crate::engine::{Database, DbError, Gate, Place, gate};
 use crate::error::{Error, Location};
 use crate::key::Key;
 use crate::params::{ParamType, ParamValue};
 use crate::project::Project;
 use crate::project::saved_query::SavedQuery;
 use crate::value::{Cell, QueryResult};
+use cache::ResultCache;
 
 /// A parameter value given for the whole build.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,15 +56,18 @@ pub type BuildParams = BTreeMap<String, BuildParam>;
 /// Names of the parameters a period sets; shown in help texts.
 pub const PERIOD_PARAMS: [&str; 5] = ["period_start", "period_end", "period_label", "previous_start", "previous_end"];
 
-/// How many queries a runner has run, and how many requests the cache served.
+/// How many queries a runner has run, how many calls were answered from
+/// the result cache on disk, and how many repeated a call of the same build.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RunStats {
     pub executed: usize,
+    pub stored: usize,
     pub cached: usize,
 }
 
 pub struct Runner {
-    db: Mutex<Database>,
+    /// This runner's connection, opened on first need.
+    db: Mutex<Option<Database>>,
     shared: Arc<Shared>,
     build_params: BuildParams,
     /// Every call since the last [`Runner::take_calls`], with its cache key.
@@ -78,24 +86,30 @@ pub struct QueryCall {
 /// A query's result, once computed.
 type CacheSlot = Arc<Mutex<Option<Arc<QueryResult>>>>;
 
-/// What the runners of one build share: the saved queries, the results
-/// cache (keyed by query and parameter values, so one period's runner can
-/// use another's results for queries that ignore the period) and the counts.
+/// What the runners of one build share: the saved queries, the database
+/// (opened once, on first need), the results of this build (keyed by query
+/// and parameter values, so one period's runner can use another's results
+/// for queries that ignore the period), the result cache and the counts.
 struct Shared {
     queries: BTreeMap<String, SavedQuery>,
     /// Saved query names, each after those it builds on, with what it builds on.
     order: Vec<(String, Vec<String>)>,
+    place: Place,
+    /// The first connection: the others are its clones.
+    first: Mutex<Option<Database>>,
     cache: Mutex<HashMap<String, CacheSlot>>,
+    results: Option<ResultCache>,
     executed: AtomicUsize,
+    stored: AtomicUsize,
     cached: AtomicUsize,
     /// Every SQL text passes it before it runs (see [`gate`]).
     gate: Gate,
 }
 
 impl Runner {
-    /// A runner for the project's saved queries. Call [`Runner::create_views`]
-    /// (or [`Runner::check`]) before running any.
-    pub fn new(db: Database, project: &Project, build_params: BuildParams) -> Runner {
+    /// A runner for the project's saved queries, over the database at
+    /// `place`, answering from `results` where it can.
+    pub fn new(project: &Project, place: Place, results: Option<ResultCache>, build_params: BuildParams) -> Runner {
         let order = project
             .query_order()
             .into_iter()
@@ -104,23 +118,32 @@ impl Runner {
         let shared = Shared {
             queries: project.queries.clone(),
             order,
+            place,
+            first: Mutex::new(None),
             cache: Mutex::new(HashMap::new()),
+            results,
             executed: AtomicUsize::new(0),
+            stored: AtomicUsize::new(0),
             cached: AtomicUsize::new(0),
             gate: Gate::default(),
         };
-        Runner { db: Mutex::new(db), shared: Arc::new(shared), build_params, calls: Mutex::new(Vec::new()) }
+        Runner { db: Mutex::new(None), shared: Arc::new(shared), build_params, calls: Mutex::new(Vec::new()) }
     }
 
     /// A runner for another part of the same build (another period, another
-    /// thread): its own connection to the same database, so that both can
-    /// run at once, with its own parameters and views; the same cache.
-    pub fn fork(&self, build_params: BuildParams) -> Result<Runner, Error> {
-        let db = self.lock_db().try_clone()?;
-        let runner =
-            Runner { db: Mutex::new(db), shared: self.shared.clone(), build_params, calls: Mutex::new(Vec::new()) };
-        runner.create_views()?;
-        Ok(runner)
+    /// thread): its own connection to the same database when it needs one,
+    /// so that both can run at once, with its own parameters and views; the
+    /// same results.
+    pub fn fork(&self, build_params: BuildParams) -> Runner {
+        Runner { db: Mutex::new(None), shared: self.shared.clone(), build_params, calls: Mutex::new(Vec::new()) }
+    }
+
+    /// Removes the least recently used results while the cache is over its
+    /// size; call once, at the end of a command.
+    pub fn trim_cache(&self) {
+        if let Some(results) = &self.shared.results {
+            results.trim();
+        }
     }
 
     pub fn build_params(&self) -> &BuildParams {
@@ -148,7 +171,11 @@ impl Runner {
 
     pub fn stats(&self) -> RunStats {
         let shared = &self.shared;
-        RunStats { executed: shared.executed.load(Ordering::Relaxed), cached: shared.cached.load(Ordering::Relaxed) }
+        RunStats {
+            executed: shared.executed.load(Ordering::Relaxed),
+            stored: shared.stored.load(Ordering::Relaxed),
+            cached: shared.cached.load(Ordering::Relaxed),
+        }
     }
 
     /// Runs saved query `name` with `args` overriding the build's parameters.
@@ -171,8 +198,12 @@ impl Runner {
                 hit.clone()
             }
             None => {
-                let result = Arc::new(self.execute(query, &values)?);
-                self.shared.executed.fetch_add(1, Ordering::Relaxed);
+                let (result, kept) = self.kept_or("query result", query, &values, |db| {
+                    db.select(&self.shared.gate, &query.name, query.sql(), &values)
+                })?;
+                let count = if kept { &self.shared.stored } else { &self.shared.executed };
+                count.fetch_add(1, Ordering::Relaxed);
+                let result = Arc::new(result);
                 *slot = Some(result.clone());
                 result
             }
@@ -187,15 +218,45 @@ impl Runner {
         Ok(result)
     }
 
+    /// The result of `query` with `values` kept in the cache (and `true`),
+    /// else `run` on this runner's connection after the query's file passed
+    /// the gate (and kept, unless its result may change on the same data).
+    fn kept_or(
+        &self,
+        what: &str,
+        query: &SavedQuery,
+        values: &[(String, ParamValue)],
+        run: impl FnOnce(&Database) -> Result<QueryResult, SqlFailure>,
+    ) -> Result<(QueryResult, bool), Error> {
+        let results = self.shared.results.as_ref();
+        let key = results.and_then(|r| r.key(what, &query.name, values).ok());
+        if let (Some(results), Some(key)) = (results, &key)
+            && let Some(hit) = results.get(key)
+        {
+            return Ok((hit, true));
+        }
+        let db = self.connection()?;
+        let result = self
+            .gate_source(&db, query)
+            .map_err(SqlFailure::Refused)
+            .and_then(|()| run(&db))
+            .map_err(|e| sql_error(query, e))?;
+        if let (Some(results), Some(key)) = (results, &key) {
+            results.put(key, &result);
+        }
+        Ok((result, false))
+    }
+
     /// Runs ad-hoc SQL (`--sql`, no parameters): one read-only statement.
     pub fn run_sql(&self, sql: &str) -> Result<QueryResult, Error> {
-        self.lock_db().select(&self.shared.gate, "sql", sql, &[]).map_err(|e| adhoc_error(sql, e))
+        self.connection()?.select(&self.shared.gate, "sql", sql, &[]).map_err(|e| adhoc_error(sql, e))
     }
 
     /// Runs a data test's SQL (wrapped by laporan around the project's text)
     /// and collects the rows. The exact string passes the gate first.
     pub fn select(&self, sql: &str) -> Result<QueryResult, SqlFailure> {
-        self.lock_db().select(&self.shared.gate, "test", sql, &[])
+        let db = self.connection().map_err(|e| SqlFailure::Db(DbError(e.message().to_owned())))?;
+        db.select(&self.shared.gate, "test", sql, &[])
     }
 
     /// Runs a `SELECT count(*) …` around a data test, through the gate.
@@ -215,7 +276,8 @@ impl Runner {
     /// the statement, it is the same SELECT and passes with the file (one
     /// parse instead of two).
     pub fn gate_file(&self, query: &SavedQuery) -> Result<(), gate::Refusal> {
-        self.gate_source(&self.lock_db(), query)
+        let db = self.connection().map_err(|e| gate::Refusal::Failed(e.message().to_owned()))?;
+        self.gate_source(&db, query)
     }
 
     fn gate_source(&self, db: &Database, query: &SavedQuery) -> Result<(), gate::Refusal> {
@@ -230,25 +292,60 @@ impl Runner {
         }
     }
 
-    /// Makes the saved queries that others build on available to them, as
-    /// temporary views named after the queries.
-    pub fn create_views(&self) -> Result<(), Error> {
-        match self.prepare(false).into_iter().next() {
-            Some(error) => Err(error),
-            None => Ok(()),
+    /// This runner's connection, opened (and given the views of the saved
+    /// queries that others build on) if it is not yet.
+    fn connection(&self) -> Result<Connection<'_>, Error> {
+        let mut db = self.db.lock().unwrap_or_else(|p| p.into_inner());
+        if db.is_none() {
+            let (opened, problems) = self.open(false)?;
+            if let Some(problem) = problems.into_iter().next() {
+                return Err(problem);
+            }
+            *db = Some(opened);
         }
+        Ok(Connection(db))
     }
 
-    /// Creates the views and prepares every saved query without running it,
-    /// so that syntax errors, unknown tables and columns and type errors
-    /// surface in any of them. Returns every problem; a query building on a
-    /// broken one is skipped, not reported twice.
-    pub fn check(&self) -> Vec<Error> {
-        self.prepare(true)
+    /// Opens this runner's connection if it is not yet: an error if a
+    /// saved query that others build on is broken.
+    pub fn ready(&self) -> Result<(), Error> {
+        self.connection().map(drop)
     }
 
-    fn prepare(&self, all: bool) -> Vec<Error> {
-        let db = self.lock_db();
+    /// A new connection to the database, read-only: the first opens it, the
+    /// others are its clones. Its views are made and, with `all`, every
+    /// saved query is prepared (see [`Runner::check`]): the problems found.
+    fn open(&self, all: bool) -> Result<(Database, Vec<Error>), Error> {
+        let db = {
+            let mut first = self.shared.first.lock().unwrap_or_else(|p| p.into_inner());
+            match &*first {
+                Some(db) => db.try_clone()?,
+                None => {
+                    let db = Database::reader(&self.shared.place)?;
+                    let clone = db.try_clone()?;
+                    *first = Some(db);
+                    clone
+                }
+            }
+        };
+        let problems = self.prepare(&db, all);
+        Ok((db, problems))
+    }
+
+    /// Prepares every saved query without running it, so that syntax
+    /// errors, unknown tables and columns and type errors surface in any of
+    /// them. Returns every problem; a query building on a broken one is
+    /// skipped, not reported twice.
+    pub fn check(&self) -> Result<Vec<Error>, Error> {
+        let (db, problems) = self.open(true)?;
+        *self.db.lock().unwrap_or_else(|p| p.into_inner()) = Some(db);
+        Ok(problems)
+    }
+
+    /// Makes the saved queries that others build on available to them, as
+    /// temporary views named after the queries; with `all`, prepares the
+    /// others too.
+    fn prepare(&self, db: &Database, all: bool) -> Vec<Error> {
         let gate = &self.shared.gate;
         let mut problems = Vec::new();
         let mut failed: Vec<&str> = Vec::new();
@@ -264,7 +361,7 @@ impl Runner {
             }
             let query = &self.shared.queries[name];
             let result = self
-                .gate_source(&db, query)
+                .gate_source(db, query)
                 .map_err(SqlFailure::Refused)
                 .and_then(|()| db.prepare_select(gate, query.sql()))
                 .and_then(|()| if base { db.create_view(gate, name, query.sql()) } else { Ok(()) })
@@ -283,7 +380,6 @@ impl Runner {
     /// defaults, else NULL. A query that fails is left out: preparing it
     /// reports why.
     pub fn columns(&self) -> HashMap<String, Vec<String>> {
-        let db = self.lock_db();
         let mut columns = HashMap::new();
         for (name, query) in &self.shared.queries {
             let values = self.resolve(query, &[]).unwrap_or_else(|_| {
@@ -294,7 +390,9 @@ impl Runner {
                     .collect()
             });
             let sql = format!("SELECT * FROM (\n{}\n) AS laporan_columns LIMIT 0", query.sql());
-            if let Ok(result) = db.select(&self.shared.gate, name, &sql, &values) {
+            let result =
+                self.kept_or("query columns", query, &values, |db| db.select(&self.shared.gate, name, &sql, &values));
+            if let Ok((result, _)) = result {
                 columns.insert(name.clone(), result.columns.into_iter().map(|c| c.name).collect());
             }
         }
@@ -348,14 +446,6 @@ impl Runner {
         Ok(values)
     }
 
-    fn execute(&self, query: &SavedQuery, values: &[(String, ParamValue)]) -> Result<QueryResult, Error> {
-        let db = self.lock_db();
-        self.gate_source(&db, query)
-            .map_err(SqlFailure::Refused)
-            .and_then(|()| db.select(&self.shared.gate, &query.name, query.sql(), values))
-            .map_err(|e| sql_error(query, e))
-    }
-
     fn unknown_query(&self, name: &str) -> Error {
         let known: Vec<&str> = self.shared.queries.keys().map(String::as_str).collect();
         let error = Error::usage(format!("no saved query named {name}"));
@@ -366,12 +456,19 @@ impl Runner {
         }
     }
 
-    fn lock_db(&self) -> std::sync::MutexGuard<'_, Database> {
-        self.db.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
     fn lock_cache(&self) -> std::sync::MutexGuard<'_, HashMap<String, CacheSlot>> {
         self.shared.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// A runner's open connection (see [`Runner::connection`]).
+struct Connection<'a>(std::sync::MutexGuard<'a, Option<Database>>);
+
+impl std::ops::Deref for Connection<'_> {
+    type Target = Database;
+
+    fn deref(&self) -> &Database {
+        self.0.as_ref().expect("a connection is opened before it is handed out")
     }
 }
 

@@ -1,0 +1,2 @@
+-- Events.
+SELECT * FROM events ORDER BY event_id
