@@ -1523,9 +1523,10 @@ fn the_xlsx_export_has_a_typed_sheet_per_query_call() {
 
 // ---------------------------------------------------------- result cache
 
-/// A project whose report shows five queries: one over each of two
+/// A project whose report shows six queries: one over each of two
 /// datasets, one building on the first and reading the second, one that
-/// calls random() and one that reads a file directly (never kept).
+/// calls random() and one that reads a file directly (never kept), and one
+/// reading dataset b where a later CTE takes its name.
 fn cache_project() -> Project {
     let project = Project::empty();
     let write = |path: &str, text: &str| fs::write(project.path().join(path), text).unwrap();
@@ -1536,7 +1537,11 @@ fn cache_project() -> Project {
     write("queries/joined.sql", "-- Both.\nSELECT sum(w * total) AS total FROM b CROSS JOIN sum_a\n");
     write("queries/clock.sql", "-- Random.\nSELECT count(*) AS total FROM a WHERE random() < 2\n");
     write("queries/direct.sql", "-- The file.\nSELECT count(*) AS total FROM read_csv('data/a.csv')\n");
-    let lines: Vec<String> = ["sum_a", "sum_b", "joined", "clock", "direct"]
+    write(
+        "queries/shadow.sql",
+        "-- A CTE named b.\nWITH big AS (SELECT * FROM b WHERE w > 10), b AS (SELECT sum(w) AS total FROM big) FROM b\n",
+    );
+    let lines: Vec<String> = ["sum_a", "sum_b", "joined", "clock", "direct", "shadow"]
         .iter()
         .map(|q| format!("{q} {{{{ query(\"{q}\")[0].total }}}}\n"))
         .collect();
@@ -1567,32 +1572,53 @@ fn the_result_cache_reruns_exactly_what_changed() {
         (run_and_kept(&output), project.read("out/r.md"))
     };
     let (counts, page) = build(&[]);
-    assert_eq!(counts, (5, 0));
-    assert!(page.contains("sum_a 3\nsum_b 30\njoined 90\nclock 2\ndirect 2\n"), "{page}");
+    assert_eq!(counts, (6, 0));
+    assert!(page.contains("sum_a 3\nsum_b 30\njoined 90\nclock 2\ndirect 2\nshadow 20\n"), "{page}");
 
     // A template edit: all but the two that may change are kept.
     let template = project.path().join("report_templates/r.md.j2");
     fs::write(&template, fs::read_to_string(&template).unwrap() + "edited\n").unwrap();
-    assert_eq!(build(&[]).0, (2, 3));
+    assert_eq!(build(&[]).0, (2, 4));
 
     // A dataset changed: the queries reading it run again, and only they.
     fs::write(project.path().join("data/b.csv"), "k,w\nx,11\ny,20\n").unwrap();
     let (counts, page) = build(&[]);
-    assert_eq!(counts, (4, 1), "sum_a is kept");
-    assert!(page.contains("sum_a 3\nsum_b 31\njoined 93\n"), "{page}");
+    assert_eq!(counts, (5, 1), "sum_a is kept");
+    assert!(page.contains("sum_a 3\nsum_b 31\njoined 93\nclock 2\ndirect 2\nshadow 31\n"), "{page}");
 
     // A query's SQL changed: it and the queries building on it run again.
     fs::write(project.path().join("queries/sum_a.sql"), "-- Sum of a.\nSELECT 2 * sum(v) AS total FROM a\n").unwrap();
     let (counts, page) = build(&[]);
-    assert_eq!(counts, (4, 1), "sum_b is kept");
+    assert_eq!(counts, (4, 2), "sum_b and shadow are kept");
     assert!(page.contains("sum_a 6\nsum_b 31\njoined 186\n"), "{page}");
 
     // --force runs everything.
-    assert_eq!(build(&["--force"]).0, (5, 0));
+    assert_eq!(build(&["--force"]).0, (6, 0));
     // `query` answers from the cache too, with the same exact value.
     let output = project.run(&["query", "joined", "--format", "csv"]);
     assert_success(&output);
     assert_eq!(stdout(&output), "total\n186\n");
+}
+
+#[test]
+fn a_database_other_than_the_one_recorded_is_refused_not_cached() {
+    let project = cache_project();
+    assert_success(&project.run(&["build"]));
+    let database = project.path().join(".laporan/laporan.duckdb");
+    let old = fs::read(&database).unwrap();
+    fs::write(project.path().join("data/a.csv"), "k,v\nx,100\ny,200\n").unwrap();
+    assert_success(&project.run(&["build"]));
+    // The database of the old data put back, the record of the new kept: a
+    // query that must run finds out, and nothing is kept.
+    fs::write(&database, old).unwrap();
+    fs::write(project.path().join("queries/sum_a.sql"), "-- Sum of a.\nSELECT sum(v) + 0 AS total FROM a\n").unwrap();
+    let output = project.run(&["build"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains("does not hold the data this command started with"), "{}", stderr(&output));
+    // Run again: the files are checked, the new data loaded, the sums right.
+    let output = project.run(&["build"]);
+    assert_success(&output);
+    assert!(project.read("out/r.md").starts_with("sum_a 300\n"), "{}", project.read("out/r.md"));
 }
 
 #[test]

@@ -73,20 +73,23 @@ fn walk(node: &serde_json::Value, scope: &mut Vec<String>, refs: &mut Vec<TableR
     use serde_json::Value;
     match node {
         Value::Object(map) => {
-            // A node with CTEs: they are in scope for all of it. Inside its
-            // own body a CTE's name is the table of that name (`WITH clean
-            // AS (SELECT … FROM clean)` reads the saved query clean), unless
-            // the CTE is recursive.
+            // A node with CTEs: they are in scope for all of it. A CTE's
+            // body sees only the CTEs defined before it (DuckDB binds no
+            // later one, even WITH RECURSIVE); inside its own body a CTE's
+            // name is the table of that name (`WITH clean AS (SELECT … FROM
+            // clean)` reads the saved query clean), unless it is recursive.
             let entries: Vec<&serde_json::Value> =
                 map.get("cte_map").and_then(|m| m["map"].as_array()).into_iter().flatten().collect();
             let ctes: Vec<String> =
                 entries.iter().filter_map(|entry| entry["key"].as_str().map(str::to_lowercase)).collect();
-            for entry in &entries {
-                let name = entry["key"].as_str().map(str::to_lowercase).unwrap_or_default();
+            for (index, entry) in entries.iter().enumerate() {
                 let body = &entry["value"]["query_node"];
                 let recursive = body["type"].as_str() == Some("RECURSIVE_CTE_NODE");
                 let depth = scope.len();
-                scope.extend(ctes.iter().filter(|c| recursive || **c != name).cloned());
+                scope.extend(ctes[..index].iter().cloned());
+                if recursive {
+                    scope.extend(ctes.get(index).cloned());
+                }
                 walk(&entry["value"], scope, refs);
                 scope.truncate(depth);
             }
@@ -139,6 +142,17 @@ pub struct Uses {
     /// Column names used without a table: `current_date` and
     /// `current_timestamp` are parsed as columns and bound as functions.
     pub bare_columns: Vec<String>,
+    /// Every table named without a schema, lower case, whatever CTE of
+    /// that name may be in scope (a superset of [`table_refs`]).
+    pub tables: Vec<String>,
+    /// Every CTE name defined anywhere in it, lower case.
+    pub ctes: Vec<String>,
+    /// Whether it uses SHOW, DESCRIBE or SUMMARIZE (the catalogue, or a
+    /// table's statistics).
+    pub shows: bool,
+    /// Whether it samples a table (`USING SAMPLE`, `TABLESAMPLE`): another
+    /// sample each run.
+    pub samples: bool,
 }
 
 /// What `parsed` calls and names, besides its bare table names.
@@ -155,9 +169,12 @@ pub fn uses(parsed: &serde_json::Value) -> Uses {
                         let name = map.get("function").and_then(|f| f.get("function_name")).and_then(lower);
                         uses.table_functions.extend(name);
                     }
+                    Some("SHOW_REF") => uses.shows = true,
                     Some("BASE_TABLE") => {
                         let part = |key: &str| map.get(key).and_then(Value::as_str).unwrap_or_default();
-                        if !part("schema_name").is_empty() || !part("catalog_name").is_empty() {
+                        if part("schema_name").is_empty() && part("catalog_name").is_empty() {
+                            uses.tables.push(part("table_name").to_lowercase());
+                        } else {
                             let name = [part("catalog_name"), part("schema_name"), part("table_name")];
                             uses.qualified_tables
                                 .push(name.iter().filter(|p| !p.is_empty()).copied().collect::<Vec<_>>().join("."));
@@ -170,6 +187,11 @@ pub fn uses(parsed: &serde_json::Value) -> Uses {
                     }
                     _ => {}
                 }
+                if map.get("sample").is_some_and(|sample| !sample.is_null()) {
+                    uses.samples = true;
+                }
+                let ctes = map.get("cte_map").and_then(|m| m["map"].as_array()).into_iter().flatten();
+                uses.ctes.extend(ctes.filter_map(|entry| entry["key"].as_str().map(str::to_lowercase)));
                 for value in map.values() {
                     visit(value, uses);
                 }
@@ -180,8 +202,14 @@ pub fn uses(parsed: &serde_json::Value) -> Uses {
     }
     let mut found = Uses::default();
     visit(parsed, &mut found);
-    for list in [&mut found.functions, &mut found.table_functions, &mut found.qualified_tables, &mut found.bare_columns]
-    {
+    for list in [
+        &mut found.functions,
+        &mut found.table_functions,
+        &mut found.qualified_tables,
+        &mut found.bare_columns,
+        &mut found.tables,
+        &mut found.ctes,
+    ] {
         list.sort();
         list.dedup();
     }
@@ -257,6 +285,12 @@ mod tests {
         assert_eq!(
             names("WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 3) SELECT * FROM t"),
             Vec::<String>::new()
+        );
+        // A CTE sees only those defined before it: a later CTE's name in its
+        // body is the table.
+        assert_eq!(
+            names("WITH recent AS (SELECT * FROM events), events AS (SELECT count(*) FROM recent) FROM events"),
+            ["events"]
         );
         // A CTE's name holds only inside the statement that defines it.
         assert_eq!(

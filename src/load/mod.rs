@@ -147,6 +147,12 @@ fn write_record(project: &Project, datasets: &[LoadedDataset]) {
     }
 }
 
+/// Removes the record of the last load of the database at `place`, when it
+/// was found not to tell the truth: the next command asks the database.
+pub fn forget_record(place: &crate::engine::Place) {
+    let _ = std::fs::remove_file(place.database.0.with_file_name(RECORD));
+}
+
 fn remove_record(project: &Project) -> Result<(), Error> {
     let path = project.database_path().with_file_name(RECORD);
     match std::fs::remove_file(&path) {

@@ -170,6 +170,7 @@ pub fn check(
     }
     // The pages of one report skipped for one parameter: one warning.
     warnings.dedup_by(|a, b| a.same_problem(b));
+    runner.trim_cache();
     Ok(CheckSummary {
         problems,
         warnings,

@@ -44,8 +44,16 @@ pub struct Config {
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct CacheConfig {
-    /// Such as `"1GB"` or `"500MB"`; `"0"` keeps no results.
-    pub max_size: Option<Spanned<String>>,
+    /// Such as `"1GB"` or `"500MB"`, or bytes; 0 keeps no results.
+    pub max_size: Option<Spanned<Size>>,
+}
+
+/// A size in laporan.toml: DuckDB's way (`"4GB"`), or a number of bytes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Size {
+    Bytes(u64),
+    Text(String),
 }
 
 /// `[duckdb]`: how the embedded database may use the machine. Unset means

@@ -297,9 +297,11 @@ impl Project {
     /// Checks `[cache] max_size`: a size DuckDB's way (`"500MB"`, `"1GiB"`).
     fn check_cache_settings(&mut self, problems: &mut Vec<Error>) {
         let Some(size) = self.config.cache.as_ref().and_then(|c| c.max_size.as_ref()) else { return };
-        if let Err(why) = parse_size(size.get_ref()) {
+        if let config::Size::Text(text) = size.get_ref()
+            && let Err(why) = parse_size(text)
+        {
             problems.push(
-                self.config_error_at(size.span(), format!("[cache] max_size = \"{}\": {why}", size.get_ref()))
+                self.config_error_at(size.span(), format!("[cache] max_size = \"{text}\": {why}"))
                     .help("write a size such as \"1GB\", \"500MB\" or \"2GiB\"; \"0\" keeps no results"),
             );
         }
@@ -312,7 +314,10 @@ impl Project {
             .cache
             .as_ref()
             .and_then(|c| c.max_size.as_ref())
-            .and_then(|size| parse_size(size.get_ref()).ok())
+            .and_then(|size| match size.get_ref() {
+                config::Size::Bytes(bytes) => Some(*bytes),
+                config::Size::Text(text) => parse_size(text).ok(),
+            })
             .unwrap_or(DEFAULT_CACHE_SIZE)
     }
 

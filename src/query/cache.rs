@@ -9,14 +9,18 @@
 //!   files' SHA-256 and their declaration), found by DuckDB's own parse of
 //!   its SQL, and of the saved queries it builds on, read the same way;
 //! - its SQL and theirs, its bound parameter values with their types;
-//! - laporan's and DuckDB's versions, the `[duckdb]` settings and `TZ`.
+//! - laporan's and DuckDB's versions. (`[duckdb]` settings and `TZ` are not
+//!   part of it: none changes a result of this DuckDB, built without ICU.)
 //!
 //! A changed dataset therefore invalidates exactly the queries that read
 //! it. A query whose result could differ on the same data is never kept:
 //! one that calls a function DuckDB does not mark CONSISTENT (`now()`,
 //! `current_date`, `random()`, a macro calling one), a table function
-//! (`read_csv`, which reads a file directly), or names a table that is
-//! neither a dataset nor a saved query (`'file.csv'`, `main.x`).
+//! (`read_csv`, which reads a file directly), samples a table, reads the
+//! catalogue (`SHOW TABLES`, `DESCRIBE`), or names a table that is
+//! neither a dataset, a saved query nor a CTE (`'file.csv'`, `main.x`).
+//! Which tables a query reads is over-counted, never under-counted: every
+//! dataset named in it is in its key, even where a CTE of that name hides it.
 //!
 //! Each result is one file, written to a temporary name and renamed into
 //! place, with a checksum ([`codec`]): a process killed at any moment
@@ -49,7 +53,7 @@ use std::sync::{Mutex, OnceLock};
 /// The table functions whose result depends on their arguments only.
 const PURE_TABLE_FUNCTIONS: [&str; 3] = ["range", "generate_series", "unnest"];
 /// A temporary file older than this was left by a killed process.
-const ABANDONED: Duration = Duration::from_secs(3600);
+const ABANDONED: Duration = Duration::from_secs(600);
 const RESULTS: &str = "results";
 const ANALYSES: &str = "queries.json";
 
@@ -60,6 +64,9 @@ pub struct ResultCache {
     max_size: u64,
     /// Whether results may be read (not with `--force`).
     read: bool,
+    /// The fingerprint of each dataset loaded, by name: what the keys
+    /// assume the database holds.
+    fingerprints: BTreeMap<String, String>,
     /// What the keys are made of, until they are made.
     inputs: Mutex<Option<Inputs>>,
     /// Each saved query's key without its parameters, or why its results
@@ -82,8 +89,10 @@ struct Inputs {
 /// What DuckDB's parse of one SQL text says, as far as the cache cares.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 struct Analysis {
-    /// The bare table names it reads, lower case (CTEs excluded).
+    /// Every bare table name in it, lower case.
     tables: Vec<String>,
+    /// The names of the CTEs it defines, lower case.
+    ctes: Vec<String>,
     /// Why its result may change on the same data, if it may.
     unstable: Option<String>,
 }
@@ -96,10 +105,7 @@ impl ResultCache {
     pub fn new(project: &Project, fingerprints: &BTreeMap<String, String>, read: bool) -> ResultCache {
         let (dir, _) = project.cache_dir();
         let mut common = Key::new("query result");
-        common.add(engine::version()).add_option(std::env::var_os("TZ").map(|tz| tz.into_encoded_bytes()));
-        for (name, value, _) in project.duckdb_settings() {
-            common.add(name).add(value);
-        }
+        common.add(engine::version());
         let inputs = Inputs {
             queries: project.query_order().into_iter().map(|name| project.queries[name].clone()).collect(),
             dependencies: project.dependencies.clone(),
@@ -110,6 +116,7 @@ impl ResultCache {
             dir,
             max_size: project.cache_max_size(),
             read,
+            fingerprints: fingerprints.clone(),
             inputs: Mutex::new(Some(inputs)),
             keys: OnceLock::new(),
         }
@@ -147,6 +154,15 @@ impl ResultCache {
         Ok(key.finish())
     }
 
+    /// Whether the database holds the datasets the keys assume, by their
+    /// `fingerprints` as the database records them: if not (another
+    /// process loaded data since this command read `.laporan/datasets.json`,
+    /// or the database was replaced), what runs now must not be kept under
+    /// these keys.
+    pub fn matches(&self, fingerprints: &BTreeMap<String, String>) -> bool {
+        self.fingerprints == *fingerprints
+    }
+
     /// Why query `name`'s results are not kept, if they are not.
     pub fn not_kept(&self, name: &str) -> Option<&str> {
         self.keys().get(name).and_then(|key| key.as_ref().err()).map(String::as_str)
@@ -160,7 +176,7 @@ impl ResultCache {
         }
         let path = self.dir.join(RESULTS).join(key);
         let bytes = fs::read(&path).ok()?;
-        match codec::decode(&bytes) {
+        match codec::decode(&bytes, key) {
             Some(result) => {
                 // Least recently used goes first: a hit is a use.
                 let _ = fs::File::options().write(true).open(&path).and_then(|f| f.set_modified(SystemTime::now()));
@@ -177,7 +193,7 @@ impl ResultCache {
     /// than the whole cache, a folder that is a link) is simply not kept:
     /// the cache only ever saves time.
     pub fn put(&self, key: &str, result: &QueryResult) {
-        let Some(bytes) = codec::encode(result) else { return };
+        let Some(bytes) = codec::encode(result, key) else { return };
         if bytes.len() as u64 > self.max_size {
             return;
         }
@@ -278,6 +294,8 @@ fn base_key(
                 Some(Err(why)) => return Err(format!("it builds on query {base}, whose results are not kept: {why}")),
                 None => return Err(format!("query {base} is not ready")),
             },
+            // A CTE of the query: what it reads is in the key already.
+            (None, None) if analysis.ctes.contains(table) => {}
             (None, None) => return Err(format!("it reads {table}, which is neither a dataset nor a saved query")),
         }
     }
@@ -308,7 +326,7 @@ fn analyse(dir: &Path, queries: &[SavedQuery], keep: bool) -> Vec<Analysis> {
                             unstable.get_or_insert_with(|| parse::unstable_functions(db).unwrap_or_default());
                         analysis_of(db, query.sql(), unstable)
                     }
-                    Err(why) => Analysis { tables: Vec::new(), unstable: Some(why.clone()) },
+                    Err(why) => Analysis { tables: Vec::new(), ctes: Vec::new(), unstable: Some(why.clone()) },
                 }
             }
         };
@@ -330,7 +348,7 @@ fn analyse(dir: &Path, queries: &[SavedQuery], keep: bool) -> Vec<Analysis> {
 /// result may change on the same data (`unstable` are the functions whose
 /// results may: [`parse::unstable_functions`]).
 fn analysis_of(db: &engine::Database, sql: &str, unstable: &[String]) -> Analysis {
-    let not_kept = |why: String| Analysis { tables: Vec::new(), unstable: Some(why) };
+    let not_kept = |why: String| Analysis { tables: Vec::new(), ctes: Vec::new(), unstable: Some(why) };
     let parsed = match parse::serialize(db, sql) {
         Ok(parsed) if parsed["error"].as_bool() == Some(false) => parsed,
         _ => return not_kept("DuckDB cannot parse it".to_owned()),
@@ -351,10 +369,13 @@ fn analysis_of(db: &engine::Database, sql: &str, unstable: &[String]) -> Analysi
     if let Some(table) = uses.qualified_tables.first() {
         return not_kept(format!("it reads {table}, a table named with its schema"));
     }
-    let mut tables: Vec<String> = parse::table_refs(&parsed).into_iter().map(|t| t.name.to_lowercase()).collect();
-    tables.sort();
-    tables.dedup();
-    Analysis { tables, unstable: None }
+    if uses.shows {
+        return not_kept("it reads the catalogue (SHOW, DESCRIBE or SUMMARIZE)".to_owned());
+    }
+    if uses.samples {
+        return not_kept("it samples a table, another sample each run".to_owned());
+    }
+    Analysis { tables: uses.tables, ctes: uses.ctes, unstable: None }
 }
 
 #[cfg(test)]
@@ -380,6 +401,11 @@ mod tests {
             ("SELECT * FROM _laporan.datasets", "it reads _laporan.datasets, a table named with its schema"),
             ("SELECT * FROM (SELECT uuid()) t", "it calls uuid(), whose result may change between runs"),
             ("SELEC 1", "DuckDB cannot parse it"),
+            ("SHOW TABLES", "it reads the catalogue (SHOW, DESCRIBE or SUMMARIZE)"),
+            ("FROM (DESCRIBE)", "it reads the catalogue (SHOW, DESCRIBE or SUMMARIZE)"),
+            ("SUMMARIZE events", "it reads the catalogue (SHOW, DESCRIBE or SUMMARIZE)"),
+            ("SELECT * FROM events USING SAMPLE 3", "it samples a table, another sample each run"),
+            ("SELECT * FROM events TABLESAMPLE 10%", "it samples a table, another sample each run"),
         ] {
             assert_eq!(analysis(sql).unstable.as_deref(), Some(why), "{sql}");
         }
@@ -391,7 +417,22 @@ mod tests {
             "WITH recent AS (SELECT * FROM Events WHERE day > DATE '2024-01-01') \
              SELECT count(*), sum(x) FROM recent JOIN countries USING (iso) CROSS JOIN range(3)",
         );
-        assert_eq!(found, Analysis { tables: vec!["countries".into(), "events".into()], unstable: None });
+        assert_eq!(
+            found,
+            Analysis {
+                tables: vec!["countries".into(), "events".into(), "recent".into()],
+                ctes: vec!["recent".into()],
+                unstable: None
+            }
+        );
+        // A dataset hidden by a CTE of its name is still in the key, wherever
+        // the CTE is defined.
+        for sql in [
+            "WITH recent AS (SELECT * FROM events WHERE v > 1), events AS (SELECT sum(v) FROM recent) FROM events",
+            "WITH RECURSIVE events AS (FROM events UNION ALL SELECT * FROM events WHERE false) FROM events",
+        ] {
+            assert!(analysis(sql).tables.contains(&"events".to_owned()), "{sql}");
+        }
     }
 
     #[test]
@@ -401,6 +442,7 @@ mod tests {
             dir: dir.path().join("cache"),
             max_size: u64::MAX,
             read: true,
+            fingerprints: BTreeMap::new(),
             inputs: Mutex::new(None),
             keys: OnceLock::new(),
         };

@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! MAGIC  version (u32)  body length (u64)  SHA-256 of the body (32 bytes)  body
-//! body:  name  columns (u32, then name and type of each)  rows (u64)  cells, row by row
+//! body:  key  name  columns (u32, then name and type of each)  rows (u64)  cells, row by row
 //! cell:  a tag byte, then its value (little-endian numbers, u32-prefixed texts)
 //! ```
 //!
@@ -38,9 +38,11 @@ mod tag {
     pub const STRUCT: u8 = 9;
 }
 
-/// The bytes of `result`; `None` if it nests deeper than [`MAX_DEPTH`].
-pub fn encode(result: &QueryResult) -> Option<Vec<u8>> {
+/// The bytes of `result` kept under `key`; `None` if it nests deeper than
+/// [`MAX_DEPTH`].
+pub fn encode(result: &QueryResult, key: &str) -> Option<Vec<u8>> {
     let mut body = Vec::with_capacity(64 + result.rows.len() * result.columns.len() * 10);
+    text(&mut body, key);
     text(&mut body, &result.name);
     body.extend((result.columns.len() as u32).to_le_bytes());
     for column in &result.columns {
@@ -65,8 +67,9 @@ pub fn encode(result: &QueryResult) -> Option<Vec<u8>> {
     Some(bytes)
 }
 
-/// The result `bytes` hold, if they are whole and laporan's.
-pub fn decode(bytes: &[u8]) -> Option<QueryResult> {
+/// The result `bytes` hold, if they are whole, laporan's, and kept under
+/// `key` (a file copied to another key's name is no result).
+pub fn decode(bytes: &[u8], key: &str) -> Option<QueryResult> {
     let (header, body) = bytes.split_at_checked(HEADER)?;
     let (magic, rest) = header.split_at(MAGIC.len());
     let (version, rest) = rest.split_at(4);
@@ -79,6 +82,9 @@ pub fn decode(bytes: &[u8]) -> Option<QueryResult> {
         return None;
     }
     let mut reader = Reader { bytes: body };
+    if reader.text()? != key {
+        return None;
+    }
     let name = reader.text()?;
     let column_count = reader.u32()? as usize;
     let mut columns = Vec::with_capacity(column_count.min(reader.bytes.len()));
@@ -86,6 +92,11 @@ pub fn decode(bytes: &[u8]) -> Option<QueryResult> {
         columns.push(Column { name: reader.text()?, type_name: reader.text()? });
     }
     let row_count = reader.u64()?;
+    // Every cell takes a byte at least: more rows than bytes left is a
+    // forged count (and a result has a column).
+    if row_count > reader.bytes.len() as u64 || (column_count == 0 && row_count > 0) {
+        return None;
+    }
     let mut rows = Vec::with_capacity((row_count as usize).min(reader.bytes.len()));
     for _ in 0..row_count {
         let mut row = Vec::with_capacity(column_count);
@@ -275,20 +286,20 @@ mod tests {
     proptest! {
         #[test]
         fn every_result_comes_back_exactly(result in any_result()) {
-            let bytes = encode(&result).unwrap();
-            prop_assert!(same(&decode(&bytes).unwrap(), &result));
+            let bytes = encode(&result, "k").unwrap();
+            prop_assert!(same(&decode(&bytes, "k").unwrap(), &result));
         }
 
         #[test]
         fn a_damaged_file_is_no_result(result in any_result(), at in any::<prop::sample::Index>(), flip in 1u8..=255) {
-            let bytes = encode(&result).unwrap();
+            let bytes = encode(&result, "k").unwrap();
             // Cut anywhere: nothing.
-            prop_assert!(decode(&bytes[..at.index(bytes.len())]).is_none());
+            prop_assert!(decode(&bytes[..at.index(bytes.len())], "k").is_none());
             // A byte changed anywhere: nothing.
             let mut damaged = bytes.clone();
             let i = at.index(damaged.len());
             damaged[i] ^= flip;
-            prop_assert!(decode(&damaged).is_none());
+            prop_assert!(decode(&damaged, "k").is_none());
         }
     }
 
@@ -305,9 +316,17 @@ mod tests {
             Cell::BigUnsigned(u128::MAX),
         ]];
         let result = QueryResult::new("q".into(), columns, rows);
-        let back = decode(&encode(&result).unwrap()).unwrap();
+        let back = decode(&encode(&result, "k").unwrap(), "k").unwrap();
         assert_eq!(back.rows, result.rows);
         assert_eq!(back.columns, result.columns);
+    }
+
+    #[test]
+    fn a_result_is_read_only_under_its_own_key() {
+        let result = QueryResult::new("q".into(), vec![Column { name: "x".into(), type_name: "X".into() }], vec![]);
+        let bytes = encode(&result, "k").unwrap();
+        assert!(decode(&bytes, "k").is_some());
+        assert!(decode(&bytes, "other").is_none());
     }
 
     #[test]
@@ -318,6 +337,6 @@ mod tests {
         }
         let result =
             QueryResult::new("q".into(), vec![Column { name: "x".into(), type_name: "X".into() }], vec![vec![value]]);
-        assert!(encode(&result).is_none());
+        assert!(encode(&result, "k").is_none());
     }
 }

@@ -322,6 +322,7 @@ impl Runner {
                 Some(db) => db.try_clone()?,
                 None => {
                     let db = Database::reader(&self.shared.place)?;
+                    self.same_data(&db)?;
                     let clone = db.try_clone()?;
                     *first = Some(db);
                     clone
@@ -330,6 +331,25 @@ impl Runner {
         };
         let problems = self.prepare(&db, all);
         Ok((db, problems))
+    }
+
+    /// Refuses a database that does not hold the datasets the result cache's
+    /// keys were made for: results run on it would be kept under keys of
+    /// other data. The record of the last load is then removed, so that the
+    /// next command checks the files and loads what differs.
+    fn same_data(&self, db: &Database) -> Result<(), Error> {
+        let Some(results) = &self.shared.results else { return Ok(()) };
+        let held = crate::load::loaded(db)?.into_iter().map(|d| (d.name.clone(), d.fingerprint().to_owned())).collect();
+        if results.matches(&held) {
+            return Ok(());
+        }
+        crate::load::forget_record(&self.shared.place);
+        Err(Error::project(format!(
+            "{} does not hold the data this command started with",
+            self.shared.place.database.1.display()
+        ))
+        .note("another laporan loaded data meanwhile, or the database was replaced")
+        .help("run the command again: it checks the data files and loads what differs"))
     }
 
     /// Prepares every saved query without running it, so that syntax
