@@ -8,9 +8,10 @@ Loads the project's datasets into DATABASE with their declared types, checks
 the primary keys, runs the data tests (the SQL of bench/same_sql.py), then
 renders each report template of the project with Jinja2 for each period
 (or once, for all the data, without periods),
-with the same helpers the templates call (query, table, bar, line and the
-number, money, date and delta filters; simpler than laporan's, not the same
-output), writes Markdown, converts it to HTML with Python-Markdown and wraps
+with the same helpers the templates call (query, t, table, bar, line, kpi,
+map, donut and the number, money, date and delta filters; simpler than
+laporan's, not the same output), in each of a report's locales and, for a
+report with `each`, once per row of its query, writes Markdown, converts it to HTML with Python-Markdown and wraps
 it in a page. Needs: pip install duckdb jinja2 markdown.
 """
 
@@ -67,11 +68,11 @@ def percent(value, decimals=1):
     return "" if value is None else f"{float(value) * 100:.{decimals}f}%"
 
 
-def table(rows, labels=None, totals=None):
+def table(rows, labels=None, totals=None, columns=None, **_):
     labels = labels or {}
     if not rows:
         return ""
-    columns = list(rows[0].keys())
+    columns = columns or list(rows[0].keys())
     lines = ["| " + " | ".join(labels.get(c, c) for c in columns) + " |", "|" + " --- |" * len(columns)]
     for row in rows:
         lines.append("| " + " | ".join(html.escape(str(row[c])) for c in columns) + " |")
@@ -100,6 +101,34 @@ def chart(rows, x, y, title="", **_):
         + "".join(bars)
         + f"</svg><figcaption>{html.escape(title)}</figcaption></figure>"
     )
+
+
+def kpi(value, label="", previous=None, format=None, **_):
+    """A figure with its label and its change."""
+    shown = money(value) if format == "money" else number(value)
+    change = f" <small>{html.escape(delta(value, previous, format))}</small>" if previous is not None else ""
+    return f'<div class="kpi"><strong>{html.escape(shown)}</strong>{change}<span>{html.escape(str(label))}</span></div>'
+
+
+def figure(rows, title="", labels=None, **_):
+    """A map or donut as its table (the drawing is the same kind of work as bar's)."""
+    return f"<figure><figcaption>{html.escape(str(title))}</figcaption>\n\n{table(rows, labels)}\n</figure>"
+
+
+def messages(project, locale):
+    """t("key", name=…): the words of report_templates/_messages/LOCALE.toml."""
+    path = project / "report_templates" / "_messages" / f"{locale}.toml"
+    catalogue = same_sql.tomllib.loads(path.read_text()) if path.exists() else {}
+
+    def t(key, **values):
+        text = catalogue
+        for part in key.split("."):
+            text = text.get(part, key) if isinstance(text, dict) else key
+        if isinstance(text, dict):
+            text = text.get("one" if values.get("count") == 1 else "other", key)
+        return str(text).format_map({k: "" if v is None else v for k, v in values.items()})
+
+    return t
 
 
 def main():
@@ -133,28 +162,40 @@ def main():
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(project / "report_templates"), trim_blocks=True)
     env.filters.update(number=number, money=money, date=date, delta=delta, percent=percent)
-    env.globals.update(table=table, bar=chart, line=chart)
+    env.globals.update(table=table, bar=chart, line=chart, kpi=kpi, map=figure, donut=figure)
     reports = config.get("reports", {})
     for period in periods or [None]:
-        params = same_sql.period_params(period) if period else {}
-        context = {"period": None, "params": params}
+        given = same_sql.period_params(period) if period else {}
+        context = {"period": None}
         if period:
-            start, end = params["period_start"], params["period_end"]
-            previous = {"label": same_sql.previous_period(period), "start": params["previous_start"]}
+            start, end = given["period_start"], given["period_end"]
+            previous = {"label": same_sql.previous_period(period), "start": given["previous_start"]}
             context["period"] = {"key": period, "label": period, "start": start, "end": end, "previous": previous}
-        folder = out / (period or "")
-        folder.mkdir(parents=True, exist_ok=True)
         for template in sorted((project / "report_templates").glob("*.md.j2")):
             name = template.name.removesuffix(".md.j2")
-            env.globals["query"] = query_runner(params)
-            page = env.get_template(template.name).render(context, locale=reports.get(name, {}).get("locale", "id"))
-            (folder / f"{name}.md").write_text(page)
-            body = markdown.markdown(page, extensions=["tables", "toc"])
-            title = reports.get(name, {}).get("title", name)
-            (folder / f"{name}.html").write_text(
-                f"<!doctype html><html><head><meta charset=utf-8><title>{html.escape(title)}</title></head>"
-                f"<body><main>{body}</main></body></html>"
-            )
+            report = reports.get(name, {})
+            params = {**{k: str(v) for k, v in report.get("params", {}).items()}, **given}
+            # A report with `each`: one page per row of its query, the row's columns as parameters.
+            pages = [(out / (period or "") / name, params)]
+            if report.get("each"):
+                rows = query_runner(params)(report["each"])
+                key = report.get("key") or next(iter(rows[0]), None) if rows else None
+                pages = [(out / (period or "") / name / str(row[key]), {**params, **row}) for row in rows]
+            else:
+                pages = [(out / (period or "") / name, params)]
+            for path, page_params in pages:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                env.globals["query"] = query_runner({k: str(v) for k, v in page_params.items()})
+                for locale in report.get("locales") or [report.get("locale", config.get("locale", "id"))]:
+                    env.globals["t"] = messages(project, locale)
+                    page = env.get_template(template.name).render(context, locale=locale, params=page_params)
+                    path.with_name(f"{path.name}.{locale}.md").write_text(page)
+                    body = markdown.markdown(page, extensions=["tables", "toc"])
+                    title = report.get("title", name)
+                    path.with_name(f"{path.name}.{locale}.html").write_text(
+                        f"<!doctype html><html><head><meta charset=utf-8><title>{html.escape(title)}</title></head>"
+                        f"<body><main>{body}</main></body></html>"
+                    )
     conn.close()
 
 

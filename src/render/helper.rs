@@ -77,17 +77,51 @@ impl Fragments {
                 None => from = end,
             }
         }
-        for (index, fragment) in html.iter().enumerate() {
-            let placeholder = self.placeholder(index);
-            let paragraph = format!("<p>{placeholder}</p>\n");
-            body = if body.contains(&paragraph) {
-                body.replace(&paragraph, fragment)
-            } else {
-                body.replace(&placeholder, fragment.trim_end())
-            };
-        }
-        body
+        let mut out = String::with_capacity(body.len() + html.iter().map(String::len).sum::<usize>());
+        expand(&body, &prefix, &html, &mut out, 0);
+        out
     }
+}
+
+/// Fragments placed in their text: helpers nested in helpers (a
+/// placeholder in a fragment) at most this deep.
+const MAX_NESTING: usize = 8;
+
+/// Writes `text` to `out` with each placeholder (`prefix`, an index, `x`)
+/// replaced by its fragment, in one pass over the text: a placeholder alone
+/// in a paragraph by the fragment itself, one elsewhere by the fragment
+/// without its last line break. A placeholder inside a fragment is
+/// replaced too.
+fn expand(text: &str, prefix: &str, html: &[String], out: &mut String, depth: usize) {
+    let mut rest = text;
+    while let Some(at) = rest.find(prefix) {
+        let after = &rest[at + prefix.len()..];
+        let digits = after.find(|c: char| !c.is_ascii_digit()).unwrap_or(after.len());
+        let fragment = after[..digits]
+            .parse::<usize>()
+            .ok()
+            .filter(|_| after[digits..].starts_with('x') && depth < MAX_NESTING)
+            .and_then(|index| html.get(index));
+        let Some(fragment) = fragment else {
+            out.push_str(&rest[..at + prefix.len()]);
+            rest = after;
+            continue;
+        };
+        let (before, mut next) = (&rest[..at], &after[digits + 1..]);
+        match (before.strip_suffix("<p>"), next.strip_prefix("</p>\n")) {
+            (Some(before), Some(after_paragraph)) => {
+                out.push_str(before);
+                expand(fragment, prefix, html, out, depth + 1);
+                next = after_paragraph;
+            }
+            _ => {
+                out.push_str(before);
+                expand(fragment.trim_end(), prefix, html, out, depth + 1);
+            }
+        }
+        rest = next;
+    }
+    out.push_str(rest);
 }
 
 /// Whether a helper's markup is a block (a figure, a table, a paragraph),
@@ -253,4 +287,46 @@ pub(super) fn figure(title: &str, body: &str, table: &str, locale: Locale) -> St
 /// keyboard too.
 pub(super) fn scrolling(svg: &str) -> String {
     format!("<div class=\"chart-scroll\" tabindex=\"0\">{svg}</div>\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fragments(html: &[&str]) -> Fragments {
+        let fragments = Fragments::new();
+        fragments.html.lock().unwrap().extend(html.iter().map(|h| (*h).to_owned()));
+        fragments
+    }
+
+    #[test]
+    fn placeholders_become_their_fragments_in_one_pass() {
+        let f = fragments(&["<table>t</table>\n", "<span>i</span>\n", "<b>n</b>"]);
+        let (p0, p1, p2) = (f.placeholder(0), f.placeholder(1), f.placeholder(2));
+        // Alone in a paragraph: the block itself. Inline: without its line
+        // break. Inside a fragment: replaced too. Twice: both.
+        let body = format!("<p>{p0}</p>\n<p>a {p1} b</p>\n<p>{p1}{p1}</p>\n");
+        assert_eq!(
+            f.restore(body),
+            "<table>t</table>\n<p>a <span>i</span> b</p>\n<p><span>i</span><span>i</span></p>\n"
+        );
+        let nested = fragments(&["<div>[PLACE]</div>\n", "<b>n</b>"]);
+        let inner = nested.placeholder(1);
+        nested.html.lock().unwrap()[0] = format!("<div>{inner}</div>\n");
+        assert_eq!(nested.restore(format!("<p>{}</p>\n", nested.placeholder(0))), "<div><b>n</b></div>\n");
+        // An index no helper wrote, or a prefix alone, stays as it is.
+        let unknown = format!("laporanfragment{}x", f.nonce);
+        assert!(p2.starts_with(&unknown));
+        let text = format!("<p>{unknown}99x and {unknown}</p>\n");
+        assert_eq!(f.restore(text.clone()), text);
+    }
+
+    #[test]
+    fn a_fragment_holding_its_own_placeholder_ends() {
+        let f = fragments(&[""]);
+        let own = f.placeholder(0);
+        f.html.lock().unwrap()[0] = format!("<i>{own}</i>");
+        let out = f.restore(format!("<p>{own}</p>\n"));
+        assert!(out.len() < 1000 && out.starts_with("<i><i>"), "{out}");
+    }
 }
